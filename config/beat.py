@@ -1,0 +1,18 @@
+"""Celery beat schedule: every entry names a registered task (tested)."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "open-due-bids": {
+        "task": "procurement.tasks.open_due_tenders",
+        "schedule": 60.0,
+    },
+    "fire-due-workflow-timers": {
+        "task": "workflows.tasks.fire_due_timers",
+        "schedule": 60.0,
+    },
+    "send-deadline-reminders": {
+        "task": "core.tasks.send_pending_emails",
+        "schedule": crontab(minute="*/5"),
+    },
+}

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.PortalIndexView.as_view(), name="index"),
+]
