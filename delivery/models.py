@@ -1,0 +1,75 @@
+"""Service records (服务台账) and milestone reports of a contract's delivery."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from procurement.models import Contract, Deliverable
+
+
+class ServiceRecord(models.Model):
+    contract = models.ForeignKey(Contract, verbose_name=_("合同"), on_delete=models.PROTECT,
+                                 related_name="service_records")
+    deliverable = models.ForeignKey(Deliverable, verbose_name=_("对应产出"), on_delete=models.PROTECT,
+                                    related_name="service_records")
+    code = models.CharField(_("台账编号"), max_length=80, unique=True)
+    served_on = models.DateField(_("服务日期"))
+    site = models.CharField(_("服务地点"), max_length=100)
+    participants = models.PositiveIntegerField(_("服务人数/人次"))
+    description = models.TextField(_("服务内容"))
+    social_worker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录社工"),
+                                      on_delete=models.PROTECT, related_name="service_records")
+    recorded_at = models.DateTimeField(_("记录时间"))
+    is_late = models.BooleanField(_("超过24小时补录"), default=False)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("社区确认人"),
+                                     null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("社区确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("服务台账")
+        verbose_name_plural = _("服务台账")
+        ordering = ["-served_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(participants__gt=0), name="record_participants_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MilestoneReport(models.Model):
+    class Kind(models.TextChoices):
+        MID_TERM = "mid_term", _("中期报告")
+        FINAL = "final", _("终期报告")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待验收")
+        ACCEPTED = "accepted", _("已验收")
+        RETURNED = "returned", _("退回修改")
+
+    contract = models.ForeignKey(Contract, verbose_name=_("合同"), on_delete=models.PROTECT,
+                                 related_name="milestone_reports")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    summary = models.TextField(_("执行情况"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("验收意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("阶段报告")
+        verbose_name_plural = _("阶段报告")
+        ordering = ["contract", "submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "kind"], condition=~Q(status="returned"),
+                                    name="milestone_one_live_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.code} {self.get_kind_display()}"

@@ -1,0 +1,427 @@
+"""Needs, service projects, tenders, bids, awards and contracts."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class NeedCategory(models.TextChoices):
+    ELDERLY = "elderly", _("养老服务")
+    CHILDREN = "children", _("儿童关爱")
+    DISABILITY = "disability", _("助残服务")
+    HARDSHIP = "hardship", _("困难群体帮扶")
+    GOVERNANCE = "governance", _("社区治理")
+    CULTURE = "culture", _("文化体育")
+    HEALTH = "health", _("健康服务")
+    OTHER = "other", _("其他")
+
+
+class Need(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待处理")
+        ACCEPTED = "accepted", _("已采纳")
+        MERGED = "merged", _("已合并")
+        DECLINED = "declined", _("未采纳")
+
+    title = models.CharField(_("需求标题"), max_length=200)
+    category = models.CharField(_("类别"), max_length=20, choices=NeedCategory.choices)
+    target_group = models.CharField(_("服务对象"), max_length=100)
+    community = models.ForeignKey(
+        Organization, verbose_name=_("所在社区"), on_delete=models.PROTECT, related_name="needs",
+        limit_choices_to={"kind": Organization.Kind.COMMUNITY},
+    )
+    description = models.TextField(_("需求描述"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.SUBMITTED, db_index=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"),
+                                     on_delete=models.PROTECT, related_name="needs_submitted")
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    merged_into = models.ForeignKey("self", verbose_name=_("合并至"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged_needs")
+    decision_reason = models.TextField(_("处理意见"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    supporters = models.ManyToManyField(settings.AUTH_USER_MODEL, through="NeedSupport",
+                                        related_name="supported_needs", verbose_name=_("支持者"))
+
+    class Meta:
+        verbose_name = _("居民需求")
+        verbose_name_plural = _("居民需求")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False)
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="need_merged_has_target",
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=F("id")), name="need_not_merged_into_self"),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decision_reason=""),
+                name="need_declined_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NeedSupport(models.Model):
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("需求支持")
+        verbose_name_plural = _("需求支持")
+        constraints = [models.UniqueConstraint(fields=["need", "user"], name="need_support_once")]
+
+
+class FundingSource(models.TextChoices):
+    FISCAL = "fiscal", _("财政预算")
+    LOTTERY = "lottery", _("福彩公益金")
+    OTHER = "other", _("其他资金")
+
+
+class ServiceProject(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待立项审批")
+        RETURNED = "returned", _("已退回修改")
+        APPROVED = "approved", _("已立项，待预算审核")
+        BUDGET_CONFIRMED = "budget_confirmed", _("预算已确认，待发布采购")
+        TENDERING = "tendering", _("采购中")
+        EVALUATING = "evaluating", _("评审中")
+        AWARDED = "awarded", _("已授标，待签约")
+        IN_DELIVERY = "in_delivery", _("执行中")
+        PERFORMANCE_REVIEW = "performance_review", _("绩效评价中")
+        SETTLEMENT = "settlement", _("待尾款拨付")
+        CLOSED = "closed", _("已结项")
+        CANCELLED = "cancelled", _("已终止")
+
+    code = models.CharField(_("项目编号"), max_length=30, unique=True)
+    title = models.CharField(_("项目名称"), max_length=200)
+    category = models.CharField(_("服务类别"), max_length=20, choices=NeedCategory.choices)
+    community = models.ForeignKey(
+        Organization, verbose_name=_("设计社区"), on_delete=models.PROTECT,
+        related_name="designed_projects", limit_choices_to={"kind": Organization.Kind.COMMUNITY},
+    )
+    purchaser = models.ForeignKey(
+        Organization, verbose_name=_("购买主体"), on_delete=models.PROTECT,
+        related_name="purchased_projects", limit_choices_to={"kind": Organization.Kind.PURCHASER},
+    )
+    design_partners = models.ManyToManyField(
+        Organization, verbose_name=_("参与需求调研或设计的机构"), blank=True,
+        related_name="+", help_text=_("参与需求调研或项目设计的机构不得参加本项目投标（实施条例第十八条）。"),
+    )
+    needs = models.ManyToManyField(Need, verbose_name=_("回应的需求"), blank=True,
+                                   related_name="projects")
+    objectives = models.TextField(_("项目目标"))
+    target_groups = models.CharField(_("服务对象"), max_length=200)
+    fiscal_year = models.PositiveSmallIntegerField(_("预算年度"))
+    funding_source = models.CharField(_("资金来源"), max_length=20, choices=FundingSource.choices)
+    budget_amount = models.DecimalField(_("项目预算（元）"), **MONEY)
+    duration_months = models.PositiveSmallIntegerField(_("服务周期（月）"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    return_reason = models.TextField(_("退回意见"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"),
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("立项时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结项时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("服务项目")
+        verbose_name_plural = _("服务项目")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget_amount__gt=0), name="project_budget_positive"),
+            # 政府购买服务合同履行期限一般不超过1年，预算有保障时最长3年（102号令第24条）。
+            models.CheckConstraint(condition=Q(duration_months__gte=1, duration_months__lte=36),
+                                   name="project_duration_max_3y"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Deliverable(models.Model):
+    class ActivityType(models.TextChoices):
+        LARGE_EVENT = "large_event", _("大型社区活动")
+        SMALL_EVENT = "small_event", _("小型社区活动")
+        CASE = "case", _("个案服务")
+        GROUP = "group", _("小组工作")
+        VOLUNTEER = "volunteer", _("志愿服务")
+        OTHER = "other", _("其他")
+
+    project = models.ForeignKey(ServiceProject, on_delete=models.CASCADE, related_name="deliverables")
+    activity_type = models.CharField(_("服务类型"), max_length=20, choices=ActivityType.choices)
+    description = models.CharField(_("服务内容"), max_length=200)
+    quantity = models.PositiveIntegerField(_("数量"))
+    unit = models.CharField(_("单位"), max_length=10, default="次")
+    unit_price = models.DecimalField(_("单价（元）"), **MONEY)
+    min_quality = models.CharField(_("最低质量标准"), max_length=200, blank=True,
+                                   help_text=_("如：每场不少于200人；每个个案不少于6次跟进。"))
+
+    class Meta:
+        verbose_name = _("服务产出")
+        verbose_name_plural = _("服务产出")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="deliverable_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="deliverable_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_activity_type_display()} × {self.quantity}"
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(Decimal("0.01"))
+
+
+class IndicatorCategory(models.TextChoices):
+    BUDGET = "budget", _("预算执行")
+    OUTPUT = "output", _("产出")
+    EFFECT = "effect", _("效果")
+    SATISFACTION = "satisfaction", _("服务对象满意度")
+
+
+class Indicator(models.Model):
+    project = models.ForeignKey(ServiceProject, on_delete=models.CASCADE, related_name="indicators")
+    category = models.CharField(_("指标类别"), max_length=20, choices=IndicatorCategory.choices)
+    name = models.CharField(_("指标名称"), max_length=200)
+    target = models.DecimalField(_("目标值"), max_digits=12, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    deliverable = models.ForeignKey(Deliverable, verbose_name=_("对应产出"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="indicators")
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(target__gt=0), name="indicator_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BudgetCategory(models.TextChoices):
+    PERSONNEL = "personnel", _("人员薪酬")
+    SUPERVISION = "supervision", _("督导培训")
+    ACTIVITIES = "activities", _("服务活动")
+    MANAGEMENT = "management", _("项目管理")
+    TAX = "tax", _("税费")
+
+
+class BudgetLine(models.Model):
+    project = models.ForeignKey(ServiceProject, on_delete=models.CASCADE, related_name="budget_lines")
+    category = models.CharField(_("预算科目"), max_length=20, choices=BudgetCategory.choices)
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    note = models.CharField(_("测算说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("预算明细")
+        verbose_name_plural = _("预算明细")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_line_non_negative"),
+            models.UniqueConstraint(fields=["project", "category"], name="budget_line_one_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.amount}"
+
+
+class Tender(models.Model):
+    class Method(models.TextChoices):
+        OPEN = "open", _("公开招标")
+        INVITED = "invited", _("邀请招标")
+        NEGOTIATION = "negotiation", _("竞争性谈判")
+        SINGLE_SOURCE = "single_source", _("单一来源")
+        CONSULTATION = "consultation", _("竞争性磋商")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("投标中")
+        OPENED = "opened", _("已开标")
+        EVALUATING = "evaluating", _("评审中")
+        EVALUATED = "evaluated", _("评审完成，待定标")
+        AWARDED = "awarded", _("已定标")
+        FAILED = "failed", _("废标")
+        CANCELLED = "cancelled", _("已终止")
+
+    project = models.OneToOneField(ServiceProject, verbose_name=_("服务项目"),
+                                   on_delete=models.PROTECT, related_name="tender")
+    code = models.CharField(_("采购编号"), max_length=30, unique=True)
+    title = models.CharField(_("采购项目名称"), max_length=200)
+    method = models.CharField(_("采购方式"), max_length=20, choices=Method.choices)
+    budget_amount = models.DecimalField(_("预算金额（元）"), **MONEY)
+    price_weight = models.DecimalField(_("价格分权重（%）"), max_digits=5, decimal_places=2)
+    eligibility = models.TextField(_("资格条件"), blank=True)
+    tie_rule = models.CharField(_("得分且报价相同时的排序规则"), max_length=200,
+                                default="技术分高者优先")
+    bid_deadline = models.DateTimeField(_("投标截止时间"), db_index=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("开标时间"), null=True, blank=True)
+    failure_reason = models.TextField(_("废标理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("采购公告")
+        verbose_name_plural = _("采购公告")
+        ordering = ["-bid_deadline", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget_amount__gt=0), name="tender_budget_positive"),
+            models.CheckConstraint(condition=Q(price_weight__gte=0, price_weight__lte=100),
+                                   name="tender_price_weight_range"),
+            models.CheckConstraint(condition=Q(opened_at__isnull=True) | Q(opened_at__gte=F("bid_deadline")),
+                                   name="tender_not_opened_before_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class TenderCriterion(models.Model):
+    class Kind(models.TextChoices):
+        PRICE = "price", _("价格")
+        TECHNICAL = "technical", _("技术")
+        COMMERCIAL = "commercial", _("商务")
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("评分项"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    max_score = models.DecimalField(_("分值"), max_digits=5, decimal_places=2)
+    description = models.TextField(_("评分标准"), blank=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("评分标准")
+        verbose_name_plural = _("评分标准")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_score__gt=0, max_score__lte=100),
+                                   name="criterion_max_score_range"),
+            models.UniqueConstraint(fields=["tender"], condition=Q(kind="price"),
+                                    name="criterion_one_price_per_tender"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.max_score}分）"
+
+
+class Bid(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("已递交")
+        WITHDRAWN = "withdrawn", _("已撤回")
+        QUALIFIED = "qualified", _("通过资格审查")
+        DISQUALIFIED = "disqualified", _("未通过资格审查")
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                               related_name="bids")
+    organization = models.ForeignKey(Organization, verbose_name=_("投标机构"),
+                                     on_delete=models.PROTECT, related_name="bids")
+    price = models.DecimalField(_("投标报价（元）"), **MONEY)
+    proposal = models.TextField(_("服务方案"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.SUBMITTED, db_index=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(_("递交时间"))
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    price_score = models.DecimalField(_("价格分"), max_digits=6, decimal_places=2, null=True,
+                                      blank=True)
+    final_score = models.DecimalField(_("综合得分"), max_digits=6, decimal_places=2, null=True,
+                                      blank=True)
+    rank = models.PositiveSmallIntegerField(_("排名"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("投标文件")
+        verbose_name_plural = _("投标文件")
+        ordering = ["tender", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "organization"], name="bid_one_per_org"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="bid_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · {self.organization.name}"
+
+
+class Award(models.Model):
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="award")
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="award")
+    amount = models.DecimalField(_("中标金额（元）"), **MONEY)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(_("定标时间"))
+    reason = models.TextField(_("定标说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("中标结果")
+        verbose_name_plural = _("中标结果")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} → {self.bid.organization.name}"
+
+
+class Contract(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待签订")
+        SIGNED = "signed", _("已签订")
+        COMPLETED = "completed", _("已履约完毕")
+        TERMINATED = "terminated", _("已解除")
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="contract")
+    project = models.OneToOneField(ServiceProject, on_delete=models.PROTECT, related_name="contract")
+    code = models.CharField(_("合同编号"), max_length=30, unique=True)
+    purchaser = models.ForeignKey(Organization, verbose_name=_("甲方（购买主体）"),
+                                  on_delete=models.PROTECT, related_name="contracts_as_purchaser")
+    supplier = models.ForeignKey(Organization, verbose_name=_("乙方（承接主体）"),
+                                 on_delete=models.PROTECT, related_name="contracts_as_supplier")
+    amount = models.DecimalField(_("合同金额（元）"), **MONEY)
+    start_date = models.DateField(_("服务开始日期"))
+    end_date = models.DateField(_("服务结束日期"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    purchaser_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+")
+    purchaser_signed_at = models.DateTimeField(_("甲方签订时间"), null=True, blank=True)
+    supplier_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    supplier_signed_at = models.DateTimeField(_("乙方签订时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("服务合同")
+        verbose_name_plural = _("服务合同")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")),
+                                   name="contract_dates_ordered"),
+            models.CheckConstraint(
+                condition=~Q(status="signed")
+                | Q(purchaser_signed_at__isnull=False, supplier_signed_at__isnull=False),
+                name="contract_signed_by_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}"
