@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("公共服务")
+
+    def ready(self) -> None:
+        from core import calendar  # noqa: F401  (connects the Holiday cache-clearing signals)
