@@ -1,13 +1,14 @@
 """Users, administrative divisions, organizations, memberships and professional profiles."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role
-from accounts.validators import validate_credit_code
+from accounts.roles import ROLES_WITHOUT_ORGANIZATION, Role, role_allows_organization_kind
+from accounts.validators import normalize_credit_code, validate_credit_code
 
 mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入11位中国大陆手机号码。"))
 
@@ -57,8 +58,53 @@ class Division(models.Model):
             models.UniqueConstraint(fields=["parent", "name"], name="division_unique_name_in_parent"),
         ]
 
+    # Digits a code has at each level (GB/T 2260 plus the 9/12-digit statistical extensions).
+    CODE_LENGTHS = {Level.CITY: 6, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12}
+    PARENT_LEVELS = {
+        Level.CITY: None, Level.DISTRICT: Level.CITY, Level.STREET: Level.DISTRICT,
+        Level.COMMUNITY: Level.STREET,
+    }
+
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.code == "":
+            self.code = None
+        if self.code is not None:
+            self.code = self.code.strip()
+            length = self.CODE_LENGTHS.get(self.level)
+            if length and not (self.code.isascii() and self.code.isdigit() and len(self.code) == length):
+                errors["code"] = ValidationError(
+                    _("%(level)s的区划代码应为%(n)d位数字。"), code="division_code_format",
+                    params={"level": self.get_level_display(), "n": length},
+                )
+            elif self.level in (self.Level.CITY, self.Level.DISTRICT) or self.code is None:
+                pass
+            elif self.parent_id and self.parent.code and not self.code.startswith(self.parent.code):
+                errors["code"] = ValidationError(
+                    _("区划代码应以上级区划代码%(p)s开头。"), code="division_code_prefix",
+                    params={"p": self.parent.code},
+                )
+        elif self.level in (self.Level.CITY, self.Level.DISTRICT):
+            errors["code"] = ValidationError(
+                _("市、区县必须填写6位区划代码。"), code="division_code_required"
+            )
+        if self.level in self.PARENT_LEVELS:
+            expected_parent = self.PARENT_LEVELS[self.level]
+            if expected_parent is None and self.parent_id:
+                errors["parent"] = ValidationError(_("市级区划不应有上级区划。"), code="division_parent")
+            elif expected_parent is not None and (
+                self.parent_id is None or self.parent.level != expected_parent
+            ):
+                errors["parent"] = ValidationError(
+                    _("上级区划应为%(level)s。"), code="division_parent",
+                    params={"level": self.Level(expected_parent).label},
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Organization(models.Model):
@@ -74,10 +120,9 @@ class Organization(models.Model):
     division = models.ForeignKey(
         Division, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="organizations"
     )
-    credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, blank=True, default="",
-        validators=[validate_credit_code],
-    )
+    # Validated in clean() (not as a field validator) so that a wrong check character can be
+    # accepted as an audited administrator override; see accounts.services.organizations.
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
     credit_code_override_reason = models.CharField(
         _("信用代码校验例外理由"), max_length=200, blank=True, default="",
         help_text=_("少数真实代码无法通过校验位检查；填写理由后由管理员人工确认，并记入审计日志。"),
@@ -103,6 +148,38 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        super().clean()
+        self.credit_code = normalize_credit_code(self.credit_code)
+        self.credit_code_override_reason = (self.credit_code_override_reason or "").strip()
+        try:
+            validate_credit_code(self.credit_code)
+        except ValidationError as error:
+            if error.code != "credit_code_check":
+                raise ValidationError({"credit_code": error}) from None
+            if not self.credit_code_override_reason:
+                raise ValidationError(
+                    {
+                        "credit_code": [
+                            error,
+                            ValidationError(
+                                _("如确认该代码真实有效，请填写“信用代码校验例外理由”，"
+                                  "由平台管理员确认。"),
+                                code="credit_code_override_required",
+                            ),
+                        ]
+                    }
+                ) from None
+
+    @property
+    def credit_code_fails_check(self) -> bool:
+        """Return whether the stored credit code has a wrong check character."""
+        try:
+            validate_credit_code(self.credit_code)
+        except ValidationError:
+            return True
+        return False
+
 
 class Membership(models.Model):
     """A user's role in an organization."""
@@ -111,7 +188,8 @@ class Membership(models.Model):
         User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
     )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="memberships"
+        Organization, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="memberships",
+        null=True, blank=True, help_text=_("评审专家和平台管理员可以不属于任何机构。"),
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(_("有效"), default=True)
@@ -124,10 +202,39 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["user", "organization", "role"], name="membership_unique_role"
             ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(organization__isnull=True),
+                name="membership_unique_role_without_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False)
+                | Q(role__in=sorted(ROLES_WITHOUT_ORGANIZATION)),
+                name="membership_organization_required_for_role",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.organization} ({self.get_role_display()})"
+        where = self.organization if self.organization_id else _("无机构")
+        return f"{self.user} @ {where} ({self.get_role_display()})"
+
+    def clean(self):
+        super().clean()
+        kind = self.organization.kind if self.organization_id else None
+        if self.role and not role_allows_organization_kind(self.role, kind):
+            raise ValidationError(
+                {
+                    "organization": ValidationError(
+                        _("角色“%(role)s”不能属于该类型的机构（%(kind)s）。"),
+                        code="membership_role_kind",
+                        params={
+                            "role": self.get_role_display(),
+                            "kind": self.organization.get_kind_display()
+                            if kind
+                            else _("无机构"),
+                        },
+                    )
+                }
+            )
 
 
 class SocialWorkerProfile(models.Model):
@@ -188,7 +295,9 @@ class ExpertRecusal(models.Model):
     expert = models.ForeignKey(
         ExpertProfile, verbose_name=_("专家"), on_delete=models.CASCADE, related_name="recusals"
     )
-    credit_code = models.CharField(_("回避单位信用代码"), max_length=18)
+    credit_code = models.CharField(
+        _("回避单位信用代码"), max_length=18, validators=[validate_credit_code]
+    )
     unit_name = models.CharField(_("回避单位名称"), max_length=200, blank=True)
     reason = models.CharField(_("回避理由"), max_length=200, blank=True)
 

@@ -1,0 +1,77 @@
+"""Reads about users' roles and organizations, and about administrative divisions.
+
+Role lookups cache the user's active memberships on the user object
+(``user._sanshe_memberships``) so that a request asks the database once, however many checks it
+makes. Services that change memberships clear that cache with ``user_memberships_reset``.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Division, Membership, Organization
+from accounts.roles import Role
+
+_CACHE_ATTR = "_sanshe_memberships"
+
+
+def user_memberships(user) -> list[Membership]:
+    """Return the user's active memberships with their organizations, cached on the user."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user_id=user.pk, is_active=True).select_related(
+                "organization"
+            )
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def user_memberships_reset(user) -> None:
+    """Forget the memberships cached on the user object."""
+    if user is not None and hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def user_roles(user) -> set[str]:
+    """Return the roles of the user's active memberships (a superuser without one has none)."""
+    return {m.role for m in user_memberships(user)}
+
+
+def user_organizations(user, role: str | None = None) -> QuerySet[Organization]:
+    """Return the organizations in which the user has an active membership (with role, if given)."""
+    ids = {
+        m.organization_id
+        for m in user_memberships(user)
+        if m.organization_id is not None and (role is None or m.role == role)
+    }
+    return Organization.objects.filter(pk__in=ids)
+
+
+def user_has_role(user, role: str, organization: Organization | None = None) -> bool:
+    """Return whether the user holds role, in organization when one is given."""
+    return any(
+        m.role == role and (organization is None or m.organization_id == organization.pk)
+        for m in user_memberships(user)
+    )
+
+
+def is_platform_admin(user) -> bool:
+    """Return whether the user is a superuser or holds the platform admin role."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser) or user_has_role(user, Role.ADMIN)
+
+
+def division_descendants(division: Division, *, include_self: bool = True) -> list[int]:
+    """Return the ids of the division's descendants (and itself) in one query.
+
+    Divisions are at most four levels deep (市/区县/街道/社区), so three parent hops reach all.
+    """
+    condition = Q(parent_id=division.pk) | Q(parent__parent_id=division.pk) | Q(
+        parent__parent__parent_id=division.pk
+    )
+    if include_self:
+        condition |= Q(pk=division.pk)
+    return list(Division.objects.filter(condition).values_list("pk", flat=True))

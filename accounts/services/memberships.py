@@ -1,0 +1,88 @@
+"""Grant and revoke roles; keep each user's role groups equal to their active memberships."""
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from accounts.models import Membership, Organization
+from accounts.permissions import can_grant_membership
+from accounts.roles import Role
+from accounts.selectors import user_memberships_reset
+from core.audit import audit_record
+
+
+def membership_sync_groups(*, user) -> None:
+    """Make the user's role groups exactly the roles of their active memberships."""
+    active = set(
+        Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)
+    )
+    role_names = [r.value for r in Role]
+    current = set(user.groups.filter(name__in=role_names).values_list("name", flat=True))
+    if current - active:
+        user.groups.remove(*Group.objects.filter(name__in=current - active))
+    if active - current:
+        missing = active - current
+        groups = list(Group.objects.filter(name__in=missing))
+        for name in missing - {g.name for g in groups}:
+            groups.append(Group.objects.create(name=name))
+        user.groups.add(*groups)
+    user_memberships_reset(user)
+
+
+def _check_actor(actor, organization, role) -> None:
+    # actor=None is the system itself (data loading, management commands), never a request.
+    if actor is None:
+        return
+    decision = can_grant_membership(actor, organization, role)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+@transaction.atomic
+def membership_grant(
+    *, user, organization: Organization | None, role: str, actor
+) -> Membership:
+    """Give user role in organization (reactivating a revoked membership), audited."""
+    _check_actor(actor, organization, role)
+    membership = Membership.objects.filter(
+        user=user, organization=organization, role=role
+    ).first()
+    created = membership is None
+    if created:
+        membership = Membership(user=user, organization=organization, role=role)
+    elif membership.is_active:
+        return membership
+    membership.is_active = True
+    membership.full_clean(validate_unique=False, validate_constraints=False)
+    if created:
+        membership.save()
+    else:
+        membership.save(update_fields=["is_active"])
+    membership_sync_groups(user=user)
+    audit_record(
+        actor=actor, action="membership.grant", target=membership,
+        after={"user": user.pk, "organization": membership.organization_id, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, actor) -> Membership:
+    """Deactivate a membership and drop the role group if no other membership keeps it."""
+    _check_actor(actor, membership.organization, membership.role)
+    if not membership.is_active:
+        return membership
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    membership_sync_groups(user=membership.user)
+    audit_record(
+        actor=actor, action="membership.revoke", target=membership,
+        before={"is_active": True}, after={"is_active": False},
+    )
+    return membership
+
+
+def membership_validate(*, user, organization, role) -> None:
+    """Raise ValidationError when role cannot be held in organization."""
+    Membership(user=user, organization=organization, role=role).clean()
+

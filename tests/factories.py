@@ -1,0 +1,224 @@
+"""Shared factory_boy factories for the whole test suite (owned by accounts).
+
+Typical use::
+
+    org = OrganizationFactory(kind=Organization.Kind.SOCIAL_ORG)
+    user = user_with_role(Role.PURCHASER)            # creates a purchaser organization too
+    expert = user_with_role(Role.EXPERT)             # experts need no organization
+    client.login(username=user.username, password=DEFAULT_PASSWORD)
+"""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import (
+    Division,
+    ExpertProfile,
+    ExpertRecusal,
+    Membership,
+    Organization,
+    SocialWorkerProfile,
+    User,
+)
+from accounts.roles import Role
+from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char
+
+DEFAULT_PASSWORD = "pass12345!"
+
+# The kind of organization each role's membership is created in when none is given.
+ROLE_DEFAULT_KIND = {
+    Role.RESIDENT: Organization.Kind.COMMUNITY,
+    Role.COMMUNITY: Organization.Kind.COMMUNITY,
+    Role.PURCHASER: Organization.Kind.PURCHASER,
+    Role.FINANCE: Organization.Kind.FINANCE,
+    Role.SOCIAL_ORG: Organization.Kind.SOCIAL_ORG,
+    Role.SOCIAL_WORKER: Organization.Kind.SOCIAL_ORG,
+    Role.EVALUATOR: Organization.Kind.EVALUATOR,
+    Role.EXPERT: None,
+    Role.ADMIN: None,
+}
+
+# Registration authority + category by organization kind (GB 32100: 5x 民政, 11 机关, 91 企业).
+KIND_CATEGORY = {
+    Organization.Kind.PURCHASER: "11",
+    Organization.Kind.COMMUNITY: "Y1",
+    Organization.Kind.SOCIAL_ORG: "52",
+    Organization.Kind.FINANCE: "11",
+    Organization.Kind.EVALUATOR: "91",
+}
+
+
+def _encode_body(n: int) -> str:
+    """Return n as a 9-character organization code body over the credit-code charset."""
+    base = len(CREDIT_CODE_CHARSET)
+    chars = []
+    for _ in range(9):
+        n, digit = divmod(n, base)
+        chars.append(CREDIT_CODE_CHARSET[digit])
+    return "".join(reversed(chars))
+
+
+_credit_code_counter = iter(range(10**9))
+
+
+def make_credit_code(category: str = "52", area: str = "340403", body: str | None = None) -> str:
+    """Return a valid 18-character credit code; body defaults to a fresh unique 9-char code."""
+    if body is None:
+        body = _encode_body(1000 + next(_credit_code_counter))
+    first17 = f"{category}{area}{body}"
+    assert len(first17) == 17, first17
+    return first17 + credit_code_check_char(first17)
+
+
+def make_bad_credit_code(**kwargs) -> str:
+    """Return a well-formed credit code whose check character is wrong."""
+    code = make_credit_code(**kwargs)
+    wrong = next(c for c in CREDIT_CODE_CHARSET if c != code[17])
+    return code[:17] + wrong
+
+
+def huainan() -> Division:
+    """Return 淮南市 (loaded by migration), creating it if a test flushed it."""
+    city, _ = Division.objects.get_or_create(
+        code="340400", defaults={"name": "淮南市", "level": Division.Level.CITY}
+    )
+    return city
+
+
+def tianjiaan() -> Division:
+    """Return 田家庵区 340403 (loaded by migration)."""
+    district, _ = Division.objects.get_or_create(
+        code="340403",
+        defaults={"name": "田家庵区", "level": Division.Level.DISTRICT, "parent": huainan()},
+    )
+    return district
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    real_name = factory.Sequence(lambda n: f"用户{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    language = "zh-hans"
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+    class Params:
+        superuser = factory.Trait(is_superuser=True, is_staff=True)
+        staff = factory.Trait(is_staff=True)
+
+
+class DivisionFactory(DjangoModelFactory):
+    """A street (街道) under 田家庵区 by default; use the community trait for a 社区."""
+
+    class Meta:
+        model = Division
+
+    name = factory.Sequence(lambda n: f"测试街道{n}")
+    level = Division.Level.STREET
+    parent = factory.LazyFunction(tianjiaan)
+    code = factory.Sequence(lambda n: f"340403{n % 1000:03d}")
+
+    class Params:
+        community = factory.Trait(
+            level=Division.Level.COMMUNITY,
+            name=factory.Sequence(lambda n: f"测试社区{n}"),
+            parent=factory.SubFactory("tests.factories.DivisionFactory"),
+            code=factory.LazyAttributeSequence(
+                lambda o, n: f"{o.parent.code}{n % 1000:03d}" if o.parent.code else None
+            ),
+        )
+
+
+class OrganizationFactory(DjangoModelFactory):
+    """An organization of the given kind (default social organization) with a valid credit code."""
+
+    class Meta:
+        model = Organization
+
+    kind = Organization.Kind.SOCIAL_ORG
+    name = factory.LazyAttributeSequence(
+        lambda o, n: f"测试{Organization.Kind(o.kind).label}{n}"
+    )
+    division = factory.LazyFunction(tianjiaan)
+    credit_code = factory.LazyAttribute(
+        lambda o: make_credit_code(category=KIND_CATEGORY[o.kind], area=o.division.code[:6]
+                                   if o.division.code else "340403")
+    )
+    legal_representative = factory.Sequence(lambda n: f"法人{n}")
+    contact_person = factory.Sequence(lambda n: f"联系人{n}")
+    contact_phone = "0554-1234567"
+
+    class Params:
+        purchaser = factory.Trait(kind=Organization.Kind.PURCHASER)
+        community = factory.Trait(kind=Organization.Kind.COMMUNITY)
+        social_org = factory.Trait(kind=Organization.Kind.SOCIAL_ORG)
+        finance = factory.Trait(kind=Organization.Kind.FINANCE)
+        evaluator = factory.Trait(kind=Organization.Kind.EVALUATOR)
+
+
+class MembershipFactory(DjangoModelFactory):
+    """A raw membership row; prefer user_with_role(), which also sets the role group."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.SOCIAL_ORG
+
+
+class SocialWorkerProfileFactory(DjangoModelFactory):
+    class Meta:
+        model = SocialWorkerProfile
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    qualification = SocialWorkerProfile.Qualification.INTERMEDIATE
+    certificate_number = factory.Sequence(lambda n: f"SW{n:08d}")
+    code = factory.Sequence(lambda n: f"W{n:02d}")
+
+
+class ExpertProfileFactory(DjangoModelFactory):
+    class Meta:
+        model = ExpertProfile
+
+    user = factory.SubFactory(UserFactory)
+    specialties = "社会工作,社区服务"
+    employer = None
+    is_active = True
+
+
+class ExpertRecusalFactory(DjangoModelFactory):
+    class Meta:
+        model = ExpertRecusal
+
+    expert = factory.SubFactory(ExpertProfileFactory)
+    credit_code = factory.LazyFunction(make_credit_code)
+    unit_name = factory.Sequence(lambda n: f"回避单位{n}")
+    reason = "近三年曾任职"
+
+
+def user_with_role(role: str, organization: Organization | None = None, **kw) -> User:
+    """Create a user holding role (via membership_grant, so groups and audit are real).
+
+    Without organization one of the right kind is created (none for experts and admins).
+    Extra keyword arguments go to UserFactory (username=, language=, superuser=True, ...).
+    """
+    from accounts.services.memberships import membership_grant
+
+    if organization is None and ROLE_DEFAULT_KIND[role] is not None:
+        organization = OrganizationFactory(kind=ROLE_DEFAULT_KIND[role])
+    if role == Role.ADMIN:
+        kw.setdefault("is_staff", True)
+    user = UserFactory(**kw)
+    membership_grant(user=user, organization=organization, role=role, actor=None)
+    return user
