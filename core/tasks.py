@@ -38,3 +38,15 @@ def send_pending_emails() -> int:
         ).values_list("id", flat=True)[:500]
     )
     return send_notification_emails(ids) if ids else 0
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def render_document(self, document_id: int) -> str:
+    """Render a generated document if its file is missing or stale; return its SHA-256."""
+    from core.documents import document_render
+    from core.models import Document
+
+    try:
+        return document_render(document_id=document_id).sha256
+    except Document.DoesNotExist:
+        return ""

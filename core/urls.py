@@ -1,4 +1,12 @@
 from django.urls import path
 
+from core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/read/", views.notification_mark_read, name="notification-read"),
+    path("notifications/read-all/", views.notification_mark_all_read,
+         name="notification-read-all"),
+    path("files/<int:pk>/", views.file_download, name="file-download"),
+]

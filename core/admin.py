@@ -1,0 +1,113 @@
+"""Admin for the core app: read-only views of records, editable holiday calendar."""
+
+from django.contrib import admin
+
+from core.audit import audit_record
+from core.models import AuditEntry, Document, Holiday, Notification, StoredFile
+from core.permissions import is_platform_admin
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Show rows to platform admins; nobody adds, changes or deletes them here."""
+
+    def has_module_permission(self, request):
+        return is_platform_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "actor_repr", "action", "target_type", "target_repr",
+                    "client_address"]
+    list_filter = ["action", "target_type", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["action", "actor_repr", "target_repr", "target_id", "client_address"]
+    date_hierarchy = "created_at"
+    list_select_related = False
+    show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "recipient", "title", "created_at", "read_at", "email_sent_at"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter),
+                   ("email_sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "recipient__username", "recipient__real_name"]
+    list_select_related = ["recipient"]
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(ReadOnlyAdmin):
+    list_display = ["id", "original_name", "content_type", "object_id", "mime_type", "size",
+                    "uploaded_by", "uploaded_at"]
+    list_filter = ["content_type", "mime_type"]
+    search_fields = ["original_name", "sha256"]
+    list_select_related = ["content_type", "uploaded_by"]
+    exclude = ["file"]  # never link to the storage path; downloads go through the checked view
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "content_type", "object_id", "template_name", "size",
+                    "generated_at"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["sha256", "template_name"]
+    list_select_related = ["content_type"]
+    exclude = ["file", "context"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "kind", "provisional"]
+    list_filter = ["kind", "provisional", ("date", admin.DateFieldListFilter)]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    ordering = ["date"]
+
+    def has_module_permission(self, request):
+        return is_platform_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform_admin(request.user)
+
+    def has_add_permission(self, request):
+        return is_platform_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_platform_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_platform_admin(request.user)
+
+    def _snapshot(self, obj):
+        return {"date": obj.date, "name": obj.name, "kind": obj.kind,
+                "provisional": obj.provisional}
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change:
+            old = Holiday.objects.get(pk=obj.pk)
+            before = self._snapshot(old)
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action="holiday.change" if change else "holiday.add",
+                     target=obj, before=before, after=self._snapshot(obj))
+
+    def delete_model(self, request, obj):
+        before = self._snapshot(obj)
+        audit_record(actor=request.user, action="holiday.delete", target=obj, before=before)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+

@@ -1,0 +1,156 @@
+"""Validate uploaded files by their content, not by the name the browser sent."""
+
+import os
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# extension -> (category, content kind it must contain, MIME type)
+EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "pdf": ("pdf", "pdf", "application/pdf"),
+    "jpg": ("image", "jpeg", "image/jpeg"),
+    "jpeg": ("image", "jpeg", "image/jpeg"),
+    "png": ("image", "png", "image/png"),
+    "gif": ("image", "gif", "image/gif"),
+    "webp": ("image", "webp", "image/webp"),
+    "bmp": ("image", "bmp", "image/bmp"),
+    "docx": ("office", "docx",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ("office", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pptx": ("office", "pptx",
+             "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "doc": ("office", "doc", "application/msword"),
+    "xls": ("office", "xls", "application/vnd.ms-excel"),
+}
+
+_OOXML_MAIN = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# OLE directory entry names (UTF-16LE) of the main stream of Word and Excel binaries.
+_OLE_STREAMS = {
+    "doc": ["WordDocument".encode("utf-16-le")],
+    "xls": ["Workbook".encode("utf-16-le"), b"B\x00o\x00o\x00k\x00\x00\x00"],
+}
+_KIND_LABELS = {
+    "elf": "Linux 可执行程序", "exe": "Windows 可执行程序", "zip": "ZIP 压缩包",
+    "ole": "Office 97-2003 复合文档", "unknown": "无法识别的内容",
+}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+@dataclass(frozen=True)
+class ValidatedUpload:
+    """What validate_upload learned about a file."""
+
+    safe_name: str
+    extension: str
+    category: str
+    mime_type: str
+    size: int
+
+
+def safe_filename(name: str) -> str:
+    """Return a display name without directories, control or reserved characters."""
+    name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 200 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 else name[:200]
+    return name or "file"
+
+
+def _read_head(file, n: int = 8192) -> bytes:
+    file.seek(0)
+    head = file.read(n)
+    file.seek(0)
+    return head
+
+
+def _contains(file, needles: list[bytes]) -> bool:
+    """Return whether any needle occurs in the file, scanning in overlapping chunks."""
+    file.seek(0)
+    tail = b""
+    overlap = max(len(x) for x in needles)
+    try:
+        while chunk := file.read(1 << 20):
+            buf = tail + chunk
+            if any(x in buf for x in needles):
+                return True
+            tail = buf[-overlap:]
+        return False
+    finally:
+        file.seek(0)
+
+
+def _detect(file, head: bytes) -> str:
+    """Return the content kind found in the file: pdf, jpeg, png, docx, doc, elf, … or unknown."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(_OLE_MAGIC):
+        for kind, needles in _OLE_STREAMS.items():
+            if _contains(file, needles):
+                return kind
+        return "ole"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            file.seek(0)
+            with zipfile.ZipFile(file) as zf:
+                types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            return "zip"
+        finally:
+            file.seek(0)
+        for kind, main in _OOXML_MAIN.items():
+            if main in types:
+                return kind
+        return "zip"
+    guess = filetype.guess(head)
+    if guess is None:
+        return "unknown"
+    return {"jpg": "jpeg", "jpx": "jpeg2000"}.get(guess.extension, guess.extension)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def validate_upload(file, *, allowed=("pdf", "image", "office"), max_bytes=None) -> ValidatedUpload:
+    """Check size, extension and content of an uploaded file; raise ValidationError if unfit."""
+    limit = max_bytes if max_bytes is not None else settings.UPLOAD_MAX_BYTES
+    name = safe_filename(getattr(file, "name", "") or "")
+    size = file.size if getattr(file, "size", None) is not None else len(_read_head(file, limit + 1))
+    if size == 0:
+        raise ValidationError(_("文件为空：%(name)s") % {"name": name}, code="empty")
+    if size > limit:
+        raise ValidationError(
+            _("文件过大：%(name)s 为 %(size)s MB，超过 %(limit)s MB上限。")
+            % {"name": name, "size": _mb(size), "limit": _mb(limit)},
+            code="too_large",
+        )
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    permitted = sorted(e for e, (cat, _k, _m) in EXTENSIONS.items() if cat in allowed)
+    if ext not in permitted:
+        raise ValidationError(
+            _("不支持的文件类型：%(name)s。允许的类型：%(exts)s。")
+            % {"name": name, "exts": "、".join(permitted)},
+            code="extension",
+        )
+    category, expected, mime = EXTENSIONS[ext]
+    found = _detect(file, _read_head(file))
+    if found != expected:
+        raise ValidationError(
+            _("文件内容与扩展名不符：%(name)s 的扩展名是 .%(ext)s，但内容是%(found)s。")
+            % {"name": name, "ext": ext, "found": _KIND_LABELS.get(found, found.upper())},
+            code="mismatch",
+        )
+    return ValidatedUpload(safe_name=name, extension=ext, category=category, mime_type=mime,
+                           size=size)

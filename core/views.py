@@ -1,0 +1,66 @@
+"""Views of the core app: notifications and permission-checked file downloads."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from core.files import stored_file_get_for_download
+from core.models import Notification
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    """List the current user's notifications, newest first."""
+    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "core/notification_list.html", {"page": page})
+
+
+def _next_url(request, default: str) -> str:
+    url = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return url
+    return default
+
+
+@login_required
+@require_POST
+def notification_mark_read(request, pk: int):
+    """Mark one of the current user's notifications as read; 404 for anyone else's."""
+    updated = Notification.objects.filter(
+        pk=pk, recipient=request.user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    if not updated and not Notification.objects.filter(pk=pk, recipient=request.user).exists():
+        raise Http404
+    return redirect(_next_url(request, "core:notification-list"))
+
+
+@login_required
+@require_POST
+def notification_mark_all_read(request):
+    """Mark all of the current user's notifications as read."""
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect(_next_url(request, "core:notification-list"))
+
+
+@require_GET
+def file_download(request, pk: int):
+    """Serve a stored file if its owning object allows this user; 404 otherwise."""
+    stored = stored_file_get_for_download(user=request.user, pk=pk)
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=stored.original_name,
+                            content_type=stored.mime_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
