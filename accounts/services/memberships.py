@@ -86,3 +86,35 @@ def membership_validate(*, user, organization, role) -> None:
     """Raise ValidationError when role cannot be held in organization."""
     Membership(user=user, organization=organization, role=role).clean()
 
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, actor) -> Membership:
+    """Save an edited membership (role, organization, active flag), audited, groups in sync."""
+    stored = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_actor(actor, stored.organization, stored.role)
+    _check_actor(actor, membership.organization, membership.role)
+    membership.full_clean(validate_unique=False, validate_constraints=False)
+    membership.save(update_fields=["organization", "role", "is_active"])
+    membership_sync_groups(user=membership.user)
+    fields = ("organization_id", "role", "is_active")
+    audit_record(
+        actor=actor, action="membership.update", target=membership,
+        before={f: getattr(stored, f) for f in fields},
+        after={f: getattr(membership, f) for f in fields},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: Membership, actor) -> None:
+    """Delete a membership row (prefer revoking), audited, groups in sync."""
+    _check_actor(actor, membership.organization, membership.role)
+    user = membership.user
+    audit_record(
+        actor=actor, action="membership.delete", target=membership,
+        before={"user": user.pk, "organization": membership.organization_id,
+                "role": membership.role, "is_active": membership.is_active},
+    )
+    membership.delete()
+    membership_sync_groups(user=user)

@@ -1,0 +1,135 @@
+"""Admin for accounts; every change to organizations and memberships goes through services."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import ExpertRecusalForm, OrganizationForm
+from accounts.models import (
+    Division,
+    ExpertProfile,
+    ExpertRecusal,
+    Membership,
+    Organization,
+    SocialWorkerProfile,
+    User,
+)
+from accounts.services.memberships import (
+    membership_delete,
+    membership_grant,
+    membership_update,
+)
+from accounts.services.organizations import organization_save
+
+
+def _save_membership(request, membership: Membership) -> None:
+    if membership.pk is None:
+        granted = membership_grant(
+            user=membership.user, organization=membership.organization, role=membership.role,
+            actor=request.user,
+        )
+        membership.pk = granted.pk
+    else:
+        membership_update(membership=membership, actor=request.user)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    fields = ["organization", "role", "is_active"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("平台信息"), {"fields": ("real_name", "mobile", "language")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("平台信息"), {"fields": ("real_name", "mobile", "language")}),
+    )
+    list_display = ["username", "real_name", "mobile", "is_staff", "is_active"]
+    search_fields = ["username", "real_name", "mobile", "email"]
+    inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        for membership in formset.save(commit=False):
+            _save_membership(request, membership)
+        for membership in formset.deleted_objects:
+            membership_delete(membership=membership, actor=request.user)
+        formset.save_m2m()
+
+
+@admin.register(Division)
+class DivisionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationForm
+    list_display = ["name", "kind", "credit_code", "division", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "credit_code"]
+    autocomplete_fields = ["division"]
+    list_select_related = ["division"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"default_actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        organization_save(organization=obj, actor=request.user)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "is_active", "created_at"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "user__real_name", "organization__name"]
+    autocomplete_fields = ["user", "organization"]
+    list_select_related = ["user", "organization"]
+
+    def save_model(self, request, obj, form, change):
+        _save_membership(request, obj)
+
+    def delete_model(self, request, obj):
+        membership_delete(membership=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "organization"):
+            membership_delete(membership=membership, actor=request.user)
+
+
+@admin.register(SocialWorkerProfile)
+class SocialWorkerProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "qualification", "certificate_number", "code"]
+    list_filter = ["qualification"]
+    search_fields = ["user__username", "user__real_name", "certificate_number"]
+    autocomplete_fields = ["user", "organization"]
+    list_select_related = ["user", "organization"]
+
+
+class ExpertRecusalInline(admin.TabularInline):
+    model = ExpertRecusal
+    form = ExpertRecusalForm
+    extra = 0
+
+
+@admin.register(ExpertProfile)
+class ExpertProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "specialties", "employer", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["user__username", "user__real_name", "specialties"]
+    autocomplete_fields = ["user", "employer"]
+    list_select_related = ["user", "employer"]
+    inlines = [ExpertRecusalInline]
