@@ -39,8 +39,10 @@ class OrganizationForm(forms.ModelForm):
 
     def save(self, commit=True):
         if not commit:
-            return self.instance
-        return organization_save(organization=self.instance, actor=self.actor)
+            return super().save(commit=False)
+        organization = organization_save(organization=self.instance, actor=self.actor)
+        self._save_m2m()
+        return organization
 
 
 class ExpertRecusalForm(forms.ModelForm):

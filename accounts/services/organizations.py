@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from accounts.permissions import can_save_organization
 from accounts.selectors import is_platform_admin
+from accounts.validators import normalize_credit_code
 from core.audit import audit_record
 
 AUDITED_FIELDS = [
@@ -27,6 +28,7 @@ def organization_validate(*, organization: Organization, actor) -> bool:
     clean) given by a platform admin (here). An override already stored is not asked again
     while neither the code nor the reason changes.
     """
+    organization.credit_code = normalize_credit_code(organization.credit_code)
     organization.full_clean()
     if not organization.credit_code or not organization.credit_code_fails_check:
         return False
