@@ -8,7 +8,10 @@ Typical use::
     client.login(username=user.username, password=DEFAULT_PASSWORD)
 """
 
+import functools
+
 import factory
+from django.contrib.auth.hashers import get_hasher, make_password
 from factory.django import DjangoModelFactory
 
 from accounts.models import (
@@ -94,22 +97,32 @@ def tianjiaan() -> Division:
     return district
 
 
+@functools.cache
+def _default_password_hash(hasher: str) -> str:
+    return make_password(DEFAULT_PASSWORD)
+
+
 class UserFactory(DjangoModelFactory):
+    """A user whose password is DEFAULT_PASSWORD, or UserFactory(password="...")."""
+
     class Meta:
         model = User
-        django_get_or_create = ("username",)
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     real_name = factory.Sequence(lambda n: f"用户{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     language = "zh-hans"
-    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+    password = DEFAULT_PASSWORD
 
-    @factory.post_generation
-    def _save_password(obj, create, extracted, **kwargs):
-        if create:
-            obj.save(update_fields=["password"])
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Hashing the default password once keeps the suite fast (PBKDF2 is slow on purpose).
+        raw = kwargs.pop("password")
+        if raw == DEFAULT_PASSWORD:
+            kwargs["password"] = _default_password_hash(get_hasher().algorithm)
+        else:
+            kwargs["password"] = make_password(raw)
+        return super()._create(model_class, *args, **kwargs)
 
     class Params:
         superuser = factory.Trait(is_superuser=True, is_staff=True)
