@@ -54,7 +54,7 @@ class ExpertRecusalForm(forms.ModelForm):
         return normalize_credit_code(self.cleaned_data.get("credit_code"))
 
 
-class UserLanguageForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["language"]
+class UserLanguageForm(forms.Form):
+    """Choose the interface language (unbound to the user, so the service sees the change)."""
+
+    language = forms.ChoiceField(choices=User._meta.get_field("language").choices)

@@ -16,7 +16,7 @@ class UserLanguageUpdateView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        form = UserLanguageForm(request.POST, instance=request.user)
+        form = UserLanguageForm(request.POST)
         target = request.POST.get("next") or request.headers.get("referer") or "/"
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
