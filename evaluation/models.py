@@ -82,6 +82,9 @@ class ScoreItem(models.Model):
             models.CheckConstraint(condition=Q(score__gte=0), name="score_item_non_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.score}"
+
 
 class ScoreCorrection(models.Model):
     """A change to a submitted score, allowed only for the reasons in 87号令 art 64."""
@@ -103,6 +106,9 @@ class ScoreCorrection(models.Model):
     class Meta:
         verbose_name = _("评分修改记录")
         verbose_name_plural = _("评分修改记录")
+
+    def __str__(self) -> str:
+        return f"{self.old_score} → {self.new_score} ({self.get_reason_display()})"
 
 
 class EvaluationParty(models.TextChoices):
@@ -177,6 +183,9 @@ class PartyScore(models.Model):
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="party_score_range"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_party_display()} {self.score}"
+
 
 class SatisfactionResponse(models.Model):
     """A resident's answer to the satisfaction survey of a project in performance review."""
@@ -195,3 +204,6 @@ class SatisfactionResponse(models.Model):
             models.UniqueConstraint(fields=["evaluation", "resident"], name="satisfaction_once"),
             models.CheckConstraint(condition=Q(score__lte=100), name="satisfaction_range"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.score}"

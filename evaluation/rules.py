@@ -1,0 +1,94 @@
+"""Pure scoring rules: price score, bid totals, ranking, grade bands and achievement steps.
+
+Every function takes and returns Decimal, rounding half up to 2 places (RULES.md).
+"""
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+TWO_PLACES = Decimal("0.01")
+TECHNICAL_TIE_RULE = "技术分高者优先"
+
+
+def q2(value: Decimal) -> Decimal:
+    """Return value rounded half up to 2 decimal places."""
+    return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def price_scores(prices: Mapping[Hashable, Decimal], price_weight: Decimal) -> dict[Hashable, Decimal]:
+    """Return each bid's price score by 低价优先法 (87号令 art 55).
+
+    base = lowest price among the qualified bids given; score = base ÷ price × weight, where the
+    weight is in points (a 10 % price weight is 10 points), so 9.00 / 9.47 / 10.00 for
+    1,000,000 / 950,000 / 900,000 at 10.
+    """
+    if not prices:
+        return {}
+    values = {key: Decimal(price) for key, price in prices.items()}
+    if any(price <= 0 for price in values.values()):
+        raise ValueError("prices must be positive")
+    base = min(values.values())
+    weight = Decimal(price_weight)
+    return {key: q2(base / price * weight) for key, price in values.items()}
+
+
+def bid_final_score(totals: Sequence[Decimal]) -> Decimal:
+    """Return the arithmetic mean of the experts' totals, 2 places."""
+    if not totals:
+        raise ValueError("no totals")
+    return q2(sum((Decimal(t) for t in totals), Decimal(0)) / len(totals))
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One bid as the ranking sees it."""
+
+    key: Hashable
+    total: Decimal
+    price: Decimal
+    technical: Decimal = Decimal(0)
+    submitted_at: datetime | None = None
+
+
+def rank_bids(rows: Iterable[RankRow], tie_rule: str = TECHNICAL_TIE_RULE) -> dict[Hashable, int]:
+    """Return rank (1 = best) by total desc, then lower price, then the tender's tie rule.
+
+    The default tie rule (技术分高者优先) prefers the higher mean technical score; any remaining tie
+    falls back to the earlier submission, so ranks are always distinct.
+    """
+    use_technical = "技术" in (tie_rule or "")
+
+    def sort_key(row: RankRow):
+        technical = -Decimal(row.technical) if use_technical else Decimal(0)
+        submitted = row.submitted_at.timestamp() if row.submitted_at else 0.0
+        return (-Decimal(row.total), Decimal(row.price), technical, submitted)
+
+    ordered = sorted(rows, key=sort_key)
+    return {row.key: position for position, row in enumerate(ordered, start=1)}
+
+
+def grade_for(total: Decimal) -> str:
+    """Return the grade (PerformanceEvaluation.Grade value) for a total by the grade bands."""
+    total = Decimal(total)
+    bands = sorted(settings.PLATFORM_RULES["GRADE_BANDS"], key=lambda band: band[1], reverse=True)
+    for grade, lower in bands:
+        if total >= Decimal(lower):
+            return grade
+    return bands[-1][0]
+
+
+def achievement_score(actual: Decimal, target: Decimal, full: Decimal) -> Decimal:
+    """Return the marks for an achievement ratio actual ÷ target by ACHIEVEMENT_STEPS."""
+    target = Decimal(target)
+    if target <= 0:
+        raise ValueError("target must be positive")
+    ratio = Decimal(actual) / target
+    steps = sorted(settings.PLATFORM_RULES["ACHIEVEMENT_STEPS"], key=lambda s: s[0], reverse=True)
+    for threshold, fraction in steps:
+        if ratio >= Decimal(threshold):
+            return q2(Decimal(full) * Decimal(fraction))
+    return q2(Decimal(0))

@@ -1,0 +1,112 @@
+"""Evaluation committee: random draw from the expert pool with conflict-of-interest exclusion."""
+
+import random
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ExpertProfile
+from core.audit import audit_record
+from core.exceptions import PermissionDenied, ServiceError
+from core.notifications import notify
+from evaluation.models import CommitteeMember, EvaluationCommittee, ScoreSheet
+from evaluation.permissions import can_form_committee
+from procurement.models import Bid, Tender
+
+EVALUABLE_BID_STATUSES = (Bid.Status.SUBMITTED, Bid.Status.QUALIFIED)
+
+
+def evaluable_bids(tender: Tender):
+    """Return the bids that go to the committee (submitted or qualified, not withdrawn)."""
+    return tender.bids.filter(status__in=EVALUABLE_BID_STATUSES).select_related("organization")
+
+
+def minimum_committee_size(tender: Tender) -> int:
+    """Return the smallest lawful committee for the tender's method and budget (法38, 87号令 47)."""
+    if tender.method in (Tender.Method.CONSULTATION, Tender.Method.NEGOTIATION,
+                         Tender.Method.SINGLE_SOURCE):
+        return 3
+    if tender.budget_amount >= settings.PLATFORM_RULES["LARGE_COMMITTEE_BUDGET"]:
+        return 7
+    return 5
+
+
+def eligible_experts(*, tender: Tender, bidder_orgs) -> list:
+    """Return the users of active experts free of conflicts with the bidders and the purchaser."""
+    purchaser = tender.project.purchaser
+    codes = [org.credit_code for org in bidder_orgs if org.credit_code]
+    conflict_orgs = [org.pk for org in bidder_orgs] + [purchaser.pk]
+    qs = (
+        ExpertProfile.objects.filter(is_active=True, user__is_active=True)
+        .exclude(recusals__credit_code__in=codes)
+        .exclude(employer_id__in=conflict_orgs)
+        # Staff of the purchaser or of a bidder never sit on its own project (条例39).
+        .exclude(user__memberships__organization_id__in=conflict_orgs, user__memberships__is_active=True)
+        .select_related("user").order_by("pk").distinct()
+    )
+    return [profile.user for profile in qs]
+
+
+def draw_experts(*, candidates: list, size: int, seed: str) -> list:
+    """Return size candidates drawn with random.Random(seed) (candidates in a fixed order)."""
+    return random.Random(seed).sample(candidates, size)  # noqa: S311 - reproducible draw, not crypto
+
+
+@transaction.atomic
+def committee_form(*, tender: Tender, actor, size: int | None = None, seed: str | None = None) -> EvaluationCommittee:
+    """Draw the committee for an opened tender and open the score sheets: opened → evaluating."""
+    tender = Tender.objects.select_for_update(of=("self",)).select_related("project__purchaser").get(pk=tender.pk)
+    decision = can_form_committee(actor, tender)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if tender.status != Tender.Status.OPENED:
+        raise ServiceError(_("只有已开标的采购项目可以组建评标委员会。"), code="state")
+    if EvaluationCommittee.objects.filter(tender=tender).exists():
+        raise ServiceError(_("评标委员会已组建。"), code="state")
+    minimum = minimum_committee_size(tender)
+    size = minimum if size is None else int(size)
+    if size < minimum:
+        raise ServiceError(_("评标委员会人数不得少于%(n)d人。") % {"n": minimum}, code="size")
+    if size % 2 == 0:
+        raise ServiceError(_("评标委员会人数应为单数。"), code="size")
+    bids = list(evaluable_bids(tender))
+    if not bids:
+        raise ServiceError(_("没有可评审的投标文件。"), code="no_bids")
+    candidates = eligible_experts(tender=tender, bidder_orgs=[b.organization for b in bids])
+    if len(candidates) < size:
+        raise ServiceError(
+            _("专家库中无利害关系的在库专家不足：需要%(size)d人，仅有%(n)d人。")
+            % {"size": size, "n": len(candidates)}, code="experts",
+        )
+    seed = seed or secrets.token_hex(16)
+    drawn = draw_experts(candidates=candidates, size=size, seed=seed)
+    committee = EvaluationCommittee.objects.create(tender=tender, formed_by=actor,
+                                                   formed_at=timezone.now(), draw_seed=seed)
+    # The first expert drawn chairs the committee; the purchaser's representative never does.
+    members = CommitteeMember.objects.bulk_create(
+        [CommitteeMember(committee=committee, expert=user, is_chair=(i == 0)) for i, user in enumerate(drawn)]
+    )
+    members = list(committee.members.all()) if any(m.pk is None for m in members) else members
+    ScoreSheet.objects.bulk_create([ScoreSheet(member=m, bid=b) for m in members for b in bids])
+    tender.status = Tender.Status.EVALUATING
+    tender.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="committee.form", target=committee,
+        before={"tender_status": Tender.Status.OPENED},
+        after={"tender_status": tender.status, "seed": seed, "size": size,
+               "experts": [u.pk for u in drawn], "chair": drawn[0].pk, "candidates": len(candidates)},
+    )
+    notify(
+        recipients=drawn,
+        title=_("评审邀请：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
+        body=_("您已被随机抽取为评标委员会成员，请在评审任务中独立评分。"),
+    )
+    return committee
+
+
+def committee_member_for(*, tender: Tender, user) -> CommitteeMember | None:
+    """Return user's seat on tender's committee, if any."""
+    return CommitteeMember.objects.filter(committee__tender=tender, expert=user).first()

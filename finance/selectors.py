@@ -1,0 +1,94 @@
+"""Reads of envelopes, the ledger and payment tranches, scoped to the user."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from accounts.roles import Role
+from accounts.selectors import user_memberships
+from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
+from procurement.models import Contract
+
+ZERO = Decimal("0.00")
+
+
+def _org_ids(user, role) -> set[int]:
+    return {m.organization_id for m in user_memberships(user) if m.role == role and m.organization_id}
+
+
+def envelope_list_for_user(*, user) -> QuerySet[BudgetEnvelope]:
+    """Return the envelopes of the user's finance bureaus."""
+    return BudgetEnvelope.objects.filter(finance_bureau_id__in=_org_ids(user, Role.FINANCE)).select_related(
+        "division", "finance_bureau")
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One envelope's money: amount → committed → contracted → paid."""
+
+    envelope: BudgetEnvelope
+    amount: Decimal
+    committed: Decimal
+    contracted: Decimal
+    paid: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.amount - self.committed
+
+
+def ledger_for_user(*, user) -> list[LedgerRow]:
+    """Return the ledger of the user's envelopes in four queries, whatever their number."""
+    envelopes = list(envelope_list_for_user(user=user))
+    ids = [e.pk for e in envelopes]
+    live = {"project__budget_commitment__status": BudgetCommitment.Status.COMMITTED}
+    committed = dict(
+        BudgetCommitment.objects.filter(envelope_id__in=ids, status=BudgetCommitment.Status.COMMITTED)
+        .values_list("envelope_id").annotate(total=Sum("amount")).values_list("envelope_id", "total")
+    )
+    contracted = dict(
+        Contract.objects.filter(project__budget_commitment__envelope_id__in=ids, **live)
+        .exclude(status=Contract.Status.TERMINATED)
+        .values_list("project__budget_commitment__envelope_id")
+        .annotate(total=Sum("amount")).values_list("project__budget_commitment__envelope_id", "total")
+    )
+    paid = dict(
+        Payment.objects.filter(tranche__contract__project__budget_commitment__envelope_id__in=ids)
+        .values_list("tranche__contract__project__budget_commitment__envelope_id")
+        .annotate(total=Sum("amount"))
+        .values_list("tranche__contract__project__budget_commitment__envelope_id", "total")
+    )
+    return [
+        LedgerRow(envelope=e, amount=e.amount, committed=committed.get(e.pk) or ZERO,
+                  contracted=contracted.get(e.pk) or ZERO, paid=paid.get(e.pk) or ZERO)
+        for e in envelopes
+    ]
+
+
+def tranche_list_for_user(*, user, status: str | None = None) -> QuerySet[PaymentTranche]:
+    """Return tranches the user may see: finance of the funding bureau, purchaser or supplier."""
+    condition = (
+        Q(contract__project__budget_commitment__envelope__finance_bureau_id__in=_org_ids(user, Role.FINANCE))
+        | Q(contract__purchaser_id__in=_org_ids(user, Role.PURCHASER))
+        | Q(contract__supplier_id__in=_org_ids(user, Role.SOCIAL_ORG))
+    )
+    qs = PaymentTranche.objects.filter(condition).select_related(
+        "contract__project", "contract__supplier", "contract__purchaser", "payment"
+    ).order_by("contract_id", "sequence")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def tranche_get_for_user(*, user, pk: int) -> PaymentTranche:
+    """Return one visible tranche or raise PaymentTranche.DoesNotExist (views answer 404)."""
+    return tranche_list_for_user(user=user).get(pk=pk)
+
+
+def tranches_due_for_user(*, user) -> QuerySet[PaymentTranche]:
+    """Return the tranches waiting for this finance user's approval or payment."""
+    return tranche_list_for_user(user=user).filter(
+        contract__project__budget_commitment__envelope__finance_bureau_id__in=_org_ids(user, Role.FINANCE),
+        status__in=[PaymentTranche.Status.DUE, PaymentTranche.Status.APPROVED],
+    )

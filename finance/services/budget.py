@@ -1,0 +1,128 @@
+"""Budget review: commit envelope money to an approved project, or return it.
+
+A commitment reserves the project's whole budget. When the contract (the winning bid price) is
+lower, the difference stays committed until the project closes: ``commitment_settle`` (called when
+the project is closed) then shrinks the commitment to what was actually paid, so the envelope
+regains the unspent money in one audited step. Releasing at award time would let the money be
+spent twice if the award is later challenged and re-run.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from core.audit import audit_record
+from core.exceptions import PermissionDenied, ServiceError
+from core.notifications import notify
+from evaluation.recipients import members_of
+from finance.models import BudgetCommitment, BudgetEnvelope, Payment
+from finance.permissions import can_confirm_budget, can_reject_budget
+from procurement.models import ServiceProject
+
+
+def envelope_available(envelope: BudgetEnvelope) -> Decimal:
+    """Return the envelope amount minus every live commitment."""
+    committed = envelope.commitments.filter(status=BudgetCommitment.Status.COMMITTED).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0")
+    return envelope.amount - committed
+
+
+@transaction.atomic
+def budget_confirm(*, project: ServiceProject, envelope: BudgetEnvelope, actor, comment: str = "") -> BudgetCommitment:
+    """Commit the project's budget on the envelope: approved → budget_confirmed."""
+    project = ServiceProject.objects.select_for_update().select_related("purchaser").get(pk=project.pk)
+    envelope = BudgetEnvelope.objects.select_for_update().select_related("finance_bureau").get(pk=envelope.pk)
+    decision = can_confirm_budget(actor, project, envelope)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if project.status != ServiceProject.Status.APPROVED:
+        raise ServiceError(_("只有已立项、待预算审核的项目可以确认预算。"), code="state")
+    if envelope.fiscal_year != project.fiscal_year:
+        raise ServiceError(_("预算额度年度与项目预算年度不一致。"), code="year")
+    if envelope.funding_source != project.funding_source:
+        raise ServiceError(_("预算额度资金来源与项目资金来源不一致。"), code="source")
+    available = envelope_available(envelope)
+    if project.budget_amount > available:
+        raise ServiceError(
+            _("预算额度不足：可用 %(available)s 元，项目需要 %(need)s 元。")
+            % {"available": available, "need": project.budget_amount},
+            code="insufficient",
+        )
+    now = timezone.now()
+    commitment = BudgetCommitment.objects.filter(project=project).first()
+    if commitment is not None and commitment.status == BudgetCommitment.Status.COMMITTED:
+        raise ServiceError(_("该项目已占用预算。"), code="state")
+    if commitment is None:
+        commitment = BudgetCommitment(project=project)
+    commitment.envelope = envelope
+    commitment.amount = project.budget_amount
+    commitment.status = BudgetCommitment.Status.COMMITTED
+    commitment.committed_by = actor
+    commitment.committed_at = now
+    commitment.comment = comment
+    commitment.save()
+    project.status = ServiceProject.Status.BUDGET_CONFIRMED
+    project.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="budget.confirm", target=project,
+        before={"status": ServiceProject.Status.APPROVED, "available": str(available)},
+        after={"status": project.status, "envelope": envelope.pk, "amount": str(commitment.amount)},
+    )
+    notify(
+        recipients=members_of(project.purchaser, Role.PURCHASER),
+        title=_("项目预算已确认：%(code)s") % {"code": project.code},
+        body=_("财政部门已确认项目预算，可以发布采购公告。"),
+    )
+    return commitment
+
+
+@transaction.atomic
+def budget_reject(*, project: ServiceProject, actor, reason: str) -> ServiceProject:
+    """Return the project to the community at budget review: approved → returned."""
+    project = ServiceProject.objects.select_for_update().select_related("purchaser", "community").get(pk=project.pk)
+    decision = can_reject_budget(actor, project)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if project.status != ServiceProject.Status.APPROVED:
+        raise ServiceError(_("只有已立项、待预算审核的项目可以退回。"), code="state")
+    if not (reason or "").strip():
+        raise ServiceError(_("请填写退回理由。"), code="reason")
+    project.status = ServiceProject.Status.RETURNED
+    project.return_reason = reason.strip()
+    project.save(update_fields=["status", "return_reason"])
+    audit_record(
+        actor=actor, action="budget.reject", target=project,
+        before={"status": ServiceProject.Status.APPROVED},
+        after={"status": project.status, "reason": project.return_reason},
+    )
+    notify(
+        recipients=[*members_of(project.community, Role.COMMUNITY),
+                    *members_of(project.purchaser, Role.PURCHASER)],
+        title=_("项目预算审核未通过：%(code)s") % {"code": project.code},
+        body=project.return_reason,
+    )
+    return project
+
+
+@transaction.atomic
+def commitment_settle(*, project: ServiceProject, actor=None) -> BudgetCommitment | None:
+    """Shrink the project's commitment to the amount paid, releasing the rest (at project close)."""
+    commitment = BudgetCommitment.objects.select_for_update().filter(project_id=project.pk).first()
+    if commitment is None or commitment.status != BudgetCommitment.Status.COMMITTED:
+        return commitment
+    paid = Payment.objects.filter(tranche__contract__project_id=project.pk).aggregate(
+        total=Sum("amount"))["total"] or Decimal("0")
+    before = {"amount": str(commitment.amount), "status": commitment.status}
+    if paid > 0:
+        commitment.amount = min(paid, commitment.amount)
+    else:
+        commitment.status = BudgetCommitment.Status.RELEASED
+    commitment.save(update_fields=["amount", "status"])
+    audit_record(actor=actor, action="budget.settle", target=commitment, before=before,
+                 after={"amount": str(commitment.amount), "status": commitment.status})
+    return commitment
