@@ -83,6 +83,9 @@ class NeedSupport(models.Model):
         verbose_name_plural = _("需求支持")
         constraints = [models.UniqueConstraint(fields=["need", "user"], name="need_support_once")]
 
+    def __str__(self) -> str:
+        return f"{self.need_id}:{self.user_id}"
+
 
 class FundingSource(models.TextChoices):
     FISCAL = "fiscal", _("财政预算")
@@ -129,6 +132,10 @@ class ServiceProject(models.Model):
     funding_source = models.CharField(_("资金来源"), max_length=20, choices=FundingSource.choices)
     budget_amount = models.DecimalField(_("项目预算（元）"), **MONEY)
     duration_months = models.PositiveSmallIntegerField(_("服务周期（月）"))
+    multi_year_budget_secured = models.BooleanField(
+        _("跨年度预算已落实"), default=False,
+        help_text=_("服务周期超过12个月（最长36个月）须预算有保障且服务稳定（102号令第24条）。"),
+    )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
                               default=Status.DRAFT, db_index=True)
     return_reason = models.TextField(_("退回意见"), blank=True)
@@ -344,6 +351,7 @@ class Bid(models.Model):
                                      related_name="+")
     submitted_at = models.DateTimeField(_("递交时间"))
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    disqualification_reason = models.CharField(_("不合格理由"), max_length=200, blank=True)
     price_score = models.DecimalField(_("价格分"), max_digits=6, decimal_places=2, null=True,
                                       blank=True)
     final_score = models.DecimalField(_("综合得分"), max_digits=6, decimal_places=2, null=True,
@@ -361,6 +369,22 @@ class Bid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender.code} · {self.organization.name}"
+
+    def user_can_view(self, user) -> bool:
+        """Return whether the user may read this bid's price, proposal and files (sealing)."""
+        from procurement.permissions import can_view_bid
+
+        return bool(can_view_bid(user, self))
+
+    def user_can_download_file(self, user) -> bool:
+        """Return whether the user may download a file attached to this bid (same as viewing)."""
+        return self.user_can_view(user)
+
+    def user_can_upload_file(self, user):
+        """Return whether the user may attach a file to this bid (the bidder, before the deadline)."""
+        from procurement.permissions import can_edit_bid
+
+        return can_edit_bid(user, self)
 
 
 class Award(models.Model):

@@ -1,0 +1,1 @@
+"""Procurement services: one atomic function per business action (docs/services.md)."""

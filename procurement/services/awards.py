@@ -1,0 +1,132 @@
+"""Awards (定标): confirm the first-ranked bid, draft the contract and its payment tranches."""
+
+import datetime
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from core.audit import audit_record
+from core.exceptions import ServiceError
+from core.notifications import notify
+from procurement.models import Award, Bid, Contract, ServiceProject, Tender
+from procurement.permissions import can_confirm_award
+from procurement.services._common import add_months, check, link, staff_of
+from procurement.services.projects import check_duration
+
+CENT = Decimal("0.01")
+
+
+def contract_url(contract) -> str:
+    """Return the back-office page of the contract."""
+    return link("procurement:contract-detail", contract.pk,
+                fallback=f"/procurement/contracts/{contract.pk}/")
+
+
+def tranche_plan(amount: Decimal, percents=None) -> list[tuple[str, Decimal, Decimal]]:
+    """Return (condition, percent, amount) per tranche; amounts sum exactly to amount.
+
+    The first tranche is paid on signing, the last after the final evaluation, any in between
+    after the mid-term review; the last tranche takes the rounding remainder.
+    """
+    from finance.models import PaymentTranche
+
+    Condition = PaymentTranche.Condition
+    if percents is None:
+        percents = settings.PLATFORM_RULES["DEFAULT_TRANCHES"]
+    percents = [Decimal(str(p)) for p in percents]
+    if not percents or sum(percents) != Decimal("100") or any(p <= 0 for p in percents):
+        raise ServiceError(_("付款节点比例之和必须为100%。"), code="tranches")
+    plan = []
+    paid = Decimal("0.00")
+    for index, percent in enumerate(percents):
+        last = index == len(percents) - 1
+        if index == 0 and not last:
+            condition = Condition.ON_SIGNING
+        elif last:
+            condition = Condition.FINAL
+        else:
+            condition = Condition.MID_TERM
+        share = amount - paid if last else (amount * percent / 100).quantize(CENT, ROUND_HALF_UP)
+        paid += share
+        plan.append((condition, percent, share))
+    assert sum(share for _c, _p, share in plan) == amount
+    return plan
+
+
+@transaction.atomic
+def award_confirm(*, tender, actor, reason="") -> Award:
+    """Confirm the first-ranked bid: tender and project → awarded, contract drafted with tranches."""
+    from finance.models import PaymentTranche
+
+    tender = (Tender.objects.select_for_update()
+              .select_related("project__purchaser", "project__community").get(pk=tender.pk))
+    check(can_confirm_award(actor, tender))
+    if tender.status != Tender.Status.EVALUATED:
+        raise ServiceError(_("只有评审完成、待定标的采购项目可以确认中标结果。"), code="state")
+    bid = (Bid.objects.select_related("organization")
+           .filter(tender=tender, rank=1, status=Bid.Status.QUALIFIED).first())
+    if bid is None:
+        raise ServiceError(_("没有排名第一的有效投标，不能定标。"), code="no_winner")
+    project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
+    check_duration(duration_months=project.duration_months,
+                   multi_year_budget_secured=project.multi_year_budget_secured)
+    now = timezone.now()
+    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
+                                 confirmed_at=now, reason=reason)
+    start = timezone.localdate(now)
+    end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
+    contract = Contract.objects.create(
+        award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
+        purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
+        start_date=start, end_date=end,
+    )
+    contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
+    contract.save(update_fields=["code"])
+    PaymentTranche.objects.bulk_create([
+        PaymentTranche(contract=contract, sequence=index, condition=condition, percent=percent,
+                       amount=share)
+        for index, (condition, percent, share) in enumerate(tranche_plan(contract.amount), start=1)
+    ])
+    tender.status = Tender.Status.AWARDED
+    tender.save(update_fields=["status"])
+    project_before = project.status
+    project.status = ServiceProject.Status.AWARDED
+    project.save(update_fields=["status"])
+    audit_record(actor=actor, action="award.confirm", target=tender,
+                 before={"status": Tender.Status.EVALUATED, "project_status": project_before},
+                 after={"status": tender.status, "project_status": project.status,
+                        "bid": bid.pk, "supplier": bid.organization_id,
+                        "amount": str(bid.price), "contract": contract.code})
+    url = contract_url(contract)
+    notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
+           title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
+           body=_("贵机构为中标人，中标金额 %(amount)s 元，请签订合同 %(contract)s。") % {
+               "amount": bid.price, "contract": contract.code},
+           url=url)
+    losers = (Bid.objects.filter(tender=tender).exclude(pk=bid.pk)
+              .exclude(status=Bid.Status.WITHDRAWN).values_list("organization_id", flat=True))
+    from django.contrib.auth import get_user_model
+
+    notify(recipients=get_user_model().objects.filter(
+               is_active=True, memberships__organization_id__in=list(losers),
+               memberships__role=Role.SOCIAL_ORG, memberships__is_active=True).distinct(),
+           title=_("未中标通知：%(code)s") % {"code": tender.code},
+           body=_("中标人：%(name)s。") % {"name": bid.organization.name},
+           url=link("procurement:tender-detail", tender.pk,
+                    fallback=f"/procurement/tenders/{tender.pk}/"))
+    notify(recipients=staff_of(project.purchaser, Role.PURCHASER),
+           title=_("请签订服务合同：%(contract)s") % {"contract": contract.code},
+           body=_("合同金额 %(amount)s 元，乙方 %(name)s。") % {
+               "amount": contract.amount, "name": bid.organization.name},
+           url=url)
+    notify(recipients=staff_of(project.community, Role.COMMUNITY),
+           title=_("项目已定标：%(code)s") % {"code": project.code},
+           body=_("中标人：%(name)s。") % {"name": bid.organization.name},
+           url=link("procurement:project-detail", project.pk,
+                    fallback=f"/procurement/projects/{project.pk}/"))
+    return award

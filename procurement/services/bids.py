@@ -1,0 +1,181 @@
+"""Bids (投标): submit and withdraw before the deadline; open them after it."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from core.audit import audit_record
+from core.exceptions import ServiceError
+from core.notifications import notify
+from procurement.models import Bid, ServiceProject, Tender
+from procurement.permissions import can_open_tender, can_submit_bid, can_withdraw_bid
+from procurement.services._common import check, staff_of
+from procurement.services.tenders import tender_url
+
+# Qualified bids needed to proceed (法36: fewer than 3 → 废标; 财库〔2015〕124号: 磋商 for
+# government-purchased services may proceed with 2; 单一来源 has one supplier by definition).
+MIN_QUALIFIED_BIDS = {
+    Tender.Method.CONSULTATION: 2,
+    Tender.Method.SINGLE_SOURCE: 1,
+}
+DEFAULT_MIN_QUALIFIED_BIDS = 3
+
+
+def _org_staff(org_ids) -> list:
+    return list(get_user_model().objects.filter(
+        is_active=True, memberships__organization_id__in=list(org_ids),
+        memberships__role=Role.SOCIAL_ORG, memberships__is_active=True,
+    ).distinct())
+
+
+def _locked_tender(tender) -> Tender:
+    return (Tender.objects.select_for_update()
+            .select_related("project__purchaser", "project__community").get(pk=tender.pk))
+
+
+@transaction.atomic
+def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
+    """Submit the organization's sealed bid before the deadline."""
+    tender = _locked_tender(tender)
+    check(can_submit_bid(actor, tender, organization))
+    if tender.status != Tender.Status.PUBLISHED:
+        raise ServiceError(_("该采购项目不在投标期内。"), code="state")
+    now = timezone.now()
+    if now >= tender.bid_deadline:
+        raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
+    project = tender.project
+    if organization.pk == project.community_id or project.design_partners.filter(
+        pk=organization.pk
+    ).exists():
+        raise ServiceError(
+            _("参与本项目需求调研或项目设计的机构不得参加本项目投标（政府采购法实施条例第十八条）。"),
+            code="design_partner",
+        )
+    try:
+        price = Decimal(str(price)).quantize(Decimal("0.01"))
+    except InvalidOperation as exc:
+        raise ServiceError(_("投标报价无效。"), code="price") from exc
+    if price <= 0:
+        raise ServiceError(_("投标报价必须大于零。"), code="price")
+    if not (proposal or "").strip():
+        raise ServiceError(_("请填写服务方案。"), code="proposal")
+    bid = Bid.objects.select_for_update().filter(tender=tender, organization=organization).first()
+    if bid is not None and bid.status != Bid.Status.WITHDRAWN:
+        raise ServiceError(_("本机构已递交投标文件；如需修改请先撤回。"), code="duplicate")
+    before = None if bid is None else {"status": bid.status}
+    if bid is None:
+        bid = Bid(tender=tender, organization=organization)
+    bid.price = price
+    bid.proposal = proposal.strip()
+    bid.status = Bid.Status.SUBMITTED
+    bid.submitted_by = actor
+    bid.submitted_at = now
+    bid.withdrawn_at = None
+    bid.save()
+    # The audit row never holds the price or proposal: the log is readable before opening.
+    audit_record(actor=actor, action="bid.submit", target=bid, before=before,
+                 after={"status": bid.status, "tender": tender.pk})
+    notify(recipients=staff_of(organization, Role.SOCIAL_ORG),
+           title=_("投标文件已递交：%(code)s") % {"code": tender.code},
+           body=_("投标文件在截止时间前密封保存，开标前任何人不得查看。"),
+           url=tender_url(tender))
+    return bid
+
+
+@transaction.atomic
+def bid_withdraw(*, bid, actor) -> Bid:
+    """Withdraw the bid before the deadline."""
+    bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
+    tender = _locked_tender(bid.tender)
+    check(can_withdraw_bid(actor, bid))
+    if bid.status != Bid.Status.SUBMITTED or tender.status != Tender.Status.PUBLISHED:
+        raise ServiceError(_("只有投标期内已递交的投标文件可以撤回。"), code="state")
+    if timezone.now() >= tender.bid_deadline:
+        raise ServiceError(_("投标截止时间已过，不能撤回。"), code="deadline")
+    bid.status = Bid.Status.WITHDRAWN
+    bid.withdrawn_at = timezone.now()
+    bid.save(update_fields=["status", "withdrawn_at"])
+    audit_record(actor=actor, action="bid.withdraw", target=bid,
+                 before={"status": Bid.Status.SUBMITTED}, after={"status": bid.status})
+    notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
+           title=_("投标文件已撤回：%(code)s") % {"code": tender.code}, url=tender_url(tender))
+    return bid
+
+
+@transaction.atomic
+def bids_open(*, tender, actor=None) -> Tender:
+    """Open the bids once the deadline has passed: published → opened, or failed (废标).
+
+    Idempotent: a tender that is no longer published is returned unchanged. With actor None the
+    system (celery) opens it; otherwise the actor must be the purchaser's staff.
+    """
+    tender = _locked_tender(tender)
+    if actor is not None:
+        check(can_open_tender(actor, tender))
+    if tender.status != Tender.Status.PUBLISHED:
+        return tender
+    now = timezone.now()
+    if now < tender.bid_deadline:
+        raise ServiceError(_("投标截止时间未到，不能开标。"), code="before_deadline")
+    bids = list(Bid.objects.select_for_update().filter(tender=tender)
+                .exclude(status=Bid.Status.WITHDRAWN).select_related("organization"))
+    qualified, over_budget = [], []
+    for bid in bids:
+        if bid.price > tender.budget_amount:
+            bid.status = Bid.Status.DISQUALIFIED
+            bid.disqualification_reason = _("投标报价超过采购预算")
+            over_budget.append(bid)
+        else:
+            bid.status = Bid.Status.QUALIFIED
+            bid.disqualification_reason = ""
+            qualified.append(bid)
+    Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
+    needed = MIN_QUALIFIED_BIDS.get(tender.method, DEFAULT_MIN_QUALIFIED_BIDS)
+    tender.opened_at = now
+    project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
+    project_before = project.status
+    if bids and not qualified:
+        tender.status = Tender.Status.FAILED
+        tender.failure_reason = _("所有投标报价均超过采购预算，本次采购废标。")
+    elif len(qualified) < needed:
+        tender.status = Tender.Status.FAILED
+        tender.failure_reason = _(
+            "有效投标不足%(needed)s家（实际%(count)s家），本次采购废标。") % {
+            "needed": needed, "count": len(qualified)}
+    else:
+        tender.status = Tender.Status.OPENED
+        project.status = ServiceProject.Status.EVALUATING
+        project.save(update_fields=["status"])
+    tender.save(update_fields=["status", "opened_at", "failure_reason"])
+    audit_record(
+        actor=actor, action="tender.open", target=tender,
+        before={"status": Tender.Status.PUBLISHED, "project_status": project_before},
+        after={"status": tender.status, "project_status": project.status,
+               "bids": len(bids), "qualified": len(qualified),
+               "over_budget": len(over_budget), "failure_reason": tender.failure_reason},
+    )
+    url = tender_url(tender)
+    bidder_staff = _org_staff(b.organization_id for b in bids)
+    purchaser_staff = list(staff_of(tender.project.purchaser, Role.PURCHASER))
+    if tender.status == Tender.Status.FAILED:
+        title = _("采购项目废标：%(code)s") % {"code": tender.code}
+        notify(recipients=bidder_staff + purchaser_staff, title=title,
+               body=tender.failure_reason, url=url)
+    else:
+        notify(recipients=bidder_staff, title=_("已开标：%(code)s") % {"code": tender.code},
+               body=_("开标记录已公布。"), url=url)
+        notify(recipients=purchaser_staff,
+               title=_("已开标，请组建评标委员会：%(code)s") % {"code": tender.code},
+               body=_("有效投标 %(count)s 家。") % {"count": len(qualified)}, url=url)
+    from procurement.signals import tender_opened
+
+    tender_id, failed = tender.pk, tender.status == Tender.Status.FAILED
+    transaction.on_commit(
+        lambda: tender_opened.send(sender=Tender, tender=Tender.objects.get(pk=tender_id),
+                                   failed=failed)
+    )
+    return tender

@@ -1,0 +1,74 @@
+"""Contracts (合同): each party signs; both signatures start the delivery."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from accounts.selectors import user_has_role
+from core.audit import audit_record
+from core.exceptions import ServiceError
+from core.notifications import notify
+from procurement.models import Contract, ServiceProject
+from procurement.permissions import can_sign_contract
+from procurement.services._common import check, finance_staff_for_project, staff_of
+from procurement.services.awards import contract_url
+
+
+@transaction.atomic
+def contract_sign(*, contract, actor) -> Contract:
+    """Sign the contract for the actor's party; both signed → signed, project → in_delivery."""
+    from finance.models import PaymentTranche
+
+    contract = (Contract.objects.select_for_update()
+                .select_related("purchaser", "supplier", "project").get(pk=contract.pk))
+    check(can_sign_contract(actor, contract))
+    if contract.status != Contract.Status.DRAFT:
+        raise ServiceError(_("只有待签订的合同可以签订。"), code="state")
+    now = timezone.now()
+    if user_has_role(actor, Role.PURCHASER, contract.purchaser):
+        if contract.purchaser_signed_at is not None:
+            raise ServiceError(_("甲方已签订该合同。"), code="signed")
+        contract.purchaser_signed_by, contract.purchaser_signed_at = actor, now
+        party, other, other_role = "purchaser", contract.supplier, Role.SOCIAL_ORG
+    else:
+        if contract.supplier_signed_at is not None:
+            raise ServiceError(_("乙方已签订该合同。"), code="signed")
+        contract.supplier_signed_by, contract.supplier_signed_at = actor, now
+        party, other, other_role = "supplier", contract.purchaser, Role.PURCHASER
+    before = {"status": contract.status}
+    both = contract.purchaser_signed_at is not None and contract.supplier_signed_at is not None
+    project = ServiceProject.objects.select_for_update().select_related(
+        "purchaser__division", "community").get(pk=contract.project_id)
+    after = {"party": party}
+    if both:
+        contract.status = Contract.Status.SIGNED
+        if project.status != ServiceProject.Status.AWARDED:
+            raise ServiceError(_("项目不在待签约状态。"), code="project_state")
+        project.status = ServiceProject.Status.IN_DELIVERY
+        project.save(update_fields=["status"])
+        first = (PaymentTranche.objects.select_for_update()
+                 .filter(contract=contract).order_by("sequence").first())
+        if first is not None and first.status == PaymentTranche.Status.PENDING:
+            first.status = PaymentTranche.Status.DUE
+            first.save(update_fields=["status"])
+        after.update(project_status=project.status,
+                     first_tranche=first.pk if first is not None else None)
+    contract.save(update_fields=["status", "purchaser_signed_by", "purchaser_signed_at",
+                                 "supplier_signed_by", "supplier_signed_at"])
+    after["status"] = contract.status
+    audit_record(actor=actor, action="contract.sign", target=contract, before=before, after=after)
+    url = contract_url(contract)
+    if both:
+        notify(recipients=finance_staff_for_project(project),
+               title=_("合同已签订，首期款待审核拨付：%(code)s") % {"code": contract.code},
+               body=_("合同金额 %(amount)s 元。") % {"amount": contract.amount}, url=url)
+        notify(recipients=[*staff_of(contract.supplier, Role.SOCIAL_ORG),
+                           *staff_of(contract.purchaser, Role.PURCHASER),
+                           *staff_of(project.community, Role.COMMUNITY)],
+               title=_("合同已签订，项目进入执行：%(code)s") % {"code": contract.code}, url=url)
+    else:
+        notify(recipients=staff_of(other, other_role),
+               title=_("请签订服务合同：%(code)s") % {"code": contract.code},
+               body=_("对方已签订，等待贵方签订。"), url=url)
+    return contract

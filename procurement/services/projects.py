@@ -1,0 +1,260 @@
+"""Service projects (项目设计, 立项): community staff design, purchaser approves, closes."""
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization
+from accounts.roles import Role
+from core.audit import audit_record
+from core.exceptions import ServiceError
+from core.notifications import notify
+from procurement.models import (
+    BudgetLine,
+    Deliverable,
+    FundingSource,
+    Indicator,
+    Need,
+    NeedCategory,
+    ServiceProject,
+)
+from procurement.permissions import (
+    can_approve_project,
+    can_close_project,
+    can_create_project,
+    can_return_project,
+    can_submit_project,
+)
+from procurement.services._common import check, finance_staff_for_project, link, staff_of
+
+# 政府购买服务合同履行期限一般不超过1年；预算有保障、服务稳定的可延至3年（102号令第24条）。
+MAX_MONTHS = 12
+MAX_MONTHS_SECURED = 36
+
+
+def project_url(project) -> str:
+    """Return the back-office page of the project."""
+    return link("procurement:project-detail", project.pk,
+                fallback=f"/procurement/projects/{project.pk}/")
+
+
+def check_duration(*, duration_months: int, multi_year_budget_secured: bool) -> None:
+    """Refuse a service period above 12 months (36 when a multi-year budget is secured)."""
+    limit = MAX_MONTHS_SECURED if multi_year_budget_secured else MAX_MONTHS
+    if not 1 <= int(duration_months) <= limit:
+        if multi_year_budget_secured:
+            raise ServiceError(_("服务周期须在1至36个月之间。"), code="duration")
+        raise ServiceError(
+            _("服务周期不得超过12个月；预算有保障且服务稳定的，最长可至36个月。"), code="duration"
+        )
+
+
+def _money(value, label) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError) as exc:
+        raise ServiceError(_("%(label)s金额无效。") % {"label": label}, code="money") from exc
+    return amount
+
+
+def _build_rows(model, project, rows, label):
+    objs = []
+    for row in rows:
+        row = dict(row)
+        deliverable_index = row.pop("deliverable_index", None)
+        obj = model(project=project, **row)
+        if deliverable_index is not None:
+            obj._deliverable_index = deliverable_index
+        try:
+            obj.full_clean(exclude=["project", "deliverable"])
+        except ValidationError as exc:
+            raise ServiceError(
+                _("%(label)s填写有误：%(errors)s") % {"label": label, "errors": "; ".join(exc.messages)},
+                code="rows",
+            ) from exc
+        objs.append(obj)
+    return objs
+
+
+@transaction.atomic
+def project_create(*, actor, community, purchaser, title, category, objectives, target_groups,
+                   fiscal_year, funding_source, duration_months, deliverables, indicators,
+                   budget_lines, needs=(), design_partners=(),
+                   multi_year_budget_secured=False) -> ServiceProject:
+    """Design a draft service project for the community from its accepted needs."""
+    check(can_create_project(actor, community))
+    if purchaser.kind != Organization.Kind.PURCHASER:
+        raise ServiceError(_("购买主体必须是政府部门或履行行政职能的单位。"), code="purchaser")
+    if category not in NeedCategory.values:
+        raise ServiceError(_("请选择有效的服务类别。"), code="category")
+    if funding_source not in FundingSource.values:
+        raise ServiceError(_("请选择有效的资金来源。"), code="funding_source")
+    if not (title or "").strip():
+        raise ServiceError(_("请填写项目名称。"), code="title")
+    check_duration(duration_months=duration_months,
+                   multi_year_budget_secured=multi_year_budget_secured)
+    if not budget_lines:
+        raise ServiceError(_("请至少填写一项预算明细。"), code="budget_lines")
+    budget_amount = sum((_money(line["amount"], _("预算明细")) for line in budget_lines),
+                        Decimal("0.00"))
+    if budget_amount <= 0:
+        raise ServiceError(_("项目预算必须大于零。"), code="budget")
+    need_ids = [getattr(n, "pk", n) for n in needs]
+    need_rows = list(Need.objects.filter(pk__in=need_ids))
+    if len(need_rows) != len(set(need_ids)) or any(
+        n.community_id != community.pk or n.status != Need.Status.ACCEPTED for n in need_rows
+    ):
+        raise ServiceError(_("项目只能回应本社区已采纳的需求。"), code="needs")
+    project = ServiceProject.objects.create(
+        code=f"TMP-{uuid.uuid4().hex[:20]}", title=title.strip(), category=category,
+        community=community, purchaser=purchaser, objectives=objectives,
+        target_groups=target_groups, fiscal_year=fiscal_year, funding_source=funding_source,
+        budget_amount=budget_amount, duration_months=duration_months,
+        multi_year_budget_secured=multi_year_budget_secured, created_by=actor,
+    )
+    project.code = f"XM{fiscal_year}-{project.pk:05d}"
+    project.save(update_fields=["code"])
+    made = Deliverable.objects.bulk_create(_build_rows(Deliverable, project, deliverables,
+                                                       _("服务产出")))
+    indicator_objs = _build_rows(Indicator, project, indicators, _("绩效指标"))
+    for ind in indicator_objs:
+        index = getattr(ind, "_deliverable_index", None)
+        if index is not None:
+            ind.deliverable = made[index]
+    Indicator.objects.bulk_create(indicator_objs)
+    lines = _build_rows(BudgetLine, project, budget_lines, _("预算明细"))
+    if len({line.category for line in lines}) != len(lines):
+        raise ServiceError(_("每个预算科目只能填写一行。"), code="budget_lines")
+    BudgetLine.objects.bulk_create(lines)
+    if need_rows:
+        project.needs.set(need_rows)
+    if design_partners:
+        project.design_partners.set(list(design_partners))
+    audit_record(actor=actor, action="project.create", target=project, before=None,
+                 after={"status": project.status, "budget_amount": str(budget_amount),
+                        "needs": sorted(n.pk for n in need_rows),
+                        "design_partners": sorted(getattr(o, "pk", o) for o in design_partners)})
+    return project
+
+
+def _locked(project) -> ServiceProject:
+    return (ServiceProject.objects.select_for_update()
+            .select_related("community", "purchaser", "purchaser__division")
+            .get(pk=project.pk))
+
+
+@transaction.atomic
+def project_submit(*, project, actor) -> ServiceProject:
+    """Submit a draft or returned project to its purchaser for approval."""
+    project = _locked(project)
+    check(can_submit_project(actor, project))
+    if project.status not in (ServiceProject.Status.DRAFT, ServiceProject.Status.RETURNED):
+        raise ServiceError(_("只有草稿或已退回的项目可以提交立项。"), code="state")
+    if not project.deliverables.exists() or not project.indicators.exists():
+        raise ServiceError(_("提交立项前请填写服务产出和绩效指标。"), code="incomplete")
+    check_duration(duration_months=project.duration_months,
+                   multi_year_budget_secured=project.multi_year_budget_secured)
+    before = {"status": project.status}
+    project.status = ServiceProject.Status.SUBMITTED
+    project.submitted_at = timezone.now()
+    project.save(update_fields=["status", "submitted_at"])
+    audit_record(actor=actor, action="project.submit", target=project, before=before,
+                 after={"status": project.status})
+    notify(recipients=staff_of(project.purchaser, Role.PURCHASER),
+           title=_("服务项目待立项审批：%(code)s %(title)s") % {"code": project.code,
+                                                          "title": project.title},
+           body=_("%(community)s提交了服务项目，预算 %(amount)s 元。") % {
+               "community": project.community.name, "amount": project.budget_amount},
+           url=project_url(project))
+    return project
+
+
+@transaction.atomic
+def project_approve(*, project, actor, comment="") -> ServiceProject:
+    """Approve a submitted project and send it to finance for budget review."""
+    project = _locked(project)
+    check(can_approve_project(actor, project))
+    if project.status != ServiceProject.Status.SUBMITTED:
+        raise ServiceError(_("只有待立项审批的项目可以批准立项。"), code="state")
+    project.status = ServiceProject.Status.APPROVED
+    project.approved_at = timezone.now()
+    project.return_reason = ""
+    project.save(update_fields=["status", "approved_at", "return_reason"])
+    audit_record(actor=actor, action="project.approve", target=project,
+                 before={"status": ServiceProject.Status.SUBMITTED},
+                 after={"status": project.status, "comment": comment})
+    notify(recipients=finance_staff_for_project(project),
+           title=_("服务项目待预算审核：%(code)s %(title)s") % {"code": project.code,
+                                                          "title": project.title},
+           body=_("预算年度 %(year)s，资金来源 %(source)s，金额 %(amount)s 元。") % {
+               "year": project.fiscal_year, "source": project.get_funding_source_display(),
+               "amount": project.budget_amount},
+           url=project_url(project))
+    notify(recipients=staff_of(project.community, Role.COMMUNITY),
+           title=_("服务项目已立项：%(code)s") % {"code": project.code}, body=comment,
+           url=project_url(project))
+    return project
+
+
+@transaction.atomic
+def project_return(*, project, actor, reason) -> ServiceProject:
+    """Return a submitted or approved project to its community with a reason."""
+    project = _locked(project)
+    check(can_return_project(actor, project))
+    if project.status not in (ServiceProject.Status.SUBMITTED, ServiceProject.Status.APPROVED):
+        raise ServiceError(_("只有待审批或待预算审核的项目可以退回。"), code="state")
+    if not (reason or "").strip():
+        raise ServiceError(_("请填写退回理由。"), code="reason")
+    before = {"status": project.status}
+    project.status = ServiceProject.Status.RETURNED
+    project.return_reason = reason.strip()
+    project.save(update_fields=["status", "return_reason"])
+    audit_record(actor=actor, action="project.return", target=project, before=before,
+                 after={"status": project.status, "reason": project.return_reason})
+    notify(recipients=staff_of(project.community, Role.COMMUNITY),
+           title=_("服务项目被退回修改：%(code)s") % {"code": project.code},
+           body=project.return_reason, url=project_url(project))
+    return project
+
+
+@transaction.atomic
+def project_close(*, project, actor) -> ServiceProject:
+    """Close a project in settlement once every tranche is paid or withheld."""
+    from finance.models import PaymentTranche
+    from procurement.models import Contract
+
+    project = _locked(project)
+    check(can_close_project(actor, project))
+    if project.status != ServiceProject.Status.SETTLEMENT:
+        raise ServiceError(_("只有待尾款拨付的项目可以结项。"), code="state")
+    open_tranches = PaymentTranche.objects.filter(contract__project=project).exclude(
+        status__in=[PaymentTranche.Status.PAID, PaymentTranche.Status.WITHHELD]
+    )
+    if open_tranches.exists():
+        raise ServiceError(_("仍有未支付的付款节点，不能结项。"), code="tranches")
+    project.status = ServiceProject.Status.CLOSED
+    project.closed_at = timezone.now()
+    project.save(update_fields=["status", "closed_at"])
+    contract = Contract.objects.select_for_update().filter(project=project).first()
+    if contract is not None and contract.status == Contract.Status.SIGNED:
+        contract.status = Contract.Status.COMPLETED
+        contract.save(update_fields=["status"])
+    audit_record(actor=actor, action="project.close", target=project,
+                 before={"status": ServiceProject.Status.SETTLEMENT},
+                 after={"status": project.status})
+    try:
+        from finance.services.budget import commitment_settle
+    except ImportError:  # pragma: no cover - finance helper not merged
+        commitment_settle = None
+    if commitment_settle is not None:
+        commitment_settle(project=project, actor=actor)
+    recipients = [*staff_of(project.community, Role.COMMUNITY)]
+    if contract is not None:
+        recipients += list(staff_of(contract.supplier, Role.SOCIAL_ORG))
+    notify(recipients=recipients, title=_("服务项目已结项：%(code)s") % {"code": project.code},
+           url=project_url(project))
+    return project

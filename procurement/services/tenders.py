@@ -1,0 +1,222 @@
+"""Tenders (采购): publish with the legal limits checked, extend the bid deadline."""
+
+import datetime
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from core.audit import audit_record
+from core.calendar import add_working_days
+from core.exceptions import ServiceError
+from core.notifications import notify
+from procurement.models import Bid, ServiceProject, Tender, TenderCriterion
+from procurement.permissions import can_extend_tender, can_publish_tender
+from procurement.services._common import check, link, staff_of
+from procurement.services.projects import check_duration
+
+Method = Tender.Method
+
+# Calendar days from publication to the bid deadline (法35; 磋商办法第10条).
+MIN_CALENDAR_DAYS = {Method.OPEN: 20, Method.INVITED: 20, Method.CONSULTATION: 10}
+# Working days from publication to the deadline (竞争性谈判 74号令; 单一来源公示 条例38).
+MIN_WORKING_DAYS = {Method.NEGOTIATION: 3, Method.SINGLE_SOURCE: 5}
+# Price weight bounds in percent for services (87号令第55条; 磋商办法第24条).
+PRICE_WEIGHT_BOUNDS = {
+    Method.OPEN: (Decimal("10"), Decimal("100")),
+    Method.INVITED: (Decimal("10"), Decimal("100")),
+    Method.CONSULTATION: (Decimal("10"), Decimal("30")),
+}
+HUNDRED = Decimal("100")
+
+
+def tender_url(tender) -> str:
+    """Return the back-office page of the tender."""
+    return link("procurement:tender-detail", tender.pk,
+                fallback=f"/procurement/tenders/{tender.pk}/")
+
+
+def earliest_deadline(method: str, published_at: datetime.datetime) -> datetime.datetime:
+    """Return the earliest bid deadline the method allows for a tender published at published_at."""
+    if method in MIN_CALENDAR_DAYS:
+        return published_at + datetime.timedelta(days=MIN_CALENDAR_DAYS[method])
+    local = timezone.localtime(published_at)
+    day = add_working_days(local.date(), MIN_WORKING_DAYS.get(method, 0))
+    return local.replace(year=day.year, month=day.month, day=day.day)
+
+
+def check_deadline(method: str, published_at, bid_deadline) -> None:
+    """Refuse a bid deadline shorter than the method's legal minimum."""
+    if timezone.is_naive(bid_deadline):
+        raise ServiceError(_("投标截止时间必须带时区。"), code="deadline")
+    if bid_deadline < earliest_deadline(method, published_at):
+        if method in MIN_CALENDAR_DAYS:
+            message = _("%(method)s自采购文件发出之日起至投标截止时间不得少于%(days)s日。") % {
+                "method": Method(method).label, "days": MIN_CALENDAR_DAYS[method]}
+        else:
+            message = _("%(method)s自采购文件发出之日起至响应截止时间不得少于%(days)s个工作日。") % {
+                "method": Method(method).label, "days": MIN_WORKING_DAYS[method]}
+        raise ServiceError(message, code="deadline")
+
+
+def check_price_weight(method: str, price_weight: Decimal) -> None:
+    """Refuse a price weight outside the method's allowed range."""
+    low, high = PRICE_WEIGHT_BOUNDS.get(method, (Decimal("0"), HUNDRED))
+    if not low <= price_weight <= high:
+        if method == Method.CONSULTATION:
+            message = _("竞争性磋商的价格分权重应为10%至30%。")
+        elif method in PRICE_WEIGHT_BOUNDS:
+            message = _("%(method)s的价格分权重不得低于10%%。") % {"method": Method(method).label}
+        else:
+            message = _("价格分权重应在0%至100%之间。")
+        raise ServiceError(message, code="price_weight")
+
+
+def check_criteria(criteria, price_weight: Decimal) -> list[TenderCriterion]:
+    """Return unsaved criteria after checking their scores sum to 100 and match the price weight."""
+    if not criteria:
+        raise ServiceError(_("请填写评分标准。"), code="criteria")
+    rows = []
+    for index, item in enumerate(criteria):
+        try:
+            max_score = Decimal(str(item["max_score"]))
+        except (InvalidOperation, KeyError, TypeError) as exc:
+            raise ServiceError(_("评分项分值无效。"), code="criteria") from exc
+        kind = item.get("kind", TenderCriterion.Kind.TECHNICAL)
+        if kind not in TenderCriterion.Kind.values or not str(item.get("name", "")).strip():
+            raise ServiceError(_("评分项名称或类型无效。"), code="criteria")
+        if not Decimal("0") < max_score <= HUNDRED:
+            raise ServiceError(_("评分项分值应大于0且不超过100。"), code="criteria")
+        rows.append(TenderCriterion(name=item["name"].strip(), kind=kind, max_score=max_score,
+                                    description=item.get("description", ""),
+                                    order=item.get("order", index)))
+    if sum(r.max_score for r in rows) != HUNDRED:
+        raise ServiceError(_("各评分项分值之和必须为100分。"), code="criteria_sum")
+    prices = [r for r in rows if r.kind == TenderCriterion.Kind.PRICE]
+    if price_weight > 0:
+        if len(prices) != 1:
+            raise ServiceError(_("评分标准中必须有且只有一项价格分。"), code="criteria_price")
+        if prices[0].max_score != price_weight:
+            raise ServiceError(_("价格分分值必须等于价格分权重。"), code="criteria_price")
+    elif prices:
+        raise ServiceError(_("价格分权重为0时不得设置价格评分项。"), code="criteria_price")
+    return rows
+
+
+def check_method_threshold(method: str, budget_amount: Decimal) -> None:
+    """Refuse a method other than open tender at or above the open-tender threshold."""
+    threshold = settings.PLATFORM_RULES["OPEN_TENDER_THRESHOLD"]
+    if budget_amount >= threshold and method != Method.OPEN:
+        raise ServiceError(
+            _("预算金额达到公开招标数额标准（%(threshold)s元）的，应当采用公开招标方式。") % {
+                "threshold": threshold},
+            code="threshold",
+        )
+
+
+@transaction.atomic
+def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
+                   eligibility="", tie_rule=None) -> Tender:
+    """Publish the project's tender once its budget is confirmed; project → tendering."""
+    from finance.models import BudgetCommitment
+
+    project = (ServiceProject.objects.select_for_update()
+               .select_related("purchaser", "community").get(pk=project.pk))
+    check(can_publish_tender(actor, project))
+    if project.status != ServiceProject.Status.BUDGET_CONFIRMED:
+        raise ServiceError(_("项目预算尚未确认，不能发布采购（无预算不采购）。"), code="no_budget")
+    commitment = BudgetCommitment.objects.filter(
+        project=project, status=BudgetCommitment.Status.COMMITTED).first()
+    if commitment is None:
+        raise ServiceError(_("项目没有已确认的预算占用，不能发布采购（无预算不采购）。"),
+                           code="no_budget")
+    if Tender.objects.filter(project=project).exists():
+        raise ServiceError(_("该项目已发布过采购公告。"), code="exists")
+    if method not in Method.values:
+        raise ServiceError(_("请选择有效的采购方式。"), code="method")
+    check_duration(duration_months=project.duration_months,
+                   multi_year_budget_secured=project.multi_year_budget_secured)
+    try:
+        price_weight = Decimal(str(price_weight))
+    except InvalidOperation as exc:
+        raise ServiceError(_("价格分权重无效。"), code="price_weight") from exc
+    check_method_threshold(method, project.budget_amount)
+    check_price_weight(method, price_weight)
+    rows = check_criteria(criteria, price_weight)
+    now = timezone.now()
+    check_deadline(method, now, bid_deadline)
+    tender = Tender.objects.create(
+        project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
+        budget_amount=project.budget_amount, price_weight=price_weight,
+        eligibility=eligibility, tie_rule=tie_rule or Tender._meta.get_field("tie_rule").default,
+        bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
+        published_by=actor,
+    )
+    tender.code = f"CG{project.fiscal_year}-{tender.pk:05d}"
+    tender.save(update_fields=["code"])
+    for row in rows:
+        row.tender = tender
+    TenderCriterion.objects.bulk_create(rows)
+    project.status = ServiceProject.Status.TENDERING
+    project.save(update_fields=["status"])
+    audit_record(actor=actor, action="tender.publish", target=tender,
+                 before={"project_status": ServiceProject.Status.BUDGET_CONFIRMED},
+                 after={"status": tender.status, "project_status": project.status,
+                        "method": method, "price_weight": str(price_weight),
+                        "bid_deadline": bid_deadline.isoformat(),
+                        "budget_amount": str(tender.budget_amount)})
+    notify(recipients=staff_of(project.community, Role.COMMUNITY),
+           title=_("采购公告已发布：%(code)s %(title)s") % {"code": tender.code,
+                                                      "title": tender.title},
+           body=_("投标截止时间：%(deadline)s") % {
+               "deadline": timezone.localtime(bid_deadline).strftime("%Y-%m-%d %H:%M")},
+           url=tender_url(tender))
+    return tender
+
+
+@transaction.atomic
+def tender_extend_deadline(*, tender, actor, new_deadline, reason) -> Tender:
+    """Move the bid deadline later, before the current one passes, and tell the bidders."""
+    tender = (Tender.objects.select_for_update().select_related("project__purchaser")
+              .get(pk=tender.pk))
+    check(can_extend_tender(actor, tender))
+    if tender.status != Tender.Status.PUBLISHED:
+        raise ServiceError(_("只有投标中的采购项目可以延长投标截止时间。"), code="state")
+    if timezone.now() >= tender.bid_deadline:
+        raise ServiceError(_("投标截止时间已过，不能再延长。"), code="passed")
+    if timezone.is_naive(new_deadline) or new_deadline <= tender.bid_deadline:
+        raise ServiceError(_("新的投标截止时间必须晚于原截止时间。"), code="earlier")
+    if not (reason or "").strip():
+        raise ServiceError(_("请填写延期理由。"), code="reason")
+    old = tender.bid_deadline
+    tender.bid_deadline = new_deadline
+    tender.save(update_fields=["bid_deadline"])
+    audit_record(actor=actor, action="tender.extend_deadline", target=tender,
+                 before={"bid_deadline": old.isoformat()},
+                 after={"bid_deadline": new_deadline.isoformat(), "reason": reason.strip()})
+    bidder_orgs = Bid.objects.filter(tender=tender).exclude(
+        status=Bid.Status.WITHDRAWN).values_list("organization_id", flat=True)
+    from django.contrib.auth import get_user_model
+
+    recipients = get_user_model().objects.filter(
+        is_active=True, memberships__organization_id__in=list(bidder_orgs),
+        memberships__role=Role.SOCIAL_ORG, memberships__is_active=True,
+    ).distinct()
+    notify(recipients=recipients,
+           title=_("投标截止时间已延长：%(code)s") % {"code": tender.code},
+           body=_("新的投标截止时间：%(deadline)s。理由：%(reason)s") % {
+               "deadline": timezone.localtime(new_deadline).strftime("%Y-%m-%d %H:%M"),
+               "reason": reason.strip()},
+           url=tender_url(tender))
+    return tender
+
+
+def bids_open(*, tender, actor=None):
+    """Open the tender's bids after the deadline (see procurement.services.bids.bids_open)."""
+    from procurement.services.bids import bids_open as _bids_open
+
+    return _bids_open(tender=tender, actor=actor)
