@@ -1,0 +1,110 @@
+"""Public portal: what anonymous visitors see, what stays sealed, and pinned query counts."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from procurement.models import Contract, Tender
+from tests.pages.builders import fake_builder, projects_create, world_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return world_create()
+
+
+def test_index_is_public_and_lists_published_items(client, world):
+    projects_create(world, 1, "closed")
+    projects_create(world, 1, "published")
+    response = client.get(reverse("portal:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "采购公告" in html
+    assert "淮南市阳光社会工作服务中心" in html  # award result and contract party
+    assert "优" in html  # grade of the closed project
+    assert "不属于政府购买服务范围。" in html  # declined need with its reason
+    assert 'href="/static/portal/portal.css"' in html
+    assert "cdn" not in html.lower()
+
+
+def test_sealed_tender_shows_no_bid_data(client, world):
+    (project,) = projects_create(world, 1, "published")
+    tender = project.tender
+    response = client.get(reverse("portal:tender-detail", args=[tender.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert tender.code in html
+    assert "95,000" not in html and "95000" not in html
+    assert "淮南市同心社工服务社" not in html
+    assert "投标文件在投标截止时间前密封" in html
+    data = client.get(reverse("portal:tender-ocds", args=[tender.pk])).json()
+    assert "bids" not in data and "awards" not in data
+    assert data["tender"]["value"] == {"amount": "100000.00", "currency": "CNY"}
+
+
+def test_opened_tender_shows_opening_record(client, world):
+    (project,) = projects_create(world, 1, "opened")
+    tender = project.tender
+    html = client.get(reverse("portal:tender-detail", args=[tender.pk])).content.decode()
+    assert "95000.00" in html and "98000.00" in html
+    assert "淮南市同心社工服务社" in html
+    data = client.get(reverse("portal:tender-ocds", args=[tender.pk])).json()
+    prices = sorted(b["value"]["amount"] for b in data["bids"]["details"])
+    assert prices == ["95000.00", "98000.00"]
+
+
+def test_draft_tender_and_unsigned_contract_are_not_public(client, world):
+    (project,) = projects_create(world, 1, "published")
+    Tender.objects.filter(pk=project.tender.pk).update(status=Tender.Status.DRAFT)
+    assert client.get(reverse("portal:tender-detail", args=[project.tender.pk])).status_code == 404
+    (awarded,) = projects_create(world, 1, "awarded")
+    contract = awarded.contract
+    assert contract.status == Contract.Status.DRAFT
+    assert client.get(reverse("portal:contract-detail", args=[contract.pk])).status_code == 404
+    assert client.get(reverse("portal:contract-pdf", args=[contract.pk])).status_code == 404
+
+
+def test_signed_contract_pdf_is_public_attachment(client, world):
+    (project,) = projects_create(world, 1, "signed")
+    contract = project.contract
+    with fake_builder("contract_pdf") as builder:
+        response = client.get(reverse("portal:contract-pdf", args=[contract.pk]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    builder.assert_called_once_with(contract)
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%E6%9C%8D%E5%8A%A1%E5%90%88%E5%90%8C-" in disposition
+
+
+def test_awarded_tender_release_has_award_and_contract(client, world):
+    (project,) = projects_create(world, 1, "signed")
+    data = json.loads(
+        client.get(reverse("portal:tender-ocds", args=[project.tender.pk])).content
+    )
+    assert data["awards"][0]["suppliers"][0]["name"] == "淮南市阳光社会工作服务中心"
+    assert data["contracts"][0]["id"] == project.contract.code
+
+
+PORTAL_LIST_PAGES = ["portal:index", "portal:tender-list", "portal:award-list",
+                     "portal:contract-list", "portal:grade-list", "portal:need-list"]
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name", PORTAL_LIST_PAGES)
+def test_portal_list_query_count_does_not_grow(client, world, name):
+    projects_create(world, 5, "closed")
+    url = reverse(name)
+    small = _count(client, url)
+    projects_create(world, 45, "closed")
+    assert _count(client, url) == small
