@@ -189,11 +189,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", f"file://{BROKER_DIR / 'results'}")
     # kombu's filesystem transport and celery's file:// result backend need existing folders.
-    for _sub in ("queue", "processed", "results"):
+    for _sub in ("queue", "processed", "control", "results"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

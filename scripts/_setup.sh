@@ -94,5 +94,5 @@ ensure_venv() {
 ensure_data_dirs() {
     local data_dir="${DATA_DIR:-$ROOT/var}"
     mkdir -p "$data_dir/files" "$data_dir/broker/queue" "$data_dir/broker/processed" \
-        "$data_dir/broker/results"
+        "$data_dir/broker/control" "$data_dir/broker/results"
 }

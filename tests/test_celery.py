@@ -95,13 +95,14 @@ def _round_trip(client: Celery, worker_env: dict, tmp_path: Path) -> dict:
 @pytest.mark.worker
 def test_real_worker_runs_task_on_embedded_filesystem_broker(tmp_path):
     broker = tmp_path / "data" / "broker"
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "control", "results"):
         (broker / sub).mkdir(parents=True)
     client = Celery("test-client", broker="filesystem://", backend=f"file://{broker / 'results'}")
     client.conf.broker_transport_options = {
         "data_folder_in": str(broker / "queue"),
         "data_folder_out": str(broker / "queue"),
         "processed_folder": str(broker / "processed"),
+        "control_folder": str(broker / "control"),
     }
     value = _round_trip(client, {}, tmp_path)
     assert value["broker"] == "filesystem"

@@ -97,5 +97,5 @@ def test_celery_is_not_eager_by_default_and_uses_json(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "json", "filesystem://", "True"]
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "control", "results"):
         assert (tmp_path / "broker" / sub).is_dir()
