@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("core/", include("core.urls")),
     path("", include("accounts.urls")),
+    path("api/procurement/", include("procurement.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("workspace/", site.urls),
 ]

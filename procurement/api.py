@@ -1,0 +1,114 @@
+"""Read-only REST endpoints for tenders and bids, through the sealing selectors."""
+
+import csv
+
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from procurement.models import Bid, Tender
+from procurement.selectors import (
+    bid_get_for_user,
+    bid_list_for_user,
+    tender_get_for_user,
+    tender_list_for_user,
+    tender_opening_record,
+)
+
+
+class TenderSerializer(serializers.ModelSerializer):
+    project_code = serializers.CharField(source="project.code", read_only=True)
+    purchaser = serializers.CharField(source="project.purchaser.name", read_only=True)
+    method_display = serializers.CharField(source="get_method_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Tender
+        fields = ["id", "code", "title", "project_code", "purchaser", "method", "method_display",
+                  "budget_amount", "price_weight", "bid_deadline", "status", "status_display",
+                  "published_at", "opened_at", "failure_reason"]
+
+
+class BidSerializer(serializers.ModelSerializer):
+    tender_code = serializers.CharField(source="tender.code", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Bid
+        fields = ["id", "tender", "tender_code", "organization", "organization_name", "price",
+                  "proposal", "status", "status_display", "submitted_at",
+                  "disqualification_reason", "price_score", "final_score", "rank"]
+
+
+def _tender_or_404(user, tender_id) -> Tender:
+    try:
+        return tender_get_for_user(user=user, tender_id=tender_id)
+    except Http404 as exc:
+        raise NotFound(_("未找到该采购项目。")) from exc
+
+
+class TenderListApi(generics.ListAPIView):
+    """List the tenders visible to the user (GET /api/procurement/tenders/)."""
+
+    serializer_class = TenderSerializer
+
+    def get_queryset(self):
+        return tender_list_for_user(user=self.request.user).order_by("-bid_deadline", "-id")
+
+
+class TenderBidListApi(generics.ListAPIView):
+    """List the bids of a tender that the user may read (GET /api/procurement/tenders/<id>/bids/)."""
+
+    serializer_class = BidSerializer
+
+    def get_queryset(self):
+        tender = _tender_or_404(self.request.user, self.kwargs["pk"])
+        return bid_list_for_user(user=self.request.user, tender=tender)
+
+
+class BidDetailApi(APIView):
+    """Return one bid the user may read (GET /api/procurement/bids/<id>/); 404 while sealed."""
+
+    def get(self, request, pk):
+        try:
+            bid = bid_get_for_user(user=request.user, bid_id=pk)
+        except Http404 as exc:
+            raise NotFound(_("未找到该投标文件。")) from exc
+        return Response(BidSerializer(bid).data)
+
+
+class TenderOpeningRecordApi(APIView):
+    """Return the opening record (开标记录) of an opened tender; 404 before opening.
+
+    ``?export=csv`` returns it as a CSV file.
+    """
+
+    def get(self, request, pk):
+        tender = _tender_or_404(request.user, pk)
+        rows = tender_opening_record(tender=tender)
+        if rows is None:
+            raise NotFound(_("尚未开标，开标记录未公布。"))
+        if request.query_params.get("export") == "csv":
+            return self._csv(tender, rows)
+        return Response({"tender": tender.code, "opened_at": tender.opened_at,
+                         "bids": [{**row, "price": str(row["price"])} for row in rows]})
+
+    def _csv(self, tender, rows):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="opening-{tender.code}.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
+        writer = csv.writer(response)
+        writer.writerow([str(_("采购编号")), str(_("投标机构")), str(_("统一社会信用代码")),
+                         str(_("投标报价（元）")), str(_("状态")), str(_("说明")),
+                         str(_("开标时间"))])
+        opened = timezone.localtime(tender.opened_at).strftime("%Y-%m-%d %H:%M")
+        for row in rows:
+            writer.writerow([tender.code, row["organization"], row["credit_code"],
+                             str(row["price"]), row["status_display"],
+                             row["disqualification_reason"], opened])
+        return response
