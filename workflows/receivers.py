@@ -1,0 +1,54 @@
+"""Advance flows when the domain reports events that no person triggers (the bid opening)."""
+
+import logging
+
+from django.db import transaction
+from viewflow.workflow.status import STATUS
+
+logger = logging.getLogger(__name__)
+
+
+def advance_on_tender_opened(sender=None, tender=None, **kwargs) -> int:
+    """Complete the project's "wait for bid opening" step; return how many steps were advanced.
+
+    Idempotent: once the waiting step is done, another signal for the same tender finds nothing
+    to advance, so a second opening never creates a second committee task.
+    """
+    from workflows.flows import ServiceProjectFlow
+    from workflows.models import ServiceProjectProcess
+
+    tender = tender if tender is not None else kwargs.get("instance")
+    if tender is None:
+        return 0
+    node = ServiceProjectFlow.wait_opening
+    advanced = 0
+    process_ids = list(
+        ServiceProjectProcess.objects.filter(
+            project_id=tender.project_id, finished__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    task_class = ServiceProjectFlow.task_class
+    for process_id in process_ids:
+        with transaction.atomic(), ServiceProjectFlow.lock(process_id):
+            task = (
+                task_class._default_manager.filter(
+                    process_id=process_id, flow_task=node, status=STATUS.NEW
+                ).order_by("pk").first()
+            )
+            if task is None:
+                continue
+            node.run(task)
+            advanced += 1
+    if advanced:
+        logger.info("Advanced %s flow(s) after opening tender %s", advanced, tender.pk)
+    return advanced
+
+
+def connect() -> None:
+    """Connect the receivers to the domain signals that exist."""
+    try:
+        from procurement.signals import tender_opened
+    except ImportError:  # the procurement services are not installed yet
+        logger.warning("procurement.signals.tender_opened is missing; bid opening won't advance flows")
+        return
+    tender_opened.connect(advance_on_tender_opened, dispatch_uid="workflows.tender_opened")

@@ -1,0 +1,605 @@
+"""One step class per human task: the form it shows and the one service it calls."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from accounts.selectors import user_organizations
+
+STEPS: dict[tuple[str, str], type["Step"]] = {}
+
+
+def step(flow_name: str, *node_names: str):
+    """Register a step class for the nodes of a flow."""
+
+    def decorator(cls):
+        for name in node_names:
+            STEPS[(flow_name, name)] = cls
+        return cls
+
+    return decorator
+
+
+def step_for(task) -> type["Step"]:
+    """Return the step class of a task (KeyError when the node has no page)."""
+    return STEPS[(task.flow_task.flow_class.__name__, task.flow_task.name)]
+
+
+class ConfirmForm(forms.Form):
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class Step:
+    """A task page: build the form, describe the subject, perform the service."""
+
+    form_class: type[forms.Form] = ConfirmForm
+    submit_label = _("提交")
+
+    def __init__(self, *, task, user):
+        self.task = task
+        self.user = user
+        self.process = task.process.coerced
+
+    @property
+    def project(self):
+        return getattr(self.process, "project", None)
+
+    def form_kwargs(self) -> dict:
+        return {}
+
+    def make_form(self, data=None):
+        return self.form_class(data=data, **self.form_kwargs())
+
+    def summary(self) -> list[tuple[str, object]]:
+        project = self.project
+        if project is None:
+            return []
+        return [
+            (_("项目编号"), project.code),
+            (_("项目名称"), project.title),
+            (_("设计社区"), project.community),
+            (_("购买主体"), project.purchaser),
+            (_("项目预算（元）"), project.budget_amount),
+            (_("当前状态"), project.get_status_display()),
+        ]
+
+    def perform(self, data: dict, form=None) -> None:
+        raise NotImplementedError
+
+
+def _decision_form(choices, *, reason_required_for=()):
+    class DecisionForm(forms.Form):
+        decision = forms.ChoiceField(label=_("处理结果"), choices=choices, widget=forms.RadioSelect)
+        comment = forms.CharField(label=_("意见/理由"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+        def clean(self):
+            cleaned = super().clean()
+            if cleaned.get("decision") in reason_required_for and not cleaned.get("comment", "").strip():
+                self.add_error("comment", _("请填写理由。"))
+            return cleaned
+
+    return DecisionForm
+
+
+# --- needs -------------------------------------------------------------------------------------
+
+
+class NeedTriageForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("处理结果"), widget=forms.RadioSelect,
+        choices=[("accept", _("采纳")), ("merge", _("合并到其他需求")), ("decline", _("不予采纳"))],
+    )
+    into = forms.ModelChoiceField(label=_("合并至"), queryset=None, required=False)
+    reason = forms.CharField(label=_("处理意见（不予采纳时必填，将公开）"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, need, **kwargs):
+        super().__init__(*args, **kwargs)
+        from procurement.models import Need
+
+        self.fields["into"].queryset = Need.objects.filter(
+            community_id=need.community_id,
+            status__in=[Need.Status.SUBMITTED, Need.Status.ACCEPTED],
+        ).exclude(pk=need.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "merge" and not cleaned.get("into"):
+            self.add_error("into", _("请选择要合并到的需求。"))
+        if cleaned.get("decision") == "decline" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("不予采纳须说明理由。"))
+        return cleaned
+
+
+@step("NeedFlow", "triage")
+class NeedTriageStep(Step):
+    form_class = NeedTriageForm
+
+    @property
+    def need(self):
+        return self.process.need
+
+    def form_kwargs(self):
+        return {"need": self.need}
+
+    def summary(self):
+        need = self.need
+        return [
+            (_("需求标题"), need.title), (_("类别"), need.get_category_display()),
+            (_("服务对象"), need.target_group), (_("所在社区"), need.community),
+            (_("需求描述"), need.description), (_("提交人"), need.submitted_by),
+        ]
+
+    def perform(self, data, form=None):
+        from procurement.services.needs import need_accept, need_decline, need_merge
+
+        need, reason = self.need, data.get("reason", "")
+        if data["decision"] == "accept":
+            need_accept(need=need, actor=self.user, reason=reason)
+        elif data["decision"] == "merge":
+            need_merge(need=need, into=data["into"], actor=self.user, reason=reason)
+        else:
+            need_decline(need=need, actor=self.user, reason=reason)
+
+
+# --- project approval and budget ---------------------------------------------------------------
+
+
+@step("ServiceProjectFlow", "approve")
+class ProjectApproveStep(Step):
+    form_class = _decision_form([("approve", _("同意立项")), ("return", _("退回修改"))],
+                                reason_required_for=("return",))
+
+    def summary(self):
+        project = self.project
+        rows = super().summary() + [
+            (_("项目目标"), project.objectives), (_("服务对象"), project.target_groups),
+            (_("预算年度"), project.fiscal_year), (_("资金来源"), project.get_funding_source_display()),
+            (_("服务周期（月）"), project.duration_months),
+        ]
+        rows += [(_("产出"), f"{d} × {d.unit_price}") for d in project.deliverables.all()]
+        rows += [(_("预算"), str(b)) for b in project.budget_lines.all()]
+        return rows
+
+    def perform(self, data, form=None):
+        from procurement.services.projects import project_approve, project_return
+
+        if data["decision"] == "approve":
+            project_approve(project=self.project, actor=self.user, comment=data.get("comment", ""))
+        else:
+            project_return(project=self.project, actor=self.user, reason=data["comment"])
+
+
+@step("ServiceProjectFlow", "revise")
+class ProjectReviseStep(Step):
+    submit_label = _("重新提交")
+
+    def summary(self):
+        return super().summary() + [(_("退回意见"), self.project.return_reason)]
+
+    def perform(self, data, form=None):
+        from procurement.services.projects import project_submit
+
+        project_submit(project=self.project, actor=self.user)
+
+
+class BudgetReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("审核结果"), widget=forms.RadioSelect,
+                                 choices=[("confirm", _("确认预算")), ("reject", _("退回"))])
+    envelope = forms.ModelChoiceField(label=_("年度预算额度"), queryset=None, required=False)
+    comment = forms.CharField(label=_("审核意见/退回理由"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, project, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from finance.models import BudgetEnvelope
+
+        self.fields["envelope"].queryset = BudgetEnvelope.objects.filter(
+            finance_bureau__in=user_organizations(user, Role.FINANCE),
+            fiscal_year=project.fiscal_year, funding_source=project.funding_source,
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "confirm" and not cleaned.get("envelope"):
+            self.add_error("envelope", _("请选择预算额度。"))
+        if cleaned.get("decision") == "reject" and not cleaned.get("comment", "").strip():
+            self.add_error("comment", _("退回须说明理由。"))
+        return cleaned
+
+
+@step("ServiceProjectFlow", "budget_review")
+class BudgetReviewStep(ProjectApproveStep):
+    form_class = BudgetReviewForm
+
+    def form_kwargs(self):
+        return {"project": self.project, "user": self.user}
+
+    def perform(self, data, form=None):
+        from finance.services.budget import budget_confirm, budget_reject
+
+        if data["decision"] == "confirm":
+            budget_confirm(project=self.project, envelope=data["envelope"], actor=self.user,
+                           comment=data.get("comment", ""))
+        else:
+            budget_reject(project=self.project, actor=self.user, reason=data["comment"])
+
+
+# --- procurement -------------------------------------------------------------------------------
+
+DEFAULT_CRITERIA = "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20"
+
+
+class TenderPublishForm(forms.Form):
+    method = forms.ChoiceField(label=_("采购方式"), choices=())
+    bid_deadline = forms.DateTimeField(label=_("投标截止时间"),
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    price_weight = forms.DecimalField(label=_("价格分权重（%）"), min_value=0, max_value=100,
+                                      initial=Decimal("10"))
+    criteria = forms.CharField(
+        label=_("评分标准（每行：名称,类型 technical/commercial,分值；价格分按权重自动加入）"),
+        widget=forms.Textarea(attrs={"rows": 4}), initial=DEFAULT_CRITERIA,
+    )
+    eligibility = forms.CharField(label=_("资格条件"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from procurement.models import Tender
+
+        self.fields["method"].choices = Tender.Method.choices
+
+    def clean_criteria(self):
+        rows = []
+        for n, line in enumerate(self.cleaned_data["criteria"].splitlines(), 1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            if len(parts) != 3:
+                raise forms.ValidationError(_("第%(n)d行格式应为：名称,类型,分值"), params={"n": n})
+            try:
+                score = Decimal(parts[2])
+            except ArithmeticError as exc:
+                raise forms.ValidationError(_("第%(n)d行分值不是数字"), params={"n": n}) from exc
+            rows.append({"name": parts[0], "kind": parts[1], "max_score": score, "order": n})
+        return rows
+
+
+@step("ServiceProjectFlow", "publish")
+class TenderPublishStep(Step):
+    form_class = TenderPublishForm
+
+    def perform(self, data, form=None):
+        from procurement.services.tenders import tender_publish
+
+        criteria = list(data["criteria"])
+        if data["price_weight"] > 0:
+            criteria.append({"name": "价格", "kind": "price", "max_score": data["price_weight"],
+                             "order": 0})
+        tender_publish(
+            project=self.project, actor=self.user, method=data["method"],
+            bid_deadline=data["bid_deadline"], price_weight=data["price_weight"],
+            criteria=criteria, eligibility=data.get("eligibility", ""),
+        )
+
+
+class CommitteeForm(forms.Form):
+    size = forms.IntegerField(label=_("委员会人数（留空按规则确定）"), required=False, min_value=3)
+
+
+@step("ServiceProjectFlow", "form_committee")
+class CommitteeFormStep(Step):
+    form_class = CommitteeForm
+
+    @property
+    def tender(self):
+        return self.project.tender
+
+    def summary(self):
+        tender = self.tender
+        return super().summary() + [
+            (_("采购编号"), tender.code), (_("采购方式"), tender.get_method_display()),
+            (_("投标截止时间"), tender.bid_deadline), (_("开标时间"), tender.opened_at),
+            (_("有效投标数"), tender.bids.exclude(status="withdrawn").count()),
+        ]
+
+    def perform(self, data, form=None):
+        from evaluation.services.committees import committee_form
+
+        committee_form(tender=self.tender, actor=self.user, size=data.get("size") or None)
+
+
+class ScoreForm(forms.Form):
+    """One field per (bid, non-price criterion)."""
+
+    def __init__(self, *args, bids, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys = []
+        for bid in bids:
+            for criterion in criteria:
+                name = f"score_{bid.pk}_{criterion.pk}"
+                self.fields[name] = forms.DecimalField(
+                    label=f"{bid.organization.name} · {criterion.name}（0–{criterion.max_score}）",
+                    min_value=0, max_value=criterion.max_score, decimal_places=2,
+                )
+                self.keys.append((name, bid.pk, criterion.pk))
+
+    def scores(self) -> dict:
+        result: dict = {}
+        for name, bid_id, criterion_id in self.keys:
+            result.setdefault(bid_id, {})[criterion_id] = self.cleaned_data[name]
+        return result
+
+
+@step("ServiceProjectFlow", "score")
+class ScoreStep(CommitteeFormStep):
+    form_class = ScoreForm
+
+    @property
+    def member(self):
+        from evaluation.models import CommitteeMember
+
+        return CommitteeMember.objects.select_related("committee__tender").get(
+            pk=self.task.data["member_id"]
+        )
+
+    def form_kwargs(self):
+        from procurement.models import Bid
+
+        tender = self.tender
+        bids = (
+            Bid.objects.filter(tender=tender)
+            .exclude(status__in=[Bid.Status.WITHDRAWN, Bid.Status.DISQUALIFIED])
+            .select_related("organization").order_by("pk")
+        )
+        criteria = tender.criteria.exclude(kind="price").order_by("order", "pk")
+        return {"bids": list(bids), "criteria": list(criteria)}
+
+    def perform(self, data, form=None):
+        from evaluation.services.scoring import scores_submit
+
+        scores_submit(member=self.member, actor=self.user, scores=form.scores())
+
+
+@step("ServiceProjectFlow", "award")
+class AwardStep(CommitteeFormStep):
+    form_class = ConfirmForm
+    submit_label = _("确认中标人")
+
+    def summary(self):
+        from procurement.models import Bid
+
+        rows = super().summary()
+        for bid in Bid.objects.filter(tender=self.tender, rank__isnull=False).select_related(
+            "organization"
+        ).order_by("rank"):
+            rows.append((_("第%(rank)s名") % {"rank": bid.rank},
+                         f"{bid.organization.name}  {bid.final_score}分  报价{bid.price}"))
+        return rows
+
+    def perform(self, data, form=None):
+        from procurement.services.bids import award_confirm
+
+        award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""))
+
+
+class SignForm(forms.Form):
+    agree = forms.BooleanField(label=_("已阅读合同全文，同意签订"), required=True)
+
+
+@step("ServiceProjectFlow", "sign_purchaser", "sign_supplier")
+class ContractSignStep(Step):
+    form_class = SignForm
+    submit_label = _("签订合同")
+
+    @property
+    def contract(self):
+        return self.project.contract
+
+    def summary(self):
+        contract = self.contract
+        return super().summary() + [
+            (_("合同编号"), contract.code), (_("甲方"), contract.purchaser),
+            (_("乙方"), contract.supplier), (_("合同金额（元）"), contract.amount),
+            (_("服务期限"), f"{contract.start_date} — {contract.end_date}"),
+        ]
+
+    def perform(self, data, form=None):
+        from procurement.services.bids import contract_sign
+
+        contract_sign(contract=self.contract, actor=self.user)
+
+
+# --- payments, delivery, evaluation ------------------------------------------------------------
+
+
+class PayForm(forms.Form):
+    voucher_number = forms.CharField(label=_("支付凭证号"), max_length=50)
+
+
+class TranchePayStep(ContractSignStep):
+    form_class = PayForm
+    submit_label = _("审核并支付")
+    condition = ""
+
+    @property
+    def tranche(self):
+        from finance.models import PaymentTranche
+
+        return PaymentTranche.objects.get(contract__project_id=self.project.pk,
+                                          condition=self.condition)
+
+    def summary(self):
+        tranche = self.tranche
+        return super().summary() + [
+            (_("付款节点"), f"第{tranche.sequence}期 {tranche.get_condition_display()}"),
+            (_("计划金额（元）"), tranche.amount),
+            (_("核定金额（元）"), tranche.payable_amount if tranche.payable_amount is not None
+             else tranche.amount),
+            (_("状态"), tranche.get_status_display()),
+        ]
+
+    def perform(self, data, form=None):
+        from finance.models import PaymentTranche
+        from finance.services.tranches import tranche_approve, tranche_pay
+
+        tranche = self.tranche
+        if tranche.status == PaymentTranche.Status.DUE:
+            tranche_approve(tranche=tranche, actor=self.user)
+            tranche.refresh_from_db()
+        tranche_pay(tranche=tranche, actor=self.user, voucher_number=data["voucher_number"])
+
+
+@step("ServiceProjectFlow", "pay_first")
+class FirstTrancheStep(TranchePayStep):
+    condition = "on_signing"
+
+
+@step("ServiceProjectFlow", "pay_second")
+class SecondTrancheStep(TranchePayStep):
+    condition = "mid_term"
+
+
+@step("ServiceProjectFlow", "pay_final")
+class FinalTrancheStep(TranchePayStep):
+    condition = "final"
+
+
+class ReportForm(forms.Form):
+    summary = forms.CharField(label=_("执行情况"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class MilestoneSubmitStep(ContractSignStep):
+    form_class = ReportForm
+    submit_label = _("提交报告")
+    kind = ""
+
+    def perform(self, data, form=None):
+        from delivery.services.milestones import milestone_submit
+
+        milestone_submit(contract=self.contract, actor=self.user, kind=self.kind,
+                         summary=data["summary"])
+
+
+@step("ServiceProjectFlow", "report_mid")
+class MidReportStep(MilestoneSubmitStep):
+    kind = "mid_term"
+
+
+@step("ServiceProjectFlow", "report_final")
+class FinalReportStep(MilestoneSubmitStep):
+    kind = "final"
+
+
+class MilestoneAcceptStep(ContractSignStep):
+    form_class = _decision_form([("accept", _("验收通过")), ("return", _("退回修改"))],
+                                reason_required_for=("return",))
+    submit_label = _("提交验收意见")
+    kind = ""
+
+    @property
+    def report(self):
+        from delivery.models import MilestoneReport
+
+        return MilestoneReport.objects.filter(
+            contract__project_id=self.project.pk, kind=self.kind,
+            status=MilestoneReport.Status.SUBMITTED,
+        ).latest("submitted_at", "pk")
+
+    def summary(self):
+        from delivery.models import ServiceRecord
+
+        report = self.report
+        return super().summary() + [
+            (_("报告"), report.get_kind_display()), (_("执行情况"), report.summary),
+            (_("服务台账条数"), ServiceRecord.objects.filter(contract=report.contract_id).count()),
+        ]
+
+    def perform(self, data, form=None):
+        from delivery.services.milestones import milestone_accept, milestone_return
+
+        if data["decision"] == "accept":
+            milestone_accept(report=self.report, actor=self.user, comment=data.get("comment", ""))
+        else:
+            milestone_return(report=self.report, actor=self.user, reason=data["comment"])
+
+
+@step("ServiceProjectFlow", "accept_mid")
+class MidAcceptStep(MilestoneAcceptStep):
+    kind = "mid_term"
+
+
+@step("ServiceProjectFlow", "accept_final")
+class FinalAcceptStep(MilestoneAcceptStep):
+    kind = "final"
+
+
+class PartyScoreForm(forms.Form):
+    comment = forms.CharField(label=_("评价意见"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    CATEGORY_LABELS = {"budget": _("预算执行"), "output": _("产出"), "effect": _("效果"),
+                       "satisfaction": _("服务对象满意度")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        weights = settings.PLATFORM_RULES["INDICATOR_WEIGHTS"]
+        for category, weight in weights.items():
+            self.fields[f"cat_{category}"] = forms.DecimalField(
+                label=f"{self.CATEGORY_LABELS.get(category, category)}（0–{weight}）",
+                min_value=0, max_value=weight, decimal_places=2,
+            )
+        self.order_fields([f"cat_{c}" for c in weights] + ["comment"])
+
+    def category_scores(self) -> dict:
+        return {
+            name[4:]: value for name, value in self.cleaned_data.items() if name.startswith("cat_")
+        }
+
+
+class PartyScoreStep(ContractSignStep):
+    form_class = PartyScoreForm
+    submit_label = _("提交评价")
+    party = ""
+
+    def perform(self, data, form=None):
+        from evaluation.models import PerformanceEvaluation
+        from evaluation.services.performance import party_score_submit
+
+        evaluation = PerformanceEvaluation.objects.get(contract__project_id=self.project.pk)
+        party_score_submit(evaluation=evaluation, party=self.party, actor=self.user,
+                           category_scores=form.category_scores(), comment=data.get("comment", ""))
+
+
+@step("ServiceProjectFlow", "evaluate_purchaser")
+class PurchaserEvaluationStep(PartyScoreStep):
+    party = "purchaser"
+
+
+@step("ServiceProjectFlow", "evaluate_community")
+class CommunityEvaluationStep(PartyScoreStep):
+    party = "community"
+
+
+@step("ServiceProjectFlow", "evaluate_third_party")
+class ThirdPartyEvaluationStep(PartyScoreStep):
+    party = "third_party"
+
+
+@step("ServiceProjectFlow", "evaluate_self")
+class SelfEvaluationStep(PartyScoreStep):
+    party = "self"
+
+
+@step("ServiceProjectFlow", "close")
+class ProjectCloseStep(Step):
+    submit_label = _("结项")
+
+    def perform(self, data, form=None):
+        from procurement.services.projects import project_close
+
+        project_close(project=self.project, actor=self.user)

@@ -1,0 +1,72 @@
+"""The human-task page: authorize, show the step's form, call its service, complete the task."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views import View
+from viewflow.workflow.models import Task
+
+from core.exceptions import PermissionDenied, ServiceError
+from workflows.permissions import can_act_on_task
+from workflows.views.steps import step_for
+
+
+def task_get_for_user(user, task_pk: int) -> Task:
+    """Return the task if the user may do it now; 404 for missing, finished or forbidden tasks."""
+    task = Task.objects.select_related("process").filter(pk=task_pk).first()
+    if task is None or task.flow_task is None or not can_act_on_task(user, task):
+        raise Http404(_("没有找到该待办。"))
+    try:
+        step_for(task)
+    except KeyError as exc:
+        raise Http404(_("没有找到该待办。")) from exc
+    return task
+
+
+class TaskView(LoginRequiredMixin, View):
+    """Show a human task's page; on POST call the step's service and complete the task."""
+
+    template_name = "workflows/task.html"
+
+    def render(self, request, step, form, status=200):
+        return TemplateResponse(request, self.template_name, {
+            "task": step.task, "step": step, "form": form,
+            "title": step.task.flow_task.task_title, "summary": step.summary(),
+        }, status=status)
+
+    def get(self, request, task_pk):
+        task = task_get_for_user(request.user, task_pk)
+        step = step_for(task)(task=task, user=request.user)
+        return self.render(request, step, step.make_form())
+
+    def post(self, request, task_pk):
+        task = task_get_for_user(request.user, task_pk)
+        step = step_for(task)(task=task, user=request.user)
+        form = step.make_form(data=request.POST)
+        if not form.is_valid():
+            return self.render(request, step, form)
+        flow_class = task.flow_task.flow_class
+        try:
+            with transaction.atomic(), flow_class.lock(task.process_id):
+                task.refresh_from_db()
+                if not can_act_on_task(request.user, task):
+                    raise Http404(_("没有找到该待办。"))
+                step = step_for(task)(task=task, user=request.user)
+                step.perform(form.cleaned_data, form=form)
+                activation = task.flow_task.activation_class(task)
+                if task.owner_id is None:
+                    activation.assign(request.user)
+                activation.start(request)
+                activation.execute()
+        except ServiceError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+            return self.render(request, step, form)
+        except PermissionDenied as exc:
+            raise Http404(_("没有找到该待办。")) from exc
+        messages.success(request, _("已办理：%(title)s") % {"title": task.flow_task.task_title})
+        return redirect("home")
