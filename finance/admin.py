@@ -1,0 +1,44 @@
+"""Admin for envelopes (editable by finance admins) and the read-only money trail."""
+
+from django.contrib import admin
+
+from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Commitments, tranches and payments change only through services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BudgetEnvelope)
+class BudgetEnvelopeAdmin(admin.ModelAdmin):
+    list_display = ["name", "fiscal_year", "funding_source", "division", "finance_bureau", "amount"]
+    list_select_related = ["division", "finance_bureau"]
+    list_filter = ["fiscal_year", "funding_source"]
+
+
+@admin.register(BudgetCommitment)
+class BudgetCommitmentAdmin(ReadOnlyAdmin):
+    list_display = ["project", "envelope", "amount", "status", "committed_at"]
+    list_select_related = ["project", "envelope"]
+
+
+@admin.register(PaymentTranche)
+class PaymentTrancheAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "sequence", "condition", "percent", "amount", "payable_amount", "status"]
+    list_select_related = ["contract"]
+    list_filter = ["status", "condition"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["voucher_number", "tranche", "amount", "paid_at"]
+    list_select_related = ["tranche__contract"]
