@@ -348,14 +348,10 @@ class ScoreStep(CommitteeFormStep):
         )
 
     def form_kwargs(self):
-        from procurement.models import Bid
+        from evaluation.services.committees import evaluable_bids
 
         tender = self.tender
-        bids = (
-            Bid.objects.filter(tender=tender)
-            .exclude(status__in=[Bid.Status.WITHDRAWN, Bid.Status.DISQUALIFIED])
-            .select_related("organization").order_by("pk")
-        )
+        bids = evaluable_bids(tender).order_by("pk")
         criteria = tender.criteria.exclude(kind="price").order_by("order", "pk")
         return {"bids": list(bids), "criteria": list(criteria)}
 
@@ -382,7 +378,7 @@ class AwardStep(CommitteeFormStep):
         return rows
 
     def perform(self, data, form=None):
-        from procurement.services.bids import award_confirm
+        from procurement.services.awards import award_confirm
 
         award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""))
 
@@ -409,7 +405,7 @@ class ContractSignStep(Step):
         ]
 
     def perform(self, data, form=None):
-        from procurement.services.bids import contract_sign
+        from procurement.services.contracts import contract_sign
 
         contract_sign(contract=self.contract, actor=self.user)
 

@@ -1,0 +1,234 @@
+"""Walk the whole chain through the task pages, each step by the role's own logged-in user.
+
+After every step each user's inbox (the /workspace/ home page) must hold exactly its tasks.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow.models import Task
+
+from evaluation.models import CommitteeMember, PerformanceEvaluation
+from finance.models import Payment, PaymentTranche
+from procurement.models import Bid, Need, ServiceProject, Tender
+from procurement.services.bids import bid_submit
+from procurement.tasks import open_due_tenders
+from workflows.models import NeedProcess, ServiceProjectProcess
+
+TITLE_RE = re.compile(r'<td class="task-title">(.*?)</td>')
+LINK_RE = re.compile(r'href="(/workspace/tasks/\d+/)"')
+
+
+class Chain:
+    def __init__(self, world):
+        self.world = world
+        self.clients = {}
+
+    def client(self, user) -> Client:
+        if user.pk not in self.clients:
+            client = Client()
+            client.force_login(user)
+            self.clients[user.pk] = client
+        return self.clients[user.pk]
+
+    def inbox(self, user) -> list[str]:
+        response = self.client(user).get(reverse("home"))
+        assert response.status_code == 200
+        return TITLE_RE.findall(response.content.decode())
+
+    def assert_inboxes(self, expected: dict):
+        """Every user of the world has exactly the listed task titles (others: none)."""
+        actual = {name: sorted(self.inbox(user)) for name, user in self.world.everyone().items()}
+        wanted = {name: sorted(expected.get(name, [])) for name in actual}
+        assert actual == wanted
+
+    def task_url(self, user, title) -> str:
+        response = self.client(user).get(reverse("home"))
+        html = response.content.decode()
+        for row in re.findall(r'<tr class="inbox-task".*?</tr>', html, re.S):
+            if f'<td class="task-title">{title}</td>' in row:
+                return LINK_RE.search(row).group(1)
+        raise AssertionError(f"{title} not in inbox of {user}")
+
+    def do(self, user, title, data, expect_redirect=True):
+        url = self.task_url(user, title)
+        page = self.client(user).get(url)
+        assert page.status_code == 200, page.content.decode()[:500]
+        response = self.client(user).post(url, data)
+        if expect_redirect:
+            assert response.status_code == 302, _errors(response)
+        return response
+
+
+def _errors(response) -> str:
+    html = response.content.decode()
+    return " | ".join(re.findall(r'<ul class="errorlist[^"]*">(.*?)</ul>', html, re.S)) or html[:800]
+
+
+def _design_post(world, need):
+    return {
+        "community": world.community_org.pk, "purchaser": world.purchaser_org.pk,
+        "title": "独居老人关爱服务项目", "category": "elderly",
+        "objectives": "提升独居老人生活质量", "target_groups": "独居老人", "fiscal_year": "2026",
+        "funding_source": "fiscal", "duration_months": "12", "needs": [need.pk],
+        "deliverables": "case,个案服务,10,300,每个个案不少于6次跟进\nsmall_event,社区小型活动,4,2000,每场不少于25人",
+        "indicators": "output,个案服务数,10,个\nsatisfaction,服务对象满意度,90,%",
+        "budget_lines": "personnel,210000,社工薪酬\nmanagement,30000,项目管理\nactivities,60000,活动物料",
+    }
+
+
+@pytest.mark.django_db
+def test_whole_chain_through_task_pages(world, django_capture_on_commit_callbacks):
+    chain = Chain(world)
+    w = world
+    chain.assert_inboxes({})
+
+    # 1. A resident submits a need; the community triages it.
+    response = chain.client(w.resident).post(reverse("workflows:need_submit"), {
+        "community": w.community_org.pk, "title": "独居老人缺少日常照护", "category": "elderly",
+        "target_group": "独居老人", "description": "小区内独居老人较多，希望有人定期探访。",
+    })
+    assert response.status_code == 302, _errors(response)
+    need = Need.objects.get()
+    assert NeedProcess.objects.get().need == need
+    chain.assert_inboxes({"community": ["处理居民需求"]})
+    chain.do(w.community, "处理居民需求", {"decision": "accept", "reason": "需求真实"})
+    need.refresh_from_db()
+    assert need.status == Need.Status.ACCEPTED
+    assert NeedProcess.objects.get().finished is not None
+    chain.assert_inboxes({})
+
+    # 2. The community designs and submits the project; the purchaser returns it once.
+    response = chain.client(w.community).post(reverse("workflows:project_design"), _design_post(w, need))
+    assert response.status_code == 302, _errors(response)
+    project = ServiceProject.objects.get()
+    assert project.status == ServiceProject.Status.SUBMITTED
+    assert ServiceProjectProcess.objects.get().project == project
+    chain.assert_inboxes({"purchaser": ["立项审批"]})
+    chain.do(w.purchaser, "立项审批", {"decision": "return", "comment": "请补充活动安排"})
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.RETURNED
+    chain.assert_inboxes({"community": ["修改并重新提交项目"]})
+    chain.do(w.community, "修改并重新提交项目", {"comment": "已补充"})
+    chain.assert_inboxes({"purchaser": ["立项审批"]})
+    chain.do(w.purchaser, "立项审批", {"decision": "approve", "comment": "同意"})
+    chain.assert_inboxes({"finance": ["预算审核"]})
+
+    # 3. Finance confirms the budget; the purchaser publishes the tender.
+    chain.do(w.finance, "预算审核", {"decision": "confirm", "envelope": w.envelope.pk})
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.BUDGET_CONFIRMED
+    chain.assert_inboxes({"purchaser": ["发布采购公告"]})
+    deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).replace(microsecond=0)
+    chain.do(w.purchaser, "发布采购公告", {
+        "method": "open", "bid_deadline": deadline.strftime("%Y-%m-%d %H:%M:%S"),
+        "price_weight": "10",
+        "criteria": "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20",
+    })
+    tender = Tender.objects.get()
+    assert tender.status == Tender.Status.PUBLISHED
+    chain.assert_inboxes({})  # waiting for the bid opening is nobody's task
+
+    for staff, org, price in zip(w.supplier_staff, w.suppliers,
+                                 ("290000.00", "280000.00", "270000.00"), strict=True):
+        bid_submit(tender=tender, actor=staff, organization=org, price=Decimal(price),
+                   proposal="服务方案")
+
+    # 4. The deadline passes: the beat task opens the bids and the flow moves on, once.
+    with time_machine.travel(deadline + dt.timedelta(minutes=2), tick=True):
+        chain.clients.clear()  # sessions made three weeks ago have expired
+        with django_capture_on_commit_callbacks(execute=True):
+            open_due_tenders()
+        with django_capture_on_commit_callbacks(execute=True):
+            open_due_tenders()
+        tender.refresh_from_db()
+        assert tender.status == Tender.Status.OPENED
+        chain.assert_inboxes({"purchaser": ["组建评标委员会"]})
+        assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 1
+
+        # 5. Committee, one scoring task per seat, award.
+        chain.do(w.purchaser, "组建评标委员会", {"size": ""})
+        seats = list(CommitteeMember.objects.select_related("expert"))
+        assert len(seats) >= 5
+        on_committee = {s.expert.username for s in seats}
+        chain.assert_inboxes({name: ["专家评分"] for name in on_committee})
+        criteria = list(tender.criteria.exclude(kind="price"))
+        bids = list(Bid.objects.filter(tender=tender))
+        for n, seat in enumerate(seats):
+            data = {f"score_{b.pk}_{c.pk}": str(c.max_score - (n % 3) - i)
+                    for i, b in enumerate(bids) for c in criteria}
+            chain.do(seat.expert, "专家评分", data)
+            remaining = on_committee - {s.expert.username for s in seats[: n + 1]}
+            expected = {name: ["专家评分"] for name in remaining}
+            if not remaining:
+                expected = {"purchaser": ["确认中标结果"]}
+            chain.assert_inboxes(expected)
+        tender.refresh_from_db()
+        assert tender.status == Tender.Status.EVALUATED
+        chain.do(w.purchaser, "确认中标结果", {"comment": "按排名第一确定"})
+        winner_bid = Bid.objects.get(tender=tender, rank=1)
+        winner_index = w.suppliers.index(winner_bid.organization)
+        winner = f"supplier{winner_index}"
+        supplier = w.supplier_staff[winner_index]
+        chain.assert_inboxes({"purchaser": ["甲方签订合同"], winner: ["乙方签订合同"]})
+
+        # 6. Both parties sign, in either order.
+        chain.do(supplier, "乙方签订合同", {"agree": "on"})
+        chain.assert_inboxes({"purchaser": ["甲方签订合同"]})
+        chain.do(w.purchaser, "甲方签订合同", {"agree": "on"})
+        project.refresh_from_db()
+        assert project.status == ServiceProject.Status.IN_DELIVERY
+        chain.assert_inboxes({"finance": ["拨付首期资金"]})
+
+        # 7. Tranche 1, mid-term report (returned once), tranche 2.
+        chain.do(w.finance, "拨付首期资金", {"voucher_number": "PZ-001"})
+        chain.assert_inboxes({winner: ["提交中期报告"]})
+        chain.do(supplier, "提交中期报告", {"summary": "已完成个案5个、活动2场。"})
+        chain.assert_inboxes({"purchaser": ["中期验收"]})
+        chain.do(w.purchaser, "中期验收", {"decision": "return", "comment": "请补充服务台账"})
+        chain.assert_inboxes({winner: ["提交中期报告"]})
+        chain.do(supplier, "提交中期报告", {"summary": "已完成个案5个、活动2场，台账已补充。"})
+        chain.do(w.purchaser, "中期验收", {"decision": "accept", "comment": "通过"})
+        chain.assert_inboxes({"finance": ["拨付中期资金"]})
+        chain.do(w.finance, "拨付中期资金", {"voucher_number": "PZ-002"})
+        chain.assert_inboxes({winner: ["提交终期报告"]})
+
+        # 8. Final report, acceptance, four evaluations in parallel.
+        chain.do(supplier, "提交终期报告", {"summary": "全部服务已完成。"})
+        chain.do(w.purchaser, "终期验收", {"decision": "accept", "comment": "通过"})
+        evaluation = PerformanceEvaluation.objects.get()
+        third = evaluation.third_party_expert.username
+        expected = {"purchaser": ["购买主体绩效评价"], "community": ["社区绩效评价"],
+                    winner: ["承接机构自评"]}
+        expected.setdefault(third, []).append("第三方专家绩效评价")
+        chain.assert_inboxes(expected)
+        scores = {"cat_budget": "9", "cat_output": "45", "cat_effect": "27",
+                  "cat_satisfaction": "9", "comment": "良好"}
+        for user, title in ((w.purchaser, "购买主体绩效评价"), (w.community, "社区绩效评价"),
+                            (supplier, "承接机构自评")):
+            chain.do(user, title, scores)
+        chain.do(evaluation.third_party_expert, "第三方专家绩效评价", scores)
+        evaluation.refresh_from_db()
+        assert evaluation.status == PerformanceEvaluation.Status.FINALIZED
+        assert evaluation.grade == PerformanceEvaluation.Grade.EXCELLENT
+        chain.assert_inboxes({"finance": ["拨付尾款"]})
+
+        # 9. Final tranche and closure.
+        chain.do(w.finance, "拨付尾款", {"voucher_number": "PZ-003"})
+        chain.assert_inboxes({"purchaser": ["项目结项"]})
+        chain.do(w.purchaser, "项目结项", {})
+        chain.assert_inboxes({})
+
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.CLOSED
+    assert Payment.objects.count() == 3
+    assert not PaymentTranche.objects.exclude(status=PaymentTranche.Status.PAID).exists()
+    process = ServiceProjectProcess.objects.get()
+    assert process.finished is not None
+    assert not Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED", "STARTED"]).exists()
