@@ -41,3 +41,8 @@ def superuser(db):
     return get_user_model().objects.create_superuser(
         username="root", password="pw-for-tests-123", email="root@example.cn"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
