@@ -17,6 +17,10 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("api/procurement/", include("procurement.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("workspace/procurement/", include("procurement.urls")),
+    path("workspace/finance/", include("finance.urls")),
+    path("workspace/evaluation/", include("evaluation.urls")),
+    path("workspace/delivery/", include("delivery.urls")),
     path("workspace/", site.urls),
 ]
 

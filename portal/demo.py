@@ -507,6 +507,7 @@ class ProjectBuild:
     records: list = field(default_factory=list)
     reports: dict = field(default_factory=dict)  # kind -> MilestoneReport
     evaluation: object = None
+    with_flows: bool = True
 
     @property
     def winner(self) -> Organization | None:
@@ -621,8 +622,14 @@ PARTY_SCORES = {
 
 
 def build_project_at_stage(stage: str, *, cast: Cast, spec: ProjectSpec | None = None,
-                           start: datetime.datetime | None = None) -> ProjectBuild:
-    """Walk one new project from a resident's need to stage through the real services."""
+                           start: datetime.datetime | None = None,
+                           with_flows: bool = True) -> ProjectBuild:
+    """Walk one new project from a resident's need to stage through the real services.
+
+    With with_flows (default) the need's and the project's viewflow processes are started and
+    each human task is completed by the user who did its service, so the open tasks of the
+    stage sit in the right inboxes.
+    """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; one of {STAGES}")
     spec = spec or PROJECTS[0]
@@ -633,6 +640,7 @@ def build_project_at_stage(stage: str, *, cast: Cast, spec: ProjectSpec | None =
         community_staff=cast.one(Role.COMMUNITY, community),
         resident=cast.one(Role.RESIDENT, community),
         purchaser_staff=cast.one(Role.PURCHASER), finance_staff=cast.one(Role.FINANCE),
+        with_flows=with_flows,
     )
     with Clock(start) as clock:
         for step in _STEPS:
@@ -652,6 +660,7 @@ def _step_need(build, cast, clock) -> bool:
         category=spec.category, target_group=spec.target_group,
         description=spec.need_description,
     )
+    _flow_start(build, "need")
     clock.at("need_support")
     for supporter in cast.by_role(Role.RESIDENT)[:3]:
         if supporter != build.resident:
@@ -661,6 +670,7 @@ def _step_need(build, cast, clock) -> bool:
     clock.at("need_accept")
     build.need = need_accept(need=build.need, actor=build.community_staff,
                              reason="需求真实、覆盖面广，纳入本年度服务项目设计。")
+    _flow(build, "triage", build.community_staff)
     return _reached(build.stage, "project_draft")
 
 
@@ -683,6 +693,7 @@ def _step_project(build, cast, clock) -> bool:
         return False
     clock.at("project_submit")
     project_submit(project=build.project, actor=build.community_staff)
+    _flow_start(build, "project")
     return _reached(build.stage, "project_approved")
 
 
@@ -693,6 +704,7 @@ def _step_approval(build, cast, clock) -> bool:
     clock.at("project_approve")
     project_approve(project=build.project, actor=build.purchaser_staff,
                     comment="项目回应居民需求，同意立项。")
+    _flow(build, "approve", build.purchaser_staff)
     if build.stage == "project_approved":
         return False
     clock.at("budget_confirm")
@@ -700,6 +712,7 @@ def _step_approval(build, cast, clock) -> bool:
                                  source=build.spec.funding_source)
     build.commitment = budget_confirm(project=build.project, envelope=envelope,
                                       actor=build.finance_staff, comment="预算额度充足，同意。")
+    _flow(build, "budget_review", build.finance_staff)
     return _reached(build.stage, "tender_published")
 
 
@@ -715,6 +728,7 @@ def _step_tender(build, cast, clock) -> bool:
         price_weight=PRICE_WEIGHT, criteria=CRITERIA,
         eligibility="依法登记的社会组织；上年度年检合格；具有3名以上持证社工。",
     )
+    _flow(build, "publish", build.purchaser_staff)
     if build.stage == "tender_published":
         return False
     budget = build.project.budget_amount
@@ -739,11 +753,13 @@ def _step_evaluation(build, cast, clock) -> bool:
 
     clock.at("bids_open")
     build.tender = bids_open(tender=build.tender, actor=None)
+    _flow_opened(build)
     if build.stage == "bids_opened":
         return False
     clock.at("committee_form")
     build.committee = committee_form(tender=build.tender, actor=build.purchaser_staff,
                                      seed=f"demo-{build.project.code}")
+    _flow(build, "form_committee", build.purchaser_staff)
     if build.stage == "committee_formed":
         return False
     criteria = [c for c in build.tender.criteria.all() if c.kind != "price"]
@@ -756,6 +772,7 @@ def _step_evaluation(build, cast, clock) -> bool:
             share = Decimal("0.92") - Decimal("0.07") * index - Decimal("0.01") * seat
             scores[bid.pk] = {c.pk: (c.max_score * share).quantize(Decimal("0.5")) for c in criteria}
         scores_submit(member=member, actor=member.expert, scores=scores)
+        _flow(build, "score", member.expert, member_id=member.pk)
     return _reached(build.stage, "awarded")
 
 
@@ -766,17 +783,23 @@ def _step_award(build, cast, clock) -> bool:
     clock.at("award_confirm")
     build.award = award_confirm(tender=build.tender, actor=build.purchaser_staff,
                                 reason="依评标委员会推荐的排名第一的候选人确定中标人。")
+    _flow(build, "award", build.purchaser_staff)
     build.contract = build.award.contract
     build.winner_key = next(k for k, bid in build.bids.items() if bid.pk == build.award.bid_id)
     if build.stage == "awarded":
         return False
     clock.at("contract_sign")
     contract_sign(contract=build.contract, actor=build.purchaser_staff)
+    _flow(build, "sign_purchaser", build.purchaser_staff)
     clock.at("contract_sign", minutes=240)
-    contract_sign(contract=build.contract,
-                  actor=cast.one(Role.SOCIAL_ORG, build.contract.supplier))
+    supplier_staff = cast.one(Role.SOCIAL_ORG, build.contract.supplier)
+    contract_sign(contract=build.contract, actor=supplier_staff)
+    _flow(build, "sign_supplier", supplier_staff)
     build.contract.refresh_from_db()
     return _reached(build.stage, "in_delivery")
+
+
+PAY_NODES = {1: "pay_first", 2: "pay_second", 3: "pay_final"}
 
 
 def _pay(build, clock, step: str, sequence: int) -> None:
@@ -788,6 +811,7 @@ def _pay(build, clock, step: str, sequence: int) -> None:
     clock.at(step, minutes=24 * 60)
     tranche_pay(tranche=tranche, actor=build.finance_staff,
                 voucher_number=f"{build.contract.code}-{sequence}")
+    _flow(build, PAY_NODES[sequence], build.finance_staff)
 
 
 def _records(build, cast, clock, step: str, count: int) -> None:
@@ -820,11 +844,13 @@ def _step_delivery(build, cast, clock) -> bool:
     build.reports["mid_term"] = milestone_submit(
         contract=build.contract, actor=supplier_staff, kind="mid_term",
         summary="已完成个案建档、2场小型活动和1个小组，服务对象反馈良好。")
+    _flow(build, "report_mid", supplier_staff)
     if build.stage == "mid_term_submitted":
         return False
     clock.at("mid_term_accept")
     milestone_accept(report=build.reports["mid_term"], actor=build.purchaser_staff,
                      comment="中期目标基本达成，同意验收。")
+    _flow(build, "accept_mid", build.purchaser_staff)
     if build.stage == "mid_term_accepted":
         return False
     _pay(build, clock, "tranche_2", 2)
@@ -833,11 +859,13 @@ def _step_delivery(build, cast, clock) -> bool:
     build.reports["final"] = milestone_submit(
         contract=build.contract, actor=supplier_staff, kind="final",
         summary="服务产出全部完成，附服务台账和服务对象满意度调查。")
+    _flow(build, "report_final", supplier_staff)
     if build.stage == "final_submitted":
         return False
     clock.at("final_accept")
     milestone_accept(report=build.reports["final"], actor=build.purchaser_staff,
                      comment="履约验收合格。")
+    _flow(build, "accept_final", build.purchaser_staff)
     build.evaluation = build.contract.performance_evaluation
     return _reached(build.stage, "settlement")
 
@@ -862,6 +890,7 @@ def _step_performance(build, cast, clock) -> bool:
         party_score_submit(evaluation=evaluation, party=party, actor=actor,
                            category_scores={k: Decimal(v) for k, v in PARTY_SCORES[party].items()},
                            comment="按指标体系评价。")
+        _flow(build, f"evaluate_{party}", actor)
     evaluation.refresh_from_db()
     return _reached(build.stage, "closed")
 
@@ -872,7 +901,79 @@ def _step_close(build, cast, clock) -> bool:
     _pay(build, clock, "tranche_3", 3)
     clock.at("project_close")
     project_close(project=build.project, actor=build.purchaser_staff)
+    _flow(build, "close", build.purchaser_staff)
     return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Workflow tasks: the builder calls the services itself, then completes the matching viewflow
+# task exactly as the task page does (workflows.views.tasks.TaskView.post), so every stage leaves
+# the same inbox a real walk through the pages would.
+
+
+def _flow_start(build, kind: str) -> None:
+    if not build.with_flows:
+        return
+    from workflows.services import need_flow_start, project_flow_start
+
+    if kind == "need":
+        need_flow_start(need=build.need)
+    else:
+        project_flow_start(project=build.project)
+
+
+def flow_task_complete(*, node_name: str, user, need=None, project=None, data=None) -> bool:
+    """Complete the open task of node_name for need's or project's flow as user, after its service.
+
+    ``data`` narrows the task by ``task.data`` items (one scoring task per committee seat).
+    Return whether a task was completed.
+    """
+    from django.db import transaction
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from workflows.flows import NeedFlow, ServiceProjectFlow
+
+    if need is not None:
+        flow_class, lookup = NeedFlow, {"process__needprocess__need": need}
+    else:
+        flow_class, lookup = ServiceProjectFlow, {"process__serviceprojectprocess__project": project}
+    node = getattr(flow_class, node_name)
+    tasks = Task.objects.filter(flow_task=node, status__in=[STATUS.NEW, STATUS.ASSIGNED],
+                                **lookup).order_by("pk")
+    task = next((t for t in tasks
+                 if all((t.data or {}).get(k) == v for k, v in (data or {}).items())), None)
+    if task is None:
+        return False
+    with transaction.atomic(), flow_class.lock(task.process_id):
+        task.refresh_from_db()
+        activation = task.flow_task.activation_class(task)
+        if task.owner_id is None:
+            activation.assign(user)
+        activation.start(None)
+        activation.execute()
+    return True
+
+
+def _flow(build, node_name: str, user, **data) -> None:
+    if not build.with_flows:
+        return
+    if node_name == "triage":
+        done = flow_task_complete(node_name=node_name, user=user, need=build.need, data=data)
+    else:
+        done = flow_task_complete(node_name=node_name, user=user, project=build.project, data=data)
+    if not done:
+        raise LookupError(f"no open workflow task {node_name!r} for {build.project or build.need}")
+
+
+def _flow_opened(build) -> None:
+    if not build.with_flows:
+        return
+    # bids_open advances the flow on commit; inside a test's transaction that never comes, so
+    # advance here too (the receiver is idempotent).
+    from workflows.receivers import advance_on_tender_opened
+
+    advance_on_tender_opened(tender=build.tender)
 
 
 _STEPS = [_step_need, _step_project, _step_approval, _step_tender, _step_evaluation,

@@ -1,0 +1,31 @@
+"""Forms of the delivery pages: a social worker's service record (服务台账)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procurement.models import Deliverable
+
+REQUIRED = _("此项为必填项。")
+
+
+class ServiceRecordForm(forms.Form):
+    deliverable = forms.ModelChoiceField(
+        label=_("对应产出"), queryset=Deliverable.objects.none(),
+        error_messages={"required": REQUIRED, "invalid_choice": _("请选择本合同的服务产出。")},
+    )
+    served_on = forms.DateField(label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"required": REQUIRED,
+                                                "invalid": _("请输入有效的日期，如 2026-03-02。")})
+    site = forms.CharField(label=_("服务地点"), max_length=100, error_messages={"required": REQUIRED})
+    participants = forms.IntegerField(label=_("服务人数/人次"), min_value=1,
+                                      error_messages={"required": REQUIRED,
+                                                      "invalid": _("请输入整数。"),
+                                                      "min_value": _("服务人数至少为1。")})
+    description = forms.CharField(label=_("服务内容"), widget=forms.Textarea(attrs={"rows": 5}),
+                                  error_messages={"required": REQUIRED})
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deliverable"].queryset = Deliverable.objects.filter(project_id=contract.project_id)
+        self.fields["served_on"].initial = timezone.localdate()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from delivery import views
+
+app_name = "delivery"
+urlpatterns = [
+    path("records/", views.ServiceRecordListView.as_view(), name="record-list"),
+    path("contracts/<int:pk>/records/new/", views.ServiceRecordAddView.as_view(),
+         name="record-add"),
+    path("milestones/", views.MilestoneListView.as_view(), name="milestone-list"),
+]

@@ -1,0 +1,159 @@
+"""Back-office pages for performance evaluation, the satisfaction survey and the PDF downloads.
+
+Party scoring is a flow task (workflows); residents answer the satisfaction survey here. The
+contract PDF goes to the two parties; the performance report also to the community's staff.
+Anyone else gets 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from django.views.generic import FormView, TemplateView
+
+from accounts.roles import Role
+from accounts.selectors import user_has_role, user_memberships
+from evaluation.models import PerformanceEvaluation, SatisfactionResponse
+from evaluation.permissions import can_submit_satisfaction
+from evaluation.services.performance import satisfaction_submit
+from portal.downloads import contract_pdf_response, performance_report_pdf_response
+from portal.office import OfficeListMixin, OfficeMixin, call_service
+from procurement import selectors as procurement_selectors
+
+
+def user_may_download_contract(user, contract) -> bool:
+    """Return whether the user is staff of one of the contract's two parties."""
+    return user_has_role(user, Role.PURCHASER, contract.purchaser) or user_has_role(
+        user, Role.SOCIAL_ORG, contract.supplier)
+
+
+def user_may_download_report(user, evaluation) -> bool:
+    """Return whether the user may download the performance report (parties and community)."""
+    contract = evaluation.contract
+    return user_may_download_contract(user, contract) or user_has_role(
+        user, Role.COMMUNITY, contract.project.community)
+
+
+def performance_evaluation_list_for_user(*, user) -> QuerySet[PerformanceEvaluation]:
+    """Return the evaluations of the user's projects and, for residents, of their community."""
+    scope = procurement_selectors.project_scope(user)
+    resident_communities = {m.organization_id for m in user_memberships(user)
+                            if m.role == Role.RESIDENT and m.organization_id}
+    condition = Q(contract__project__community_id__in=resident_communities)
+    if scope is not None:
+        project_ids = procurement_selectors.project_list_for_user(user=user).values("pk")
+        condition |= Q(contract__project_id__in=project_ids)
+    return (
+        PerformanceEvaluation.objects.filter(condition)
+        .select_related("contract__project__community", "contract__supplier",
+                        "contract__purchaser")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def performance_evaluation_get_for_user(*, user, pk: int) -> PerformanceEvaluation:
+    """Return one evaluation visible to the user; Http404 otherwise."""
+    evaluation = (
+        performance_evaluation_list_for_user(user=user)
+        .prefetch_related("party_scores").filter(pk=pk).first()
+    )
+    if evaluation is None:
+        raise Http404
+    return evaluation
+
+
+class PerformanceListView(OfficeListMixin, TemplateView):
+    """List the performance evaluations the user takes part in or may answer."""
+
+    template_name = "evaluation/performance_list.html"
+
+    def get_rows(self):
+        return performance_evaluation_list_for_user(user=self.request.user)
+
+
+class PerformanceDetailView(OfficeMixin, TemplateView):
+    """Show an evaluation's party scores, total and grade."""
+
+    template_name = "evaluation/performance_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        evaluation = performance_evaluation_get_for_user(user=user, pk=kwargs["pk"])
+        answered = SatisfactionResponse.objects.filter(evaluation=evaluation, resident=user).exists()
+        context.update(
+            evaluation=evaluation,
+            can_answer=evaluation.status == PerformanceEvaluation.Status.OPEN and not answered
+            and bool(can_submit_satisfaction(user, evaluation)),
+            answered=answered,
+            can_download=evaluation.status == PerformanceEvaluation.Status.FINALIZED
+            and user_may_download_report(user, evaluation),
+            response_count=evaluation.satisfaction_responses.count(),
+        )
+        return context
+
+
+class SatisfactionForm(forms.Form):
+    score = forms.IntegerField(
+        label=gettext_lazy("满意度（0–100）"), min_value=0, max_value=100,
+        error_messages={"required": gettext_lazy("请填写满意度分数。"),
+                        "invalid": gettext_lazy("请输入0到100之间的整数。"),
+                        "min_value": gettext_lazy("满意度不能低于0。"),
+                        "max_value": gettext_lazy("满意度不能高于100。")},
+    )
+    comment = forms.CharField(label=gettext_lazy("意见建议"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SatisfactionView(OfficeMixin, FormView):
+    """Let a resident of the project's community answer the satisfaction survey once."""
+
+    template_name = "evaluation/satisfaction_form.html"
+    form_class = SatisfactionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.evaluation = performance_evaluation_get_for_user(user=request.user, pk=kwargs["pk"])
+        if not can_submit_satisfaction(request.user, self.evaluation):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "evaluation": self.evaluation}
+
+    def form_valid(self, form):
+        response = call_service(form, satisfaction_submit, evaluation=self.evaluation,
+                                actor=self.request.user, **form.cleaned_data)
+        if response is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("感谢您参与满意度调查。"))
+        return redirect("evaluation:performance-detail", self.evaluation.pk)
+
+
+@require_GET
+def contract_pdf_download(request, pk: int):
+    """Download the contract PDF: the two parties only, 404 for everyone else."""
+    if not request.user.is_authenticated:
+        raise Http404
+    contract = procurement_selectors.contract_get_for_user(user=request.user, contract_id=pk)
+    if not user_may_download_contract(request.user, contract):
+        raise Http404
+    return contract_pdf_response(contract)
+
+
+@require_GET
+def performance_report_pdf_download(request, pk: int):
+    """Download a finalized performance report: the parties and community staff, else 404."""
+    if not request.user.is_authenticated:
+        raise Http404
+    evaluation = performance_evaluation_get_for_user(user=request.user, pk=pk)
+    if evaluation.status != PerformanceEvaluation.Status.FINALIZED or not (
+        user_may_download_report(request.user, evaluation)
+    ):
+        raise Http404
+    return performance_report_pdf_response(evaluation)

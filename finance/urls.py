@@ -1,0 +1,9 @@
+from django.urls import path
+
+from finance import views
+
+app_name = "finance"
+urlpatterns = [
+    path("ledger/", views.LedgerView.as_view(), name="ledger"),
+    path("tranches/", views.TrancheListView.as_view(), name="tranche-list"),
+]

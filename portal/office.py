@@ -1,0 +1,83 @@
+"""Shared pieces of the back-office pages: login, the role menu, and service calls from forms."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from accounts.selectors import user_roles
+from core.exceptions import ServiceError
+
+PAGE_SIZE = 25
+
+# (url name, title, icon, roles that see the entry)
+NAV = [
+    ("procurement:need-list", _("居民需求"), "record_voice_over",
+     {Role.RESIDENT, Role.COMMUNITY}),
+    ("procurement:project-list", _("服务项目"), "assignment",
+     {Role.COMMUNITY, Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.SOCIAL_WORKER,
+      Role.EXPERT}),
+    ("procurement:tender-list", _("采购公告"), "campaign",
+     {Role.PURCHASER, Role.SOCIAL_ORG, Role.EXPERT}),
+    ("procurement:contract-list", _("服务合同"), "description",
+     {Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.COMMUNITY}),
+    ("delivery:record-list", _("服务台账"), "fact_check",
+     {Role.SOCIAL_WORKER, Role.SOCIAL_ORG, Role.COMMUNITY, Role.PURCHASER}),
+    ("delivery:milestone-list", _("阶段报告"), "flag",
+     {Role.SOCIAL_ORG, Role.PURCHASER, Role.COMMUNITY}),
+    ("finance:ledger", _("预算台账"), "account_balance", {Role.FINANCE}),
+    ("finance:tranche-list", _("资金拨付"), "payments",
+     {Role.FINANCE, Role.PURCHASER, Role.SOCIAL_ORG}),
+    ("evaluation:performance-list", _("绩效评价"), "grade",
+     {Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.RESIDENT, Role.EXPERT,
+      Role.FINANCE}),
+]
+
+
+def office_nav(user) -> list[dict]:
+    """Return the back-office menu entries for the user's roles."""
+    roles = user_roles(user)
+    return [
+        {"url": reverse(name), "title": title, "icon": icon}
+        for name, title, icon, allowed in NAV
+        if roles & {str(r) for r in allowed}
+    ]
+
+
+class OfficeMixin(LoginRequiredMixin):
+    """Require login and give templates the role menu."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["office_nav"] = office_nav(self.request.user)
+        return context
+
+
+class OfficeListMixin(OfficeMixin):
+    """Paginate the rows of a selector-backed list page."""
+
+    page_size = PAGE_SIZE
+
+    def get_rows(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = Paginator(self.get_rows(), self.page_size).get_page(
+            self.request.GET.get("page"))
+        return context
+
+
+def call_service(form, func, /, **kwargs):
+    """Call a service; a ServiceError becomes a form error (returns None), a denial a 404."""
+    try:
+        return func(**kwargs)
+    except ServiceError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return None
+    except PermissionDenied:
+        raise Http404 from None

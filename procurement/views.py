@@ -1,0 +1,262 @@
+"""Back-office pages for needs, projects, tenders, bids and contracts (lists, details, forms).
+
+Flow tasks (triage, approval, publishing, award, signing) live in workflows; these pages show the
+objects around them and hold the actions that are not flow tasks: submitting and supporting
+needs, submitting and withdrawing bids.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
+
+from accounts.roles import Role
+from accounts.selectors import user_organizations
+from core.exceptions import ServiceError
+from portal.office import OfficeListMixin, OfficeMixin, call_service
+from procurement import selectors
+from procurement.forms import BidForm, NeedSubmitForm
+from procurement.models import Bid, Tender
+from procurement.permissions import can_submit_bid, can_support_need, can_withdraw_bid
+from procurement.services.bids import bid_submit, bid_withdraw
+from procurement.services.needs import need_submit, need_support
+
+# Needs -----------------------------------------------------------------------------------------
+
+class NeedListView(OfficeListMixin, TemplateView):
+    """List the needs of the user's communities."""
+
+    template_name = "procurement/need_list.html"
+
+    def get_rows(self):
+        return selectors.need_list_for_user(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_submit"] = user_organizations(user, Role.RESIDENT).exists() or (
+            user_organizations(user, Role.COMMUNITY).exists())
+        return context
+
+
+class NeedDetailView(OfficeMixin, TemplateView):
+    """Show one need with its supporters count and the support button for residents."""
+
+    template_name = "procurement/need_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        need = selectors.need_get_for_user(user=user, need_id=kwargs["pk"])
+        context.update(
+            need=need,
+            can_support=bool(can_support_need(user, need)) and need.status in ("submitted", "accepted")
+            and not need.supports.filter(user=user).exists(),
+        )
+        return context
+
+
+class NeedSubmitView(OfficeMixin, FormView):
+    """Let a resident or community staff submit a need (need_submit)."""
+
+    template_name = "procurement/need_form.html"
+    form_class = NeedSubmitForm
+
+    def communities(self):
+        user = self.request.user
+        return list(
+            (user_organizations(user, Role.RESIDENT) | user_organizations(user, Role.COMMUNITY))
+            .distinct().order_by("name")
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.communities():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "communities": self.communities()}
+
+    def form_valid(self, form):
+        need = call_service(form, need_submit, actor=self.request.user, **form.cleaned_data)
+        if need is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("需求已提交，社区工作人员将尽快处理。"))
+        return redirect("procurement:need-detail", need.pk)
+
+
+@require_POST
+def need_support_view(request, pk: int):
+    """Add the current resident's support to a need."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    need = selectors.need_get_for_user(user=request.user, need_id=pk)
+    try:
+        need_support(need=need, actor=request.user)
+    except ServiceError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, getattr(error, "reason", "") or _("您不能支持该需求。"))
+    else:
+        messages.success(request, _("感谢您的支持。"))
+    return redirect("procurement:need-detail", need.pk)
+
+
+# Projects --------------------------------------------------------------------------------------
+
+class ProjectListView(OfficeListMixin, TemplateView):
+    """List the projects the user works on (scoped by role and organization)."""
+
+    template_name = "procurement/project_list.html"
+
+    def get_rows(self):
+        return selectors.project_list_for_user(user=self.request.user).order_by("-created_at", "-id")
+
+
+class ProjectDetailView(OfficeMixin, TemplateView):
+    """Show a project's design: deliverables, indicators, budget lines, tender and contract."""
+
+    template_name = "procurement/project_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        project = selectors.project_get_for_user(user=self.request.user, project_id=kwargs["pk"])
+        context.update(
+            project=project,
+            tender=getattr(project, "tender", None),
+            contract=selectors.contract_list_for_user(user=self.request.user)
+            .filter(project=project).first(),
+        )
+        return context
+
+
+# Tenders and bids ------------------------------------------------------------------------------
+
+class TenderListView(OfficeListMixin, TemplateView):
+    """List the tenders: published ones, plus the purchaser's own drafts."""
+
+    template_name = "procurement/tender_list.html"
+
+    def get_rows(self):
+        return selectors.tender_list_for_user(user=self.request.user).order_by("-bid_deadline", "-id")
+
+
+def _bid_open(tender) -> bool:
+    return tender.status == Tender.Status.PUBLISHED and timezone.now() < tender.bid_deadline
+
+
+class TenderDetailView(OfficeMixin, TemplateView):
+    """Show a tender; its bids only as procurement.selectors allows (sealed until opening)."""
+
+    template_name = "procurement/tender_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        tender = selectors.tender_get_for_user(user=user, tender_id=kwargs["pk"])
+        bids = list(selectors.bid_list_for_user(user=user, tender=tender))
+        context.update(
+            tender=tender,
+            bids=bids,
+            opening_record=selectors.tender_opening_record(tender=tender),
+            can_bid=_bid_open(tender) and bool(can_submit_bid(user, tender)),
+            now=timezone.now(),
+        )
+        return context
+
+
+class BidSubmitView(OfficeMixin, FormView):
+    """Let social-organization staff submit a sealed bid (bid_submit)."""
+
+    template_name = "procurement/bid_form.html"
+    form_class = BidForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tender = selectors.tender_get_for_user(user=request.user, tender_id=kwargs["pk"])
+        if not can_submit_bid(request.user, self.tender):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        orgs = list(user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name"))
+        return {**super().get_form_kwargs(), "organizations": orgs}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tender": self.tender}
+
+    def form_valid(self, form):
+        bid = call_service(form, bid_submit, tender=self.tender, actor=self.request.user,
+                           **form.cleaned_data)
+        if bid is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("投标文件已递交，开标前仅本机构可查看。"))
+        return redirect("procurement:bid-detail", bid.pk)
+
+
+class BidDetailView(OfficeMixin, TemplateView):
+    """Show one bid to those procurement.selectors lets read it; 404 while sealed for others."""
+
+    template_name = "procurement/bid_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        bid = selectors.bid_get_for_user(user=user, bid_id=kwargs["pk"])
+        context.update(
+            bid=bid,
+            files=selectors.bid_files_for_user(user=user, bid=bid),
+            can_withdraw=bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender)
+            and bool(can_withdraw_bid(user, bid)),
+        )
+        return context
+
+
+@require_POST
+def bid_withdraw_view(request, pk: int):
+    """Withdraw the bidder's own bid before the deadline."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    bid = selectors.bid_get_for_user(user=request.user, bid_id=pk)
+    if not can_withdraw_bid(request.user, bid):
+        raise Http404
+    try:
+        bid_withdraw(bid=bid, actor=request.user)
+    except ServiceError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("投标文件已撤回。"))
+    return HttpResponseRedirect(reverse("procurement:tender-detail", args=[bid.tender_id]))
+
+
+# Contracts -------------------------------------------------------------------------------------
+
+class ContractListView(OfficeListMixin, TemplateView):
+    """List the contracts of the projects the user works on."""
+
+    template_name = "procurement/contract_list.html"
+
+    def get_rows(self):
+        return selectors.contract_list_for_user(user=self.request.user).order_by("-created_at", "-id")
+
+
+class ContractDetailView(OfficeMixin, TemplateView):
+    """Show a contract with its payment tranches and the PDF link for the parties."""
+
+    template_name = "procurement/contract_detail.html"
+
+    def get_context_data(self, **kwargs):
+        from evaluation.views import user_may_download_contract
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        contract = selectors.contract_get_for_user(user=user, contract_id=kwargs["pk"])
+        context.update(contract=contract,
+                       can_download=user_may_download_contract(user, contract))
+        return context
