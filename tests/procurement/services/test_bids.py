@@ -1,0 +1,174 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from core.exceptions import PermissionDenied, ServiceError
+from core.models import AuditEntry, Notification
+from procurement.models import Bid, ServiceProject, Tender
+from procurement.services.bids import bid_submit, bid_withdraw, bids_open
+from procurement.signals import tender_opened
+from tests.procurement.conftest import (
+    audit_count,
+    confirmed_project,
+    open_at_deadline,
+    publish,
+    submit_bids,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_submit_and_audit_has_no_price(world):
+    tender = publish(world)
+    bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+                     price=Decimal("280000"), proposal="方案")
+    assert bid.status == Bid.Status.SUBMITTED
+    entry = AuditEntry.objects.get(action="bid.submit")
+    assert "280000" not in str(entry.after) and "方案" not in str(entry.after)
+    # nobody outside the bidder is told anything before the deadline
+    assert not Notification.objects.filter(recipient=world.purchaser, title__contains="投标").exists()
+
+
+@pytest.mark.parametrize("who", ["purchaser", "community", "other_social_org", "admin",
+                                 "superuser", "resident"])
+def test_submit_denied(world, who):
+    tender = publish(world)
+    before = audit_count()
+    with pytest.raises(PermissionDenied):
+        bid_submit(tender=tender, actor=world.users()[who], organization=world.suppliers[0],
+                   price=Decimal("1000"), proposal="x")
+    assert not Bid.objects.exists() and audit_count() == before
+
+
+def test_design_partner_and_community_cannot_bid(world):
+    project = confirmed_project(world, design_partners=[world.suppliers[0]])
+    tender = publish(world, project)
+    with pytest.raises(ServiceError, match="第十八条"):
+        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+                   price=Decimal("1000"), proposal="x")
+    # the designing community itself (kind community) is refused before that
+    from accounts.roles import Role
+    from tests.factories import user_with_role
+
+    with pytest.raises(PermissionDenied):
+        bid_submit(tender=tender, actor=user_with_role(Role.SOCIAL_ORG),
+                   organization=world.community_org, price=Decimal("1000"), proposal="x")
+    assert not Bid.objects.exists()
+
+
+def test_no_bids_after_deadline_and_one_per_org(world, clock):
+    tender = publish(world)
+    submit_bids(world, tender, prices=[Decimal("1000")])
+    with pytest.raises(ServiceError):
+        submit_bids(world, tender, prices=[Decimal("900")])
+    clock.move_to(tender.bid_deadline)
+    with pytest.raises(ServiceError, match="截止"):
+        bid_submit(tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
+                   price=Decimal("1000"), proposal="x")
+
+
+def test_withdraw_then_resubmit(world, clock):
+    tender = publish(world)
+    bid = submit_bids(world, tender, prices=[Decimal("1000")])[0]
+    with pytest.raises(PermissionDenied):
+        bid_withdraw(bid=bid, actor=world.supplier_staff[1])
+    with pytest.raises(PermissionDenied):
+        bid_withdraw(bid=bid, actor=world.purchaser)
+    bid_withdraw(bid=bid, actor=world.supplier_staff[0])
+    bid.refresh_from_db()
+    assert bid.status == Bid.Status.WITHDRAWN
+    again = submit_bids(world, tender, prices=[Decimal("900")])[0]
+    assert again.pk == bid.pk and again.status == Bid.Status.SUBMITTED
+    clock.move_to(tender.bid_deadline)
+    with pytest.raises(ServiceError):
+        bid_withdraw(bid=again, actor=world.supplier_staff[0])
+
+
+def test_open_refuses_before_deadline(world):
+    tender = publish(world)
+    submit_bids(world, tender)
+    with pytest.raises(ServiceError, match="未到"):
+        bids_open(tender=tender)
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.PUBLISHED and tender.opened_at is None
+
+
+def test_open_three_bids_twice_is_one_audit_row_and_one_signal(world, clock,
+                                                              django_capture_on_commit_callbacks):
+    tender = publish(world)
+    submit_bids(world, tender)
+    received = []
+    tender_opened.connect(lambda sender, tender, failed, **kw: received.append((tender.pk, failed)),
+                          weak=False, dispatch_uid="test-opened")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            open_at_deadline(clock, tender)
+        with django_capture_on_commit_callbacks(execute=True):
+            bids_open(tender=tender)
+    finally:
+        tender_opened.disconnect(dispatch_uid="test-opened")
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.OPENED and tender.opened_at is not None
+    assert tender.project.status == ServiceProject.Status.EVALUATING
+    assert audit_count("tender.open") == 1
+    assert received == [(tender.pk, False)]
+    assert set(tender.bids.values_list("status", flat=True)) == {Bid.Status.QUALIFIED}
+    assert Notification.objects.filter(recipient=world.purchaser, title__contains="评标委员会").exists()
+
+
+@pytest.mark.parametrize("who", ["community", "other_purchaser", "social_org", "admin",
+                                 "superuser"])
+def test_open_by_wrong_user_denied(world, clock, who):
+    tender = publish(world)
+    submit_bids(world, tender)
+    clock.move_to(tender.bid_deadline + dt.timedelta(minutes=1))
+    with pytest.raises(PermissionDenied):
+        bids_open(tender=tender, actor=world.users()[who])
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.PUBLISHED and audit_count("tender.open") == 0
+    assert bids_open(tender=tender, actor=world.purchaser).status == Tender.Status.OPENED
+
+
+def test_two_bids_fail_open_tender_and_every_bidder_is_told(world, clock):
+    tender = publish(world)
+    submit_bids(world, tender, prices=[Decimal("1000"), Decimal("2000")])
+    tender = open_at_deadline(clock, tender)
+    assert tender.status == Tender.Status.FAILED
+    assert "不足3家" in tender.failure_reason
+    for staff in world.supplier_staff[:2]:
+        assert Notification.objects.filter(recipient=staff, title__contains="废标",
+                                           body=tender.failure_reason).exists()
+    assert tender.project.status == ServiceProject.Status.TENDERING
+
+
+def test_consultation_two_bids_proceed_one_fails(world, clock):
+    tender = publish(world, method="consultation", days=10, price_weight=Decimal("20"))
+    submit_bids(world, tender, prices=[Decimal("1000"), Decimal("2000")])
+    assert open_at_deadline(clock, tender).status == Tender.Status.OPENED
+    other = publish(world, confirmed_project(world), method="consultation", days=10,
+                    price_weight=Decimal("20"))
+    submit_bids(world, other, prices=[Decimal("1000")])
+    assert open_at_deadline(clock, other).status == Tender.Status.FAILED
+
+
+def test_over_budget_bids_disqualified(world, clock):
+    tender = publish(world)
+    bids = submit_bids(world, tender, prices=[Decimal("1000"), Decimal("2000"), Decimal("3000")])
+    bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
+               price=tender.budget_amount + 1, proposal="贵")
+    tender = open_at_deadline(clock, tender)
+    assert tender.status == Tender.Status.OPENED
+    over = Bid.objects.get(organization=world.suppliers[3])
+    assert over.status == Bid.Status.DISQUALIFIED and "超过采购预算" in over.disqualification_reason
+    assert {b.status for b in Bid.objects.filter(pk__in=[b.pk for b in bids])} == {"qualified"}
+
+
+def test_all_bids_over_budget_fail(world, clock):
+    tender = publish(world)
+    over = tender.budget_amount + 1
+    submit_bids(world, tender, prices=[over, over + 1, over + 2])
+    tender = open_at_deadline(clock, tender)
+    assert tender.status == Tender.Status.FAILED
+    assert "均超过采购预算" in tender.failure_reason
+    assert set(tender.bids.values_list("status", flat=True)) == {Bid.Status.DISQUALIFIED}

@@ -1,0 +1,171 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from core.calendar import add_working_days
+from core.exceptions import PermissionDenied, ServiceError
+from finance.models import BudgetCommitment
+from procurement.models import ServiceProject, Tender
+from procurement.services.tenders import tender_extend_deadline, tender_publish
+from tests.procurement.conftest import (
+    TZ,
+    approved_project,
+    audit_count,
+    confirmed_project,
+    criteria,
+    publish,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_publish_moves_project_to_tendering(world):
+    tender = publish(world)
+    assert tender.status == Tender.Status.PUBLISHED
+    assert tender.project.status == ServiceProject.Status.TENDERING
+    assert tender.budget_amount == tender.project.budget_amount
+    assert tender.criteria.count() == 3
+    entry = tender.project and __import__("core.models", fromlist=["x"]).AuditEntry.objects.get(
+        action="tender.publish")
+    assert entry.before["project_status"] == "budget_confirmed"
+    assert entry.after["status"] == "published"
+
+
+@pytest.mark.parametrize("who", ["community", "other_purchaser", "finance", "social_org",
+                                 "admin", "superuser"])
+def test_publish_denied(world, who):
+    project = confirmed_project(world)
+    before = audit_count()
+    with pytest.raises(PermissionDenied):
+        tender_publish(project=project, actor=world.users()[who], method="open",
+                       bid_deadline=timezone.now() + dt.timedelta(days=21),
+                       price_weight=Decimal("10"), criteria=criteria())
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.BUDGET_CONFIRMED
+    assert not Tender.objects.exists() and audit_count() == before
+
+
+def test_no_budget_no_procurement(world):
+    project = approved_project(world)  # approved, budget not confirmed
+    with pytest.raises(ServiceError, match="无预算不采购"):
+        publish(world, project)
+    # budget_confirmed status without a live commitment is refused too
+    ServiceProject.objects.filter(pk=project.pk).update(status="budget_confirmed")
+    with pytest.raises(ServiceError, match="无预算不采购"):
+        publish(world, project)
+    project = confirmed_project(world)
+    BudgetCommitment.objects.filter(project=project).update(status="released")
+    with pytest.raises(ServiceError, match="无预算不采购"):
+        publish(world, project)
+    assert not Tender.objects.exists()
+
+
+@pytest.mark.parametrize(("method", "days", "ok"), [
+    ("open", 20, True), ("open", 19, False), ("invited", 20, True), ("invited", 19, False),
+    ("consultation", 10, True), ("consultation", 9, False),
+])
+def test_deadline_minimum_calendar_days(world, method, days, ok):
+    project = confirmed_project(world)
+    weight = Decimal("20") if method == "consultation" else Decimal("10")
+    if ok:
+        assert publish(world, project, method=method, days=days, price_weight=weight).pk
+    else:
+        with pytest.raises(ServiceError, match="不得少于"):
+            publish(world, project, method=method, days=days, price_weight=weight)
+
+
+def test_negotiation_needs_three_working_days(world):
+    # Published Monday 2026-03-02 09:00: the third working day is Thursday 03-05.
+    project = confirmed_project(world)
+    assert add_working_days(timezone.localdate(), 3) == dt.date(2026, 3, 5)
+    with pytest.raises(ServiceError, match="3个工作日"):
+        tender_publish(project=project, actor=world.purchaser, method="negotiation",
+                       bid_deadline=dt.datetime(2026, 3, 5, 8, 59, tzinfo=TZ),
+                       price_weight=Decimal("10"), criteria=criteria())
+    tender = tender_publish(project=project, actor=world.purchaser, method="negotiation",
+                            bid_deadline=dt.datetime(2026, 3, 5, 9, 0, tzinfo=TZ),
+                            price_weight=Decimal("10"), criteria=criteria())
+    assert tender.method == "negotiation"
+
+
+@pytest.mark.parametrize(("method", "weight", "ok"), [
+    ("open", "9.99", False), ("open", "10", True), ("open", "40", True),
+    ("consultation", "9", False), ("consultation", "10", True), ("consultation", "30", True),
+    ("consultation", "31", False),
+])
+def test_price_weight_ranges(world, method, weight, ok):
+    project = confirmed_project(world)
+    if ok:
+        assert publish(world, project, method=method, price_weight=Decimal(weight)).pk
+    else:
+        with pytest.raises(ServiceError, match="价格分权重"):
+            publish(world, project, method=method, price_weight=Decimal(weight))
+
+
+@pytest.mark.parametrize("bad", ["sum", "price_mismatch", "two_prices", "no_price"])
+def test_criteria_must_sum_to_100_and_match_price_weight(world, bad):
+    project = confirmed_project(world)
+    items = criteria(Decimal("10"))
+    if bad == "sum":
+        items[0]["max_score"] = Decimal("49")
+    elif bad == "price_mismatch":
+        items[2]["max_score"], items[1]["max_score"] = Decimal("15"), Decimal("35")
+    elif bad == "two_prices":
+        items[1]["kind"] = "price"
+    else:
+        items[2]["kind"] = "technical"
+    with pytest.raises(ServiceError):
+        tender_publish(project=project, actor=world.purchaser, method="open",
+                       bid_deadline=timezone.now() + dt.timedelta(days=21),
+                       price_weight=Decimal("10"), criteria=items)
+    assert not Tender.objects.exists()
+
+
+def test_open_tender_mandatory_at_threshold(world, settings):
+    settings.PLATFORM_RULES = {**settings.PLATFORM_RULES,
+                               "OPEN_TENDER_THRESHOLD": Decimal("300000.00")}
+    project = confirmed_project(world)  # budget 300,000 = threshold
+    with pytest.raises(ServiceError, match="公开招标"):
+        publish(world, project, method="consultation", price_weight=Decimal("20"))
+    assert publish(world, project, method="open").method == "open"
+
+
+def test_below_threshold_other_methods_allowed(world):
+    project = confirmed_project(world)  # 300,000 < default 2,000,000
+    assert publish(world, project, method="consultation", price_weight=Decimal("20")).pk
+
+
+def test_extend_deadline(world, clock):
+    tender = publish(world)
+    old = tender.bid_deadline
+    with pytest.raises(ServiceError):
+        tender_extend_deadline(tender=tender, actor=world.purchaser,
+                               new_deadline=old - dt.timedelta(hours=1), reason="澄清")
+    with pytest.raises(ServiceError):
+        tender_extend_deadline(tender=tender, actor=world.purchaser,
+                               new_deadline=old + dt.timedelta(days=3), reason="")
+    tender_extend_deadline(tender=tender, actor=world.purchaser,
+                           new_deadline=old + dt.timedelta(days=3), reason="澄清影响投标")
+    tender.refresh_from_db()
+    assert tender.bid_deadline == old + dt.timedelta(days=3)
+    assert audit_count("tender.extend_deadline") == 1
+    clock.move_to(tender.bid_deadline + dt.timedelta(minutes=1))
+    with pytest.raises(ServiceError, match="已过"):
+        tender_extend_deadline(tender=tender, actor=world.purchaser,
+                               new_deadline=tender.bid_deadline + dt.timedelta(days=3),
+                               reason="太晚")
+
+
+@pytest.mark.parametrize("who", ["community", "other_purchaser", "social_org", "admin",
+                                 "superuser"])
+def test_extend_deadline_denied(world, who):
+    tender = publish(world)
+    old = tender.bid_deadline
+    before = audit_count()
+    with pytest.raises(PermissionDenied):
+        tender_extend_deadline(tender=tender, actor=world.users()[who],
+                               new_deadline=old + dt.timedelta(days=3), reason="x")
+    tender.refresh_from_db()
+    assert tender.bid_deadline == old and audit_count() == before
