@@ -1,0 +1,131 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from core.exceptions import PermissionDenied, ServiceError
+from core.models import Notification
+from finance.models import PaymentTranche
+from procurement.models import Award, Contract, ServiceProject, Tender
+from procurement.services.awards import award_confirm, tranche_plan
+from procurement.services.contracts import contract_sign
+from tests.procurement.conftest import (
+    audit_count,
+    evaluate,
+    open_at_deadline,
+    publish,
+    submit_bids,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def evaluated(world, clock):
+    tender = publish(world)
+    submit_bids(world, tender, prices=[Decimal("290000.00"), Decimal("280000.00"),
+                                       Decimal("270000.01")])
+    open_at_deadline(clock, tender)
+    return evaluate(world, tender)
+
+
+def test_tranche_plan_sums_exactly_with_remainder_on_last():
+    plan = tranche_plan(Decimal("270000.01"))
+    assert [p for _c, p, _a in plan] == [30, 40, 30]
+    assert [c for c, _p, _a in plan] == ["on_signing", "mid_term", "final"]
+    assert [a for _c, _p, a in plan] == [Decimal("81000.00"), Decimal("108000.00"),
+                                         Decimal("81000.01")]
+    assert sum(a for _c, _p, a in plan) == Decimal("270000.01")
+    odd = tranche_plan(Decimal("100.00"), percents=[33.33, 33.33, 33.34])
+    assert sum(a for _c, _p, a in odd) == Decimal("100.00")
+    with pytest.raises(ServiceError):
+        tranche_plan(Decimal("100.00"), percents=[30, 40, 20])
+
+
+def test_award_confirm_creates_contract_and_tranches(world, evaluated):
+    tender = evaluated
+    assert tender.status == Tender.Status.EVALUATED
+    winner = tender.bids.get(rank=1)
+    assert winner.price == Decimal("270000.01")  # same technical scores: lowest price wins
+    award = award_confirm(tender=tender, actor=world.purchaser, reason="排名第一")
+    assert award.bid == winner and award.amount == winner.price
+    contract = award.contract
+    assert contract.code.startswith("HT2026-")
+    assert contract.purchaser == world.purchaser_org and contract.supplier == winner.organization
+    assert contract.amount == winner.price
+    assert contract.start_date == dt.date(2026, 3, 23)  # the award day (after the deadline)
+    assert contract.end_date == dt.date(2027, 3, 22)   # 12 months
+    tranches = list(contract.tranches.order_by("sequence"))
+    assert [t.percent for t in tranches] == [30, 40, 30]
+    assert sum(t.amount for t in tranches) == contract.amount
+    assert {t.status for t in tranches} == {PaymentTranche.Status.PENDING}
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.AWARDED
+    assert tender.project.status == ServiceProject.Status.AWARDED
+    assert audit_count("award.confirm") == 1
+    staff = world.supplier_staff[world.suppliers.index(winner.organization)]
+    assert Notification.objects.filter(recipient=staff, title__contains="中标通知").exists()
+    loser = world.supplier_staff[0]
+    assert Notification.objects.filter(recipient=loser, title__contains="未中标").exists()
+
+
+@pytest.mark.parametrize("who", ["community", "other_purchaser", "finance", "social_org",
+                                 "admin", "superuser"])
+def test_award_denied(world, evaluated, who):
+    before = audit_count()
+    with pytest.raises(PermissionDenied):
+        award_confirm(tender=evaluated, actor=world.users()[who])
+    evaluated.refresh_from_db()
+    assert evaluated.status == Tender.Status.EVALUATED
+    assert not Award.objects.exists() and audit_count() == before
+
+
+def test_award_refused_before_evaluation(world, clock):
+    tender = publish(world)
+    submit_bids(world, tender)
+    tender = open_at_deadline(clock, tender)
+    with pytest.raises(ServiceError):
+        award_confirm(tender=tender, actor=world.purchaser)
+
+
+def test_contract_sign_both_parties(world, evaluated):
+    contract = award_confirm(tender=evaluated, actor=world.purchaser).contract
+    supplier = world.supplier_staff[world.suppliers.index(contract.supplier)]
+    contract_sign(contract=contract, actor=world.purchaser)
+    with pytest.raises(ServiceError, match="甲方已签订"):
+        contract_sign(contract=contract, actor=world.purchaser)
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.DRAFT
+    assert Notification.objects.filter(recipient=supplier, title__contains="请签订").exists()
+    contract_sign(contract=contract, actor=supplier)
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.SIGNED
+    assert contract.project.status == ServiceProject.Status.IN_DELIVERY
+    statuses = list(contract.tranches.order_by("sequence").values_list("status", flat=True))
+    assert statuses == ["due", "pending", "pending"]
+    assert Notification.objects.filter(recipient=world.finance, title__contains="首期款").exists()
+    assert audit_count("contract.sign") == 2
+
+
+@pytest.mark.parametrize("who", ["community", "other_purchaser", "finance", "other_social_org",
+                                 "admin", "superuser"])
+def test_contract_sign_denied(world, evaluated, who):
+    contract = award_confirm(tender=evaluated, actor=world.purchaser).contract
+    losers = [s for s, o in zip(world.supplier_staff, world.suppliers, strict=True)
+              if o != contract.supplier]
+    before = audit_count()
+    for actor in (world.users()[who], losers[0]):
+        with pytest.raises(PermissionDenied):
+            contract_sign(contract=contract, actor=actor)
+    contract.refresh_from_db()
+    assert contract.purchaser_signed_at is None and contract.supplier_signed_at is None
+    assert audit_count() == before
+
+
+def test_award_refuses_long_duration_without_secured_budget(world, evaluated):
+    ServiceProject.objects.filter(pk=evaluated.project_id).update(duration_months=18)
+    with pytest.raises(ServiceError, match="12个月"):
+        award_confirm(tender=evaluated, actor=world.purchaser)
+    ServiceProject.objects.filter(pk=evaluated.project_id).update(multi_year_budget_secured=True)
+    contract = award_confirm(tender=evaluated, actor=world.purchaser).contract
+    assert contract.end_date == dt.date(2027, 9, 22)
