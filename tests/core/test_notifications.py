@@ -132,3 +132,14 @@ class TestEmail:
         with django_capture_on_commit_callbacks(execute=True):
             notify(recipients=[silent], title="无邮箱")
         assert mail.outbox == []
+
+
+@pytest.mark.parametrize("rows", [1, 40])
+def test_list_query_count_is_bounded(client, alice, rows, django_assert_max_num_queries):
+    Notification.objects.bulk_create(
+        [Notification(recipient=alice, title=f"通知{i}") for i in range(rows)]
+    )
+    client.force_login(alice)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("core:notification-list"))
+    assert response.status_code == 200
