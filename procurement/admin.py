@@ -108,6 +108,8 @@ class BidAdmin(ReadOnlyModelAdmin):
     """Bids of opened tenders only; sealed bids do not exist here, whoever asks."""
 
     list_display = ["id", "tender", "organization", "price", "status", "rank", "final_score"]
+    # The opening record (names, prices) is public after opening; proposals never are.
+    exclude = ["proposal"]
     list_filter = ["status"]
     search_fields = ["tender__code", "organization__name"]
     list_select_related = ["tender", "organization"]
