@@ -443,6 +443,7 @@ class ProjectSpec:
     budget: Decimal = Decimal("200000.00")
     duration_months: int = 3
     design_partners: tuple = ()
+    committee_size: int | None = None  # None: the legal minimum for the method
 
 
 PROJECTS = [
@@ -481,6 +482,88 @@ PROJECTS = [
         community="龙泉社区", bidders=("yilin", "yangguang", "hemei"),
         budget=Decimal("180000.00"),
     ),
+    ProjectSpec(
+        title="学院社区“心灵驿站”心理健康服务项目",
+        need_title="青少年和老年人心理疏导需求增多",
+        need_description="学院社区居民希望有专业社工提供心理健康讲座、情绪疏导和危机干预转介。",
+        category="health", target_group="青少年、老年人及其家庭",
+        objectives="开展心理健康宣传、情绪支持小组和个案辅导，建立社区心理服务站。",
+        community="学院社区", bidders=("yangguang", "yilin", "hemei"),
+    ),
+    ProjectSpec(
+        title="淮滨社区“文化惠民”邻里节项目",
+        need_title="社区缺少适合全年龄段的文化活动",
+        need_description="淮滨社区新建小区入住率提高，居民希望举办邻里节、书画、广场舞等文化活动。",
+        category="culture", target_group="社区全体居民",
+        objectives="举办邻里文化节和常态化文体活动，培育社区文体骨干队伍。",
+        community="淮滨社区", bidders=("hemei", "chunhui", "yangguang"),
+        budget=Decimal("150000.00"),
+    ),
+    ProjectSpec(
+        title="学院社区“阳光少年”青少年成长支持项目",
+        need_title="青少年课余缺少成长辅导",
+        need_description="学院社区青少年课余时间多沉迷手机，家长希望有成长辅导和兴趣小组。",
+        category="children", target_group="10—16岁青少年",
+        objectives="开展成长小组、生涯探索和亲子沟通活动，提升青少年自我管理能力。",
+        community="学院社区", bidders=("hemei", "yilin", "chunhui"), committee_size=5,
+    ),
+    ProjectSpec(
+        title="龙泉社区志愿服务队伍培育项目",
+        need_title="社区志愿者队伍不稳定、缺少培训",
+        need_description="龙泉社区登记志愿者约300人，但常态参与者少，希望开展培训和激励。",
+        category="governance", target_group="社区志愿者和居民骨干",
+        objectives="建立志愿者培训、积分激励和服务对接机制，培育3支常态化志愿服务队。",
+        community="龙泉社区", bidders=("yangguang", "hemei", "chunhui"),
+    ),
+    ProjectSpec(
+        title="淮滨社区困难家庭帮扶项目",
+        need_title="低保和困难家庭需要综合帮扶",
+        need_description="淮滨社区低保、低边家庭约60户，除物质救助外还需要就业、教育和心理支持。",
+        category="hardship", target_group="低保、低边及临时困难家庭",
+        objectives="为困难家庭建立档案，提供资源链接、个案管理和能力提升服务。",
+        community="淮滨社区", bidders=("chunhui", "yilin", "hemei"),
+    ),
+    ProjectSpec(
+        title="学院社区慢病老人健康管理项目",
+        need_title="高血压糖尿病老人缺少健康管理",
+        need_description="学院社区慢病老人较多，希望有健康讲座、定期监测和用药提醒服务。",
+        category="health", target_group="患慢性病的老年人",
+        objectives="联合社区卫生服务站开展健康监测、健康教育和互助小组。",
+        community="学院社区", bidders=("yilin", "hemei", "chunhui"),
+    ),
+    ProjectSpec(
+        title="龙泉社区“书香龙泉”全民阅读项目",
+        need_title="社区图书室利用率低",
+        need_description="龙泉社区图书室藏书老旧、开放时间短，居民希望开展读书会和亲子阅读。",
+        category="culture", target_group="社区儿童、家长和老年读者",
+        objectives="盘活社区图书室，开展亲子阅读、读书会和志愿讲读。",
+        community="龙泉社区", bidders=("hemei", "chunhui", "yilin"),
+        budget=Decimal("120000.00"),
+    ),
+]
+
+# The demo: which project rests at which stage (and so whose inbox holds its next step).
+DEMO_PLAN = [
+    ("closed", 0),              # walked through the whole chain to its final payment
+    ("performance_review", 2),  # four parties to score, residents to answer the survey
+    ("mid_term_submitted", 1),  # mid-term report waits for the purchaser
+    ("in_delivery", 4),         # social workers recording services, mid-term report due
+    ("in_delivery", 3),         # (another supplier's team)
+    ("awarded", 5),             # both parties to sign
+    ("committee_formed", 6),    # experts scoring (all five: no recusal applies)
+    ("bids_submitted", 7),      # sealed bids, deadline ahead
+    ("budget_confirmed", 8),    # purchaser to publish the tender
+    ("project_approved", 9),    # finance to review the budget
+    ("project_submitted", 10),  # purchaser to approve
+]
+# Needs waiting for triage in every community (the resident who submits them, title, text).
+DEMO_NEEDS = [
+    ("jm_yang", "淮滨社区", "小区加装电梯后老人出行仍有困难",
+     "希望社区组织志愿者为高龄老人提供陪同出行和代办服务。", "elderly", "高龄老人"),
+    ("jm_liu", "龙泉社区", "社区缺少四点半课堂", "孩子放学后无人看管，希望开设四点半课堂。",
+     "children", "小学生"),
+    ("jm_huang", "学院社区", "希望开展防诈骗宣传", "近期老人接到诈骗电话较多，希望社区多宣传防范知识。",
+     "governance", "老年居民"),
 ]
 
 
@@ -758,6 +841,7 @@ def _step_evaluation(build, cast, clock) -> bool:
         return False
     clock.at("committee_form")
     build.committee = committee_form(tender=build.tender, actor=build.purchaser_staff,
+                                     size=build.spec.committee_size,
                                      seed=f"demo-{build.project.code}")
     _flow(build, "form_committee", build.purchaser_staff)
     if build.stage == "committee_formed":
@@ -978,3 +1062,59 @@ def _flow_opened(build) -> None:
 
 _STEPS = [_step_need, _step_project, _step_approval, _step_tender, _step_evaluation,
           _step_award, _step_delivery, _step_performance, _step_close]
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole demo
+
+
+@dataclass
+class DemoResult:
+    cast: Cast
+    built: list  # ProjectBuild of the projects made by this run
+    needs: list  # Need rows made by this run
+
+
+def demo_build() -> DemoResult:
+    """Create the 淮南 demo, or top up what a previous run did not create; safe to run again.
+
+    A project or need is recognised by its title, so a second run creates nothing new.
+    """
+    from procurement.models import Need, ServiceProject
+    from procurement.services.needs import need_submit
+
+    cast = cast_build(district="tianjiaan")
+    result = DemoResult(cast=cast, built=[], needs=[])
+    for stage, index in DEMO_PLAN:
+        spec = PROJECTS[index]
+        if (ServiceProject.objects.filter(title=spec.title).exists()
+                or Need.objects.filter(title=spec.need_title).exists()):
+            continue
+        with transaction.atomic():
+            result.built.append(build_project_at_stage(stage, cast=cast, spec=spec))
+    for username, community_name, title, description, category, target in DEMO_NEEDS:
+        if Need.objects.filter(title=title).exists():
+            continue
+        with transaction.atomic():
+            need = need_submit(actor=cast.users[username],
+                               community=cast.communities[community_name], title=title,
+                               category=category, target_group=target, description=description)
+            from workflows.services import need_flow_start
+
+            need_flow_start(need=need)
+        result.needs.append(need)
+    return result
+
+
+def demo_logins(cast: Cast) -> list[tuple[str, str, str, str]]:
+    """Return (username, password, role, organization) for every demo login, admins first."""
+    rows = []
+    for username, real_name, is_superuser in ADMINS:
+        role = "超级管理员 superuser" if is_superuser else f"{Role.ADMIN.label} admin"
+        rows.append((username, DEMO_PASSWORD, role, real_name))
+    for username, person in cast.people.items():
+        organization = cast.org_of(username)
+        role = Role(person.role)
+        rows.append((username, DEMO_PASSWORD, f"{role.label} {role.value}",
+                     f"{organization.name if organization else '专家库'}（{person.real_name}）"))
+    return rows
