@@ -158,6 +158,10 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
         assert len(seats) >= 5
         on_committee = {s.expert.username for s in seats}
         chain.assert_inboxes({name: ["专家评分"] for name in on_committee})
+        # A seat's task is its expert's alone: another member of the committee gets 404.
+        first_url = chain.task_url(seats[0].expert, "专家评分")
+        assert chain.client(seats[1].expert).get(first_url).status_code == 404
+        assert chain.client(w.purchaser).post(first_url, {}).status_code == 404
         criteria = list(tender.criteria.exclude(kind="price"))
         bids = list(Bid.objects.filter(tender=tender))
         for n, seat in enumerate(seats):
@@ -178,7 +182,10 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
         supplier = w.supplier_staff[winner_index]
         chain.assert_inboxes({"purchaser": ["甲方签订合同"], winner: ["乙方签订合同"]})
 
-        # 6. Both parties sign, in either order.
+        # 6. Both parties sign, in either order; a losing bidder cannot sign.
+        sign_url = chain.task_url(supplier, "乙方签订合同")
+        loser = w.supplier_staff[(winner_index + 1) % len(w.supplier_staff)]
+        assert chain.client(loser).post(sign_url, {"agree": "on"}).status_code == 404
         chain.do(supplier, "乙方签订合同", {"agree": "on"})
         chain.assert_inboxes({"purchaser": ["甲方签订合同"]})
         chain.do(w.purchaser, "甲方签订合同", {"agree": "on"})
@@ -232,3 +239,33 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
     process = ServiceProjectProcess.objects.get()
     assert process.finished is not None
     assert not Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED", "STARTED"]).exists()
+
+
+@pytest.mark.django_db
+def test_failed_tender_ends_the_flow(world, django_capture_on_commit_callbacks):
+    from tests.workflows.test_task_access import submitted_project
+
+    w = world
+    chain = Chain(world)
+    submitted_project(world)
+    chain.do(w.purchaser, "立项审批", {"decision": "approve"})
+    chain.do(w.finance, "预算审核", {"decision": "confirm", "envelope": w.envelope.pk})
+    deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).replace(microsecond=0)
+    chain.do(w.purchaser, "发布采购公告", {
+        "method": "open", "bid_deadline": deadline.strftime("%Y-%m-%d %H:%M:%S"),
+        "price_weight": "10",
+        "criteria": "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20",
+    })
+    tender = Tender.objects.get()
+    bid_submit(tender=tender, actor=w.supplier_staff[0], organization=w.suppliers[0],
+               price=Decimal("250000.00"), proposal="方案")
+    with time_machine.travel(deadline + dt.timedelta(minutes=2), tick=True):
+        chain.clients.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            open_due_tenders()
+        tender.refresh_from_db()
+        assert tender.status == Tender.Status.FAILED
+        chain.assert_inboxes({})
+    process = ServiceProjectProcess.objects.get()
+    assert process.finished is not None
+    assert Task.objects.filter(process=process, flow_task_type="END").count() == 1
