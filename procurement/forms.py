@@ -29,8 +29,9 @@ class NeedSubmitForm(forms.Form):
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
-        if len(communities) == 1:
-            self.fields["community"].initial = communities[0].pk
+        ids = [c.pk for c in communities]
+        if len(ids) == 1:
+            self.fields["community"].initial = ids[0]
 
 
 class BidForm(forms.Form):
@@ -51,5 +52,6 @@ class BidForm(forms.Form):
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
-        if len(organizations) == 1:
-            self.fields["organization"].initial = organizations[0].pk
+        ids = [o.pk for o in organizations]
+        if len(ids) == 1:
+            self.fields["organization"].initial = ids[0]

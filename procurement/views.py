@@ -34,7 +34,7 @@ class NeedListView(OfficeListMixin, TemplateView):
     template_name = "procurement/need_list.html"
 
     def get_rows(self):
-        return selectors.need_list_for_user(user=self.request.user)
+        return selectors.need_list_for_user(user=self.request.user).order_by("-submitted_at", "-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -69,13 +69,12 @@ class NeedSubmitView(OfficeMixin, FormView):
 
     def communities(self):
         user = self.request.user
-        return list(
-            (user_organizations(user, Role.RESIDENT) | user_organizations(user, Role.COMMUNITY))
-            .distinct().order_by("name")
-        )
+        return (
+            user_organizations(user, Role.RESIDENT) | user_organizations(user, Role.COMMUNITY)
+        ).distinct().order_by("name")
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.communities():
+        if request.user.is_authenticated and not self.communities().exists():
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -185,7 +184,7 @@ class BidSubmitView(OfficeMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        orgs = list(user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name"))
+        orgs = user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name")
         return {**super().get_form_kwargs(), "organizations": orgs}
 
     def get_context_data(self, **kwargs):

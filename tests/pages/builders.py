@@ -31,7 +31,13 @@ from procurement.models import (
     Tender,
     TenderCriterion,
 )
-from tests.factories import OrganizationFactory, tianjiaan, user_with_role
+from tests.factories import (
+    DivisionFactory,
+    OrganizationFactory,
+    SocialWorkerProfileFactory,
+    tianjiaan,
+    user_with_role,
+)
 
 
 @dataclass
@@ -47,14 +53,23 @@ class World:
     envelope: BudgetEnvelope | None = None
 
 
-def world_create() -> World:
-    """Create the organizations of one district and a user for each role."""
+def world_create(suffix: str = "") -> World:
+    """Create the organizations of one district and a user for each role.
+
+    A second world (suffix given) lives in its own street division with its own envelope.
+    """
+    division = DivisionFactory() if suffix else tianjiaan()
     w = World(
-        purchaser=OrganizationFactory(purchaser=True, name="田家庵区民政局"),
-        community=OrganizationFactory(community=True, name="舜耕社区居委会"),
-        finance=OrganizationFactory(finance=True, name="田家庵区财政局"),
-        supplier=OrganizationFactory(social_org=True, name="淮南市阳光社会工作服务中心"),
-        rival=OrganizationFactory(social_org=True, name="淮南市同心社工服务社"),
+        purchaser=OrganizationFactory(purchaser=True, name=f"田家庵区民政局{suffix}",
+                                      division=division),
+        community=OrganizationFactory(community=True, name=f"舜耕社区居委会{suffix}",
+                                      division=division),
+        finance=OrganizationFactory(finance=True, name=f"田家庵区财政局{suffix}",
+                                    division=division),
+        supplier=OrganizationFactory(social_org=True, name=f"淮南市阳光社会工作服务中心{suffix}",
+                                     division=division),
+        rival=OrganizationFactory(social_org=True, name=f"淮南市同心社工服务社{suffix}",
+                                  division=division),
     )
     w.users = {
         "purchaser": user_with_role(Role.PURCHASER, w.purchaser),
@@ -66,9 +81,10 @@ def world_create() -> World:
         "social_worker": user_with_role(Role.SOCIAL_WORKER, w.supplier),
         "expert": user_with_role(Role.EXPERT),
     }
+    SocialWorkerProfileFactory(user=w.users["social_worker"], organization=w.supplier)
     year = timezone.localdate().year
     w.envelope = BudgetEnvelope.objects.create(
-        fiscal_year=year, funding_source=FundingSource.FISCAL, division=tianjiaan(),
+        fiscal_year=year, funding_source=FundingSource.FISCAL, division=division,
         finance_bureau=w.finance, name=f"{year}年社区服务购买预算", amount=Decimal("100000000"),
     )
     return w
@@ -179,7 +195,13 @@ def projects_create(w: World, n: int, stage: str = "closed") -> list[ServiceProj
                 Payment.objects.create(tranche=tr, amount=tr.amount, voucher_number=f"PZ{i}-{seq}",
                                        paid_by=w.users["finance"], paid_at=now)
         if closed:
-            from delivery.models import ServiceRecord
+            from delivery.models import MilestoneReport, ServiceRecord
+
+            MilestoneReport.objects.create(
+                contract=c, kind="final", summary="终期报告", status="accepted",
+                submitted_by=w.users["social_org"], submitted_at=now,
+                decided_by=w.users["purchaser"], decided_at=now,
+            )
 
             ServiceRecord.objects.create(
                 contract=c, deliverable=d, code=f"CASE-{c.code}-{i}", served_on=timezone.localdate(),
