@@ -88,7 +88,12 @@ MIDDLEWARE = [
     "core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # viewflow's site middleware, but anonymous visitors are sent to log in (not a 403).
+    "config.middleware.SiteMiddleware",
+    "viewflow.middleware.HotwireTurboMiddleware",
 ]
+# The middleware is listed above; viewflow would otherwise append its own SiteMiddleware.
+VIEWFLOW = {"AUTOREGISTER": False}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -79,3 +79,13 @@ def test_anonymous_visitor_is_sent_to_login(client, url):
     assert response.status_code == 302, f"{url} answered {response.status_code}"
     target = urlparse(response["Location"]).path
     assert target in login_pages, f"{url} redirected to {response['Location']}"
+
+
+@pytest.mark.django_db
+def test_signed_in_user_without_permission_still_gets_403_from_viewflow_apps(client):
+    from accounts.models import User
+
+    user = User.objects.create_user(username="nobody", password="x-Very-long-pass-1")
+    client.force_login(user)
+    response = client.get("/workspace/workflow/")
+    assert response.status_code == 403

@@ -40,19 +40,26 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     assert "ALLOWED_HOSTS must be set" in proc.stderr
 
 
+PRODUCTION_ENV = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn"}
+
+
 def test_production_passes_check_deploy_when_configured(tmp_path):
-    proc = _manage("check", "--deploy", "--fail-level", "WARNING",
-                   env_overrides={"DJANGO_PRODUCTION": "1", "SECRET_KEY": secrets.token_urlsafe(50),
-                                  "ALLOWED_HOSTS": "mz.example.gov.cn"}, tmp_path=tmp_path)
+    env = {**PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50)}
+    proc = _manage("check", "--deploy", env_overrides=env, tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Django's deployment checks report warnings: none may be left.
+    proc = _manage("check", "--deploy", "--tag", "security", "--fail-level", "WARNING",
+                   env_overrides=env, tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "no issues" in proc.stdout
 
 
-def test_development_defaults_fail_check_deploy(tmp_path):
-    """Guard the test above: check --deploy really flags the development defaults."""
-    proc = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides={},
-                   tmp_path=tmp_path)
+def test_development_defaults_fail_the_security_checks(tmp_path):
+    """Guard the test above: the deployment checks really flag the development defaults."""
+    proc = _manage("check", "--deploy", "--tag", "security", "--fail-level", "WARNING",
+                   env_overrides={}, tmp_path=tmp_path)
     assert proc.returncode != 0
+    assert "security.W" in proc.stderr
 
 
 def _settings_variables() -> set[str]:
