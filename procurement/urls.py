@@ -5,7 +5,6 @@ from procurement import views
 app_name = "procurement"
 urlpatterns = [
     path("needs/", views.NeedListView.as_view(), name="need-list"),
-    path("needs/new/", views.NeedSubmitView.as_view(), name="need-submit"),
     path("needs/<int:pk>/", views.NeedDetailView.as_view(), name="need-detail"),
     path("needs/<int:pk>/support/", views.need_support_view, name="need-support"),
     path("projects/", views.ProjectListView.as_view(), name="project-list"),

@@ -1,8 +1,9 @@
 """Back-office pages for needs, projects, tenders, bids and contracts (lists, details, forms).
 
-Flow tasks (triage, approval, publishing, award, signing) live in workflows; these pages show the
-objects around them and hold the actions that are not flow tasks: submitting and supporting
-needs, submitting and withdrawing bids.
+Flow tasks (triage, approval, publishing, award, signing) and the pages that start flows
+(submitting a need, designing a project) live in workflows; these pages show the objects around
+them and hold the actions that are not flow tasks: supporting needs, submitting and withdrawing
+bids.
 """
 
 from django.contrib import messages
@@ -20,11 +21,11 @@ from accounts.selectors import user_organizations
 from core.exceptions import ServiceError
 from portal.office import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
-from procurement.forms import BidForm, NeedSubmitForm
+from procurement.forms import BidForm
 from procurement.models import Bid, Tender
 from procurement.permissions import can_submit_bid, can_support_need, can_withdraw_bid
 from procurement.services.bids import bid_submit, bid_withdraw
-from procurement.services.needs import need_submit, need_support
+from procurement.services.needs import need_support
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -59,34 +60,6 @@ class NeedDetailView(OfficeMixin, TemplateView):
             and not need.supports.filter(user=user).exists(),
         )
         return context
-
-
-class NeedSubmitView(OfficeMixin, FormView):
-    """Let a resident or community staff submit a need (need_submit)."""
-
-    template_name = "procurement/need_form.html"
-    form_class = NeedSubmitForm
-
-    def communities(self):
-        user = self.request.user
-        return (
-            user_organizations(user, Role.RESIDENT) | user_organizations(user, Role.COMMUNITY)
-        ).distinct().order_by("name")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.communities().exists():
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "communities": self.communities()}
-
-    def form_valid(self, form):
-        need = call_service(form, need_submit, actor=self.request.user, **form.cleaned_data)
-        if need is None:
-            return self.form_invalid(form)
-        messages.success(self.request, _("需求已提交，社区工作人员将尽快处理。"))
-        return redirect("procurement:need-detail", need.pk)
 
 
 @require_POST

@@ -56,36 +56,21 @@ def test_need_list_shows_own_community(client, world):
 
 # Needs ------------------------------------------------------------------------------------------
 
-def test_need_submit_rejects_bad_input_and_changes_nothing(client, world):
-    login(client, world.users["resident"])
-    url = reverse("procurement:need-submit")
-    before = Need.objects.count()
-    response = client.post(url, {"community": world.community.pk, "title": "", "category": "bogus",
-                                 "target_group": "老人", "description": ""})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "此项为必填项。" in html and "请选择有效的需求类别。" in html
-    assert Need.objects.count() == before
-
-
-def test_need_submit_and_support(client, world):
-    login(client, world.users["resident"])
-    response = client.post(reverse("procurement:need-submit"), {
-        "community": world.community.pk, "title": "楼道照明", "category": "governance",
-        "target_group": "居民", "description": "楼道灯坏了很久。"})
-    need = Need.objects.get(title="楼道照明")
-    assert response.status_code == 302
-    assert need.submitted_by == world.users["resident"]
+def test_need_list_links_to_the_flow_start_page_and_support_refuses_staff(client, world):
+    projects_create(world, 1, "draft")
+    need = Need.objects.filter(community=world.community, status="accepted").first()
+    html = login(client, world.users["resident"]).get(reverse("procurement:need-list")).content
+    assert reverse("workflows:need_submit") in html.decode()
+    assert "支持该需求" in client.get(
+        reverse("procurement:need-detail", args=[need.pk])).content.decode()
+    client.post(reverse("procurement:need-support", args=[need.pk]))
+    assert need.supports.filter(user=world.users["resident"]).exists()
     # Staff of the community are not residents: the service refuses, the page says why.
     login(client, world.users["community"])
+    before = need.supports.count()
     response = client.post(reverse("procurement:need-support", args=[need.pk]), follow=True)
     assert "只有居民可以支持需求。" in response.content.decode()
-    assert need.supports.count() == 0
-
-
-def test_need_submit_denied_without_community(client, world):
-    login(client, world.users["purchaser"])
-    assert client.get(reverse("procurement:need-submit")).status_code == 404
+    assert need.supports.count() == before
 
 
 # Bids -------------------------------------------------------------------------------------------
