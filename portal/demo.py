@@ -314,8 +314,8 @@ def cast_build(*, district: str = "tianjiaan", password: str = DEMO_PASSWORD) ->
         organization = cast.org_of(person.username)
         membership_grant(user=user, organization=organization, role=person.role, actor=admin)
         if person.role == Role.SOCIAL_WORKER and not hasattr(user, "social_worker_profile"):
-            number = sum(1 for p in spec.people if p.role == Role.SOCIAL_WORKER
-                         and p.org == person.org and p.username <= person.username)
+            team = [p for p in spec.people if p.role == Role.SOCIAL_WORKER and p.org == person.org]
+            number = team.index(person) + 1
             SocialWorkerProfile.objects.create(
                 user=user, organization=organization,
                 qualification=SocialWorkerProfile.Qualification.INTERMEDIATE,
