@@ -1,0 +1,140 @@
+"""Headless chromium against the live server: the purchaser logs in, opens the inbox, approves a
+submitted project through the task page, and downloads a signed contract's PDF.
+
+The state is built through the real services and flows (portal.demo), as the demo does.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _require_browser():
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("selenium (pip)")
+    if missing:
+        reason = f"headless browser test needs {', '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (required when CI is set)")
+        pytest.skip(reason + " (apt install chromium chromium-driver)")
+
+
+@pytest.fixture
+def browser():
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    downloads = tempfile.mkdtemp(prefix="chromium-downloads-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                "--window-size=1280,1000", "--lang=zh-CN"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {
+        "download.default_directory": downloads,
+        "download.prompt_for_download": False,
+        "download.directory_upgrade": True,
+        "plugins.always_open_pdf_externally": True,
+        "safebrowsing.enabled": False,
+    })
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    driver.download_dir = Path(downloads)
+    try:
+        # Headless chromium needs downloads allowed explicitly through the DevTools protocol.
+        driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                               {"behavior": "allow", "downloadPath": downloads})
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+        shutil.rmtree(downloads, ignore_errors=True)
+
+
+def click(driver, element):
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
+                          element)
+
+
+def _wait_for(predicate, timeout=30, interval=0.2):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def test_purchaser_logs_in_completes_a_task_and_downloads_the_contract(browser, live_server):
+    from selenium.webdriver.common.by import By
+
+    from accounts.roles import Role
+    from portal.demo import DEMO_PASSWORD, build_project_at_stage, cast_build
+    from procurement.models import Contract, ServiceProject
+
+    cast = cast_build()
+    submitted = build_project_at_stage("project_submitted", cast=cast).project
+    signed = build_project_at_stage("signed", cast=cast).project
+    contract = Contract.objects.get(project=signed)
+    assert contract.status == Contract.Status.SIGNED
+    purchaser = cast.one(Role.PURCHASER)
+
+    # Log in through the login form.
+    browser.get(f"{live_server.url}/accounts/login/?next=/workspace/")
+    # viewflow's Material fields are web components that render the real <input> elements.
+    username = _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "input[name=username]"))
+    assert username, browser.page_source[:2000]
+    username[0].send_keys(purchaser.username)
+    browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(DEMO_PASSWORD)
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "tr.inbox-task")), (
+        browser.current_url, browser.page_source[:1000])
+
+    # The inbox holds the approval of the submitted project: open it and approve.
+    rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "tr.inbox-task")
+            if submitted.title in r.text]
+    assert rows, browser.page_source[:2000]
+    task_id = rows[0].get_attribute("data-task")
+    link = rows[0].find_element(By.CSS_SELECTOR, "a[href*='/workspace/tasks/']")
+    browser.get(link.get_attribute("href"))
+    assert _wait_for(lambda: f"/workspace/tasks/{task_id}/" in browser.current_url)
+    _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "input[name=decision][value=approve]"))
+    # Material widgets overlay the native inputs: click them the way a user's click lands.
+    click(browser, browser.find_element(By.CSS_SELECTOR, "input[name=decision][value=approve]"))
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form.task-form [type=submit]"))
+    assert _wait_for(lambda: not browser.current_url.rstrip("/").endswith(f"tasks/{task_id}")
+                     and browser.find_elements(By.CSS_SELECTOR, "body")), browser.page_source[:1000]
+    assert _wait_for(lambda: ServiceProject.objects.get(pk=submitted.pk).status
+                     == ServiceProject.Status.APPROVED)
+    browser.get(f"{live_server.url}/workspace/")
+    assert not browser.find_elements(By.CSS_SELECTOR, f"tr.inbox-task[data-task='{task_id}']")
+
+    # Download the signed contract's PDF from the contract page.
+    browser.get(f"{live_server.url}/workspace/procurement/contracts/{contract.pk}/")
+    click(browser, browser.find_element(By.ID, "contract-pdf"))
+
+    def finished_pdf():
+        files = [p for p in browser.download_dir.iterdir() if p.suffix == ".pdf"]
+        return files[0] if files else None
+
+    pdf = _wait_for(finished_pdf, timeout=60)
+    assert pdf is not None, list(browser.download_dir.iterdir())
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert contract.code in pdf.name
