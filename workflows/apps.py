@@ -2,16 +2,19 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+# Roles that act in the flows. Residents only submit needs (a start page); admins never act.
+FLOW_ROLES = ["purchaser", "community", "finance", "social_org", "expert", "evaluator"]
+
 
 def grant_flow_view_permissions(sender=None, **kwargs) -> None:
-    """Give every chain role group the model-level view permission of the flows' processes.
+    """Give the groups of the roles acting in the flows the model-level view permission of the flows' processes.
 
     viewflow's back office needs ``view_<process>``; object scoping is done by the task and
     list selectors. Safe to run on every migrate.
     """
     from django.contrib.auth.models import Permission
 
-    from accounts.roles import Role, ensure_role_groups
+    from accounts.roles import ensure_role_groups
 
     groups = ensure_role_groups()
     perms = list(
@@ -22,10 +25,8 @@ def grant_flow_view_permissions(sender=None, **kwargs) -> None:
     )
     if not perms:
         return
-    for role in Role:
-        if role == Role.ADMIN:
-            continue
-        groups[role.value].permissions.add(*perms)
+    for role in FLOW_ROLES:
+        groups[role].permissions.add(*perms)
 
 
 class WorkflowsConfig(AppConfig):

@@ -16,3 +16,16 @@ def project_flow_start(*, project):
     from workflows.flows import ServiceProjectFlow
 
     return ServiceProjectFlow.start.run(project=project)
+
+
+def task_complete(*, task, actor, request=None) -> None:
+    """Take (if still open) and complete a human task for actor, and start the next steps.
+
+    Call it after the step's service, inside ``transaction.atomic()`` and
+    ``flow_class.lock(task.process_id)``; the caller has checked ``can_act_on_task``.
+    """
+    activation = task.flow_task.activation_class(task)
+    if task.owner_id is None:
+        activation.assign(actor)
+    activation.start(request)
+    activation.execute()

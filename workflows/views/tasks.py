@@ -12,6 +12,7 @@ from viewflow.workflow.models import Task
 
 from core.exceptions import PermissionDenied, ServiceError
 from workflows.permissions import can_act_on_task
+from workflows.services import task_complete
 from workflows.views.steps import step_for
 
 
@@ -57,11 +58,7 @@ class TaskView(LoginRequiredMixin, View):
                     raise Http404(_("没有找到该待办。"))
                 step = step_for(task)(task=task, user=request.user)
                 step.perform(form.cleaned_data, form=form)
-                activation = task.flow_task.activation_class(task)
-                if task.owner_id is None:
-                    activation.assign(request.user)
-                activation.start(request)
-                activation.execute()
+                task_complete(task=task, actor=request.user, request=request)
         except ServiceError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
