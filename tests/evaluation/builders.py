@@ -1,8 +1,7 @@
 """Build a project at any stage of the chain for the finance/evaluation/delivery tests.
 
-Stages up to an opened tender go through the real services that exist (project_create …
-budget_confirm, tender_publish, bid_submit, bids_open). Bids, awards and contracts fall back to
-minimal rows while procurement.services.bids / awards are not available.
+Every stage goes through the real services (project_create … budget_confirm, tender_publish,
+bid_submit, bids_open, committee_form, scores_submit, award_confirm, contract_sign).
 """
 
 import datetime as dt
@@ -14,9 +13,14 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.roles import Role
-from finance.models import BudgetEnvelope, PaymentTranche
+from evaluation.services.committees import committee_form
+from evaluation.services.scoring import scores_submit
+from finance.models import BudgetEnvelope
 from finance.services.budget import budget_confirm
-from procurement.models import Award, Bid, Contract, ServiceProject, Tender
+from procurement.models import Bid, Contract, ServiceProject, Tender
+from procurement.services.awards import award_confirm
+from procurement.services.bids import bid_submit, bids_open
+from procurement.services.contracts import contract_sign
 from procurement.services.projects import project_approve, project_create, project_submit
 from procurement.services.tenders import tender_publish
 from tests.factories import (
@@ -132,10 +136,9 @@ DEFAULT_PRICES = (Decimal("290000.00"), Decimal("280000.00"), Decimal("270000.00
 
 def opened_tender(world: World, *, prices=DEFAULT_PRICES, method="open", price_weight=Decimal("10"),
                   project=None) -> Tender:
-    """Return a tender whose bids (one per supplier, at prices) have been opened."""
+    """Return a tender whose bids (one per supplier, at prices) were submitted and opened."""
     project = project or budget_confirmed_project(world)
-    now = timezone.now()
-    deadline = now + dt.timedelta(days=21)
+    deadline = timezone.now() + dt.timedelta(days=21)
     criteria = [
         {"name": "服务方案", "kind": "technical", "max_score": Decimal("50")},
         {"name": "团队与经验", "kind": "commercial", "max_score": 100 - Decimal("50") - Decimal(price_weight)},
@@ -144,42 +147,40 @@ def opened_tender(world: World, *, prices=DEFAULT_PRICES, method="open", price_w
     tender = tender_publish(project=project, actor=world.purchaser, method=method, bid_deadline=deadline,
                             price_weight=price_weight, criteria=criteria)
     for i, price in enumerate(prices):
-        Bid.objects.create(tender=tender, organization=world.suppliers[i], price=price,
-                           proposal="服务方案", submitted_by=world.supplier_staff[i],
-                           submitted_at=now + dt.timedelta(minutes=i))
+        bid_submit(tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
+                   price=price, proposal="服务方案")
     with time_machine.travel(deadline + dt.timedelta(minutes=1)):
-        Tender.objects.filter(pk=tender.pk).update(status=Tender.Status.OPENED, opened_at=timezone.now())
-    ServiceProject.objects.filter(pk=project.pk).update(status=ServiceProject.Status.EVALUATING)
+        bids_open(tender=tender, actor=None)
+    tender.refresh_from_db()
+    return tender
+
+
+def equal_scores(tender: Tender) -> dict:
+    """Return a scores payload giving every bid 40 technical + 30 commercial points."""
+    criteria = {c.kind: c for c in tender.criteria.all()}
+    return {bid.pk: {criteria["technical"].pk: Decimal("40"), criteria["commercial"].pk: Decimal("30")}
+            for bid in tender.bids.filter(status=Bid.Status.QUALIFIED)}
+
+
+def evaluated_tender(world: World, *, tender: Tender | None = None) -> Tender:
+    """Return a tender scored by its whole committee with equal scores (the lowest price ranks first)."""
+    tender = tender or opened_tender(world)
+    committee = committee_form(tender=tender, actor=world.purchaser, seed="builders")
+    for member in committee.members.all():
+        scores_submit(member=member, actor=member.expert, scores=equal_scores(tender))
     tender.refresh_from_db()
     return tender
 
 
 def signed_contract(world: World, *, tender: Tender | None = None, start=None) -> Contract:
-    """Return a signed contract with the default tranches (first one due), project in delivery."""
-    tender = tender or opened_tender(world)
-    bid = tender.bids.order_by("price").first()
-    now = timezone.now()
-    Tender.objects.filter(pk=tender.pk).update(status=Tender.Status.AWARDED)
-    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=world.purchaser,
-                                 confirmed_at=now)
-    start = start or (timezone.localdate() - dt.timedelta(days=30))
-    contract = Contract.objects.create(
-        award=award, project=tender.project, code=f"HT{YEAR}-{tender.pk:05d}",
-        purchaser=tender.project.purchaser, supplier=bid.organization, amount=bid.price,
-        start_date=start, end_date=start + dt.timedelta(days=364), status=Contract.Status.SIGNED,
-        purchaser_signed_by=world.purchaser, purchaser_signed_at=now,
-        supplier_signed_by=world.supplier_staff[world.suppliers.index(bid.organization)],
-        supplier_signed_at=now,
-    )
-    conditions = [PaymentTranche.Condition.ON_SIGNING, PaymentTranche.Condition.MID_TERM,
-                  PaymentTranche.Condition.FINAL]
-    for seq, (percent, condition) in enumerate(zip((30, 40, 30), conditions, strict=True), start=1):
-        PaymentTranche.objects.create(
-            contract=contract, sequence=seq, condition=condition, percent=Decimal(percent),
-            amount=(bid.price * percent / 100).quantize(Decimal("0.01")),
-            status=PaymentTranche.Status.DUE if seq == 1 else PaymentTranche.Status.PENDING,
-        )
-    ServiceProject.objects.filter(pk=tender.project_id).update(status=ServiceProject.Status.IN_DELIVERY)
+    """Return a contract awarded and signed by both parties (first tranche due), project in delivery."""
+    tender = evaluated_tender(world, tender=tender)
+    award = award_confirm(tender=tender, actor=world.purchaser)
+    contract = award.contract
+    contract_sign(contract=contract, actor=world.purchaser)
+    contract_sign(contract=contract, actor=supplier_staff_of(world, contract))
+    if start is not None:
+        Contract.objects.filter(pk=contract.pk).update(start_date=start, end_date=start + dt.timedelta(days=364))
     contract.refresh_from_db()
     return contract
 

@@ -10,7 +10,7 @@ from evaluation.models import CommitteeMember, ScoreCorrection, ScoreSheet
 from evaluation.services.committees import committee_form
 from evaluation.services.scoring import score_correct, scores_submit
 from procurement.models import Bid, ServiceProject, Tender, TenderCriterion
-from tests.evaluation.builders import make_world, opened_tender
+from tests.evaluation.builders import budget_confirmed_project, make_world, opened_tender
 from tests.factories import ExpertProfileFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,8 @@ def test_committee_form_requires_opened(world, tender):
 
 def test_full_scoring_reproduces_rules_example_and_ranks(db):
     world = make_world()
-    tender = opened_tender(world, prices=RULES_PRICES, project=None)
+    project = budget_confirmed_project(world, budget=D("1000000.00"))
+    tender = opened_tender(world, prices=RULES_PRICES, project=project)
     committee_form(tender=tender, actor=world.purchaser)
     _everyone_scores(tender)  # equal technical/commercial: price decides
     tender.refresh_from_db()
