@@ -7,7 +7,7 @@ Anyone else gets 404.
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
-from accounts.selectors import user_has_role, user_memberships
+from accounts.selectors import user_has_role
+from evaluation import selectors as evaluation_selectors
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from evaluation.permissions import can_submit_satisfaction
 from evaluation.services.performance import satisfaction_submit
@@ -38,32 +39,16 @@ def user_may_download_report(user, evaluation) -> bool:
         user, Role.COMMUNITY, contract.project.community)
 
 
-def performance_evaluation_list_for_user(*, user) -> QuerySet[PerformanceEvaluation]:
-    """Return the evaluations of the user's projects and, for residents, of their community."""
-    scope = procurement_selectors.project_scope(user)
-    resident_communities = {m.organization_id for m in user_memberships(user)
-                            if m.role == Role.RESIDENT and m.organization_id}
-    condition = Q(contract__project__community_id__in=resident_communities)
-    if scope is not None:
-        project_ids = procurement_selectors.project_list_for_user(user=user).values("pk")
-        condition |= Q(contract__project_id__in=project_ids)
-    return (
-        PerformanceEvaluation.objects.filter(condition)
-        .select_related("contract__project__community", "contract__supplier",
-                        "contract__purchaser")
-        .order_by("-opened_at", "-id")
-    )
+def _evaluations(user) -> QuerySet[PerformanceEvaluation]:
+    return evaluation_selectors.performance_evaluation_list_for_user(user=user).order_by(
+        "-opened_at", "-id")
 
 
-def performance_evaluation_get_for_user(*, user, pk: int) -> PerformanceEvaluation:
-    """Return one evaluation visible to the user; Http404 otherwise."""
-    evaluation = (
-        performance_evaluation_list_for_user(user=user)
-        .prefetch_related("party_scores").filter(pk=pk).first()
-    )
-    if evaluation is None:
-        raise Http404
-    return evaluation
+def _evaluation_or_404(user, pk: int) -> PerformanceEvaluation:
+    try:
+        return evaluation_selectors.performance_evaluation_get_for_user(user=user, pk=pk)
+    except PerformanceEvaluation.DoesNotExist:
+        raise Http404 from None
 
 
 class PerformanceListView(OfficeListMixin, TemplateView):
@@ -72,7 +57,7 @@ class PerformanceListView(OfficeListMixin, TemplateView):
     template_name = "evaluation/performance_list.html"
 
     def get_rows(self):
-        return performance_evaluation_list_for_user(user=self.request.user)
+        return _evaluations(self.request.user)
 
 
 class PerformanceDetailView(OfficeMixin, TemplateView):
@@ -83,7 +68,7 @@ class PerformanceDetailView(OfficeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        evaluation = performance_evaluation_get_for_user(user=user, pk=kwargs["pk"])
+        evaluation = _evaluation_or_404(user, kwargs["pk"])
         answered = SatisfactionResponse.objects.filter(evaluation=evaluation, resident=user).exists()
         context.update(
             evaluation=evaluation,
@@ -92,7 +77,7 @@ class PerformanceDetailView(OfficeMixin, TemplateView):
             answered=answered,
             can_download=evaluation.status == PerformanceEvaluation.Status.FINALIZED
             and user_may_download_report(user, evaluation),
-            response_count=evaluation.satisfaction_responses.count(),
+            response_count=evaluation.satisfaction_count,
         )
         return context
 
@@ -118,7 +103,7 @@ class SatisfactionView(OfficeMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.evaluation = performance_evaluation_get_for_user(user=request.user, pk=kwargs["pk"])
+        self.evaluation = _evaluation_or_404(request.user, kwargs["pk"])
         if not can_submit_satisfaction(request.user, self.evaluation):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
@@ -151,7 +136,7 @@ def performance_report_pdf_download(request, pk: int):
     """Download a finalized performance report: the parties and community staff, else 404."""
     if not request.user.is_authenticated:
         raise Http404
-    evaluation = performance_evaluation_get_for_user(user=request.user, pk=pk)
+    evaluation = _evaluation_or_404(request.user, pk)
     if evaluation.status != PerformanceEvaluation.Status.FINALIZED or not (
         user_may_download_report(request.user, evaluation)
     ):
