@@ -18,7 +18,13 @@ from procurement.models import Bid, ServiceProject, Tender
 from procurement.services.bids import bid_submit, bids_open
 from procurement.services.projects import project_approve, project_create, project_submit
 from procurement.services.tenders import tender_publish
-from tests.factories import ExpertProfileFactory, OrganizationFactory, huainan, tianjiaan, user_with_role
+from tests.factories import (
+    ExpertProfileFactory,
+    OrganizationFactory,
+    huainan,
+    tianjiaan,
+    user_with_role,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday, no holiday nearby
