@@ -1,0 +1,413 @@
+"""The permission matrix of docs/roles.md, checked service by service.
+
+The test parses the matrix itself, so the document and the code cannot drift apart. For every
+row it builds a project at the row's stage through the real services (portal.demo), then calls
+the service with
+
+- a user of every role the row refuses (taken from the project's own organizations),
+- a user of every allowed role from another organization (大通区, or an expert without the seat),
+- a platform admin and a superuser,
+
+expecting ``PermissionDenied`` and no change at all (domain rows, audit log, notifications), and
+finally with the allowed users, expecting success.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from accounts.roles import Role
+from core.exceptions import PermissionDenied
+from portal.demo import CRITERIA, PRICE_WEIGHT, build_project_at_stage, cast_build, project_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLE_COLUMNS = ["resident", "community", "purchaser", "finance", "social_org", "social_worker",
+                "expert", "admin", "system"]
+ANY_ORGANIZATION = "不限机构"
+
+
+def parse_matrix() -> dict[str, dict[str, str]]:
+    """Return {service: {role: condition}} for the allowed cells of docs/roles.md."""
+    text = (ROOT / "docs" / "roles.md").read_text(encoding="utf-8")
+    header = None
+    matrix = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[:3] == ["stage", "action", "service"]:
+            header = cells
+            continue
+        if header is None or len(cells) != len(header) or not cells[2].startswith("`"):
+            continue
+        row = dict(zip(header, cells, strict=True))
+        service = row["service"].strip("`")
+        matrix[service] = {role: row[role][1:].strip() for role in ROLE_COLUMNS
+                           if row[role].startswith("✓")}
+    assert header is not None and header[3:] == ROLE_COLUMNS, header
+    return matrix
+
+
+def contract_services() -> set[str]:
+    """Return every service name of docs/services.md."""
+    text = (ROOT / "docs" / "services.md").read_text(encoding="utf-8")
+    # `name(*, …`, `module.name(*, …` or `path/to/module.py: name(*, …`
+    return set(re.findall(r"`(?:[\w/.]+\.py: )?(?:\w+\.)?(\w+)\(\*", text))
+
+
+MATRIX = parse_matrix()
+
+
+def test_matrix_covers_every_service_of_the_contract():
+    assert set(MATRIX) == contract_services()
+    assert all(MATRIX[s] for s in MATRIX), "every action is allowed to someone"
+    assert not any("admin" in roles for roles in MATRIX.values()), "admins never act in the chain"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    cast: object  # 田家庵区
+    other: object  # 大通区: the same roles in other organizations
+    build: object
+    extra: dict
+
+
+def snapshot() -> dict:
+    """Return the observable state of the whole chain: statuses, row counts, audit, notices."""
+    from core.models import AuditEntry, Notification
+    from delivery.models import MilestoneReport, ServiceRecord
+    from evaluation.models import (
+        CommitteeMember,
+        EvaluationCommittee,
+        PartyScore,
+        PerformanceEvaluation,
+        SatisfactionResponse,
+        ScoreSheet,
+    )
+    from finance.models import BudgetCommitment, Payment, PaymentTranche
+    from procurement.models import Award, Bid, Contract, Need, NeedSupport, ServiceProject, Tender
+
+    state = {"audit": AuditEntry.objects.count(), "notifications": Notification.objects.count()}
+    for model in (NeedSupport, ServiceRecord, CommitteeMember, Payment, Award):
+        state[model.__name__] = model.objects.count()
+    for model in (Need, ServiceProject, Tender, Bid, Contract, PaymentTranche, MilestoneReport,
+                  ScoreSheet, PerformanceEvaluation, BudgetCommitment):
+        state[model.__name__] = sorted(model.objects.values_list("pk", "status"))
+    state["deadlines"] = sorted(Tender.objects.values_list("pk", "bid_deadline"))
+    state["signatures"] = sorted(Contract.objects.values_list(
+        "pk", "purchaser_signed_at", "supplier_signed_at"))
+    state["PartyScore"] = sorted(PartyScore.objects.values_list("pk", "party"))
+    state["SatisfactionResponse"] = SatisfactionResponse.objects.count()
+    state["EvaluationCommittee"] = EvaluationCommittee.objects.count()
+    return state
+
+
+def project_user(world: World, role: str):
+    """Return the user holding role in the organizations of the project being tested."""
+    cast, b = world.cast, world.build
+    if role == "resident":
+        return b.resident
+    if role == "community":
+        return b.community_staff
+    if role == "purchaser":
+        return b.purchaser_staff
+    if role == "finance":
+        return b.finance_staff
+    org = b.contract.supplier if b.contract else cast.social_orgs[b.spec.bidders[0]]
+    if role == "social_org":
+        return cast.one(Role.SOCIAL_ORG, org)
+    if role == "social_worker":
+        return cast.one(Role.SOCIAL_WORKER, org)
+    if role == "expert":
+        if b.evaluation is not None:
+            return b.evaluation.third_party_expert
+        if b.committee is not None:
+            return b.committee.members.order_by("pk").first().expert
+        return cast.users["zj_qian"]
+    if role == "admin":
+        from accounts.models import User
+
+        return User.objects.get(username="operator")
+    if role == "superuser":
+        return cast.admin
+    raise KeyError(role)
+
+
+def other_org_user(world: World, role: str):
+    """Return a user holding role in another organization (or an expert without the seat)."""
+    if role == "expert":
+        b = world.build
+        busy = set()
+        if b.committee is not None:
+            busy |= set(b.committee.members.values_list("expert_id", flat=True))
+        if b.evaluation is not None:
+            busy.add(b.evaluation.third_party_expert_id)
+        return next(u for u in world.cast.by_role(Role.EXPERT) if u.pk not in busy)
+    return world.other.one(role)
+
+
+# Each scenario: the stage to build, optional preparation, and how to call the service.
+def _need_submit(w, actor, role):
+    from procurement.services.needs import need_submit
+
+    return need_submit(actor=actor, community=w.build.need.community, title="楼道照明损坏",
+                       category="other", target_group="居民", description="希望修复楼道照明")
+
+
+def _prepare_second_need(w):
+    from procurement.services.needs import need_submit
+
+    w.extra["into"] = need_submit(actor=w.build.resident, community=w.build.need.community,
+                                  title="独居老人探访", category="elderly", target_group="老人",
+                                  description="同类需求")
+
+
+def _project_create(w, actor, role):
+    from procurement.services.projects import project_create
+
+    b = w.build
+    return project_create(
+        actor=actor, community=b.need.community, purchaser=w.cast.purchaser, title="测试项目",
+        category="elderly", objectives="目标", target_groups="老人", fiscal_year=b.need.submitted_at.year,
+        funding_source="fiscal", duration_months=3, needs=[b.need], **project_rows(b.spec),
+    )
+
+
+def _criteria_scores(tender):
+    criteria = [c for c in tender.criteria.all() if c.kind != "price"]
+    return {bid.pk: {c.pk: c.max_score / 2 for c in criteria} for bid in tender.bids.all()}
+
+
+def _party(role):
+    return {"purchaser": "purchaser", "community": "community", "social_org": "self",
+            "expert": "third_party"}.get(role, "purchaser")
+
+
+def _prepare_tranche_approved(w):
+    from finance.services.tranches import tranche_approve
+
+    tranche = w.build.contract.tranches.get(sequence=1)
+    tranche_approve(tranche=tranche, actor=w.build.finance_staff)
+
+
+def _prepare_settled_tranches(w):
+    from finance.services.tranches import tranche_approve, tranche_pay
+
+    tranche = w.build.contract.tranches.get(sequence=3)
+    tranche_approve(tranche=tranche, actor=w.build.finance_staff)
+    tranche_pay(tranche=tranche, actor=w.build.finance_staff, voucher_number="PZ-CLOSE")
+
+
+def _bid_submit(w, actor, role):
+    from procurement.services.bids import bid_submit
+
+    org = w.cast.social_orgs[w.build.spec.bidders[0]]
+    return bid_submit(tender=w.build.tender, actor=actor, organization=org,
+                      price=Decimal("190000"), proposal="服务方案")
+
+
+def _service_record_add(w, actor, role):
+    from delivery.services.records import service_record_add
+
+    contract = w.build.contract
+    return service_record_add(contract=contract, actor=actor,
+                              deliverable=contract.project.deliverables.first(),
+                              served_on=timezone.localdate(), site="社区活动中心",
+                              participants=20, description="小组活动")
+
+
+def _score_correct(w, actor, role):
+    from evaluation.models import ScoreItem
+    from evaluation.services.scoring import score_correct
+
+    member = w.build.committee.members.order_by("pk").first()
+    item = ScoreItem.objects.filter(sheet__member=member, criterion__kind="technical").order_by("pk")[0]
+    return score_correct(item=item, actor=actor, new_score=item.score - 1, reason="arithmetic",
+                         explanation="分值汇总有误")
+
+
+def _score(w, actor, role):
+    from evaluation.services.scoring import scores_submit
+
+    member = w.build.committee.members.order_by("pk").first()
+    return scores_submit(member=member, actor=actor, scores=_criteria_scores(w.build.tender))
+
+
+SCENARIOS = {
+    "need_submit": ("need_submitted", None, _need_submit),
+    "need_support": ("need_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.needs", "need_support")(need=w.build.need, actor=a)),
+    "need_accept": ("need_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.needs", "need_accept")(need=w.build.need, actor=a)),
+    "need_merge": ("need_submitted", _prepare_second_need, lambda w, a, r: _svc(
+        "procurement.services.needs", "need_merge")(need=w.build.need, into=w.extra["into"], actor=a)),
+    "need_decline": ("need_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.needs", "need_decline")(need=w.build.need, actor=a, reason="重复")),
+    "project_create": ("need_accepted", None, _project_create),
+    "project_submit": ("project_draft", None, lambda w, a, r: _svc(
+        "procurement.services.projects", "project_submit")(project=w.build.project, actor=a)),
+    "project_approve": ("project_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.projects", "project_approve")(project=w.build.project, actor=a)),
+    "project_return": ("project_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.projects", "project_return")(project=w.build.project, actor=a,
+                                                           reason="预算测算不清")),
+    "budget_confirm": ("project_approved", None, lambda w, a, r: _svc(
+        "finance.services.budget", "budget_confirm")(project=w.build.project, actor=a,
+                                                     envelope=w.cast.envelopes["fiscal"])),
+    "budget_reject": ("project_approved", None, lambda w, a, r: _svc(
+        "finance.services.budget", "budget_reject")(project=w.build.project, actor=a,
+                                                    reason="额度不足")),
+    "tender_publish": ("budget_confirmed", None, lambda w, a, r: _svc(
+        "procurement.services.tenders", "tender_publish")(
+            project=w.build.project, actor=a, method="consultation",
+            bid_deadline=timezone.now() + datetime.timedelta(days=15),
+            price_weight=PRICE_WEIGHT, criteria=CRITERIA)),
+    "tender_extend_deadline": ("bids_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.tenders", "tender_extend_deadline")(
+            tender=w.build.tender, actor=a, reason="澄清",
+            new_deadline=w.build.tender.bid_deadline + datetime.timedelta(days=3))),
+    "bid_submit": ("tender_published", None, _bid_submit),
+    "bid_withdraw": ("bids_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.bids", "bid_withdraw")(
+            bid=w.build.bids[w.build.spec.bidders[0]], actor=a)),
+    "bids_open": ("bids_submitted", "after_deadline", lambda w, a, r: _svc(
+        "procurement.services.bids", "bids_open")(tender=w.build.tender, actor=a)),
+    "committee_form": ("bids_opened", None, lambda w, a, r: _svc(
+        "evaluation.services.committees", "committee_form")(tender=w.build.tender, actor=a)),
+    "scores_submit": ("committee_formed", None, _score),
+    "score_correct": ("evaluated", None, _score_correct),
+    "service_record_confirm": ("in_delivery", None, lambda w, a, r: _svc(
+        "delivery.services.records", "service_record_confirm")(record=w.build.records[0], actor=a)),
+    "award_confirm": ("evaluated", None, lambda w, a, r: _svc(
+        "procurement.services.awards", "award_confirm")(tender=w.build.tender, actor=a)),
+    "contract_sign": ("awarded", None, lambda w, a, r: _svc(
+        "procurement.services.contracts", "contract_sign")(contract=w.build.contract, actor=a)),
+    "service_record_add": ("in_delivery", None, _service_record_add),
+    "milestone_submit": ("in_delivery", None, lambda w, a, r: _svc(
+        "delivery.services.milestones", "milestone_submit")(
+            contract=w.build.contract, actor=a, kind="mid_term", summary="中期")),
+    "milestone_accept": ("mid_term_submitted", None, lambda w, a, r: _svc(
+        "delivery.services.milestones", "milestone_accept")(
+            report=w.build.reports["mid_term"], actor=a)),
+    "milestone_return": ("mid_term_submitted", None, lambda w, a, r: _svc(
+        "delivery.services.milestones", "milestone_return")(
+            report=w.build.reports["mid_term"], actor=a, reason="补充台账")),
+    "party_score_submit": ("performance_review", None, lambda w, a, r: _svc(
+        "evaluation.services.performance", "party_score_submit")(
+            evaluation=w.build.evaluation, party=_party(r), actor=a,
+            category_scores={"budget": 9, "output": 45, "effect": 27, "satisfaction": 9})),
+    "satisfaction_submit": ("performance_review", None, lambda w, a, r: _svc(
+        "evaluation.services.performance", "satisfaction_submit")(
+            evaluation=w.build.evaluation, actor=a, score=90)),
+    "tranche_approve": ("signed", None, lambda w, a, r: _svc(
+        "finance.services.tranches", "tranche_approve")(
+            tranche=w.build.contract.tranches.get(sequence=1), actor=a)),
+    "tranche_pay": ("signed", _prepare_tranche_approved, lambda w, a, r: _svc(
+        "finance.services.tranches", "tranche_pay")(
+            tranche=w.build.contract.tranches.get(sequence=1), actor=a,
+            voucher_number=f"PZ-{a.username}")),
+    "project_close": ("settlement", _prepare_settled_tranches, lambda w, a, r: _svc(
+        "procurement.services.projects", "project_close")(project=w.build.project, actor=a)),
+}
+# Rows only the system performs: checked by the services that trigger them (below).
+SYSTEM_ONLY = {s for s, roles in MATRIX.items() if set(roles) == {"system"}}
+
+
+def _svc(module, name):
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def test_every_row_has_a_scenario():
+    assert set(SCENARIOS) | SYSTEM_ONLY == set(MATRIX)
+
+
+def _allowed_actor(world: World, service: str, role: str):
+    b = world.build
+    if service == "need_support":
+        # Any resident who has not supported the need yet: one from another community.
+        supporters = set(b.need.supports.values_list("user_id", flat=True)) | {b.need.submitted_by_id}
+        return next(u for u in world.cast.by_role(Role.RESIDENT) if u.pk not in supporters)
+    return project_user(world, role)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("service", sorted(SCENARIOS))
+def test_permission_matrix_row(service):
+    stage, prepare, call = SCENARIOS[service]
+    allowed = MATRIX[service]
+    human_allowed = [r for r in allowed if r != "system"]
+    cast = cast_build()
+    world = World(cast=cast, other=cast_build(district="datong"),
+                  build=build_project_at_stage(stage, cast=cast, with_flows=False), extra={})
+    travel = None
+    if prepare == "after_deadline":
+        travel = time_machine.travel(world.build.tender.bid_deadline + datetime.timedelta(minutes=5),
+                                     tick=False)
+        travel.start()
+    elif prepare is not None:
+        prepare(world)
+    try:
+        denied = [(role, project_user(world, role)) for role in ROLE_COLUMNS[:-2]
+                  if role not in allowed]
+        denied += [(f"{role} of another organization", other_org_user(world, role))
+                   for role in human_allowed if ANY_ORGANIZATION not in allowed[role]]
+        denied += [("admin", project_user(world, "admin")),
+                   ("superuser", project_user(world, "superuser"))]
+        if service == "contract_sign":
+            loser = next(k for k in world.build.spec.bidders if k != world.build.winner_key)
+            denied.append(("losing bidder", cast.one(Role.SOCIAL_ORG, cast.social_orgs[loser])))
+        if service in ("scores_submit", "score_correct"):
+            # Another seat of the same committee: not this sheet's expert, and not the chair.
+            second = world.build.committee.members.order_by("pk")[1]
+            assert not second.is_chair
+            denied.append(("another seat's expert", second.expert))
+        if service == "satisfaction_submit":
+            denied.append(("resident of another community of the district", cast.users["jm_yang"]))
+
+        for label, user in denied:
+            before = snapshot()
+            with pytest.raises(PermissionDenied):
+                call(world, user, label.split(" ")[0])
+            assert snapshot() == before, f"{service} by {label} ({user.username}) changed state"
+
+        for role in human_allowed:
+            before = snapshot()
+            call(world, _allowed_actor(world, service, role), role)
+            after = snapshot()
+            assert after["audit"] > before["audit"], f"{service} by {role} wrote no audit row"
+            assert after != before
+    finally:
+        if travel is not None:
+            travel.stop()
+
+
+@pytest.mark.django_db
+def test_system_rows_are_done_by_the_services_that_trigger_them():
+    """The final acceptance opens the evaluation, the last score finalizes it, closing settles."""
+    from core.models import AuditEntry
+    from evaluation.models import PerformanceEvaluation
+
+    assert SYSTEM_ONLY == {"performance_evaluation_open", "performance_evaluation_finalize",
+                           "commitment_settle"}
+    cast = cast_build()
+    build = build_project_at_stage("closed", cast=cast, with_flows=False)
+    evaluation = PerformanceEvaluation.objects.get(contract=build.contract)
+    assert evaluation.status == PerformanceEvaluation.Status.FINALIZED
+    opened = AuditEntry.objects.get(action="performance.open")
+    finalized = AuditEntry.objects.get(action="performance.finalize")
+    accepted = AuditEntry.objects.filter(action="milestone.accept").order_by("-pk").first()
+    last_score = AuditEntry.objects.filter(action="performance.party_score").order_by("-pk").first()
+    assert opened.pk == accepted.pk + 1  # in the same transaction as the final acceptance
+    assert finalized.pk == last_score.pk + 1 and finalized.actor_id is None
+    closed = AuditEntry.objects.get(action="project.close")
+    settled = AuditEntry.objects.get(action="budget.settle")
+    assert settled.pk == closed.pk + 1 and settled.actor_id == build.purchaser_staff.pk
