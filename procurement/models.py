@@ -382,8 +382,14 @@ class Bid(models.Model):
 
     def user_can_upload_file(self, user):
         """Return whether the user may attach a file to this bid (the bidder, before the deadline)."""
+        from django.utils import timezone
+
+        from core.permissions import deny
         from procurement.permissions import can_edit_bid
 
+        if (self.status != self.Status.SUBMITTED or self.tender.status != Tender.Status.PUBLISHED
+                or timezone.now() >= self.tender.bid_deadline):
+            return deny(_("投标截止后不能再上传投标文件。"))
         return can_edit_bid(user, self)
 
 

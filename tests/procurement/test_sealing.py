@@ -168,3 +168,23 @@ def test_withdrawn_bid_not_shown_to_purchaser(world, clock, sealed):
     visible = list(bid_list_for_user(user=world.purchaser, tender=tender))
     assert extra not in visible and len(visible) == 3
     assert all(b.status == Bid.Status.QUALIFIED for b in visible)
+
+
+def test_committee_expert_reads_bids_after_opening_and_bidder_uploads_only_before(
+        world, clock, sealed):
+    from tests.procurement.conftest import evaluate
+
+    tender, bid, _stored = sealed
+    assert bid.user_can_upload_file(world.supplier_staff[0])
+    assert not bid.user_can_upload_file(world.supplier_staff[1])
+    assert not bid.user_can_upload_file(world.superuser)
+    open_at_deadline(clock, tender)
+    tender.refresh_from_db()
+    bid.refresh_from_db()
+    assert not bid.user_can_upload_file(world.supplier_staff[0])
+    outsider = world.experts[0] if world.experts else None
+    evaluate(world, tender)
+    seated = tender.committee.members.first().expert
+    assert bid_get_for_user(user=seated, bid_id=bid.pk) == bid
+    assert len(bid_list_for_user(user=seated, tender=tender)) == 3
+    assert outsider is None or outsider in [m.expert for m in tender.committee.members.all()]
