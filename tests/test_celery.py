@@ -74,6 +74,13 @@ def _stop_worker(proc: subprocess.Popen) -> None:
             proc.wait(timeout=5)
 
 
+@pytest.fixture
+def clean_celery_env(monkeypatch):
+    """Drop CELERY_* variables: celery prefers them over the client's own broker/backend."""
+    for name in [k for k in os.environ if k.startswith("CELERY_")]:
+        monkeypatch.delenv(name)
+
+
 def _round_trip(client: Celery, worker_env: dict, tmp_path: Path) -> dict:
     queue = f"test-{uuid.uuid4().hex[:12]}"
     token = uuid.uuid4().hex
@@ -93,7 +100,7 @@ def _round_trip(client: Celery, worker_env: dict, tmp_path: Path) -> dict:
 
 
 @pytest.mark.worker
-def test_real_worker_runs_task_on_embedded_filesystem_broker(tmp_path):
+def test_real_worker_runs_task_on_embedded_filesystem_broker(tmp_path, clean_celery_env):
     broker = tmp_path / "data" / "broker"
     for sub in ("queue", "processed", "control", "results"):
         (broker / sub).mkdir(parents=True)
@@ -110,12 +117,14 @@ def test_real_worker_runs_task_on_embedded_filesystem_broker(tmp_path):
 
 @pytest.mark.worker
 @pytest.mark.redis
-def test_real_worker_runs_task_on_redis(tmp_path):
+def test_real_worker_runs_task_on_redis(tmp_path, monkeypatch):
     url = _redis_url()
     if not _reachable(url):
         if os.environ.get("CI"):
             pytest.fail(f"Redis at {url} is unreachable and CI is set")
         pytest.skip(f"Redis at {url} is unreachable (set CI=1 to make this a failure)")
+    for name in [k for k in os.environ if k.startswith("CELERY_")]:
+        monkeypatch.delenv(name)  # celery prefers these over the client's own broker/backend
     client = Celery("test-client", broker=url, backend=url)
     value = _round_trip(client, {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}, tmp_path)
     assert value["broker"] == "redis"
