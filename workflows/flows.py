@@ -16,6 +16,7 @@ docs/services.md, which hold the state and check permissions. Branches read doma
 Keep every flow in this module so viewflow's permissions are always registered.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -147,6 +148,16 @@ class NeedFlow(flow.Flow):
         """Link the new process to the submitted need."""
         activation.process.need = need
         return activation.process
+
+    def has_view_permission(self, user, obj=None):
+        """Let viewflow's pages show a process only to those who see its need; 404 for others."""
+        allowed = super().has_view_permission(user, obj=obj)
+        if allowed and obj is not None and not user.is_superuser:
+            from procurement.selectors import need_list_for_user
+
+            if not need_list_for_user(user=user).filter(pk=obj.coerced.need_id).exists():
+                raise Http404
+        return allowed
 
 
 class ServiceProjectFlow(flow.Flow):
@@ -336,3 +347,13 @@ class ServiceProjectFlow(flow.Flow):
         """Link the new process to the submitted project."""
         activation.process.project = project
         return activation.process
+
+    def has_view_permission(self, user, obj=None):
+        """Let viewflow's pages show a process only to those who see its project; 404 for others."""
+        allowed = super().has_view_permission(user, obj=obj)
+        if allowed and obj is not None and not user.is_superuser:
+            from procurement.selectors import project_list_for_user
+
+            if not project_list_for_user(user=user).filter(pk=obj.coerced.project_id).exists():
+                raise Http404
+        return allowed
