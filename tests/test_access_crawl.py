@@ -1,0 +1,436 @@
+"""Crawl every URL pattern as every role: never a 500, anonymous visitors are sent to log in,
+and staff of another organization in the same role get 404 for the first organization's objects.
+
+The world is the 淮南 demo (田家庵区: projects resting at every stage, open tasks in every inbox)
+plus the 大通区 cast (the same roles in other organizations). It is built once for the module
+inside a transaction that is rolled back at the end. Each test loops over its cases, collects the
+failures and prints every one of them before asserting the list is empty.
+"""
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+MISSING_ID = 999999
+
+
+# ---------------------------------------------------------------------------------------------
+# The world
+
+
+@dataclass
+class CrawlWorld:
+    users: dict  # label -> User (None for anonymous)
+    others: dict  # role label -> user of the same role in another organization
+    demo: object  # portal.demo.DemoResult
+    datong: object  # portal.demo.Cast
+
+
+def world_build() -> CrawlWorld:
+    """Build the 淮南 demo and the 大通区 cast; return the users the crawl logs in as."""
+    from portal.demo import PROJECTS, build_project_at_stage, cast_build, demo_build
+
+    demo = demo_build()
+    datong = cast_build(district="datong")
+    cast = demo.cast
+    # A project whose mid-term tranche waits at finance (the demo plan has none at that stage).
+    spec = dataclasses.replace(PROJECTS[3], title=PROJECTS[3].title + "（二期）",
+                               need_title=PROJECTS[3].need_title + "（二期）")
+    with transaction.atomic():
+        demo.built.append(build_project_at_stage("mid_term_accepted", cast=cast, spec=spec))
+    u = cast.users
+    from accounts.models import User
+
+    users = {
+        "anonymous": None,
+        "resident": u["jm_chen"],
+        "community": u["sq_longquan"],
+        "purchaser": u["mz_wang"],
+        "finance": u["cz_zhao"],
+        "social_org": u["org_yangguang"],
+        "social_worker": u["sg_lin"],
+        "expert": u["zj_qian"],
+        "admin": User.objects.get(username="operator"),
+        "superuser": User.objects.get(username="admin"),
+    }
+    d = datong.users
+    others = {
+        "resident": d["dt_jm"],
+        "community": d["dt_sq"],
+        "purchaser": d["dt_mz"],
+        "finance": d["dt_cz"],
+        "social_org": d["dt_org"],
+        "social_worker": d["dt_sg"],
+    }
+    return CrawlWorld(users=users, others=others, demo=demo, datong=datong)
+
+
+@pytest.fixture(scope="module")
+def crawl_world(django_db_setup, django_db_blocker):
+    """Build the world once for the module; roll it back afterwards."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield world_build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def client_for(user) -> Client:
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# ---------------------------------------------------------------------------------------------
+# URL patterns
+
+
+@dataclass
+class Route:
+    template: str  # e.g. "workspace/procurement/bids/{pk}/"
+    name: str  # namespaced name, e.g. "procurement:bid-detail"
+    kwargs: list  # parameter names in order
+    regex: bool  # the pattern holds a regular expression we fill by hand
+
+    @property
+    def kind(self) -> str:
+        if self.template.startswith("admin/"):
+            return "admin"
+        if self.template.startswith("api/"):
+            return "api"
+        if self.template.startswith("workspace/") or self.template.startswith("core/"):
+            return "office"
+        return "public"
+
+
+_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>[a-z_]+)>")
+
+
+def routes() -> list[Route]:
+    """Return every URL pattern of the project (recursively), as fillable templates."""
+    found = []
+
+    def walk(resolver, prefix, namespace):
+        for p in resolver.url_patterns:
+            text = str(p.pattern)
+            regex = text.startswith("^") or "(?P<" in text
+            if isinstance(p, URLResolver):
+                ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+                walk(p, prefix + text, ns)
+            elif isinstance(p, URLPattern):
+                template = prefix + text
+                names = [m.group("name") for m in _PARAM.finditer(template)]
+                names += re.findall(r"\(\?P<([a-z_]+)>", template)
+                template = _PARAM.sub(lambda m: "{" + m.group("name") + "}", template)
+                found.append(Route(template=template, name=namespace + (p.name or ""),
+                                   kwargs=names, regex=regex or "(?P<" in template))
+
+    walk(get_resolver(), "", "")
+    return found
+
+
+def _admin_model(route: Route):
+    """Return the model of an admin page from its URL (admin/<app_label>/<model_name>/...)."""
+    parts = route.template.split("/")
+    try:
+        return apps.get_model(parts[1], parts[2])
+    except (LookupError, IndexError, ValueError):
+        return None
+
+
+def _object_model(route: Route, kwarg: str):
+    """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
+    from core.models import Notification, StoredFile
+    from evaluation.models import PerformanceEvaluation
+    from procurement.models import Bid, Contract, Need, ServiceProject, Tender
+
+    t = route.template
+    if route.kind == "admin" and kwarg in ("object_id", "id"):
+        return _admin_model(route)
+    if kwarg != "pk":
+        return None
+    table = [
+        ("/needs/", Need), ("/projects/", ServiceProject), ("/tenders/", Tender),
+        ("/bids/", Bid), ("delivery/contracts/", Contract), ("/contracts/", Contract),
+        ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
+        ("files/", StoredFile),
+    ]
+    for fragment, model in table:
+        if fragment in "/" + t:
+            return model
+    raise AssertionError(f"no model for {t} {kwarg}")
+
+
+def _flow_node(route: Route) -> str | None:
+    match = re.search(r"workflow/flows/(\w+)/\{process_pk\}/(\w+)/\{task_pk\}/", route.template)
+    return f"{match[1]}:{match[2]}" if match else None
+
+
+def fill(route: Route, limit: int = 1) -> list[tuple[str, object]]:
+    """Return (url, object) pairs for route: real ids of the right kind, plus a missing id."""
+    from viewflow.workflow.models import Process, Task
+
+    from workflows.flows import NeedFlow, ServiceProjectFlow
+
+    if route.template.startswith("^static") or route.name == "admin:":
+        return []
+    if route.name == "admin:app_list":
+        return [("/admin/procurement/", None), ("/admin/nosuchapp/", None)]
+    if route.name == "admin:view_on_site":
+        return [("/admin/r/999999/999999/", None)]
+    if route.name == "password_reset_confirm":
+        return [("/accounts/reset/MQ/abc-def/", None)]
+    if not route.kwargs:
+        return [("/" + route.template, None)]
+    pairs: list[tuple[dict, object]] = []
+    if "process_pk" in route.kwargs:
+        node = _flow_node(route)
+        if node:
+            flow, name = node.split(":")
+            flow_class = NeedFlow if flow == "need" else ServiceProjectFlow
+            tasks = list(Task.objects.filter(flow_task=getattr(flow_class, name))
+                         .order_by("-pk")[:limit])
+            pairs = [({"process_pk": t.process_id, "task_pk": t.pk}, t) for t in tasks]
+        else:
+            procs = Process.objects.filter(flow_class__icontains=route.template.split("/")[3])
+            pairs = [({"process_pk": p.pk}, p) for p in procs.order_by("-pk")[:limit]]
+        pairs.append(({k: MISSING_ID for k in route.kwargs}, None))
+    elif route.kwargs == ["task_pk"]:
+        tasks = Task.objects.filter(status="NEW").order_by("-pk")[:limit]
+        pairs = [({"task_pk": t.pk}, t) for t in tasks] + [({"task_pk": MISSING_ID}, None)]
+    else:
+        (kwarg,) = route.kwargs
+        model = _object_model(route, kwarg)
+        if model is None:
+            return []
+        manager = model._default_manager
+        objects = {o.pk: o for o in [*manager.order_by("-pk")[:limit], *manager.order_by("pk")[:1]]}
+        pairs = [({kwarg: o.pk}, o) for o in objects.values()] + [({kwarg: MISSING_ID}, None)]
+    return [("/" + route.template.format(**kw), obj) for kw, obj in pairs]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "resident", "community", "purchaser", "finance", "social_org",
+         "social_worker", "expert", "admin", "superuser"]
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "login" in response.get("Location", "")
+
+
+# Roles that also crawl the missing ids of the workflow and admin pages (the other roles crawl
+# the real objects of those pages only: the missing-id cases of ~300 patterns cost half the time).
+FULL_CRAWL = {"anonymous", "purchaser", "superuser"}
+
+
+def _cases():
+    return [(r, url, obj) for r in routes() for url, obj in fill(r)]
+
+
+def test_every_url_as_every_role_never_500(crawl_world):
+    """GET every URL as each role; anonymous back-office visitors are sent to log in."""
+    failures = []
+    cases = _cases()
+    assert len(cases) > 500
+    assert sum(1 for r, _u, obj in cases if "workflow/flows" in r.template and obj) > 100
+    for role in ROLES:
+        client = client_for(crawl_world.users[role])
+        for route, url, _obj in cases:
+            if role not in FULL_CRAWL and _sampled_out(route, url):
+                continue
+            response = client.get(url)
+            status = response.status_code
+            if status >= 500:
+                failures.append(f"{role:13} GET {url} -> {status}")
+                continue
+            if role == "anonymous":
+                failures += _anonymous_failures(route, url, response)
+    print("\n".join(failures))
+    assert not failures
+
+
+MISSING_ID_TEXT = f"/{MISSING_ID}/"
+_FLOW_ACTIONS = re.compile(r"/(revive|undo|cancel|assign|unassign)/$")
+
+
+def _sampled_out(route, url) -> bool:
+    """Return whether a role outside FULL_CRAWL skips url (missing ids, flow action pages)."""
+    if route.kind == "admin" or "workflow/flows/" in url:
+        return MISSING_ID_TEXT in url or bool(_FLOW_ACTIONS.search(url))
+    return False
+
+# Downloads answer 404 to anonymous visitors too (they never reveal that an object exists).
+ANONYMOUS_404 = {"evaluation:contract-pdf", "evaluation:performance-report-pdf",
+                 "core:file-download"}
+
+
+def _anonymous_failures(route, url, response) -> list[str]:
+    status = response.status_code
+    where = f"{'anonymous':13} GET {url} -> {status}"
+    if route.kind == "office":
+        if route.name in ANONYMOUS_404 and status == 404:
+            return []
+        if status == 405 or _is_login_redirect(response):
+            return []
+        return [f"{where} (expected a redirect to log in)"]
+    if route.kind == "admin":
+        if status == 200 and route.name not in ("admin:login", "admin:jsi18n"):
+            return [f"{where} (admin page open to anonymous)"]
+        return []
+    if route.kind == "api" and route.name != "api-schema" and status not in (401, 403):
+        return [f"{where} (expected 401/403)"]
+    return []
+
+
+# Cross-organization denial -----------------------------------------------------------------------
+
+
+def _builds(world) -> dict:
+    builds = {}
+    for build in world.demo.built:
+        builds.setdefault(build.stage, build)
+    return builds
+
+
+def _winner_staff(world, build, role):
+    return world.demo.cast.one(role, build.contract.supplier)
+
+
+def object_cases(world) -> list[tuple[str, str, object, object]]:
+    """Return (what, url, user of the owning organization, same-role user of another one)."""
+    from procurement.models import Bid
+
+    b = _builds(world)
+    o = world.others
+    closed, sealed = b["closed"], b["bids_submitted"]
+    delivery, review, paying = b["in_delivery"], b["performance_review"], b["mid_term_accepted"]
+    purchaser = closed.purchaser_staff
+    supplier = _winner_staff(world, closed, "social_org")
+    worker = _winner_staff(world, delivery, "social_worker")
+    contract, evaluation = closed.contract, closed.evaluation
+    sealed_bid = next(iter(sealed.bids.values()))
+    sealed_bidder = world.demo.cast.one("social_org", sealed_bid.organization)
+    won_bid = Bid.objects.get(tender=closed.tender, organization=contract.supplier)
+    cases = [
+        ("need", f"/workspace/procurement/needs/{closed.need.pk}/", closed.resident, o["resident"]),
+        ("need", f"/workspace/procurement/needs/{closed.need.pk}/", closed.community_staff,
+         o["community"]),
+        ("project", f"/workspace/procurement/projects/{closed.project.pk}/", purchaser,
+         o["purchaser"]),
+        ("project", f"/workspace/procurement/projects/{closed.project.pk}/",
+         closed.community_staff, o["community"]),
+        ("project", f"/workspace/procurement/projects/{closed.project.pk}/", closed.finance_staff,
+         o["finance"]),
+        ("project", f"/workspace/procurement/projects/{closed.project.pk}/", supplier,
+         o["social_org"]),
+        ("sealed bid", f"/workspace/procurement/bids/{sealed_bid.pk}/", sealed_bidder,
+         o["social_org"]),
+        ("sealed bid api", f"/api/procurement/bids/{sealed_bid.pk}/", sealed_bidder,
+         o["social_org"]),
+        ("opened bid", f"/workspace/procurement/bids/{won_bid.pk}/", purchaser, o["purchaser"]),
+        ("opened bid", f"/workspace/procurement/bids/{won_bid.pk}/", supplier, o["social_org"]),
+        ("opened bid api", f"/api/procurement/bids/{won_bid.pk}/", purchaser, o["purchaser"]),
+        ("contract", f"/workspace/procurement/contracts/{contract.pk}/", purchaser,
+         o["purchaser"]),
+        ("contract", f"/workspace/procurement/contracts/{contract.pk}/", supplier,
+         o["social_org"]),
+        ("contract pdf", f"/workspace/evaluation/contracts/{contract.pk}/contract.pdf", purchaser,
+         o["purchaser"]),
+        ("contract pdf", f"/workspace/evaluation/contracts/{contract.pk}/contract.pdf", supplier,
+         o["social_org"]),
+        ("service record form", f"/workspace/delivery/contracts/{delivery.contract.pk}/records/new/",
+         worker, o["social_worker"]),
+        ("performance evaluation", f"/workspace/evaluation/performance/{evaluation.pk}/",
+         purchaser, o["purchaser"]),
+        ("performance evaluation", f"/workspace/evaluation/performance/{evaluation.pk}/",
+         closed.community_staff, o["community"]),
+        ("performance evaluation", f"/workspace/evaluation/performance/{evaluation.pk}/",
+         supplier, o["social_org"]),
+        ("performance report pdf", f"/workspace/evaluation/performance/{evaluation.pk}/report.pdf",
+         purchaser, o["purchaser"]),
+        ("performance report pdf", f"/workspace/evaluation/performance/{evaluation.pk}/report.pdf",
+         closed.community_staff, o["community"]),
+        ("satisfaction survey",
+         f"/workspace/evaluation/performance/{review.evaluation.pk}/satisfaction/",
+         review.resident, o["resident"]),
+    ]
+    cases += task_cases(world, paying)
+    return cases
+
+
+def task_cases(world, paying) -> list[tuple[str, str, object, object]]:
+    """Return a case per open task (its page and viewflow's pages) with an inbox user."""
+    from workflows.selectors import task_inbox_queryset
+
+    cast = world.demo.cast
+    inbox = {}  # task pk -> (task, first user holding it)
+    for username, person in cast.people.items():
+        user = cast.users[username]
+        for task in task_inbox_queryset(user):
+            inbox.setdefault(task.pk, (task, user, person.role))
+    experts = cast.by_role("expert")
+    cases = []
+    tranche_task = False
+    for task, user, role in inbox.values():
+        if role == "expert":
+            other = next(e for e in experts if not task_inbox_queryset(e).filter(pk=task.pk))
+        else:
+            other = world.others[role]
+        node = task.flow_task
+        flow = "need" if node.flow_class.__name__ == "NeedFlow" else "serviceproject"
+        what = f"task {flow}.{node.name}"
+        tranche_task |= node.name == "pay_second" and task.process.coerced.project_id == (
+            paying.project.pk)
+        base = f"/workspace/workflow/flows/{flow}/{task.process_id}/{node.name}/{task.pk}/"
+        cases.append((what, f"/workspace/tasks/{task.pk}/", user, other))
+        if role == "expert":
+            # The other expert may sit on the same committee (seeing the project is right);
+            # only the seat's own task page is theirs alone.
+            continue
+        cases += [
+            (what + " (viewflow)", base, user, other),
+            (what + " (viewflow detail)", base + "detail/", user, other),
+            (what + " (viewflow process)", f"/workspace/workflow/flows/{flow}/{task.process_id}/",
+             user, other),
+        ]
+    assert tranche_task, "no open payment-tranche task in the world"
+    assert len(inbox) >= 10
+    return cases
+
+
+def test_other_organization_gets_404(crawl_world):
+    """Same role, another organization: 404 (never 403, never 200) on the first one's objects."""
+    failures = []
+    clients = {}
+
+    def get(user, url):
+        if user.pk not in clients:
+            clients[user.pk] = client_for(user)
+        # viewflow's task index redirects to the execute page (the chain's task page) or detail.
+        return clients[user.pk].get(url, follow=True)
+
+    cases = object_cases(crawl_world)
+    for what, url, owner, other in cases:
+        own = get(owner, url).status_code
+        if own != 200:
+            failures.append(f"{what}: {owner.username} (owner side) GET {url} -> {own}, expected 200")
+        theirs = get(other, url).status_code
+        if theirs != 404:
+            failures.append(f"{what}: {other.username} (other organization) GET {url} -> {theirs}, "
+                            "expected 404")
+    print("\n".join(failures))
+    assert not failures
