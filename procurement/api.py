@@ -5,6 +5,7 @@ import csv
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -74,6 +75,8 @@ class TenderBidListApi(generics.ListAPIView):
 class BidDetailApi(APIView):
     """Return one bid the user may read (GET /api/procurement/bids/<id>/); 404 while sealed."""
 
+    serializer_class = BidSerializer
+
     def get(self, request, pk):
         try:
             bid = bid_get_for_user(user=request.user, bid_id=pk)
@@ -88,6 +91,16 @@ class TenderOpeningRecordApi(APIView):
     ``?export=csv`` returns it as a CSV file.
     """
 
+    @extend_schema(
+        responses=inline_serializer(
+            name="TenderOpeningRecord",
+            fields={
+                "tender": serializers.CharField(),
+                "opened_at": serializers.DateTimeField(),
+                "bids": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
     def get(self, request, pk):
         tender = _tender_or_404(request.user, pk)
         rows = tender_opening_record(tender=tender)
