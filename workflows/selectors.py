@@ -75,3 +75,227 @@ def task_inbox_for_user(user) -> list[InboxItem]:
             url=reverse("workflows:task", kwargs={"task_pk": task.pk}),
         ))
     return items
+
+
+# Work items ------------------------------------------------------------------------------------
+# Residents, social workers, social-organization staff looking for tenders and platform admins
+# have work that no flow task stands for (a survey to answer, a ledger to keep, a tender to bid
+# on, a calendar to confirm). These selectors compute it from the domain state, each in one
+# query whatever the number of projects, so the inbox shows it next to the flow tasks.
+
+
+@dataclass
+class WorkItem:
+    kind: str
+    title: str
+    subject: str
+    subject_code: str
+    detail: str
+    role: str
+    role_label: str
+    deadline: str
+    url: str
+    actionable: bool = True
+
+
+def _role_org_ids(user, role: str) -> set[int]:
+    from accounts.selectors import user_memberships
+
+    return {m.organization_id for m in user_memberships(user)
+            if m.role == role and m.organization_id is not None}
+
+
+def _item(kind, role, title, *, subject="", code="", detail="", deadline="", url="",
+          actionable=True) -> WorkItem:
+    return WorkItem(kind=kind, title=str(title), subject=subject, subject_code=code,
+                    detail=str(detail), role=role, role_label=str(Role(role).label),
+                    deadline=deadline, url=url, actionable=actionable)
+
+
+def resident_work_items(user) -> list[WorkItem]:
+    """Return the resident's open surveys, needs of the community to support, and own needs."""
+    from django.db.models import Count, Exists, OuterRef
+    from django.urls import reverse
+
+    from evaluation.models import PerformanceEvaluation, SatisfactionResponse
+    from procurement.models import Need, NeedSupport
+
+    community_ids = _role_org_ids(user, Role.RESIDENT)
+    if not community_ids:
+        return []
+    items = []
+    surveys = (
+        PerformanceEvaluation.objects.filter(
+            status=PerformanceEvaluation.Status.OPEN,
+            contract__project__community_id__in=community_ids,
+        )
+        .exclude(Exists(SatisfactionResponse.objects.filter(evaluation_id=OuterRef("pk"),
+                                                            resident_id=user.pk)))
+        .select_related("contract__project")
+        .order_by("opened_at", "pk")
+    )
+    for evaluation in surveys:
+        project = evaluation.contract.project
+        items.append(_item(
+            "satisfaction", Role.RESIDENT, _("参与满意度调查"), subject=project.title,
+            code=project.code, detail=_("项目绩效评价中，请为服务打分"),
+            url=reverse("evaluation:satisfaction", args=[evaluation.pk]),
+        ))
+    to_support = (
+        Need.objects.filter(status=Need.Status.SUBMITTED, community_id__in=community_ids)
+        .exclude(submitted_by_id=user.pk)
+        .exclude(Exists(NeedSupport.objects.filter(need_id=OuterRef("pk"), user_id=user.pk)))
+        .annotate(support_count=Count("supports"))
+        .order_by("submitted_at", "pk")
+    )
+    for need in to_support:
+        items.append(_item(
+            "need_support", Role.RESIDENT, _("支持居民需求"), subject=need.title,
+            detail=_("已有 %(count)s 位居民支持") % {"count": need.support_count},
+            url=reverse("procurement:need-detail", args=[need.pk]),
+        ))
+    own = Need.objects.filter(submitted_by_id=user.pk).order_by("-submitted_at", "-pk")[:20]
+    for need in own:
+        items.append(_item(
+            "own_need", Role.RESIDENT, _("我提交的需求"), subject=need.title,
+            detail=need.get_status_display(),
+            url=reverse("procurement:need-detail", args=[need.pk]), actionable=False,
+        ))
+    return items
+
+
+def social_worker_work_items(user) -> list[WorkItem]:
+    """Return one "记录服务台账" item per signed contract in delivery of the worker's organization."""
+    from django.db.models import Count, Q
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from procurement.models import Contract, ServiceProject
+
+    org_ids = _role_org_ids(user, Role.SOCIAL_WORKER)
+    if not org_ids:
+        return []
+    month_start = timezone.localdate().replace(day=1)
+    contracts = (
+        Contract.objects.filter(
+            status=Contract.Status.SIGNED, project__status=ServiceProject.Status.IN_DELIVERY,
+            supplier_id__in=org_ids, supplier__social_workers__user_id=user.pk,
+        )
+        .select_related("project")
+        .annotate(
+            month_records=Count("service_records", distinct=True,
+                                filter=Q(service_records__served_on__gte=month_start)),
+            my_month_records=Count("service_records", distinct=True,
+                                   filter=Q(service_records__served_on__gte=month_start,
+                                            service_records__social_worker_id=user.pk)),
+            my_late_records=Count("service_records", distinct=True,
+                                  filter=Q(service_records__social_worker_id=user.pk,
+                                           service_records__is_late=True)),
+        )
+        .order_by("start_date", "pk")
+    )
+    items = []
+    for contract in contracts:
+        detail = _("本月已记录 %(all)s 条（我 %(mine)s 条）") % {
+            "all": contract.month_records, "mine": contract.my_month_records}
+        if contract.my_late_records:
+            detail += _("；我有 %(late)s 条超过24小时补录，请及时记录") % {
+                "late": contract.my_late_records}
+        items.append(_item(
+            "service_record", Role.SOCIAL_WORKER, _("记录服务台账"),
+            subject=contract.project.title, code=contract.code, detail=detail,
+            deadline=str(_("服务后24小时内")),
+            url=reverse("delivery:record-add", args=[contract.pk]),
+        ))
+    return items
+
+
+def social_org_work_items(user) -> list[WorkItem]:
+    """Return the tenders open for bidding on which the user's organization may still bid."""
+    from django.db.models import Exists, OuterRef
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.selectors import user_memberships
+    from procurement.models import Bid, ServiceProject, Tender
+
+    organizations = sorted(
+        {m.organization for m in user_memberships(user)
+         if m.role == Role.SOCIAL_ORG and m.organization_id is not None},
+        key=lambda o: o.pk,
+    )
+    if not organizations:
+        return []
+    now = timezone.now()
+    partners = ServiceProject.design_partners.through.objects
+    items = []
+    for organization in organizations:  # one query per organization the user bids for
+        tenders = (
+            Tender.objects.filter(status=Tender.Status.PUBLISHED, bid_deadline__gt=now)
+            .exclude(project__community_id=organization.pk)
+            .exclude(Exists(partners.filter(serviceproject_id=OuterRef("project_id"),
+                                            organization_id=organization.pk)))
+            .exclude(Exists(Bid.objects.filter(tender_id=OuterRef("pk"),
+                                               organization_id=organization.pk)
+                            .exclude(status=Bid.Status.WITHDRAWN)))
+            .order_by("bid_deadline", "pk")
+        )
+        for tender in tenders:
+            detail = _("预算 %(amount)s 元") % {"amount": tender.budget_amount}
+            if len(organizations) > 1:
+                detail = f"{organization.name} · {detail}"
+            items.append(_item(
+                "tender_bid", Role.SOCIAL_ORG, _("递交投标文件"), subject=tender.title,
+                code=tender.code, detail=detail,
+                deadline=timezone.localtime(tender.bid_deadline).strftime("%Y-%m-%d %H:%M"),
+                url=reverse("procurement:bid-submit", args=[tender.pk]),
+            ))
+    return items
+
+
+def platform_admin_work_items(user) -> list[WorkItem]:
+    """Return the provisional holidays to confirm and the credit-code overrides to review."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import Organization
+    from accounts.selectors import is_platform_admin
+    from core.models import Holiday
+
+    if not is_platform_admin(user):
+        return []
+    items = []
+    year = timezone.localdate().year
+    provisional = Holiday.objects.filter(provisional=True, date__year__in=[year, year + 1])
+    count = provisional.count()
+    if count:
+        items.append(_item(
+            "holiday_confirm", Role.ADMIN, _("核对待核实的节假日"),
+            subject=_("%(year)s—%(next)s 年节假日安排") % {"year": year, "next": year + 1},
+            detail=_("%(count)s 天按规则推算，尚未与国务院办公厅通知核对") % {"count": count},
+            url=reverse("admin:core_holiday_changelist") + "?" + urlencode({"provisional__exact": 1}),
+        ))
+    overrides = Organization.objects.exclude(credit_code_override_reason="").count()
+    if overrides:
+        items.append(_item(
+            "credit_code_override", Role.ADMIN, _("复核信用代码校验例外"),
+            subject=_("统一社会信用代码未通过校验位检查的机构"),
+            detail=_("%(count)s 家机构使用人工确认的例外理由") % {"count": overrides},
+            url=reverse("admin:accounts_organization_changelist")
+            + "?" + urlencode({"credit_code_override_reason__gt": ""}),
+        ))
+    return items
+
+
+def work_items_for_user(user) -> list[WorkItem]:
+    """Return the user's role work items besides flow tasks (actionable ones and information)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    return [
+        *resident_work_items(user),
+        *social_worker_work_items(user),
+        *social_org_work_items(user),
+        *platform_admin_work_items(user),
+    ]

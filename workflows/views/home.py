@@ -1,4 +1,4 @@
-"""The workspace home: the user's task inbox across both flows, grouped by role."""
+"""The workspace home: the user's flow tasks and role work items, grouped by role."""
 
 from collections import OrderedDict
 
@@ -7,25 +7,35 @@ from django.views.generic import TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_roles
-from workflows.selectors import task_inbox_for_user
+from workflows.selectors import task_inbox_for_user, work_items_for_user
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    """Show "我的待办" with one section per role the tasks come from, and the start actions."""
+    """Show "我的待办": flow tasks and role work items by role, then information, start actions."""
 
     template_name = "workflows/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        items = task_inbox_for_user(self.request.user)
+        user = self.request.user
+        items = task_inbox_for_user(user)
         sections: OrderedDict = OrderedDict()
         for item in items:
             sections.setdefault(item.role_label, []).append(item)
-        roles = user_roles(self.request.user)
+        work = work_items_for_user(user)
+        work_sections: OrderedDict = OrderedDict()
+        for item in work:
+            if item.actionable:
+                work_sections.setdefault(item.role_label, []).append(item)
+        information = [item for item in work if not item.actionable]
+        roles = user_roles(user)
         context.update({
             "items": items,
             "sections": sections,
-            "task_count": len(items),
+            "work_sections": work_sections,
+            "information": information,
+            # Only what the user can act on counts as 待办; own needs are information.
+            "task_count": len(items) + sum(len(v) for v in work_sections.values()),
             "roles": [Role(r).label for r in sorted(roles) if r in Role.values],
             "can_submit_need": bool(roles & {Role.RESIDENT, Role.COMMUNITY}),
             "can_create_project": Role.COMMUNITY in roles,
