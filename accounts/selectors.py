@@ -75,3 +75,18 @@ def division_descendants(division: Division, *, include_self: bool = True) -> li
     if include_self:
         condition |= Q(pk=division.pk)
     return list(Division.objects.filter(condition).values_list("pk", flat=True))
+
+
+def organization_members(organization: Organization | None, role: str) -> QuerySet:
+    """Return the active users holding an active membership of role in organization."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if organization is None:
+        return User.objects.none()
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization=organization,
+        memberships__role=role,
+        memberships__is_active=True,
+    ).distinct()

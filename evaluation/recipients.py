@@ -3,18 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from accounts.selectors import organization_members as members_of
 
-def members_of(organization, role: str) -> QuerySet:
-    """Return the active users with an active membership of role in organization."""
-    User = get_user_model()
-    if organization is None:
-        return User.objects.none()
-    return User.objects.filter(
-        is_active=True,
-        memberships__organization=organization,
-        memberships__role=role,
-        memberships__is_active=True,
-    ).distinct()
+__all__ = ["finance_staff_for_contract", "members_of"]
 
 
 def finance_staff_for_contract(contract) -> QuerySet:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Role
+from accounts.selectors import organization_members
 from core.exceptions import PermissionDenied
 
 
@@ -19,15 +20,7 @@ def check(decision) -> None:
 
 def staff_of(organization, role: str) -> QuerySet:
     """Return the active users holding role in organization (the next actors to notify)."""
-    User = get_user_model()
-    if organization is None:
-        return User.objects.none()
-    return User.objects.filter(
-        is_active=True,
-        memberships__organization=organization,
-        memberships__role=role,
-        memberships__is_active=True,
-    ).distinct()
+    return organization_members(organization, role)
 
 
 def finance_staff_for_project(project) -> QuerySet:
