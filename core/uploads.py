@@ -10,6 +10,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # extension -> (category, content kind it must contain, MIME type)
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
@@ -41,8 +42,9 @@ _OLE_STREAMS = {
     "xls": ["Workbook".encode("utf-16-le"), b"B\x00o\x00o\x00k\x00\x00\x00"],
 }
 _KIND_LABELS = {
-    "elf": "Linux 可执行程序", "exe": "Windows 可执行程序", "zip": "ZIP 压缩包",
-    "ole": "Office 97-2003 复合文档", "unknown": "无法识别的内容",
+    "elf": gettext_lazy("Linux 可执行程序"), "exe": gettext_lazy("Windows 可执行程序"),
+    "zip": gettext_lazy("ZIP 压缩包"), "ole": gettext_lazy("Office 97-2003 复合文档"),
+    "unknown": gettext_lazy("无法识别的内容"),
 }
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
