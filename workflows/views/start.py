@@ -67,6 +67,19 @@ def _parse_lines(text: str, fields: list[str], decimals: set[str], ints: set[str
     return rows
 
 
+class _NeedChoiceField(forms.ModelMultipleChoiceField):
+    """Refuse ids too large for the database as invalid choices (they crashed the lookup)."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except OverflowError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                params={"pk": str(next(iter(value), ""))[:20]},
+            ) from None
+
+
 class ProjectDesignForm(forms.Form):
     community = forms.ModelChoiceField(label=gettext_lazy("设计社区"), queryset=None)
     purchaser = forms.ModelChoiceField(label=gettext_lazy("购买主体"), queryset=None)
@@ -78,7 +91,7 @@ class ProjectDesignForm(forms.Form):
     funding_source = forms.ChoiceField(label=gettext_lazy("资金来源"), choices=())
     duration_months = forms.IntegerField(label=gettext_lazy("服务周期（月）"), min_value=1, max_value=36,
                                          initial=12)
-    needs = forms.ModelMultipleChoiceField(label=gettext_lazy("回应的需求"), queryset=None, required=False)
+    needs = _NeedChoiceField(label=gettext_lazy("回应的需求"), queryset=None, required=False)
     deliverables = forms.CharField(
         label=gettext_lazy("服务产出（每行：类型,内容,数量,单价,最低质量标准）"),
         widget=forms.Textarea(attrs={"rows": 4}),
