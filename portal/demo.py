@@ -540,6 +540,15 @@ PROJECTS = [
         community="龙泉社区", bidders=("hemei", "chunhui", "yilin"),
         budget=Decimal("120000.00"),
     ),
+    ProjectSpec(
+        title="淮滨社区高龄老人助餐服务项目",
+        need_title="高龄老人做饭难、吃饭难",
+        need_description="淮滨社区80岁以上老人约90人，多数行动不便，希望社区提供助餐、送餐和营养指导。",
+        category="elderly", target_group="80岁以上高龄、失能老人",
+        objectives="依托社区食堂开展助餐送餐、营养讲座和探访关怀，保障高龄老人吃饭问题。",
+        community="淮滨社区", bidders=("chunhui", "yilin", "yangguang"),
+        budget=Decimal("150000.00"),
+    ),
 ]
 
 # The demo: which project rests at which stage (and so whose inbox holds its next step).
@@ -549,6 +558,7 @@ DEMO_PLAN = [
     ("mid_term_submitted", 1),  # mid-term report waits for the purchaser
     ("in_delivery", 4),         # social workers recording services, mid-term report due
     ("in_delivery", 3),         # (another supplier's team)
+    ("in_delivery", 11),        # (a third supplier's team: every social worker has a ledger)
     ("awarded", 5),             # both parties to sign
     ("committee_formed", 6),    # experts scoring (all five: no recusal applies)
     ("bids_submitted", 7),      # sealed bids, deadline ahead
@@ -556,7 +566,7 @@ DEMO_PLAN = [
     ("project_approved", 9),    # finance to review the budget
     ("project_submitted", 10),  # purchaser to approve
 ]
-# Needs waiting for triage in every community (the resident who submits them, title, text).
+# Needs waiting for triage in every community (who submits them, community, title, text …).
 DEMO_NEEDS = [
     ("jm_yang", "淮滨社区", "小区加装电梯后老人出行仍有困难",
      "希望社区组织志愿者为高龄老人提供陪同出行和代办服务。", "elderly", "高龄老人"),
@@ -564,6 +574,12 @@ DEMO_NEEDS = [
      "children", "小学生"),
     ("jm_huang", "学院社区", "希望开展防诈骗宣传", "近期老人接到诈骗电话较多，希望社区多宣传防范知识。",
      "governance", "老年居民"),
+    # So that every resident has a neighbour's need to support: one more in 龙泉, and one in
+    # 淮滨 recorded by community staff from a residents' meeting (淮滨 has a single demo resident).
+    ("jm_chen", "龙泉社区", "小区路灯损坏夜间出行不便", "希望社区协调修复路灯并组织志愿者夜间巡查。",
+     "governance", "社区居民"),
+    ("sq_huaibin", "淮滨社区", "居民希望开设老年智能手机课堂",
+     "居民议事会上多位老人提出不会用手机挂号、缴费，希望社区开设培训课堂。", "elderly", "老年居民"),
 ]
 
 
