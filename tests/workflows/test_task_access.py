@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from accounts.roles import Role
 from procurement.models import ServiceProject, Tender
 from procurement.services.needs import need_submit
 from procurement.services.projects import project_create, project_submit
@@ -129,7 +130,14 @@ def test_tender_opened_receiver_is_idempotent_and_ignores_unknown_tenders(world)
     assert Task.objects.filter(process__serviceprojectprocess__project=project).count() == 2
 
 
+# session, user, memberships, tasks (processes and subjects joined), the user's and the groups'
+# permissions (the menu; a superuser skips both).
 INBOX_QUERIES = 6
+# Roles with work items add their selectors' queries (each one query, whatever the row count):
+# resident: surveys, needs to support, own needs; social worker: contracts in delivery with
+# record counts; bidder: open tenders per organization; platform admin: holidays, overrides.
+WORK_ITEM_QUERIES = {"resident": 3, "social_worker": 1, "bidder": 1, "admin": 2, "operator": 2}
+SUPERUSER_SAVES = {"admin": 2}
 
 
 def _inbox_queries(client):
@@ -139,22 +147,72 @@ def _inbox_queries(client):
     return len(ctx.captured_queries), response
 
 
+def _work_rows(world, social_worker):
+    """Map the flow world onto tests.pages.builders so its fast ORM rows fit these users."""
+    from tests.pages.builders import World as RowWorld
+
+    return RowWorld(
+        purchaser=world.purchaser_org, community=world.community_org, finance=world.finance_org,
+        supplier=world.suppliers[0], rival=world.suppliers[1], envelope=world.envelope,
+        users={"purchaser": world.purchaser, "community": world.community,
+               "finance": world.finance, "resident": world.resident,
+               "social_org": world.supplier_staff[0], "rival": world.supplier_staff[1],
+               "social_worker": social_worker, "expert": world.experts[0]},
+    )
+
+
 @pytest.mark.django_db
 def test_inbox_query_count_is_constant(world, django_assert_num_queries):
+    from evaluation.models import PerformanceEvaluation
+    from tests.factories import (
+        OrganizationFactory,
+        SocialWorkerProfileFactory,
+        make_bad_credit_code,
+        user_with_role,
+    )
+    from tests.pages.builders import projects_create
+
+    social_worker = user_with_role(Role.SOCIAL_WORKER, world.suppliers[0])
+    SocialWorkerProfileFactory(user=social_worker, organization=world.suppliers[0])
+    neighbour = user_with_role(Role.RESIDENT, world.community_org)
+    rows = _work_rows(world, social_worker)
     chain = Chain(world)
     clients = {
         "purchaser": chain.client(world.purchaser),
         "community": chain.client(world.community),
         "expert": chain.client(world.experts[0]),
+        "resident": chain.client(world.resident),
+        "social_worker": chain.client(social_worker),
+        "bidder": chain.client(world.supplier_staff[2]),  # has bid on none of the tenders
+        "admin": chain.client(world.rivals["admin"]),  # superuser
+        "operator": chain.client(user_with_role(Role.ADMIN)),
     }
+    done = []
 
     def populate(upto):
-        for n in range(ServiceProject.objects.count(), upto):
+        for n in range(len(done), upto):
             submitted_project(world, n)
             need = need_submit(actor=world.resident, community=world.community_org,
                                title=f"需求{n}", category="elderly", target_group="老人",
                                description="描述")
             need_flow_start(need=need)
+            # Work items: a neighbour's need to support, a contract in delivery, an open
+            # survey, an open tender, an organization with a credit-code override.
+            need_submit(actor=neighbour, community=world.community_org, title=f"邻居需求{n}",
+                        category="elderly", target_group="老人", description="描述")
+            projects_create(rows, 1, "signed")
+            (surveyed,) = projects_create(rows, 1, "signed")
+            ServiceProject.objects.filter(pk=surveyed.pk).update(
+                status=ServiceProject.Status.PERFORMANCE_REVIEW)
+            PerformanceEvaluation.objects.create(contract=surveyed.contract,
+                                                 opened_at=timezone.now())
+            projects_create(rows, 1, "published")
+            OrganizationFactory(credit_code=make_bad_credit_code(),
+                                credit_code_override_reason="登记代码校验位不符")
+            done.append(n)
+
+    def work(response, kind):
+        return response.content.decode().count(f'data-kind="{kind}"')
 
     populate(5)
     small = {name: _inbox_queries(c) for name, c in clients.items()}
@@ -163,9 +221,17 @@ def test_inbox_query_count_is_constant(world, django_assert_num_queries):
     assert small["purchaser"][1].content.decode().count('class="inbox-task"') == 5
     assert large["purchaser"][1].content.decode().count('class="inbox-task"') == 50
     assert large["community"][1].content.decode().count('class="inbox-task"') == 50
+    for kind, size in (("satisfaction", 50), ("need_support", 50)):
+        assert work(small["resident"][1], kind) == size // 10, kind
+        assert work(large["resident"][1], kind) == size, kind
+    assert work(large["social_worker"][1], "service_record") == 50
+    assert work(large["bidder"][1], "tender_bid") == 50
+    for name in ("admin", "operator"):
+        assert work(large[name][1], "credit_code_override") == 1
+        assert "50 家机构" in large[name][1].content.decode()
     for name in clients:
         assert small[name][0] == large[name][0], name
-    # session, user, memberships, tasks (processes and subjects joined), notifications badge.
-    for client in clients.values():
-        with django_assert_num_queries(INBOX_QUERIES):
+    for name, client in clients.items():
+        expected = INBOX_QUERIES + WORK_ITEM_QUERIES.get(name, 0) - SUPERUSER_SAVES.get(name, 0)
+        with django_assert_num_queries(expected):
             client.get(reverse("home"))
