@@ -1,0 +1,133 @@
+"""Inbox and list pages: time and queries at 10 and at 100 projects.
+
+Builds a district with portal.demo (real services and workflow tasks), walks N projects to a
+rotation of stages that leave work in the purchaser's inbox, and requests each page with the
+Django test client as purchaser staff (the ledger as finance staff). Target: 10× the projects costs < 3× the time (sublinear:
+pages paginate, counts come from the database, related rows are fetched in bounded queries).
+
+    .venv/bin/python benchmarks/bench_inbox_scaling.py [--strict] [--keep]
+"""
+
+import re
+
+import _common
+
+SIZES = (10, 100)
+REPEAT = 7
+TARGET_RATIO = 3.0
+# Stages whose next step is the purchaser's (plus two that only add rows to the lists).
+STAGE_ROTATION = [
+    "project_submitted",   # approve
+    "budget_confirmed",    # publish the tender
+    "evaluated",           # confirm the award
+    "awarded",             # sign the contract
+    "mid_term_submitted",  # accept the mid-term report
+    "in_delivery",
+    "bids_submitted",
+]
+# (label, url name, role of the user who opens it): the ledger is the finance bureau's page.
+PAGES = [
+    ("inbox (purchaser)", "home", "purchaser"),
+    ("project list (purchaser)", "procurement:project-list", "purchaser"),
+    ("contract list (purchaser)", "procurement:contract-list", "purchaser"),
+    ("ledger (finance)", "finance:ledger", "finance"),
+]
+
+
+def build_projects(cast, *, start: int, stop: int) -> None:
+    """Walk projects start..stop-1 to their rotation stage, one transaction each."""
+    import dataclasses
+
+    from django.db import transaction
+
+    from portal.demo import PROJECTS, build_project_at_stage
+
+    for index in range(start, stop):
+        base = PROJECTS[index % len(PROJECTS)]
+        spec = dataclasses.replace(base, title=f"{base.title}（批次{index + 1}）")
+        with transaction.atomic():
+            build_project_at_stage(STAGE_ROTATION[index % len(STAGE_ROTATION)], cast=cast, spec=spec)
+
+
+CODE = re.compile(r"\b(?:XM|CG|HT)\d{4}-\d{5}\b")  # project, tender, contract numbers
+
+
+def measure(client, url: str) -> tuple[int, float, int]:
+    """Return (queries of one request, median ms over REPEAT requests, distinct codes shown)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    count = len(queries)  # now: the next request's request_started clears the log
+    ms = _common.median_ms(lambda: client.get(url), repeat=REPEAT, warmup=0)
+    return count, ms, len(set(CODE.findall(response.content.decode())))
+
+
+def main() -> None:
+    args = _common.parse_args(__doc__.splitlines()[0])
+    data_dir = _common.setup(keep=args.keep)
+    import time
+    from decimal import Decimal
+
+    from django.test import Client
+    from django.urls import reverse
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from accounts.roles import Role
+    from finance.models import BudgetEnvelope
+    from portal.demo import cast_build
+    from procurement.models import ServiceProject
+
+    print(f"machine: {_common.machine()}")
+    if args.keep:
+        print(f"data dir: {data_dir}")
+    cast = cast_build(district="tianjiaan")
+    # Room for 100 projects in the fiscal year (the demo envelopes hold about 20).
+    BudgetEnvelope.objects.filter(division=cast.district).update(amount=Decimal("100000000.00"))
+    # Keep one connection across requests, as the test runner does (SQLite sets CONN_MAX_AGE=0,
+    # which would time a reconnect on every request).
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    clients = {}
+    for role in {role for _label, _name, role in PAGES}:
+        clients[role] = Client()
+        clients[role].force_login(cast.one(Role(role)))
+
+    results = {}
+    built = 0
+    for size in SIZES:
+        started = time.perf_counter()
+        build_projects(cast, start=built, stop=size)
+        built = size
+        open_tasks = Task.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).count()
+        print(f"built {size} projects in {time.perf_counter() - started:.1f} s "
+              f"({ServiceProject.objects.count()} in the database, {open_tasks} open tasks)")
+        for label, name, role in PAGES:
+            results[(label, size)] = measure(clients[role], reverse(name))
+
+    small, large = SIZES
+    misses = []
+    print(f"page: queries at {small} / at {large}; median ms at {small} / at {large} "
+          f"(ratio ×, target < {TARGET_RATIO:g}×)")
+    for label, _name, _role in PAGES:
+        q_small, ms_small, _ = results[(label, small)]
+        q_large, ms_large, codes = results[(label, large)]
+        ratio = ms_large / ms_small
+        ok = ratio < TARGET_RATIO
+        if not ok:
+            misses.append(label)
+        print(f"{label}: {q_small} / {q_large} queries; {ms_small:.1f} / {ms_large:.1f} ms "
+              f"({ratio:.2f} ×) {_common.verdict(ok)}  [{codes} codes on the page at {large}]")
+    _common.finish(misses=misses, strict=args.strict)
+
+
+if __name__ == "__main__":
+    main()
