@@ -29,6 +29,7 @@ from procurement.permissions import (
     can_return_project,
     can_submit_project,
 )
+from procurement.rules import check_budget_category_caps, split_purchase_warning
 from procurement.services._common import check, finance_staff_for_project, link, staff_of
 
 # 政府购买服务合同履行期限一般不超过1年；预算有保障、服务稳定的可延至3年（102号令第24条）。
@@ -158,6 +159,8 @@ def project_submit(*, project, actor) -> ServiceProject:
         raise ServiceError(_("提交立项前请填写服务产出和绩效指标。"), code="incomplete")
     check_duration(duration_months=project.duration_months,
                    multi_year_budget_secured=project.multi_year_budget_secured)
+    # 预算科目占比（人员薪酬、项目管理等）按地区配置校验 (PLATFORM_RULES["BUDGET_CATEGORY_CAPS"]).
+    check_budget_category_caps(project.budget_lines.all())
     before = {"status": project.status}
     project.status = ServiceProject.Status.SUBMITTED
     project.submitted_at = timezone.now()
@@ -174,19 +177,28 @@ def project_submit(*, project, actor) -> ServiceProject:
 
 
 @transaction.atomic
-def project_approve(*, project, actor, comment="") -> ServiceProject:
+def project_approve(*, project, actor, comment="",
+                    split_warning_acknowledged=False) -> ServiceProject:
     """Approve a submitted project and send it to finance for budget review."""
     project = _locked(project)
     check(can_approve_project(actor, project))
     if project.status != ServiceProject.Status.SUBMITTED:
         raise ServiceError(_("只有待立项审批的项目可以批准立项。"), code="state")
+    split_warning = split_purchase_warning(project=project)
+    if split_warning and not split_warning_acknowledged:
+        raise ServiceError(
+            _("同类别项目预算合计已达公开招标数额标准：请确认本项目不属于化整为零规避公开招标后再批准立项。"),
+            code="split_purchase",
+        )
+    after = {"status": ServiceProject.Status.APPROVED, "comment": comment}
+    if split_warning:
+        after |= {"split_warning": split_warning, "split_warning_acknowledged": True}
     project.status = ServiceProject.Status.APPROVED
     project.approved_at = timezone.now()
     project.return_reason = ""
     project.save(update_fields=["status", "approved_at", "return_reason"])
     audit_record(actor=actor, action="project.approve", target=project,
-                 before={"status": ServiceProject.Status.SUBMITTED},
-                 after={"status": project.status, "comment": comment})
+                 before={"status": ServiceProject.Status.SUBMITTED}, after=after)
     notify(recipients=finance_staff_for_project(project),
            title=_("服务项目待预算审核：%(code)s %(title)s") % {"code": project.code,
                                                           "title": project.title},

@@ -123,6 +123,17 @@ class ProjectDesignForm(forms.Form):
         self.fields["needs"].queryset = Need.objects.filter(
             community_id__in=communities, status=Need.Status.ACCEPTED
         )
+        self._show_budget_shares(() if self.is_bound else _parse_lines(
+            self.fields["budget_lines"].initial, ["category", "amount", "note"], {"amount"}, set()))
+
+    def _show_budget_shares(self, lines) -> None:
+        """Put the configured category limits and the lines' computed shares in the help text."""
+        from procurement.rules import budget_caps_text, budget_shares_text
+
+        text = " ".join(t for t in (budget_caps_text(), budget_shares_text(lines)) if t)
+        self.fields["budget_lines"].help_text = text
+        # Cleaning already built the bound field, which copied the help text.
+        self["budget_lines"].help_text = text
 
     def clean_deliverables(self):
         return _parse_lines(self.cleaned_data["deliverables"],
@@ -134,8 +145,11 @@ class ProjectDesignForm(forms.Form):
                             ["category", "name", "target", "unit"], {"target"}, set())
 
     def clean_budget_lines(self):
-        return _parse_lines(self.cleaned_data["budget_lines"], ["category", "amount", "note"],
-                            {"amount"}, set())
+        lines = _parse_lines(self.cleaned_data["budget_lines"], ["category", "amount", "note"],
+                             {"amount"}, set())
+        # The limits themselves are checked by project_submit; a violation comes back as a form error.
+        self._show_budget_shares(lines)
+        return lines
 
 
 class _StartView(LoginRequiredMixin, View):
@@ -143,6 +157,7 @@ class _StartView(LoginRequiredMixin, View):
     form_class: type[forms.Form]
     title = ""
     roles: set = set()
+    error_fields: dict[str, str] = {}  # ServiceError code → the form field it belongs to
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not _community_ids(request.user, self.roles):
@@ -163,8 +178,8 @@ class _StartView(LoginRequiredMixin, View):
             with transaction.atomic():
                 self.perform(form.cleaned_data)
         except ServiceError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            for error in getattr(exc, "error_list", [exc]):
+                form.add_error(self.error_fields.get(getattr(error, "code", None)), error.messages)
             return self.render(request, form)
         except PermissionDenied as exc:
             raise Http404(_("没有找到该页面。")) from exc
@@ -194,6 +209,7 @@ class ProjectDesignView(_StartView):
     form_class = ProjectDesignForm
     title = gettext_lazy("设计服务项目")
     roles = {Role.COMMUNITY}
+    error_fields = {"budget_caps": "budget_lines"}
 
     def perform(self, data):
         from procurement.services.projects import project_create, project_submit
