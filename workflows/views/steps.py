@@ -1,6 +1,7 @@
 """One step class per human task: the form it shows and the one service it calls."""
 
 from decimal import Decimal
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
@@ -149,10 +150,37 @@ class NeedTriageStep(Step):
 # --- project approval and budget ---------------------------------------------------------------
 
 
+class ProjectApproveForm(_decision_form([("approve", _("同意立项")), ("return", _("退回修改"))],
+                                        reason_required_for=("return",))):
+    """Approve or return; approving under a 化整为零 warning needs the acknowledgement ticked."""
+
+    def __init__(self, *args, split_warning=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.split_warning = split_warning
+        if split_warning:
+            self.fields["split_warning_acknowledged"] = forms.BooleanField(
+                label=_("我已知悉并确认不属于化整为零规避公开招标"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (self.split_warning and cleaned.get("decision") == "approve"
+                and not cleaned.get("split_warning_acknowledged")):
+            self.add_error("split_warning_acknowledged", _("同意立项前请确认本项目不属于化整为零。"))
+        return cleaned
+
+
 @step("ServiceProjectFlow", "approve")
 class ProjectApproveStep(Step):
-    form_class = _decision_form([("approve", _("同意立项")), ("return", _("退回修改"))],
-                                reason_required_for=("return",))
+    form_class = ProjectApproveForm
+
+    @cached_property
+    def split_warning(self):
+        from procurement.rules import split_purchase_warning
+
+        return split_purchase_warning(project=self.project)
+
+    def form_kwargs(self):
+        return {"split_warning": self.split_warning}
 
     def summary(self):
         project = self.project
@@ -169,7 +197,8 @@ class ProjectApproveStep(Step):
         from procurement.services.projects import project_approve, project_return
 
         if data["decision"] == "approve":
-            project_approve(project=self.project, actor=self.user, comment=data.get("comment", ""))
+            project_approve(project=self.project, actor=self.user, comment=data.get("comment", ""),
+                            split_warning_acknowledged=bool(data.get("split_warning_acknowledged")))
         else:
             project_return(project=self.project, actor=self.user, reason=data["comment"])
 
@@ -215,6 +244,7 @@ class BudgetReviewForm(forms.Form):
 @step("ServiceProjectFlow", "budget_review")
 class BudgetReviewStep(ProjectApproveStep):
     form_class = BudgetReviewForm
+    split_warning = None  # shown to the purchaser on approval and tender publication only
 
     def form_kwargs(self):
         return {"project": self.project, "user": self.user}
@@ -272,6 +302,12 @@ class TenderPublishForm(forms.Form):
 @step("ServiceProjectFlow", "publish")
 class TenderPublishStep(Step):
     form_class = TenderPublishForm
+
+    @cached_property
+    def split_warning(self):
+        from procurement.rules import split_purchase_warning
+
+        return split_purchase_warning(project=self.project)
 
     def perform(self, data, form=None):
         from procurement.services.tenders import tender_publish
