@@ -14,6 +14,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
     """Show "我的待办": flow tasks and role work items by role, then information, start actions."""
 
     template_name = "workflows/home.html"
+    # A section shows this many rows unless the user asks for all (?all=1): the page stays quick
+    # for an office with hundreds of open items while the counts stay exact.
+    section_limit = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -29,15 +32,28 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 work_sections.setdefault(item.role_label, []).append(item)
         information = [item for item in work if not item.actionable]
         roles = user_roles(user)
+        limit = None if self.request.GET.get("all") == "1" else self.section_limit
+        sections = _limited(sections, limit)
+        work_sections = _limited(work_sections, limit)
         context.update({
             "items": items,
             "sections": sections,
             "work_sections": work_sections,
+            "hidden_count": sum(s["total"] - len(s["rows"]) for s in
+                                [*sections.values(), *work_sections.values()]),
             "information": information,
             # Only what the user can act on counts as 待办; own needs are information.
-            "task_count": len(items) + sum(len(v) for v in work_sections.values()),
+            "task_count": len(items) + sum(s["total"] for s in work_sections.values()),
             "roles": [Role(r).label for r in sorted(roles) if r in Role.values],
             "can_submit_need": bool(roles & {Role.RESIDENT, Role.COMMUNITY}),
             "can_create_project": Role.COMMUNITY in roles,
         })
         return context
+
+
+def _limited(sections: OrderedDict, limit: int | None) -> OrderedDict:
+    """Return each section as its first `limit` rows plus its full count."""
+    return OrderedDict(
+        (label, {"rows": rows if limit is None else rows[:limit], "total": len(rows)})
+        for label, rows in sections.items()
+    )
