@@ -160,6 +160,18 @@ class ServiceProject(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
+    @property
+    def current_tender(self):
+        """Return the project's latest tender that was not cancelled, or None.
+
+        Uses the prefetched ``tenders`` when the selector prefetched them (no query per row).
+        """
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "tenders" in cache:
+            live = [t for t in cache["tenders"] if t.status != Tender.Status.CANCELLED]
+            return max(live, key=lambda t: t.pk, default=None)
+        return self.tenders.exclude(status=Tender.Status.CANCELLED).order_by("-pk").first()
+
 
 class Deliverable(models.Model):
     class ActivityType(models.TextChoices):
@@ -269,8 +281,10 @@ class Tender(models.Model):
         FAILED = "failed", _("废标")
         CANCELLED = "cancelled", _("已终止")
 
-    project = models.OneToOneField(ServiceProject, verbose_name=_("服务项目"),
-                                   on_delete=models.PROTECT, related_name="tender")
+    # A project may be re-tendered after a failed procurement (废标, 法36), so it has many
+    # tenders over time but at most one live one (see the constraint below).
+    project = models.ForeignKey(ServiceProject, verbose_name=_("服务项目"),
+                                on_delete=models.PROTECT, related_name="tenders")
     code = models.CharField(_("采购编号"), max_length=30, unique=True)
     title = models.CharField(_("采购项目名称"), max_length=200)
     method = models.CharField(_("采购方式"), max_length=20, choices=Method.choices)
@@ -298,6 +312,9 @@ class Tender(models.Model):
                                    name="tender_price_weight_range"),
             models.CheckConstraint(condition=Q(opened_at__isnull=True) | Q(opened_at__gte=F("bid_deadline")),
                                    name="tender_not_opened_before_deadline"),
+            models.UniqueConstraint(fields=["project"],
+                                    condition=~Q(status__in=["failed", "cancelled"]),
+                                    name="tender_one_live_per_project"),
         ]
 
     def __str__(self) -> str:

@@ -81,20 +81,21 @@ def project_scope(user) -> Q | None:
             finance_divisions.update(division_descendants(m.organization.division))
     if finance_divisions:
         conditions |= Q(purchaser__division_id__in=finance_divisions, status__in=FINANCE_VISIBLE)
-    conditions |= Q(tender__committee__members__expert_id=user.pk)
+    conditions |= Q(tenders__committee__members__expert_id=user.pk)
     conditions |= Q(contract__performance_evaluation__third_party_expert_id=user.pk)
     return conditions
 
 
 def project_list_for_user(*, user) -> QuerySet[ServiceProject]:
-    """Return the projects the user works on, with community, purchaser and tender joined."""
+    """Return the projects the user works on, community and purchaser joined, tenders prefetched."""
     scope = project_scope(user)
     if scope is None:
         return ServiceProject.objects.none()
     ids = ServiceProject.objects.filter(scope).values("pk")
     return (
         ServiceProject.objects.filter(pk__in=ids)
-        .select_related("community", "purchaser", "tender")
+        .select_related("community", "purchaser")
+        .prefetch_related("tenders")  # read through ServiceProject.current_tender
     )
 
 

@@ -100,7 +100,7 @@ class ProjectDetailView(OfficeMixin, TemplateView):
         project = selectors.project_get_for_user(user=self.request.user, project_id=kwargs["pk"])
         context.update(
             project=project,
-            tender=getattr(project, "tender", None),
+            tender=project.current_tender,
             contract=selectors.contract_list_for_user(user=self.request.user)
             .filter(project=project).first(),
         )

@@ -230,7 +230,7 @@ def test_project_design_page_service_error_and_line_error(world, language, servi
 ])
 def test_bid_form_validation_and_service_error(world, language, min_price, already_bid):
     [project] = projects_create(world, 1, stage="published")
-    tender = project.tender
+    tender = project.current_tender
     staff = world.users["social_org"]
     client = _client(staff, language)
     url = reverse("procurement:bid-submit", args=[tender.pk])

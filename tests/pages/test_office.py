@@ -77,7 +77,7 @@ def test_need_list_links_to_the_flow_start_page_and_support_refuses_staff(client
 
 def test_bid_submit_form_and_sealing(client, world):
     (project,) = projects_create(world, 1, "published")
-    tender = project.tender
+    tender = project.current_tender
     Bid.objects.filter(tender=tender).delete()
     other = world_create("乙")
     bidder = world.users["social_org"]
@@ -105,7 +105,7 @@ def test_bid_submit_form_and_sealing(client, world):
 
 def test_bid_withdraw(client, world):
     (project,) = projects_create(world, 1, "published")
-    bid = Bid.objects.get(tender=project.tender, organization=world.supplier)
+    bid = Bid.objects.get(tender=project.current_tender, organization=world.supplier)
     login(client, world.users["rival"])
     assert client.post(reverse("procurement:bid-withdraw", args=[bid.pk])).status_code == 404
     login(client, world.users["social_org"])

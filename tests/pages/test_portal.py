@@ -34,7 +34,7 @@ def test_index_is_public_and_lists_published_items(client, world):
 
 def test_sealed_tender_shows_no_bid_data(client, world):
     (project,) = projects_create(world, 1, "published")
-    tender = project.tender
+    tender = project.current_tender
     response = client.get(reverse("portal:tender-detail", args=[tender.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -49,7 +49,7 @@ def test_sealed_tender_shows_no_bid_data(client, world):
 
 def test_opened_tender_shows_opening_record(client, world):
     (project,) = projects_create(world, 1, "opened")
-    tender = project.tender
+    tender = project.current_tender
     html = client.get(reverse("portal:tender-detail", args=[tender.pk])).content.decode()
     assert "95000.00" in html and "98000.00" in html
     assert "淮南市同心社工服务社" in html
@@ -60,8 +60,8 @@ def test_opened_tender_shows_opening_record(client, world):
 
 def test_draft_tender_and_unsigned_contract_are_not_public(client, world):
     (project,) = projects_create(world, 1, "published")
-    Tender.objects.filter(pk=project.tender.pk).update(status=Tender.Status.DRAFT)
-    assert client.get(reverse("portal:tender-detail", args=[project.tender.pk])).status_code == 404
+    Tender.objects.filter(pk=project.current_tender.pk).update(status=Tender.Status.DRAFT)
+    assert client.get(reverse("portal:tender-detail", args=[project.current_tender.pk])).status_code == 404
     (awarded,) = projects_create(world, 1, "awarded")
     contract = awarded.contract
     assert contract.status == Contract.Status.DRAFT
@@ -85,7 +85,7 @@ def test_signed_contract_pdf_is_public_attachment(client, world):
 def test_awarded_tender_release_has_award_and_contract(client, world):
     (project,) = projects_create(world, 1, "signed")
     data = json.loads(
-        client.get(reverse("portal:tender-ocds", args=[project.tender.pk])).content
+        client.get(reverse("portal:tender-ocds", args=[project.current_tender.pk])).content
     )
     assert data["awards"][0]["suppliers"][0]["name"] == "淮南市阳光社会工作服务中心"
     assert data["contracts"][0]["id"] == project.contract.code

@@ -40,7 +40,7 @@ def read_needs(user):
 
 def read_projects(user):
     for project in project_list_for_user(user=user):
-        _ = (project.community.name, project.purchaser.name, getattr(project, "tender", None))
+        _ = (project.community.name, project.purchaser.name, project.current_tender)
 
 
 def read_tenders(user):

@@ -160,7 +160,7 @@ def test_social_org_sees_open_tenders_it_may_still_bid_on(world):
     third = OrganizationFactory(social_org=True, name="田家庵区第三社工服务社")
     staff = user_with_role(Role.SOCIAL_ORG, third)
     (project,) = projects_create(world, 1, "published")  # supplier and rival have bid
-    tender = project.tender
+    tender = project.current_tender
     partnered = projects_create(world, 1, "published")[0]
     partnered.design_partners.add(third)
     projects_create(world, 1, "opened")  # past the deadline
