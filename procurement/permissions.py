@@ -123,6 +123,11 @@ def can_extend_tender(user, tender) -> Decision:
     return _purchaser_staff(user, tender.project, _("只有购买主体的工作人员可以延长投标截止时间。"))
 
 
+def can_cancel_tender(user, tender) -> Decision:
+    """Return whether the user may cancel the tender (终止采购; staff of its purchaser)."""
+    return _purchaser_staff(user, tender.project, _("只有购买主体的工作人员可以终止采购。"))
+
+
 def can_open_tender(user, tender) -> Decision:
     """Return whether the user may open the tender's bids (staff of its purchaser)."""
     return _purchaser_staff(user, tender.project, _("只有购买主体的工作人员可以开标。"))

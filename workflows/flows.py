@@ -6,7 +6,8 @@ merge into another need, or decline with a public reason).
 ``ServiceProjectFlow`` carries one service project from the community's submitted design to its
 closure: purchaser approval (with a revise-and-resubmit loop back to the community), finance
 budget review, tender publication, the automatic bid opening (a Handle advanced by the
-``procurement.signals.tender_opened`` receiver in ``workflows.receivers``), committee formation,
+``procurement.signals.tender_opened`` receiver in ``workflows.receivers``) — after a failed
+opening (废标) back to the purchaser, who re-tenders or cancels the procurement — committee formation,
 one scoring task per committee seat in parallel, award, contract signing by both parties in
 parallel, the three payment tranches around the mid-term and final reports and their
 acceptance, one performance-evaluation task per evaluating party in parallel, and closure.
@@ -79,11 +80,18 @@ def _project_status_is(*statuses):
     return check
 
 
+def _latest_tender(project):
+    from procurement.models import Tender
+
+    return Tender.objects.filter(project_id=project.pk).order_by("-pk").first()
+
+
 def _tender_opened(activation):
     from procurement.models import Tender
 
-    tender = Tender.objects.get(project_id=_project(activation).pk)
-    return tender.status not in (Tender.Status.FAILED, Tender.Status.CANCELLED)
+    tender = _latest_tender(_project(activation))
+    return tender is not None and tender.status not in (Tender.Status.FAILED,
+                                                        Tender.Status.CANCELLED)
 
 
 def _committee_seats(activation):
@@ -92,7 +100,7 @@ def _committee_seats(activation):
     return [
         {"member_id": member_id}
         for member_id in CommitteeMember.objects.filter(
-            committee__tender__project_id=_project(activation).pk
+            committee__tender=_latest_tender(_project(activation))
         ).order_by("pk").values_list("pk", flat=True)
     ]
 
@@ -202,7 +210,14 @@ class ServiceProjectFlow(flow.Flow):
     publish = (
         RoleView().Role(Role.PURCHASER, _purchaser).Deadline(10)
         .Annotation(title=_("发布采购公告"), description=_("确定采购方式、投标截止时间和评分标准"))
-        .Next(this.wait_opening)
+        .Next(this.check_published)
+    )
+    # After a 废标 the same task offers re-tendering or cancelling the procurement (终止采购).
+    check_published = (
+        flow.If(_project_status_is("tendering"))
+        .Annotation(title=_("是否重新采购"))
+        .Then(this.wait_opening)
+        .Else(this.end_failed)
     )
     wait_opening = (
         flow.Handle()
@@ -213,7 +228,7 @@ class ServiceProjectFlow(flow.Flow):
         flow.If(_tender_opened)
         .Annotation(title=_("是否废标"))
         .Then(this.form_committee)
-        .Else(this.end_failed)
+        .Else(this.publish)
     )
     form_committee = (
         RoleView().Role(Role.PURCHASER, _purchaser).Deadline(2)
@@ -341,7 +356,9 @@ class ServiceProjectFlow(flow.Flow):
         .Next(this.end)
     )
     end = flow.End()
-    end_failed = flow.End().Annotation(title=_("废标终止"))
+    # Named end_failed since the first release (finished processes point at it): the procurement
+    # was cancelled, after a 废标 or before the award.
+    end_failed = flow.End().Annotation(title=_("采购终止"))
 
     def start_process(self, activation, *, project):
         """Link the new process to the submitted project."""

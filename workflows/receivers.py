@@ -1,4 +1,4 @@
-"""Advance flows when the domain reports events that no person triggers (the bid opening)."""
+"""Advance flows when the domain reports events that no task page triggers (bid opening, cancel)."""
 
 import logging
 
@@ -44,6 +44,33 @@ def advance_on_tender_opened(sender=None, tender=None, **kwargs) -> int:
     return advanced
 
 
+def cancel_on_tender_cancelled(sender=None, tender=None, **kwargs) -> int:
+    """Cancel the project's unfinished flow once its procurement was cancelled; return how many.
+
+    The purchaser's re-tender task page ends the flow itself (its process is finished by the
+    time this runs); a cancel done elsewhere — while bidding, evaluating, or from the shell —
+    leaves open tasks that nobody may complete any more.
+    """
+    from viewflow.workflow.exceptions import FlowRuntimeError
+
+    from workflows.flows import ServiceProjectFlow
+    from workflows.models import ServiceProjectProcess
+
+    if tender is None:
+        return 0
+    cancelled = 0
+    for process in ServiceProjectProcess.objects.filter(project_id=tender.project_id,
+                                                        finished__isnull=True):
+        try:
+            ServiceProjectFlow.instance.cancel(process)
+        except FlowRuntimeError:  # a task is being executed right now; leave it to an operator
+            logger.exception("Could not cancel process %s after tender %s was cancelled",
+                             process.pk, tender.pk)
+            continue
+        cancelled += 1
+    return cancelled
+
+
 def connect() -> None:
     """Connect the receivers to the domain signals that exist."""
     try:
@@ -52,3 +79,6 @@ def connect() -> None:
         logger.warning("procurement.signals.tender_opened is missing; bid opening won't advance flows")
         return
     tender_opened.connect(advance_on_tender_opened, dispatch_uid="workflows.tender_opened")
+    from procurement.signals import tender_cancelled
+
+    tender_cancelled.connect(cancel_on_tender_cancelled, dispatch_uid="workflows.tender_cancelled")

@@ -32,6 +32,27 @@ def _org_staff(org_ids) -> list:
     ).distinct())
 
 
+def _normalized(name: str) -> str:
+    """Return the name with all whitespace removed (全角 spaces included), for comparison."""
+    return "".join((name or "").split())
+
+
+def _check_legal_representative(tender, organization) -> None:
+    """Refuse a second live bid by an organization with the same legal representative (条例18)."""
+    own = _normalized(organization.legal_representative)
+    if not own:
+        return
+    others = (Bid.objects.filter(tender=tender).exclude(status=Bid.Status.WITHDRAWN)
+              .exclude(organization_id=organization.pk)
+              .values_list("organization__legal_representative", flat=True))
+    if any(_normalized(name) == own for name in others):
+        raise ServiceError(
+            _("单位负责人为同一人或者存在直接控股、管理关系的不同供应商，不得参加同一合同项下的"
+              "政府采购活动（政府采购法实施条例第十八条）：已有法定代表人相同的机构投标。"),
+            code="same_legal_representative",
+        )
+
+
 def _locked_tender(tender) -> Tender:
     return (Tender.objects.select_for_update()
             .select_related("project__purchaser", "project__community").get(pk=tender.pk))
@@ -55,6 +76,7 @@ def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
             _("参与本项目需求调研或项目设计的机构不得参加本项目投标（政府采购法实施条例第十八条）。"),
             code="design_partner",
         )
+    _check_legal_representative(tender, organization)
     try:
         price = Decimal(str(price)).quantize(Decimal("0.01"))
     except InvalidOperation as exc:

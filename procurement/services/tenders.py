@@ -1,4 +1,5 @@
-"""Tenders (采购): publish with the legal limits checked, extend the bid deadline."""
+"""Tenders (采购): publish (or re-tender after 废标) with the legal limits checked, extend the bid
+deadline, cancel (终止采购)."""
 
 import datetime
 import uuid
@@ -15,7 +16,7 @@ from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, ServiceProject, Tender, TenderCriterion
-from procurement.permissions import can_extend_tender, can_publish_tender
+from procurement.permissions import can_cancel_tender, can_extend_tender, can_publish_tender
 from procurement.services._common import check, link, staff_of
 from procurement.services.projects import check_duration
 
@@ -118,24 +119,48 @@ def check_method_threshold(method: str, budget_amount: Decimal) -> None:
         )
 
 
+def _bidder_staff(tenders) -> list:
+    """Return the active social-org staff of every organization with a live bid on the tenders."""
+    from django.contrib.auth import get_user_model
+
+    bidder_orgs = Bid.objects.filter(tender__in=tenders).exclude(
+        status=Bid.Status.WITHDRAWN).values("organization_id")
+    return list(get_user_model().objects.filter(
+        is_active=True, memberships__organization_id__in=bidder_orgs,
+        memberships__role=Role.SOCIAL_ORG, memberships__is_active=True,
+    ).distinct())
+
+
+# Tender states after which a project may be re-tendered (废标) or no longer has a live tender.
+CLOSED_TENDER_STATUSES = (Tender.Status.FAILED, Tender.Status.CANCELLED)
+
+
 @transaction.atomic
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
                    eligibility="", tie_rule=None) -> Tender:
-    """Publish the project's tender once its budget is confirmed; project → tendering."""
+    """Publish the project's tender once its budget is confirmed; project → tendering.
+
+    After a failed procurement (废标, 法36) the purchaser publishes a new tender for the same
+    project (重新招标): its code is the first tender's code with a suffix (CG2026-00008-2).
+    """
     from finance.models import BudgetCommitment
 
     project = (ServiceProject.objects.select_for_update()
                .select_related("purchaser", "community").get(pk=project.pk))
     check(can_publish_tender(actor, project))
-    if project.status != ServiceProject.Status.BUDGET_CONFIRMED:
+    previous = list(Tender.objects.filter(project=project).order_by("pk"))
+    if any(t.status not in CLOSED_TENDER_STATUSES for t in previous):
+        raise ServiceError(_("该项目已有进行中的采购，不能重复发布采购公告。"), code="exists")
+    retender = bool(previous) and project.status == ServiceProject.Status.TENDERING
+    if project.status != ServiceProject.Status.BUDGET_CONFIRMED and not retender:
+        if project.status == ServiceProject.Status.CANCELLED:
+            raise ServiceError(_("该项目的采购已终止，不能再发布采购公告。"), code="cancelled")
         raise ServiceError(_("项目预算尚未确认，不能发布采购（无预算不采购）。"), code="no_budget")
     commitment = BudgetCommitment.objects.filter(
         project=project, status=BudgetCommitment.Status.COMMITTED).first()
     if commitment is None:
         raise ServiceError(_("项目没有已确认的预算占用，不能发布采购（无预算不采购）。"),
                            code="no_budget")
-    if Tender.objects.filter(project=project).exists():
-        raise ServiceError(_("该项目已发布过采购公告。"), code="exists")
     if method not in Method.values:
         raise ServiceError(_("请选择有效的采购方式。"), code="method")
     check_duration(duration_months=project.duration_months,
@@ -156,25 +181,81 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
         bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
         published_by=actor,
     )
-    tender.code = f"CG{project.fiscal_year}-{tender.pk:05d}"
+    if previous:
+        tender.code = f"{previous[0].code}-{len(previous) + 1}"
+    else:
+        tender.code = f"CG{project.fiscal_year}-{tender.pk:05d}"
     tender.save(update_fields=["code"])
     for row in rows:
         row.tender = tender
     TenderCriterion.objects.bulk_create(rows)
+    project_before = project.status
     project.status = ServiceProject.Status.TENDERING
     project.save(update_fields=["status"])
+    after = {"status": tender.status, "project_status": project.status,
+             "method": method, "price_weight": str(price_weight),
+             "bid_deadline": bid_deadline.isoformat(),
+             "budget_amount": str(tender.budget_amount)}
+    if previous:
+        after["retender_of"] = previous[-1].code
     audit_record(actor=actor, action="tender.publish", target=tender,
-                 before={"project_status": ServiceProject.Status.BUDGET_CONFIRMED},
+                 before={"project_status": project_before}, after=after)
+    body = _("投标截止时间：%(deadline)s") % {
+        "deadline": timezone.localtime(bid_deadline).strftime("%Y-%m-%d %H:%M")}
+    recipients = list(staff_of(project.community, Role.COMMUNITY))
+    if previous:
+        # The bidders of the failed tender learn that the project is tendered again.
+        recipients += _bidder_staff(previous)
+        title = _("重新招标：%(code)s %(title)s") % {"code": tender.code, "title": tender.title}
+    else:
+        title = _("采购公告已发布：%(code)s %(title)s") % {"code": tender.code,
+                                                     "title": tender.title}
+    notify(recipients=recipients, title=title, body=body, url=tender_url(tender))
+    return tender
+
+
+@transaction.atomic
+def tender_cancel(*, tender, actor, reason) -> Tender:
+    """Cancel the procurement (终止采购) before the award; project → cancelled, budget released.
+
+    A live tender becomes cancelled; a failed tender (废标) that the purchaser decides not to
+    re-tender keeps its failed status and reason. Every bidder and the community are told why.
+    """
+    from finance.services.budget import commitment_settle
+    from procurement.signals import tender_cancelled
+
+    tender = (Tender.objects.select_for_update().select_related("project__community")
+              .get(pk=tender.pk))
+    check(can_cancel_tender(actor, tender))
+    project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
+    latest = Tender.objects.filter(project_id=project.pk).order_by("-pk").first()
+    if (tender.status in (Tender.Status.AWARDED, Tender.Status.CANCELLED, Tender.Status.DRAFT)
+            or latest.pk != tender.pk
+            or project.status not in (ServiceProject.Status.TENDERING,
+                                      ServiceProject.Status.EVALUATING)):
+        raise ServiceError(_("只有定标前的当前采购可以终止。"), code="state")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写终止采购的理由。"), code="reason")
+    before = {"status": tender.status, "project_status": project.status}
+    if tender.status != Tender.Status.FAILED:
+        tender.status = Tender.Status.CANCELLED
+        tender.failure_reason = reason
+        tender.save(update_fields=["status", "failure_reason"])
+    project.status = ServiceProject.Status.CANCELLED
+    project.save(update_fields=["status"])
+    audit_record(actor=actor, action="tender.cancel", target=tender, before=before,
                  after={"status": tender.status, "project_status": project.status,
-                        "method": method, "price_weight": str(price_weight),
-                        "bid_deadline": bid_deadline.isoformat(),
-                        "budget_amount": str(tender.budget_amount)})
-    notify(recipients=staff_of(project.community, Role.COMMUNITY),
-           title=_("采购公告已发布：%(code)s %(title)s") % {"code": tender.code,
-                                                      "title": tender.title},
-           body=_("投标截止时间：%(deadline)s") % {
-               "deadline": timezone.localtime(bid_deadline).strftime("%Y-%m-%d %H:%M")},
-           url=tender_url(tender))
+                        "reason": reason})
+    commitment_settle(project=project, actor=actor)  # nothing paid yet: released
+    notify(recipients=_bidder_staff([tender]) + list(staff_of(tender.project.community,
+                                                              Role.COMMUNITY)),
+           title=_("采购已终止：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
+           body=_("终止理由：%(reason)s") % {"reason": reason}, url=tender_url(tender))
+    tender_id = tender.pk
+    transaction.on_commit(
+        lambda: tender_cancelled.send(sender=Tender, tender=Tender.objects.get(pk=tender_id))
+    )
     return tender
 
 
@@ -198,14 +279,7 @@ def tender_extend_deadline(*, tender, actor, new_deadline, reason) -> Tender:
     audit_record(actor=actor, action="tender.extend_deadline", target=tender,
                  before={"bid_deadline": old.isoformat()},
                  after={"bid_deadline": new_deadline.isoformat(), "reason": reason.strip()})
-    bidder_orgs = Bid.objects.filter(tender=tender).exclude(
-        status=Bid.Status.WITHDRAWN).values_list("organization_id", flat=True)
-    from django.contrib.auth import get_user_model
-
-    recipients = get_user_model().objects.filter(
-        is_active=True, memberships__organization_id__in=list(bidder_orgs),
-        memberships__role=Role.SOCIAL_ORG, memberships__is_active=True,
-    ).distinct()
+    recipients = _bidder_staff([tender])
     notify(recipients=recipients,
            title=_("投标截止时间已延长：%(code)s") % {"code": tender.code},
            body=_("新的投标截止时间：%(deadline)s。理由：%(reason)s") % {

@@ -19,6 +19,7 @@ from finance.models import Payment, PaymentTranche
 from procurement.models import Bid, Need, ServiceProject, Tender
 from procurement.services.bids import bid_submit
 from procurement.tasks import open_due_tenders
+from workflows.flows import ServiceProjectFlow
 from workflows.models import NeedProcess, ServiceProjectProcess
 
 TITLE_RE = re.compile(r'<td class="task-title">(.*?)</td>')
@@ -241,8 +242,132 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
     assert not Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED", "STARTED"]).exists()
 
 
+CRITERIA_POST = "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20"
+
+
+def _publish_post(deadline, **extra):
+    return {"method": "open", "bid_deadline": deadline.strftime("%Y-%m-%d %H:%M:%S"),
+            "price_weight": "10", "criteria": CRITERIA_POST, **extra}
+
+
+def _failed_tender(world, chain, django_capture_on_commit_callbacks):
+    """Walk to an open tender with two bids and let the beat task fail it (废标, fewer than 3)."""
+    from tests.workflows.test_task_access import submitted_project
+
+    w = world
+    submitted_project(world)
+    chain.do(w.purchaser, "立项审批", {"decision": "approve"})
+    chain.do(w.finance, "预算审核", {"decision": "confirm", "envelope": w.envelope.pk})
+    deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).replace(microsecond=0)
+    chain.do(w.purchaser, "发布采购公告", _publish_post(deadline))
+    tender = Tender.objects.get()
+    for i in range(2):
+        bid_submit(tender=tender, actor=w.supplier_staff[i], organization=w.suppliers[i],
+                   price=Decimal("250000.00"), proposal="方案")
+    travel = time_machine.travel(deadline + dt.timedelta(minutes=2), tick=True)
+    travel.start()
+    chain.clients.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        open_due_tenders()
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.FAILED
+    return tender, travel
+
+
 @pytest.mark.django_db
-def test_failed_tender_ends_the_flow(world, django_capture_on_commit_callbacks):
+def test_failed_tender_goes_back_to_the_purchaser_and_the_retender_reaches_award(
+        world, django_capture_on_commit_callbacks):
+    w = world
+    chain = Chain(world)
+    first, travel = _failed_tender(world, chain, django_capture_on_commit_callbacks)
+    try:
+        project = first.project
+        project.refresh_from_db()
+        assert project.status == ServiceProject.Status.TENDERING
+        # The purchaser's inbox holds exactly the re-publish task; the page says why.
+        chain.assert_inboxes({"purchaser": ["发布采购公告"]})
+        page = chain.client(w.purchaser).get(chain.task_url(w.purchaser, "发布采购公告"))
+        assert first.code in page.content.decode() and "终止采购" in page.content.decode()
+        # Publish fields are still required when re-tendering.
+        response = chain.do(w.purchaser, "发布采购公告", {"decision": "publish"},
+                            expect_redirect=False)
+        assert response.status_code == 200 and Tender.objects.count() == 1
+
+        deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).replace(microsecond=0)
+        chain.do(w.purchaser, "发布采购公告", _publish_post(deadline, decision="publish"))
+        second = Tender.objects.exclude(pk=first.pk).get()
+        assert second.code == f"{first.code}-2"
+        assert second.status == Tender.Status.PUBLISHED
+        project.refresh_from_db()
+        assert project.current_tender == second
+        chain.assert_inboxes({})
+        for staff, org, price in zip(w.supplier_staff, w.suppliers,
+                                     ("290000.00", "280000.00", "270000.00"), strict=True):
+            bid_submit(tender=second, actor=staff, organization=org, price=Decimal(price),
+                       proposal="服务方案")
+    finally:
+        travel.stop()
+
+    with time_machine.travel(deadline + dt.timedelta(minutes=2), tick=True):
+        chain.clients.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            open_due_tenders()
+        second.refresh_from_db()
+        assert second.status == Tender.Status.OPENED
+        chain.assert_inboxes({"purchaser": ["组建评标委员会"]})
+        chain.do(w.purchaser, "组建评标委员会", {"size": ""})
+        assert set(CommitteeMember.objects.values_list("committee__tender", flat=True)) == {second.pk}
+        seats = list(CommitteeMember.objects.select_related("expert"))
+        chain.assert_inboxes({s.expert.username: ["专家评分"] for s in seats})
+        criteria = list(second.criteria.exclude(kind="price"))
+        bids = list(Bid.objects.filter(tender=second))
+        for seat in seats:
+            chain.do(seat.expert, "专家评分", {f"score_{b.pk}_{c.pk}": str(c.max_score - i)
+                                             for i, b in enumerate(bids) for c in criteria})
+        chain.assert_inboxes({"purchaser": ["确认中标结果"]})
+        chain.do(w.purchaser, "确认中标结果", {"comment": "按排名第一确定"})
+        winner = w.suppliers.index(Bid.objects.get(tender=second, rank=1).organization)
+        chain.assert_inboxes({"purchaser": ["甲方签订合同"], f"supplier{winner}": ["乙方签订合同"]})
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.AWARDED
+    first.refresh_from_db()
+    assert first.status == Tender.Status.FAILED  # the failed tender stays on record
+
+
+@pytest.mark.django_db
+def test_purchaser_may_cancel_instead_of_retendering(world, django_capture_on_commit_callbacks):
+    from core.models import Notification
+    from finance.models import BudgetCommitment
+
+    w = world
+    chain = Chain(world)
+    first, travel = _failed_tender(world, chain, django_capture_on_commit_callbacks)
+    try:
+        response = chain.do(w.purchaser, "发布采购公告", {"decision": "cancel"},
+                            expect_redirect=False)
+        assert response.status_code == 200 and "请填写终止采购的理由" in response.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            chain.do(w.purchaser, "发布采购公告", {"decision": "cancel", "reason": "需求已由其他项目覆盖"})
+        chain.assert_inboxes({})
+    finally:
+        travel.stop()
+    project = first.project
+    project.refresh_from_db()
+    first.refresh_from_db()
+    assert project.status == ServiceProject.Status.CANCELLED
+    assert first.status == Tender.Status.FAILED and Tender.objects.count() == 1
+    assert BudgetCommitment.objects.get(project=project).status == BudgetCommitment.Status.RELEASED
+    process = ServiceProjectProcess.objects.get()
+    assert process.finished is not None
+    assert Task.objects.filter(process=process, flow_task=ServiceProjectFlow.end_failed).count() == 1
+    notified = set(Notification.objects.filter(title__startswith="采购已终止")
+                   .values_list("recipient__username", flat=True))
+    assert {"supplier0", "supplier1", "community"} <= notified
+
+
+@pytest.mark.django_db
+def test_cancel_while_bidding_cancels_the_flow(world, django_capture_on_commit_callbacks):
+    from procurement.services.tenders import tender_cancel
     from tests.workflows.test_task_access import submitted_project
 
     w = world
@@ -251,21 +376,16 @@ def test_failed_tender_ends_the_flow(world, django_capture_on_commit_callbacks):
     chain.do(w.purchaser, "立项审批", {"decision": "approve"})
     chain.do(w.finance, "预算审核", {"decision": "confirm", "envelope": w.envelope.pk})
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).replace(microsecond=0)
-    chain.do(w.purchaser, "发布采购公告", {
-        "method": "open", "bid_deadline": deadline.strftime("%Y-%m-%d %H:%M:%S"),
-        "price_weight": "10",
-        "criteria": "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20",
-    })
+    chain.do(w.purchaser, "发布采购公告", _publish_post(deadline))
     tender = Tender.objects.get()
-    bid_submit(tender=tender, actor=w.supplier_staff[0], organization=w.suppliers[0],
-               price=Decimal("250000.00"), proposal="方案")
-    with time_machine.travel(deadline + dt.timedelta(minutes=2), tick=True):
-        chain.clients.clear()
-        with django_capture_on_commit_callbacks(execute=True):
-            open_due_tenders()
-        tender.refresh_from_db()
-        assert tender.status == Tender.Status.FAILED
-        chain.assert_inboxes({})
+    with django_capture_on_commit_callbacks(execute=True):
+        tender_cancel(tender=tender, actor=w.purchaser, reason="采购需求发生重大变化")
     process = ServiceProjectProcess.objects.get()
-    assert process.finished is not None
-    assert Task.objects.filter(process=process, flow_task_type="END").count() == 1
+    assert process.status == "CANCELED" and process.finished is not None
+    assert not Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED", "STARTED"]).exists()
+    chain.assert_inboxes({})
+    with time_machine.travel(deadline + dt.timedelta(minutes=2), tick=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            open_due_tenders()  # a cancelled tender is never opened
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.CANCELLED and tender.opened_at is None

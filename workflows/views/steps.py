@@ -277,11 +277,38 @@ class TenderPublishForm(forms.Form):
     eligibility = forms.CharField(label=_("资格条件"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, **kwargs):
+    PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
+
+    def __init__(self, *args, failed_tender=None, **kwargs):
         super().__init__(*args, **kwargs)
         from procurement.models import Tender
 
         self.fields["method"].choices = Tender.Method.choices
+        self.failed_tender = failed_tender
+        if failed_tender is not None:
+            # After a 废标 the purchaser re-tenders, or cancels the procurement (法36).
+            self.fields["decision"] = forms.ChoiceField(
+                label=_("处理方式"), widget=forms.RadioSelect, initial="publish",
+                choices=[("publish", _("重新发布采购公告")), ("cancel", _("终止采购"))])
+            self.fields["reason"] = forms.CharField(
+                label=_("终止理由（终止采购时填写，将通知各投标人）"), required=False,
+                widget=forms.Textarea(attrs={"rows": 2}))
+            for name in self.PUBLISH_FIELDS:
+                self.fields[name].required = False
+            self.order_fields(["decision", "reason", *self.PUBLISH_FIELDS])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.failed_tender is None:
+            return cleaned
+        if cleaned.get("decision") == "cancel":
+            if not (cleaned.get("reason") or "").strip():
+                self.add_error("reason", _("请填写终止采购的理由。"))
+        else:
+            for name in self.PUBLISH_FIELDS:
+                if name not in self.errors and cleaned.get(name) in (None, "", []):
+                    self.add_error(name, self.fields[name].error_messages["required"])
+        return cleaned
 
     def clean_criteria(self):
         rows = []
@@ -309,9 +336,30 @@ class TenderPublishStep(Step):
 
         return split_purchase_warning(project=self.project)
 
-    def perform(self, data, form=None):
-        from procurement.services.tenders import tender_publish
+    @cached_property
+    def failed_tender(self):
+        """Return the project's latest tender when it failed (废标), else None."""
+        from procurement.models import Tender
 
+        latest = self.project.tenders.order_by("-pk").first()
+        return latest if latest is not None and latest.status == Tender.Status.FAILED else None
+
+    def form_kwargs(self):
+        return {"failed_tender": self.failed_tender}
+
+    def summary(self):
+        rows = super().summary()
+        failed = self.failed_tender
+        if failed is not None:
+            rows += [(_("上次采购（废标）"), failed.code), (_("废标理由"), failed.failure_reason)]
+        return rows
+
+    def perform(self, data, form=None):
+        from procurement.services.tenders import tender_cancel, tender_publish
+
+        if self.failed_tender is not None and data.get("decision") == "cancel":
+            tender_cancel(tender=self.failed_tender, actor=self.user, reason=data["reason"])
+            return
         criteria = list(data["criteria"])
         if data["price_weight"] > 0:
             criteria.append({"name": "价格", "kind": "price", "max_score": data["price_weight"],
@@ -331,9 +379,9 @@ class CommitteeForm(forms.Form):
 class CommitteeFormStep(Step):
     form_class = CommitteeForm
 
-    @property
+    @cached_property
     def tender(self):
-        return self.project.tender
+        return self.project.current_tender
 
     def summary(self):
         tender = self.tender
