@@ -472,3 +472,93 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}"
+
+
+class TenderQuestion(models.Model):
+    """A supplier's clarification question (澄清答疑); the answer is published to all bidders."""
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                               related_name="questions")
+    organization = models.ForeignKey(Organization, verbose_name=_("提问机构"),
+                                     on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    question = models.TextField(_("问题"))
+    asked_at = models.DateTimeField(_("提问时间"))
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    affects_responses = models.BooleanField(_("影响投标文件编制"), default=False)
+    published = models.BooleanField(_("已公开"), default=False)
+
+    class Meta:
+        verbose_name = _("澄清答疑")
+        verbose_name_plural = _("澄清答疑")
+        ordering = ["tender", "asked_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(question=""), name="question_not_empty"),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True, answer="", answered_by__isnull=True)
+                | (Q(answered_at__isnull=False, answered_by__isnull=False) & ~Q(answer="")),
+                name="question_answer_complete",
+            ),
+            models.CheckConstraint(condition=Q(published=False) | Q(answered_at__isnull=False),
+                                   name="question_published_answered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · Q{self.pk}"
+
+
+class Challenge(models.Model):
+    """A supplier's written challenge (质疑) of the document, a step or the result (法52)."""
+
+    class Subject(models.TextChoices):
+        DOCUMENT = "document", _("采购文件")
+        STEP = "step", _("采购过程")
+        RESULT = "result", _("中标结果")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待答复")
+        ANSWERED = "answered", _("已答复")
+        UPHELD = "upheld", _("质疑成立")
+        REJECTED = "rejected", _("质疑不成立")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                               related_name="challenges")
+    organization = models.ForeignKey(Organization, verbose_name=_("质疑供应商"),
+                                     on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    subject = models.CharField(_("质疑事项"), max_length=20, choices=Subject.choices)
+    grounds = models.TextField(_("质疑事项及理由"))
+    submitted_at = models.DateTimeField(_("提出时间"))
+    answer_due = models.DateField(_("答复期限"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.SUBMITTED, db_index=True)
+    may_change_result = models.BooleanField(_("可能影响中标结果"), default=True)
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_late = models.BooleanField(_("逾期答复"), default=False)
+
+    class Meta:
+        verbose_name = _("质疑")
+        verbose_name_plural = _("质疑")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(grounds=""), name="challenge_grounds_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "withdrawn"], answered_at__isnull=True,
+                            answer="")
+                | (Q(status__in=["answered", "upheld", "rejected"], answered_at__isnull=False,
+                     answered_by__isnull=False) & ~Q(answer="")),
+                name="challenge_answer_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · {self.get_subject_display()} #{self.pk}"
