@@ -172,3 +172,67 @@ def test_all_bids_over_budget_fail(world, clock):
     assert tender.status == Tender.Status.FAILED
     assert "均超过采购预算" in tender.failure_reason
     assert set(tender.bids.values_list("status", flat=True)) == {Bid.Status.DISQUALIFIED}
+
+
+# 条例第十八条: suppliers with the same legal representative may not bid on the same tender.
+
+def _set_legal_representatives(world, *names):
+    for org, name in zip(world.suppliers, names, strict=False):
+        org.legal_representative = name
+        org.save(update_fields=["legal_representative"])
+
+
+def test_same_legal_representative_cannot_bid_twice(world):
+    _set_legal_representatives(world, "张 伟", "张伟　", "李娜", "")
+    tender = publish(world)
+    first = bid_submit(tender=tender, actor=world.supplier_staff[0],
+                       organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
+    before = audit_count()
+    with pytest.raises(ServiceError, match="第十八条") as error:
+        bid_submit(tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
+                   price=Decimal("270000"), proposal="方案")
+    assert error.value.code == "same_legal_representative"
+    assert list(Bid.objects.values_list("pk", flat=True)) == [first.pk]
+    assert audit_count() == before
+    # Another representative, or none recorded, may bid.
+    bid_submit(tender=tender, actor=world.supplier_staff[2], organization=world.suppliers[2],
+               price=Decimal("260000"), proposal="方案")
+    bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
+               price=Decimal("250000"), proposal="方案")
+    assert Bid.objects.count() == 3
+
+
+def test_same_legal_representative_may_bid_once_the_other_bid_is_withdrawn(world):
+    _set_legal_representatives(world, "王芳", "王芳")
+    tender = publish(world)
+    first = bid_submit(tender=tender, actor=world.supplier_staff[0],
+                       organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
+    bid_withdraw(bid=first, actor=world.supplier_staff[0])
+    bid = bid_submit(tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
+                     price=Decimal("270000"), proposal="方案")
+    assert bid.status == Bid.Status.SUBMITTED
+    # ... and the first one cannot come back while the second is live.
+    with pytest.raises(ServiceError, match="第十八条"):
+        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+                   price=Decimal("280000"), proposal="方案")
+
+
+def test_same_legal_representative_on_another_tender_is_no_conflict(world):
+    _set_legal_representatives(world, "赵磊", "赵磊")
+    first_tender = publish(world)
+    second_tender = publish(world)
+    bid_submit(tender=first_tender, actor=world.supplier_staff[0],
+               organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
+    assert bid_submit(tender=second_tender, actor=world.supplier_staff[1],
+                      organization=world.suppliers[1], price=Decimal("270000"),
+                      proposal="方案").status == Bid.Status.SUBMITTED
+
+
+def test_design_partner_rule_still_applies_with_legal_representatives(world):
+    _set_legal_representatives(world, "孙强", "周敏")
+    project = confirmed_project(world, design_partners=[world.suppliers[0]])
+    tender = publish(world, project)
+    with pytest.raises(ServiceError, match="需求调研或项目设计") as error:
+        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+                   price=Decimal("1000"), proposal="x")
+    assert error.value.code == "design_partner"

@@ -169,3 +169,150 @@ def test_extend_deadline_denied(world, who):
                                new_deadline=old + dt.timedelta(days=3), reason="x")
     tender.refresh_from_db()
     assert tender.bid_deadline == old and audit_count() == before
+
+
+# Failed procurement (废标) and re-tender; cancelling the procurement (终止采购). 法36.
+
+def _failed(world, clock, prices=(Decimal("1000"), Decimal("2000"))):
+    from tests.procurement.conftest import open_at_deadline, submit_bids
+
+    tender = publish(world)
+    submit_bids(world, tender, prices=list(prices))
+    tender = open_at_deadline(clock, tender)
+    assert tender.status == Tender.Status.FAILED
+    return tender
+
+
+def test_failed_opening_tells_bidders_and_purchaser_and_is_public(world, clock, client):
+    from django.urls import reverse
+
+    from core.models import Notification
+
+    tender = _failed(world, clock)
+    for user in (*world.supplier_staff[:2], world.purchaser):
+        assert Notification.objects.filter(recipient=user, title__contains="废标",
+                                           body=tender.failure_reason).exists()
+    html = client.get(reverse("portal:tender-detail", args=[tender.pk])).content.decode()
+    assert "废标" in html and tender.failure_reason in html
+
+
+def test_retender_after_failure_gets_a_suffixed_code(world, clock):
+    from core.models import AuditEntry, Notification
+
+    first = _failed(world, clock)
+    project = first.project
+    second = publish(world, project)
+    assert second.code == f"{first.code}-2" and second.status == Tender.Status.PUBLISHED
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.TENDERING
+    assert project.current_tender == second
+    assert list(project.tenders.order_by("pk")) == [first, second]
+    entry = AuditEntry.objects.filter(action="tender.publish").order_by("-pk").first()
+    assert entry.before == {"project_status": "tendering"}
+    assert entry.after["retender_of"] == first.code
+    # the bidders of the failed tender hear about the new one
+    assert Notification.objects.filter(recipient=world.supplier_staff[0],
+                                       title__startswith="重新招标").exists()
+    # a third tender after a second failure
+    from tests.procurement.conftest import open_at_deadline
+
+    open_at_deadline(clock, second)
+    assert publish(world, project).code == f"{first.code}-3"
+    # the budget commitment is the same one throughout
+    assert BudgetCommitment.objects.filter(project=project).count() == 1
+
+
+def test_no_second_tender_while_one_is_live(world):
+    tender = publish(world)
+    with pytest.raises(ServiceError, match="进行中的采购"):
+        publish(world, tender.project)
+    assert Tender.objects.count() == 1
+
+
+def test_database_allows_one_live_tender_per_project(world):
+    from django.db import IntegrityError, transaction
+
+    tender = publish(world)
+    fields = {f.attname: getattr(tender, f.attname) for f in Tender._meta.concrete_fields
+              if f.attname != "id"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Tender.objects.create(**{**fields, "code": "DUP-1"})
+    Tender.objects.create(**{**fields, "code": "DUP-2", "status": Tender.Status.FAILED})
+
+
+def test_cancel_published_tender(world):
+    from core.models import Notification
+    from procurement.services.bids import bid_submit
+    from procurement.services.tenders import tender_cancel
+
+    tender = publish(world)
+    bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+               price=Decimal("1000"), proposal="方案")
+    tender = tender_cancel(tender=tender, actor=world.purchaser, reason="  采购需求变更  ")
+    assert tender.status == Tender.Status.CANCELLED and tender.failure_reason == "采购需求变更"
+    project = ServiceProject.objects.get(pk=tender.project_id)
+    assert project.status == ServiceProject.Status.CANCELLED
+    assert project.current_tender is None
+    assert BudgetCommitment.objects.get(project=project).status == BudgetCommitment.Status.RELEASED
+    assert audit_count("tender.cancel") == 1 and audit_count("budget.settle") == 1
+    for user in (world.supplier_staff[0], world.community):
+        assert Notification.objects.filter(recipient=user, title__startswith="采购已终止",
+                                           body__contains="采购需求变更").exists()
+    with pytest.raises(ServiceError, match="采购已终止"):
+        publish(world, project)
+    with pytest.raises(ServiceError):
+        tender_cancel(tender=tender, actor=world.purchaser, reason="again")
+
+
+def test_cancel_after_failure_keeps_the_failure_on_record(world, clock):
+    from procurement.services.tenders import tender_cancel
+
+    tender = _failed(world, clock)
+    reason = tender.failure_reason
+    tender = tender_cancel(tender=tender, actor=world.purchaser, reason="不再采购")
+    assert tender.status == Tender.Status.FAILED and tender.failure_reason == reason
+    project = ServiceProject.objects.get(pk=tender.project_id)
+    assert project.status == ServiceProject.Status.CANCELLED
+    assert project.current_tender == tender
+    assert BudgetCommitment.objects.get(project=project).status == BudgetCommitment.Status.RELEASED
+
+
+def test_cancel_needs_a_reason_and_the_current_tender_before_award(world, clock):
+    from procurement.services.tenders import tender_cancel
+
+    first = _failed(world, clock)
+    second = publish(world, first.project)
+    with pytest.raises(ServiceError, match="理由"):
+        tender_cancel(tender=second, actor=world.purchaser, reason=" ")
+    with pytest.raises(ServiceError, match="定标前"):
+        tender_cancel(tender=first, actor=world.purchaser, reason="旧的")  # superseded
+    assert Tender.objects.get(pk=second.pk).status == Tender.Status.PUBLISHED
+    assert audit_count("tender.cancel") == 0
+
+
+def test_cancel_refused_after_award(world, clock):
+    from procurement.services.awards import award_confirm
+    from procurement.services.tenders import tender_cancel
+    from tests.procurement.conftest import evaluate, open_at_deadline, submit_bids
+
+    tender = publish(world)
+    submit_bids(world, tender)
+    tender = evaluate(world, open_at_deadline(clock, tender))
+    award_confirm(tender=tender, actor=world.purchaser)
+    with pytest.raises(ServiceError, match="定标前"):
+        tender_cancel(tender=tender, actor=world.purchaser, reason="太晚")
+    assert Tender.objects.get(pk=tender.pk).status == Tender.Status.AWARDED
+
+
+@pytest.mark.parametrize("who", ["community", "other_purchaser", "finance", "social_org",
+                                 "admin", "superuser"])
+def test_cancel_denied(world, who):
+    from procurement.services.tenders import tender_cancel
+
+    tender = publish(world)
+    before = audit_count()
+    with pytest.raises(PermissionDenied):
+        tender_cancel(tender=tender, actor=world.users()[who], reason="x")
+    assert Tender.objects.get(pk=tender.pk).status == Tender.Status.PUBLISHED
+    assert ServiceProject.objects.get(pk=tender.project_id).status == ServiceProject.Status.TENDERING
+    assert audit_count() == before
