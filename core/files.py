@@ -1,17 +1,26 @@
 """Services and selectors for stored files."""
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.exceptions import ServiceError
 from core.models import StoredFile
 from core.uploads import validate_upload
+
+# (storage, name) of the files written inside the innermost atomic_with_files() block.
+_written: ContextVar[list | None] = ContextVar("stored_files_written", default=None)
 
 
 def _sha256(file) -> str:
@@ -49,6 +58,8 @@ def stored_file_create(*, file, owner, actor, allowed=("pdf", "image", "office")
         )
         stored.file.save(info.safe_name, File(file), save=False)
         path = stored.file.name
+        if (written := _written.get()) is not None:
+            written.append((stored.file.storage, path))
         try:
             stored.save()
             audit_record(
@@ -60,6 +71,71 @@ def stored_file_create(*, file, owner, actor, allowed=("pdf", "image", "office")
             stored.file.storage.delete(path)
             raise
     return stored
+
+
+def stored_files_create(*, files, owner, actor, allowed=("pdf", "image", "office"),
+                        max_total_bytes=None) -> list[StoredFile]:
+    """Store several uploads for one owner, keeping all its files under the total size limit.
+
+    Call it inside ``atomic_with_files()`` so that a later refusal leaves no file on disk.
+    """
+    if not files:
+        return []
+    limit = max_total_bytes if max_total_bytes is not None else settings.UPLOAD_MAX_TOTAL_BYTES
+    existing = StoredFile.objects.filter(
+        content_type=ContentType.objects.get_for_model(owner, for_concrete_model=False),
+        object_id=owner.pk,
+    ).aggregate(total=Sum("size"))["total"] or 0
+    if existing + sum(f.size for f in files) > limit:
+        raise ServiceError(
+            _("附件总大小不能超过 %(limit)s MB，请删除部分文件后再上传。")
+            % {"limit": f"{limit / (1024 * 1024):.1f}".rstrip("0").rstrip(".")},
+            code="total_too_large",
+        )
+    return [stored_file_create(file=f, owner=owner, actor=actor, allowed=allowed) for f in files]
+
+
+@contextmanager
+def atomic_with_files():
+    """Run a transaction; delete the files stored inside it when it rolls back.
+
+    Files written by ``stored_file_create`` live outside the database: without this a refused
+    service after an upload would leave an orphan file on disk. Files of a block that commits
+    inside an outer ``atomic_with_files`` block are handed to the outer one.
+    """
+    outer = _written.get()
+    written: list = []
+    token = _written.set(written)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
+    if outer is not None:
+        outer.extend(written)
+
+
+def stored_file_delete(*, stored: StoredFile, actor) -> None:
+    """Delete a stored file; whoever may attach files to its owner may remove them."""
+    owner = stored.owner
+    check = getattr(owner, "user_can_upload_file", None) if owner is not None else None
+    decision = check(actor) if check is not None else bool(getattr(actor, "is_superuser", False))
+    if not decision:
+        raise PermissionDenied(getattr(decision, "reason", "") or "")
+    storage, name = stored.file.storage, stored.file.name
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="file.delete", target=stored,
+            before={"owner": f"{stored.content_type.app_label}.{stored.content_type.model}:"
+                             f"{stored.object_id}",
+                    "name": stored.original_name, "size": stored.size, "sha256": stored.sha256},
+        )
+        stored.delete()
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def user_can_download_file(user, stored: StoredFile) -> bool:

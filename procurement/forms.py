@@ -1,13 +1,61 @@
-"""Forms of the procurement pages that are not flow tasks: bids."""
+"""Forms of the procurement pages that are not flow tasks: bids, and the attachment field."""
 
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from core.uploads import validate_upload
 
 REQUIRED = _("此项为必填项。")
+MAX_FILES = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several uploaded files, each checked by content (core.uploads), with a total size limit."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *, allowed=("pdf", "image", "office"), **kwargs):
+        self.allowed = allowed
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("multiple", True)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise ValidationError(REQUIRED, code="required")
+            return []
+        if len(files) > MAX_FILES:
+            raise ValidationError(
+                _("一次最多上传%(max)d个文件。") % {"max": MAX_FILES}, code="too_many")
+        errors = []
+        for f in files:
+            try:
+                validate_upload(f, allowed=self.allowed, max_bytes=settings.UPLOAD_MAX_BYTES)
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        total, limit = sum(f.size for f in files), settings.UPLOAD_MAX_TOTAL_BYTES
+        if total > limit:
+            raise ValidationError(
+                _("文件总大小 %(size)s MB 超过 %(limit)s MB上限。")
+                % {"size": _mb(total), "limit": _mb(limit)}, code="total_too_large")
+        return files
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
 class BidForm(forms.Form):
@@ -24,6 +72,10 @@ class BidForm(forms.Form):
     )
     proposal = forms.CharField(label=_("服务方案"), widget=forms.Textarea(attrs={"rows": 8}),
                                error_messages={"required": REQUIRED})
+    files = AttachmentsField(
+        label=_("投标文件附件"), allowed=("pdf", "office"),
+        help_text=_("投标文件、资格证明等，PDF 或 Office 文档，可多选；开标前仅本机构可以查看。"),
+    )
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,3 +83,8 @@ class BidForm(forms.Form):
         ids = [o.pk for o in organizations]
         if len(ids) == 1:
             self.fields["organization"].initial = ids[0]
+
+
+class BidFilesForm(forms.Form):
+    files = AttachmentsField(label=_("补充投标文件"), allowed=("pdf", "office"), required=True,
+                             help_text=_("PDF 或 Office 文档，可多选。"))

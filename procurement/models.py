@@ -72,6 +72,27 @@ class Need(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def user_can_download_file(self, user) -> bool:
+        """Return whether the user may see the need's photos (whoever may open the need, and
+        the purchaser's staff of a project answering it)."""
+        from accounts.roles import Role
+        from accounts.selectors import user_memberships
+        from procurement.selectors import need_list_for_user
+
+        if need_list_for_user(user=user).filter(pk=self.pk).exists():
+            return True
+        purchasers = {m.organization_id for m in user_memberships(user) if m.role == Role.PURCHASER}
+        return bool(purchasers) and self.projects.filter(purchaser_id__in=purchasers).exists()
+
+    def user_can_upload_file(self, user):
+        """Return whether the user may attach photos to the need (its submitter, while open)."""
+        from core.permissions import allow, deny
+
+        if (getattr(user, "pk", None) is None or user.pk != self.submitted_by_id
+                or self.status != self.Status.SUBMITTED):
+            return deny(_("只有需求提交人可以在需求处理前上传照片。"))
+        return allow()
+
 
 class NeedSupport(models.Model):
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="supports")

@@ -7,6 +7,7 @@ bids.
 """
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -19,12 +20,14 @@ from django.views.generic import FormView, TemplateView
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.exceptions import ServiceError
+from core.models import StoredFile
 from portal.office import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
-from procurement.forms import BidForm
-from procurement.models import Bid, Tender
+from procurement.forms import BidFilesForm, BidForm
+from procurement.models import Bid, Need, Tender
 from procurement.permissions import can_submit_bid, can_support_need, can_withdraw_bid
-from procurement.services.bids import bid_submit, bid_withdraw
+from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
+from procurement.services.bids import bid_withdraw
 from procurement.services.needs import need_support
 
 # Needs -----------------------------------------------------------------------------------------
@@ -56,6 +59,8 @@ class NeedDetailView(OfficeMixin, TemplateView):
         need = selectors.need_get_for_user(user=user, need_id=kwargs["pk"])
         context.update(
             need=need,
+            photos=StoredFile.objects.filter(
+                content_type=ContentType.objects.get_for_model(Need), object_id=need.pk),
             can_support=bool(can_support_need(user, need)) and need.status in ("submitted", "accepted")
             and not need.supports.filter(user=user).exists(),
         )
@@ -164,8 +169,8 @@ class BidSubmitView(OfficeMixin, FormView):
         return {**super().get_context_data(**kwargs), "tender": self.tender}
 
     def form_valid(self, form):
-        bid = call_service(form, bid_submit, tender=self.tender, actor=self.request.user,
-                           **form.cleaned_data)
+        bid = call_service(form, bid_submit_with_files, tender=self.tender,
+                           actor=self.request.user, **form.cleaned_data)
         if bid is None:
             return self.form_invalid(form)
         messages.success(self.request, _("投标文件已递交，开标前仅本机构可查看。"))
@@ -173,21 +178,64 @@ class BidSubmitView(OfficeMixin, FormView):
 
 
 class BidDetailView(OfficeMixin, TemplateView):
-    """Show one bid to those procurement.selectors lets read it; 404 while sealed for others."""
+    """Show one bid to those procurement.selectors lets read it; 404 while sealed for others.
+
+    Before the deadline the bidder's staff may also attach more files here (POST).
+    """
 
     template_name = "procurement/bid_detail.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.bid = selectors.bid_get_for_user(user=request.user, bid_id=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        bid = selectors.bid_get_for_user(user=user, bid_id=kwargs["pk"])
+        user, bid = self.request.user, self.bid
+        can_manage_files = bool(bid.user_can_upload_file(user))
         context.update(
             bid=bid,
             files=selectors.bid_files_for_user(user=user, bid=bid),
+            can_manage_files=can_manage_files,
             can_withdraw=bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender)
             and bool(can_withdraw_bid(user, bid)),
         )
+        if can_manage_files:
+            context.setdefault("file_form", BidFilesForm())
         return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.bid.user_can_upload_file(request.user):
+            raise Http404
+        form = BidFilesForm(data=request.POST, files=request.FILES)
+        if form.is_valid():
+            stored = call_service(form, bid_files_add, bid=self.bid, actor=request.user,
+                                  files=form.cleaned_data["files"])
+            if stored is not None:
+                messages.success(request, _("已上传 %(count)d 个文件。") % {"count": len(stored)})
+                return redirect("procurement:bid-detail", self.bid.pk)
+        return self.render_to_response(self.get_context_data(file_form=form))
+
+
+@require_POST
+def bid_file_remove_view(request, pk: int, file_pk: int):
+    """Delete one of the bidder's own files before the deadline."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    bid = selectors.bid_get_for_user(user=request.user, bid_id=pk)
+    if not bid.user_can_upload_file(request.user):
+        raise Http404
+    try:
+        bid_file_remove(bid=bid, stored_file_id=file_pk, actor=request.user)
+    except ServiceError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("投标截止后不能再删除投标文件。"))
+    else:
+        messages.success(request, _("文件已删除。"))
+    return redirect("procurement:bid-detail", bid.pk)
 
 
 @require_POST
