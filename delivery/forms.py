@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.forms import AttachmentsField
 from procurement.models import Deliverable
 
 REQUIRED = _("此项为必填项。")
@@ -24,6 +25,8 @@ class ServiceRecordForm(forms.Form):
                                                       "min_value": _("服务人数至少为1。")})
     description = forms.CharField(label=_("服务内容"), widget=forms.Textarea(attrs={"rows": 5}),
                                   error_messages={"required": REQUIRED})
+    files = AttachmentsField(label=_("服务照片/签到表"), allowed=("image", "pdf"),
+                             help_text=_("可选，图片或 PDF，可多选；购买主体和项目所在社区可以查看。"))
 
     def __init__(self, *args, contract, **kwargs):
         super().__init__(*args, **kwargs)

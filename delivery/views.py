@@ -5,6 +5,7 @@ the social worker's service-record form, which is not a flow task.
 """
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
@@ -14,10 +15,11 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_memberships
+from core.models import StoredFile
 from delivery.forms import ServiceRecordForm
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.permissions import can_add_service_record
-from delivery.services.records import service_record_add
+from delivery.services.record_files import service_record_add_with_files
 from portal.office import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.models import Contract
@@ -62,6 +64,20 @@ def _contract_filter(request, rows):
     return rows
 
 
+def _attach_evidence(records) -> None:
+    """Set ``record.evidence`` to the stored files of each record, in one query for the page."""
+    by_record: dict[int, list] = {r.pk: [] for r in records}
+    if by_record:
+        files = StoredFile.objects.filter(
+            content_type=ContentType.objects.get_for_model(ServiceRecord),
+            object_id__in=list(by_record),
+        ).order_by("uploaded_at", "id")
+        for f in files:
+            by_record[f.object_id].append(f)
+    for r in records:
+        r.evidence = by_record[r.pk]
+
+
 class ServiceRecordListView(OfficeListMixin, TemplateView):
     """List service records; social workers see a link to record services on their contracts."""
 
@@ -80,6 +96,7 @@ class ServiceRecordListView(OfficeListMixin, TemplateView):
             procurement_selectors.contract_list_for_user(user=user).filter(
                 status=Contract.Status.SIGNED, supplier_id__in=worker_orgs)
         ) if worker_orgs else []
+        _attach_evidence(list(context["page"]))
         return context
 
 
@@ -105,7 +122,7 @@ class ServiceRecordAddView(OfficeMixin, FormView):
         return {**super().get_context_data(**kwargs), "contract": self.contract}
 
     def form_valid(self, form):
-        record = call_service(form, service_record_add, contract=self.contract,
+        record = call_service(form, service_record_add_with_files, contract=self.contract,
                               actor=self.request.user, **form.cleaned_data)
         if record is None:
             return self.form_invalid(form)

@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,6 +17,8 @@ from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.exceptions import PermissionDenied, ServiceError
+from core.files import atomic_with_files, stored_files_create
+from procurement.forms import AttachmentsField
 from workflows.services import need_flow_start, project_flow_start
 
 
@@ -32,6 +33,8 @@ class NeedSubmitForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("类别"), choices=())
     target_group = forms.CharField(label=gettext_lazy("服务对象"), max_length=100)
     description = forms.CharField(label=gettext_lazy("需求描述"), widget=forms.Textarea(attrs={"rows": 5}))
+    photos = AttachmentsField(label=gettext_lazy("现场照片"), allowed=("image",),
+                              help_text=gettext_lazy("可选，图片，可多选；本社区居民和工作人员可以查看。"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,11 +174,11 @@ class _StartView(LoginRequiredMixin, View):
         return self.render(request, self.form_class(user=request.user))
 
     def post(self, request):
-        form = self.form_class(data=request.POST, user=request.user)
+        form = self.form_class(data=request.POST, files=request.FILES, user=request.user)
         if not form.is_valid():
             return self.render(request, form)
         try:
-            with transaction.atomic():
+            with atomic_with_files():  # a refusal also removes the files stored meanwhile
                 self.perform(form.cleaned_data)
         except ServiceError as exc:
             for error in getattr(exc, "error_list", [exc]):
@@ -200,6 +203,8 @@ class NeedSubmitView(_StartView):
         need = need_submit(actor=self.request.user, community=data["community"], title=data["title"],
                            category=data["category"], target_group=data["target_group"],
                            description=data["description"])
+        stored_files_create(owner=need, actor=self.request.user, files=data["photos"],
+                            allowed=("image",))
         need_flow_start(need=need)
 
 
