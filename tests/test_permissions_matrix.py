@@ -273,6 +273,9 @@ SCENARIOS = {
         "procurement.services.tenders", "tender_extend_deadline")(
             tender=w.build.tender, actor=a, reason="澄清",
             new_deadline=w.build.tender.bid_deadline + datetime.timedelta(days=3))),
+    "tender_cancel": ("bids_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.tenders", "tender_cancel")(
+            tender=w.build.tender, actor=a, reason="采购需求发生重大变化")),
     "bid_submit": ("tender_published", None, _bid_submit),
     "bid_withdraw": ("bids_submitted", None, lambda w, a, r: _svc(
         "procurement.services.bids", "bid_withdraw")(
