@@ -13,6 +13,7 @@ from procurement.models import Contract, ServiceProject
 from procurement.permissions import can_sign_contract
 from procurement.services._common import check, finance_staff_for_project, staff_of
 from procurement.services.awards import contract_url
+from procurement.services.challenges import check_signing_allowed
 
 
 @transaction.atomic
@@ -25,6 +26,7 @@ def contract_sign(*, contract, actor) -> Contract:
     check(can_sign_contract(actor, contract))
     if contract.status != Contract.Status.DRAFT:
         raise ServiceError(_("只有待签订的合同可以签订。"), code="state")
+    check_signing_allowed(contract.award.tender_id)  # 条例54: challenges suspend signing
     now = timezone.now()
     if user_has_role(actor, Role.PURCHASER, contract.purchaser):
         if contract.purchaser_signed_at is not None:

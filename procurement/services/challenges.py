@@ -1,0 +1,190 @@
+"""Challenges (质疑): a supplier challenges the document, a step or the result in writing.
+
+Windows (法52, 条例53): 7 working days from the tender's publication (document), from the bid
+opening (step) or from the end of the result announcement, which lasts 1 working day after the
+award (result). The purchaser answers within 7 working days (法53); a late answer is still
+accepted and recorded as late.
+
+Contract signing (条例54): a challenge counts as possibly changing the result from its
+submission (``may_change_result`` defaults to True) until the purchaser assesses it otherwise
+(challenge_assess) or answers it. While such a challenge is open, or once one was upheld with
+may_change_result (the winner must then be determined anew or the purchase repeated), contract
+signing is refused.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from core.audit import audit_record
+from core.calendar import add_working_days
+from core.exceptions import ServiceError
+from core.notifications import notify
+from procurement.models import Award, Bid, Challenge, Tender
+from procurement.permissions_qa import (
+    can_answer_challenge,
+    can_submit_challenge,
+    can_withdraw_challenge,
+)
+from procurement.services._common import check, link, staff_of
+
+Subject = Challenge.Subject
+CHALLENGE_WORKING_DAYS = 7  # 法52
+ANSWER_WORKING_DAYS = 7  # 法53
+RESULT_ANNOUNCEMENT_WORKING_DAYS = 1  # 87号令: result announcement period
+OPEN_STATUSES = (Challenge.Status.SUBMITTED,)
+
+
+def challenge_url(challenge) -> str:
+    """Return the back-office page of the challenge."""
+    return link("procurement:challenge-detail", challenge.pk)
+
+
+def challenge_window(tender, subject: str) -> tuple[datetime.date, datetime.date] | None:
+    """Return (first, last day) of the window to challenge subject, None before it opens."""
+    if subject == Subject.DOCUMENT:
+        opens = start = tender.published_at and timezone.localdate(tender.published_at)
+    elif subject == Subject.STEP:
+        opens = start = tender.opened_at and timezone.localdate(tender.opened_at)
+    elif subject == Subject.RESULT:
+        # The 7 days count from the end of the announcement; challenging during it is allowed.
+        award = Award.objects.filter(tender_id=tender.pk).only("confirmed_at").first()
+        opens = award and timezone.localdate(award.confirmed_at)
+        start = award and add_working_days(award.confirmed_at, RESULT_ANNOUNCEMENT_WORKING_DAYS)
+    else:
+        raise ServiceError(_("请选择质疑事项。"), code="subject")
+    if not start:
+        return None
+    return opens, add_working_days(start, CHALLENGE_WORKING_DAYS)
+
+
+def signing_block(tender_id: int) -> Challenge | None:
+    """Return a challenge that suspends signing the tender's contract (条例54), if any."""
+    return (Challenge.objects.filter(tender_id=tender_id, may_change_result=True,
+                                     status__in=[Challenge.Status.SUBMITTED,
+                                                 Challenge.Status.UPHELD])
+            .order_by("pk").first())
+
+
+def check_signing_allowed(tender_id: int) -> None:
+    """Raise ServiceError while a challenge that may change the result suspends signing."""
+    block = signing_block(tender_id)
+    if block is None:
+        return
+    if block.status == Challenge.Status.UPHELD:
+        raise ServiceError(_("质疑成立且影响中标结果，不得按原结果签订合同，应依法另行确定中标供应商"
+                             "或重新采购（政府采购法实施条例第五十四条）。"), code="challenge_upheld")
+    raise ServiceError(_("有可能影响中标结果的质疑尚未处理完毕，暂停签订合同"
+                         "（政府采购法实施条例第五十四条）。"), code="challenge_open")
+
+
+@transaction.atomic
+def challenge_submit(*, tender, actor, organization, subject, grounds) -> Challenge:
+    """File a written challenge for organization within 7 working days (法52)."""
+    tender = (Tender.objects.select_for_update().select_related("project__purchaser")
+              .get(pk=tender.pk))
+    check(can_submit_challenge(actor, tender, organization))
+    if subject not in Subject.values:
+        raise ServiceError(_("请选择质疑事项。"), code="subject")
+    if subject != Subject.DOCUMENT and not Bid.objects.filter(
+            tender=tender, organization=organization).exists():
+        raise ServiceError(_("只有参加投标的供应商可以对采购过程或中标结果提出质疑。"),
+                           code="not_bidder")
+    window = challenge_window(tender, subject)
+    today = timezone.localdate()
+    if window is None or today < window[0]:
+        raise ServiceError(_("该事项尚未发生，不能提出质疑。"), code="too_early")
+    if today > window[1]:
+        raise ServiceError(
+            _("质疑应在知道或者应知其权益受到损害之日起7个工作日内以书面形式提出（政府采购法第五十二条），"
+              "本事项的质疑期限已于%(date)s届满。") % {"date": window[1].isoformat()},
+            code="late")
+    grounds = (grounds or "").strip()
+    if not grounds:
+        raise ServiceError(_("请填写质疑事项及理由。"), code="grounds")
+    now = timezone.now()
+    challenge = Challenge.objects.create(
+        tender=tender, organization=organization, submitted_by=actor, subject=subject,
+        grounds=grounds, submitted_at=now,
+        answer_due=add_working_days(now, ANSWER_WORKING_DAYS),
+    )
+    audit_record(actor=actor, action="challenge.submit", target=challenge,
+                 after={"tender": tender.pk, "organization": organization.pk, "subject": subject,
+                        "answer_due": challenge.answer_due.isoformat()})
+    notify(recipients=staff_of(tender.project.purchaser, Role.PURCHASER),
+           title=_("收到质疑：%(code)s") % {"code": tender.code},
+           body=_("请于%(date)s前书面答复（政府采购法第五十三条）；可能影响中标结果的，暂停签订合同。")
+           % {"date": challenge.answer_due.isoformat()},
+           url=challenge_url(challenge))
+    return challenge
+
+
+def _locked(challenge) -> Challenge:
+    return (Challenge.objects.select_for_update()
+            .select_related("tender__project__purchaser", "organization").get(pk=challenge.pk))
+
+
+@transaction.atomic
+def challenge_assess(*, challenge, actor, may_change_result: bool) -> Challenge:
+    """Record on receipt whether the open challenge may change the result (suspends signing)."""
+    challenge = _locked(challenge)
+    check(can_answer_challenge(actor, challenge))
+    if challenge.status not in OPEN_STATUSES:
+        raise ServiceError(_("只有待答复的质疑可以评估。"), code="state")
+    before = {"may_change_result": challenge.may_change_result}
+    challenge.may_change_result = bool(may_change_result)
+    challenge.save(update_fields=["may_change_result"])
+    audit_record(actor=actor, action="challenge.assess", target=challenge, before=before,
+                 after={"may_change_result": challenge.may_change_result})
+    return challenge
+
+
+@transaction.atomic
+def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
+                     may_change_result: bool) -> Challenge:
+    """Answer the challenge in writing: upheld, rejected, or (upheld=None) answered as explained."""
+    challenge = _locked(challenge)
+    check(can_answer_challenge(actor, challenge))
+    if challenge.status not in OPEN_STATUSES:
+        raise ServiceError(_("只有待答复的质疑可以答复。"), code="state")
+    answer = (answer or "").strip()
+    if not answer:
+        raise ServiceError(_("请填写答复内容。"), code="answer")
+    now = timezone.now()
+    before = {"status": challenge.status, "may_change_result": challenge.may_change_result}
+    challenge.status = (Challenge.Status.ANSWERED if upheld is None
+                        else Challenge.Status.UPHELD if upheld else Challenge.Status.REJECTED)
+    challenge.answer, challenge.answered_by, challenge.answered_at = answer, actor, now
+    challenge.may_change_result = bool(may_change_result)
+    challenge.answered_late = timezone.localdate(now) > challenge.answer_due
+    challenge.save(update_fields=["status", "answer", "answered_by", "answered_at",
+                                  "may_change_result", "answered_late"])
+    audit_record(actor=actor, action="challenge.answer", target=challenge, before=before,
+                 after={"status": challenge.status,
+                        "may_change_result": challenge.may_change_result,
+                        "answered_late": challenge.answered_late})
+    notify(recipients=staff_of(challenge.organization, Role.SOCIAL_ORG),
+           title=_("质疑已答复：%(code)s（%(status)s）") % {
+               "code": challenge.tender.code, "status": challenge.get_status_display()},
+           body=answer, url=challenge_url(challenge))
+    return challenge
+
+
+@transaction.atomic
+def challenge_withdraw(*, challenge, actor) -> Challenge:
+    """Withdraw the supplier's own challenge before it is answered."""
+    challenge = _locked(challenge)
+    check(can_withdraw_challenge(actor, challenge))
+    if challenge.status not in OPEN_STATUSES:
+        raise ServiceError(_("只有待答复的质疑可以撤回。"), code="state")
+    challenge.status = Challenge.Status.WITHDRAWN
+    challenge.save(update_fields=["status"])
+    audit_record(actor=actor, action="challenge.withdraw", target=challenge,
+                 before={"status": Challenge.Status.SUBMITTED}, after={"status": challenge.status})
+    notify(recipients=staff_of(challenge.tender.project.purchaser, Role.PURCHASER),
+           title=_("质疑已撤回：%(code)s") % {"code": challenge.tender.code},
+           url=challenge_url(challenge))
+    return challenge

@@ -1,0 +1,117 @@
+"""Clarification Q&A (澄清答疑): suppliers ask, the purchaser answers every bidder at once.
+
+The asker's identity stays with the purchaser: answers are published (portal tender page and a
+notification to every organization that bid or asked) without naming who asked. An answer that
+affects how responses are prepared, given less than the configured number of days before the
+deadline, moves the deadline to answered_at + those days (磋商办法第10条; 87号令第27条).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from core.audit import audit_record
+from core.exceptions import ServiceError
+from core.notifications import notify
+from procurement.models import Bid, Tender, TenderQuestion
+from procurement.permissions_qa import can_answer_question, can_ask_question
+from procurement.services._common import check, link, staff_of
+
+Method = Tender.Method
+
+
+def clarification_min_days(method: str) -> int | None:
+    """Return the days an answer affecting responses must precede the deadline (None: no rule)."""
+    rules = settings.PLATFORM_RULES
+    if method in (Method.OPEN, Method.INVITED):
+        return int(rules.get("CLARIFICATION_MIN_DAYS_TENDER", 15))
+    if method == Method.CONSULTATION:
+        return int(rules.get("CLARIFICATION_MIN_DAYS_CONSULTATION", 5))
+    return None
+
+
+def qa_url(tender) -> str:
+    """Return the back-office Q&A page of the tender."""
+    return link("procurement:tender-qa", tender.pk,
+                fallback=link("procurement:tender-detail", tender.pk))
+
+
+def _open_for_questions(tender) -> None:
+    if tender.status != Tender.Status.PUBLISHED or timezone.now() >= tender.bid_deadline:
+        raise ServiceError(_("只有投标截止前的采购项目可以提出或答复澄清问题。"), code="closed")
+
+
+def question_recipients(tender) -> list:
+    """Return the social-org staff of every organization that bid on or asked the tender."""
+    org_ids = set(Bid.objects.filter(tender=tender).values_list("organization_id", flat=True))
+    org_ids |= set(TenderQuestion.objects.filter(tender=tender)
+                   .values_list("organization_id", flat=True))
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(
+        is_active=True, memberships__organization_id__in=org_ids,
+        memberships__role=Role.SOCIAL_ORG, memberships__is_active=True,
+    ).distinct().order_by("pk"))
+
+
+@transaction.atomic
+def question_ask(*, tender, actor, organization, question) -> TenderQuestion:
+    """Ask the purchaser a clarification question for organization, before the bid deadline."""
+    tender = (Tender.objects.select_for_update().select_related("project__purchaser")
+              .get(pk=tender.pk))
+    check(can_ask_question(actor, tender, organization))
+    _open_for_questions(tender)
+    question = (question or "").strip()
+    if not question:
+        raise ServiceError(_("请填写问题。"), code="question")
+    row = TenderQuestion.objects.create(tender=tender, organization=organization, asked_by=actor,
+                                        question=question, asked_at=timezone.now())
+    audit_record(actor=actor, action="question.ask", target=row,
+                 after={"tender": tender.pk, "organization": organization.pk})
+    notify(recipients=staff_of(tender.project.purchaser, Role.PURCHASER),
+           title=_("收到澄清问题：%(code)s") % {"code": tender.code},
+           body=question, url=qa_url(tender))
+    return row
+
+
+@transaction.atomic
+def question_answer(*, question, actor, answer, affects_responses=False) -> TenderQuestion:
+    """Answer and publish the question; extend the deadline when a late answer affects responses."""
+    from procurement.services.tenders import tender_extend_deadline
+
+    row = (TenderQuestion.objects.select_for_update()
+           .select_related("tender__project__purchaser").get(pk=question.pk))
+    tender = row.tender
+    check(can_answer_question(actor, row))
+    if row.answered_at is not None:
+        raise ServiceError(_("该问题已答复。"), code="answered")
+    _open_for_questions(tender)
+    answer = (answer or "").strip()
+    if not answer:
+        raise ServiceError(_("请填写答复。"), code="answer")
+    now = timezone.now()
+    row.answer, row.answered_by, row.answered_at = answer, actor, now
+    row.affects_responses, row.published = bool(affects_responses), True
+    row.save(update_fields=["answer", "answered_by", "answered_at", "affects_responses",
+                            "published"])
+    days = clarification_min_days(tender.method)
+    extended_to = None
+    if affects_responses and days and tender.bid_deadline - now < datetime.timedelta(days=days):
+        extended_to = now + datetime.timedelta(days=days)
+        tender_extend_deadline(
+            tender=tender, actor=actor, new_deadline=extended_to,
+            reason=_("澄清内容影响投标文件编制，距投标截止不足%(days)d日，截止时间相应顺延。")
+            % {"days": days},
+        )
+    audit_record(actor=actor, action="question.answer", target=row,
+                 after={"affects_responses": row.affects_responses,
+                        "extended_to": extended_to.isoformat() if extended_to else None})
+    body = _("问：%(question)s\n答：%(answer)s") % {"question": row.question, "answer": answer}
+    notify(recipients=question_recipients(tender),
+           title=_("澄清答疑已发布：%(code)s") % {"code": tender.code}, body=body,
+           url=qa_url(tender))
+    return row
