@@ -5,7 +5,6 @@ the social worker's service-record form, which is not a flow task.
 """
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
@@ -68,8 +67,11 @@ def _attach_evidence(records) -> None:
     """Set ``record.evidence`` to the stored files of each record, in one query for the page."""
     by_record: dict[int, list] = {r.pk: [] for r in records}
     if by_record:
+        # Joined on the content type (not get_for_model) so the count stays the same when the
+        # content-type cache is cold.
         files = StoredFile.objects.filter(
-            content_type=ContentType.objects.get_for_model(ServiceRecord),
+            content_type__app_label=ServiceRecord._meta.app_label,
+            content_type__model=ServiceRecord._meta.model_name,
             object_id__in=list(by_record),
         ).order_by("uploaded_at", "id")
         for f in files:

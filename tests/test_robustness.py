@@ -314,23 +314,45 @@ def test_json_apis_answer_garbage_with_json_4xx(crawl_world):
 # Uploads and languages
 
 
-def test_upload_pages_and_upload_validation_refuse_an_executable_named_pdf(crawl_world):
-    """No page takes a file except through core.uploads, which refuses an ELF named .pdf."""
-    from django.core.exceptions import ValidationError
+def test_upload_forms_refuse_an_executable_named_pdf(crawl_world):
+    """The bid, service-record and need forms refuse an ELF named like a document or photo."""
+    from django.utils import timezone
 
-    from core.uploads import validate_upload
+    from accounts.roles import Role
+    from accounts.selectors import user_organizations
 
-    pages = form_pages(crawl_world)
-    for what, url, user in pages[:3]:  # bid, service record and survey forms
-        html = client_for(user).get(url).content.decode()
-        if 'type="file"' in html or "multipart/form-data" in html:
-            pytest.fail(f"{what} accepts files: extend this test to post an executable there")
-    fake = SimpleUploadedFile("投标文件.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200,
-                              content_type="application/pdf")
-    with pytest.raises(ValidationError) as excinfo:
-        validate_upload(fake)
-    message = " ".join(excinfo.value.messages)
-    assert "文件内容与扩展名不符" in message and "可执行程序" in message
+    pages = {what: (url, user) for what, url, user in form_pages(crawl_world)}
+    elf = b"\x7fELF\x02\x01\x01" + b"\x00" * 200
+    bid_url, bidder = pages["bid form"]
+    bid = {"organization": user_organizations(bidder, Role.SOCIAL_ORG).first().pk,
+           "price": "100000", "proposal": "服务方案", "files": [SimpleUploadedFile("投标文件.pdf", elf)]}
+    record_url, worker = pages["service record form"]
+    page = client_for(worker).get(record_url)
+    deliverable = page.context["form"].fields["deliverable"].queryset.first()
+    record = {"deliverable": deliverable.pk, "served_on": timezone.localdate().isoformat(),
+              "site": "活动室", "participants": 10, "description": "小组活动",
+              "files": [SimpleUploadedFile("签到表.pdf", elf)]}
+    need_url, resident = pages["need submission"]
+    need = {"community": user_organizations(resident, Role.RESIDENT).first().pk, "title": "需求",
+            "category": "elderly", "target_group": "老人", "description": "描述",
+            "photos": [SimpleUploadedFile("照片.jpg", elf)]}
+    failures = []
+    for what, url, user, data in [("bid form", bid_url, bidder, bid),
+                                  ("service record form", record_url, worker, record),
+                                  ("need submission", need_url, resident, need)]:
+        client = client_for(user)
+        if "multipart/form-data" not in client.get(url).content.decode():
+            failures.append(f"{what}: the form is not multipart")
+        before = snapshot()
+        response = client.post(url, data)
+        after = snapshot()
+        message = " ".join(_form_errors(response))
+        if response.status_code != 200 or before != after:
+            failures.append(f"{what}: {response.status_code}, changed {_diff(before, after)}")
+        elif "文件内容与扩展名不符" not in message or "可执行程序" not in message:
+            failures.append(f"{what}: message {message[:200]!r}")
+    print("\n".join(failures))
+    assert not failures
 
 
 def test_error_messages_are_chinese_by_default_and_english_for_english_users(crawl_world):
