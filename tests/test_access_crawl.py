@@ -208,6 +208,8 @@ def fill(route: Route, limit: int = 1) -> list[tuple[str, object]]:
     elif route.kwargs == ["task_pk"]:
         tasks = Task.objects.filter(status="NEW").order_by("-pk")[:limit]
         pairs = [({"task_pk": t.pk}, t) for t in tasks] + [({"task_pk": MISSING_ID}, None)]
+    elif len(route.kwargs) > 1:  # e.g. bids/{pk}/files/{file_pk}/delete/: missing ids only
+        pairs = [(dict.fromkeys(route.kwargs, MISSING_ID), None)]
     else:
         (kwarg,) = route.kwargs
         model = _object_model(route, kwarg)
