@@ -152,7 +152,15 @@ def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
     from core.models import Notification, StoredFile
     from evaluation.models import PerformanceEvaluation
-    from procurement.models import Bid, Contract, Need, ServiceProject, Tender
+    from procurement.models import (
+        Bid,
+        Challenge,
+        Contract,
+        Need,
+        ServiceProject,
+        Tender,
+        TenderQuestion,
+    )
 
     t = route.template
     if route.kind == "admin" and kwarg in ("object_id", "id"):
@@ -163,7 +171,7 @@ def _object_model(route: Route, kwarg: str):
         ("/needs/", Need), ("/projects/", ServiceProject), ("/tenders/", Tender),
         ("/bids/", Bid), ("delivery/contracts/", Contract), ("/contracts/", Contract),
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
-        ("files/", StoredFile),
+        ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
     ]
     for fragment, model in table:
         if fragment in "/" + t:

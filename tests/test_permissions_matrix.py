@@ -213,6 +213,27 @@ def _bid_submit(w, actor, role):
                       price=Decimal("190000"), proposal="服务方案")
 
 
+def _bidder_org(w):
+    return w.cast.social_orgs[w.build.spec.bidders[0]]
+
+
+def _prepare_question(w):
+    from procurement.services.clarifications import question_ask
+
+    org = _bidder_org(w)
+    w.extra["question"] = question_ask(tender=w.build.tender, actor=w.cast.one(Role.SOCIAL_ORG, org),
+                                       organization=org, question="服务时间如何安排？")
+
+
+def _prepare_challenge(w):
+    from procurement.services.challenges import challenge_submit
+
+    org = _bidder_org(w)
+    w.extra["challenge"] = challenge_submit(
+        tender=w.build.tender, actor=w.cast.one(Role.SOCIAL_ORG, org), organization=org,
+        subject="document", grounds="评分标准指向特定供应商。")
+
+
 def _service_record_add(w, actor, role):
     from delivery.services.records import service_record_add
 
@@ -276,6 +297,26 @@ SCENARIOS = {
     "tender_cancel": ("bids_submitted", None, lambda w, a, r: _svc(
         "procurement.services.tenders", "tender_cancel")(
             tender=w.build.tender, actor=a, reason="采购需求发生重大变化")),
+    "question_ask": ("bids_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.clarifications", "question_ask")(
+            tender=w.build.tender, actor=a, organization=_bidder_org(w), question="是否含周末服务？")),
+    "question_answer": ("bids_submitted", _prepare_question, lambda w, a, r: _svc(
+        "procurement.services.clarifications", "question_answer")(
+            question=w.extra["question"], actor=a, answer="含周末服务。")),
+    "challenge_submit": ("bids_submitted", None, lambda w, a, r: _svc(
+        "procurement.services.challenges", "challenge_submit")(
+            tender=w.build.tender, actor=a, organization=_bidder_org(w), subject="document",
+            grounds="资格条件设置不合理。")),
+    "challenge_assess": ("bids_submitted", _prepare_challenge, lambda w, a, r: _svc(
+        "procurement.services.challenges", "challenge_assess")(
+            challenge=w.extra["challenge"], actor=a, may_change_result=False)),
+    "challenge_answer": ("bids_submitted", _prepare_challenge, lambda w, a, r: _svc(
+        "procurement.services.challenges", "challenge_answer")(
+            challenge=w.extra["challenge"], actor=a, answer="不成立。", upheld=False,
+            may_change_result=False)),
+    "challenge_withdraw": ("bids_submitted", _prepare_challenge, lambda w, a, r: _svc(
+        "procurement.services.challenges", "challenge_withdraw")(
+            challenge=w.extra["challenge"], actor=a)),
     "bid_submit": ("tender_published", None, _bid_submit),
     "bid_withdraw": ("bids_submitted", None, lambda w, a, r: _svc(
         "procurement.services.bids", "bid_withdraw")(

@@ -1,0 +1,70 @@
+"""Forms of the clarification Q&A and challenge pages."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from procurement.models import Challenge
+
+REQUIRED = _("此项为必填项。")
+ORG_ERRORS = {"required": REQUIRED, "invalid_choice": _("请选择您所在的社会组织。")}
+
+
+class _OrganizationForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("机构"), queryset=Organization.objects.none(),
+                                          error_messages=ORG_ERRORS)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        ids = [o.pk for o in organizations]
+        if len(ids) == 1:
+            self.fields["organization"].initial = ids[0]
+
+
+class QuestionForm(_OrganizationForm):
+    question = forms.CharField(label=_("问题"), max_length=2000,
+                               widget=forms.Textarea(attrs={"rows": 4}),
+                               help_text=_("答复将向所有投标人公开，不公开提问机构。"),
+                               error_messages={"required": REQUIRED,
+                                               "max_length": _("内容过长。")})
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             error_messages={"required": REQUIRED, "max_length": _("内容过长。")})
+    affects_responses = forms.BooleanField(
+        label=_("影响投标文件编制"), required=False,
+        help_text=_("距投标截止时间不足规定天数的，投标截止时间将相应顺延。"))
+
+
+class ChallengeForm(_OrganizationForm):
+    subject = forms.ChoiceField(label=_("质疑事项"), choices=Challenge.Subject.choices,
+                                error_messages={"required": REQUIRED,
+                                                "invalid_choice": _("请选择质疑事项。")})
+    grounds = forms.CharField(label=_("质疑事项及理由"), max_length=8000,
+                              widget=forms.Textarea(attrs={"rows": 8}),
+                              error_messages={"required": REQUIRED, "max_length": _("内容过长。")})
+
+
+class ChallengeAssessForm(forms.Form):
+    may_change_result = forms.BooleanField(label=_("可能影响中标结果（暂停签订合同）"),
+                                           required=False)
+
+
+OUTCOMES = [("rejected", _("质疑不成立")), ("upheld", _("质疑成立")), ("answered", _("答复说明"))]
+
+
+class ChallengeAnswerForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("答复结论"), choices=OUTCOMES,
+                                error_messages={"required": REQUIRED,
+                                                "invalid_choice": _("请选择答复结论。")})
+    answer = forms.CharField(label=_("答复"), max_length=8000,
+                             widget=forms.Textarea(attrs={"rows": 6}),
+                             error_messages={"required": REQUIRED, "max_length": _("内容过长。")})
+    may_change_result = forms.BooleanField(label=_("影响中标结果"), required=False)
+
+    def upheld(self) -> bool | None:
+        """Return the upheld flag for challenge_answer (None: answered without a ruling)."""
+        return {"upheld": True, "rejected": False}.get(self.cleaned_data["outcome"])
