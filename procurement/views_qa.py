@@ -1,0 +1,225 @@
+"""Pages for clarification Q&A (澄清答疑) and challenges (质疑): thin views over the services."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
+
+from accounts.roles import Role
+from accounts.selectors import user_organizations
+from core.exceptions import PermissionDenied, ServiceError
+from portal.office import OfficeMixin, call_service
+from procurement import selectors, selectors_qa
+from procurement.forms_qa import (
+    AnswerForm,
+    ChallengeAnswerForm,
+    ChallengeAssessForm,
+    ChallengeForm,
+    QuestionForm,
+)
+from procurement.models import Challenge, Tender
+from procurement.permissions_qa import can_answer_challenge, can_withdraw_challenge
+from procurement.services.challenges import (
+    challenge_answer,
+    challenge_assess,
+    challenge_submit,
+    challenge_window,
+    challenge_withdraw,
+)
+from procurement.services.clarifications import question_answer, question_ask
+
+
+def _supplier_orgs(user):
+    return user_organizations(user, Role.SOCIAL_ORG).order_by("name")
+
+
+def _open_for_questions(tender) -> bool:
+    return tender.status == Tender.Status.PUBLISHED and timezone.now() < tender.bid_deadline
+
+
+class TenderQAView(OfficeMixin, TemplateView):
+    """Show a tender's published answers, the user's questions and challenges; POST asks."""
+
+    template_name = "procurement/qa/tender_qa.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tender = selectors.tender_get_for_user(user=request.user, tender_id=kwargs["pk"])
+        self.orgs = _supplier_orgs(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, tender = self.request.user, self.tender
+        is_purchaser = selectors_qa.is_tender_purchaser(user, tender)
+        can_ask = bool(self.orgs) and _open_for_questions(tender)
+        if can_ask:
+            context.setdefault("form", QuestionForm(organizations=self.orgs))
+        context.update(
+            tender=tender,
+            is_purchaser=is_purchaser,
+            can_ask=can_ask,
+            can_challenge=bool(self.orgs) and tender.status != Tender.Status.DRAFT,
+            public_answers=selectors_qa.question_list_public(tender=tender),
+            questions=list(selectors_qa.question_list_for_user(user=user, tender=tender)),
+            challenges=list(selectors_qa.challenge_list_for_user(user=user, tender=tender)),
+            answer_form=AnswerForm() if is_purchaser and _open_for_questions(tender) else None,
+            submit_label=_("提出问题"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.orgs:
+            raise Http404
+        form = QuestionForm(data=request.POST, organizations=self.orgs)
+        if form.is_valid():
+            question = call_service(form, question_ask, tender=self.tender, actor=request.user,
+                                    **form.cleaned_data)
+            if question is not None:
+                messages.success(request, _("问题已提交，答复将向所有投标人公开。"))
+                return redirect("procurement:tender-qa", self.tender.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+@require_POST
+def question_answer_view(request, pk: int):
+    """Answer one question of the purchaser's tender and publish it."""
+    if not request.user.is_authenticated:
+        raise Http404
+    question = selectors_qa.question_get_for_answer(user=request.user, question_id=pk)
+    form = AnswerForm(data=request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写答复。"))
+    else:
+        try:
+            question_answer(question=question, actor=request.user, **form.cleaned_data)
+        except ServiceError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _("答复已发布。"))
+    return redirect("procurement:tender-qa", question.tender_id)
+
+
+class ChallengeSubmitView(OfficeMixin, FormView):
+    """Let a supplier's staff file a written challenge (challenge_submit)."""
+
+    template_name = "procurement/qa/challenge_form.html"
+    form_class = ChallengeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tender = selectors.tender_get_for_user(user=request.user, tender_id=kwargs["pk"])
+        self.orgs = _supplier_orgs(request.user)
+        if not self.orgs or self.tender.status == Tender.Status.DRAFT:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organizations": self.orgs}
+
+    def get_context_data(self, **kwargs):
+        windows = []
+        for value, label in Challenge.Subject.choices:
+            window = challenge_window(self.tender, value)
+            windows.append({"label": label, "last": window[1] if window else None})
+        return {**super().get_context_data(**kwargs), "tender": self.tender, "windows": windows,
+                "submit_label": _("提出质疑")}
+
+    def form_valid(self, form):
+        challenge = call_service(form, challenge_submit, tender=self.tender,
+                                 actor=self.request.user, **form.cleaned_data)
+        if challenge is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("质疑已提交，采购人应在7个工作日内书面答复。"))
+        return redirect("procurement:challenge-detail", challenge.pk)
+
+
+class ChallengeDetailView(OfficeMixin, TemplateView):
+    """Show one challenge; the purchaser's staff assess it or answer it here (POST)."""
+
+    template_name = "procurement/qa/challenge_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.challenge = selectors_qa.challenge_get_for_user(user=request.user,
+                                                             challenge_id=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def _can_answer(self) -> bool:
+        return (self.challenge.status == Challenge.Status.SUBMITTED
+                and bool(can_answer_challenge(self.request.user, self.challenge)))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        challenge, user = self.challenge, self.request.user
+        can_answer = self._can_answer()
+        if can_answer:
+            context.setdefault("form", ChallengeAnswerForm(
+                initial={"may_change_result": challenge.may_change_result}))
+            context.setdefault("assess_form", ChallengeAssessForm(
+                initial={"may_change_result": challenge.may_change_result}))
+        context.update(
+            challenge=challenge, tender=challenge.tender, can_answer=can_answer,
+            can_withdraw=challenge.status == Challenge.Status.SUBMITTED
+            and bool(can_withdraw_challenge(user, challenge)),
+            submit_label=_("答复质疑"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self._can_answer():
+            raise Http404
+        challenge = self.challenge
+        if request.POST.get("action") == "assess":
+            form = ChallengeAssessForm(data=request.POST)
+            if form.is_valid() and call_service(form, challenge_assess, challenge=challenge,
+                                                actor=request.user, **form.cleaned_data):
+                messages.success(request, _("已记录是否影响中标结果。"))
+                return redirect("procurement:challenge-detail", challenge.pk)
+            return self.render_to_response(self.get_context_data(assess_form=form))
+        form = ChallengeAnswerForm(data=request.POST)
+        if form.is_valid():
+            done = call_service(form, challenge_answer, challenge=challenge, actor=request.user,
+                                answer=form.cleaned_data["answer"], upheld=form.upheld(),
+                                may_change_result=form.cleaned_data["may_change_result"])
+            if done is not None:
+                messages.success(request, _("质疑答复已发送。"))
+                return redirect("procurement:challenge-detail", challenge.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+@require_POST
+def challenge_withdraw_view(request, pk: int):
+    """Withdraw the supplier's own open challenge."""
+    if not request.user.is_authenticated:
+        raise Http404
+    challenge = selectors_qa.challenge_get_for_user(user=request.user, challenge_id=pk)
+    if not can_withdraw_challenge(request.user, challenge):
+        raise Http404
+    try:
+        challenge_withdraw(challenge=challenge, actor=request.user)
+    except ServiceError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("质疑已撤回。"))
+    return redirect("procurement:challenge-detail", challenge.pk)
+
+
+class QAPendingView(OfficeMixin, TemplateView):
+    """List the purchaser's unanswered questions and open challenges."""
+
+    template_name = "procurement/qa/pending.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        questions, challenges = selectors_qa.qa_pending_for_user(user=self.request.user)
+        context.update(questions=list(questions), challenges=list(challenges))
+        return context
