@@ -7,16 +7,10 @@ from core.models import AuditEntry, Document, Holiday, Notification, StoredFile
 from core.permissions import is_platform_admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Show rows to platform admins; nobody adds, changes or deletes them here."""
+class ServiceManagedAdmin(admin.ModelAdmin):
+    """Rows that change only through services: nobody adds, changes or deletes them here."""
 
-    def has_module_permission(self, request):
-        return is_platform_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_platform_admin(request.user)
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -24,6 +18,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ServiceManagedAdmin):
+    """Show rows to platform admins only; nobody adds, changes or deletes them here."""
+
+    def has_module_permission(self, request):
+        return is_platform_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform_admin(request.user)
 
 
 @admin.register(AuditEntry)

@@ -2,22 +2,12 @@
 
 from django.contrib import admin
 
+from core.admin import ServiceManagedAdmin
 from delivery.models import MilestoneReport, ServiceRecord
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(ReadOnlyAdmin):
+class ServiceRecordAdmin(ServiceManagedAdmin):
     list_display = ["code", "contract", "served_on", "site", "participants", "is_late", "confirmed_at"]
     list_select_related = ["contract"]
     list_filter = ["is_late"]
@@ -25,7 +15,7 @@ class ServiceRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MilestoneReport)
-class MilestoneReportAdmin(ReadOnlyAdmin):
+class MilestoneReportAdmin(ServiceManagedAdmin):
     list_display = ["contract", "kind", "status", "submitted_at", "decided_at"]
     list_select_related = ["contract"]
     list_filter = ["kind", "status"]

@@ -6,6 +6,7 @@ earlier, but the admin must never become a way to read anything about sealed bid
 
 from django.contrib import admin
 
+from core.admin import ServiceManagedAdmin
 from evaluation.models import (
     CommitteeMember,
     EvaluationCommittee,
@@ -21,19 +22,6 @@ from procurement.models import Tender
 SEALED_TENDER_STATUSES = (Tender.Status.DRAFT, Tender.Status.PUBLISHED)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Domain rows change only through services: the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class CommitteeMemberInline(admin.TabularInline):
     model = CommitteeMember
     extra = 0
@@ -45,14 +33,14 @@ class CommitteeMemberInline(admin.TabularInline):
 
 
 @admin.register(EvaluationCommittee)
-class EvaluationCommitteeAdmin(ReadOnlyAdmin):
+class EvaluationCommitteeAdmin(ServiceManagedAdmin):
     list_display = ["tender", "formed_at", "draw_seed"]
     list_select_related = ["tender"]
     inlines = [CommitteeMemberInline]
 
 
 @admin.register(ScoreSheet)
-class ScoreSheetAdmin(ReadOnlyAdmin):
+class ScoreSheetAdmin(ServiceManagedAdmin):
     list_display = ["member", "bid", "total", "status", "submitted_at"]
     list_select_related = ["member__expert", "bid__organization", "bid__tender"]
     list_filter = ["status"]
@@ -63,7 +51,7 @@ class ScoreSheetAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ScoreItem)
-class ScoreItemAdmin(ReadOnlyAdmin):
+class ScoreItemAdmin(ServiceManagedAdmin):
     list_display = ["sheet", "criterion", "score"]
     list_select_related = ["sheet__member__expert", "sheet__bid__organization", "sheet__bid__tender",
                            "criterion"]
@@ -74,7 +62,7 @@ class ScoreItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ScoreCorrection)
-class ScoreCorrectionAdmin(ReadOnlyAdmin):
+class ScoreCorrectionAdmin(ServiceManagedAdmin):
     list_display = ["item", "old_score", "new_score", "reason", "corrected_by", "corrected_at"]
 
 
@@ -90,7 +78,7 @@ class PartyScoreInline(admin.TabularInline):
 
 
 @admin.register(PerformanceEvaluation)
-class PerformanceEvaluationAdmin(ReadOnlyAdmin):
+class PerformanceEvaluationAdmin(ServiceManagedAdmin):
     list_display = ["contract", "status", "total", "grade", "opened_at", "finalized_at"]
     list_select_related = ["contract"]
     list_filter = ["status", "grade"]
@@ -98,5 +86,5 @@ class PerformanceEvaluationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SatisfactionResponse)
-class SatisfactionResponseAdmin(ReadOnlyAdmin):
+class SatisfactionResponseAdmin(ServiceManagedAdmin):
     list_display = ["evaluation", "score", "submitted_at"]

@@ -2,20 +2,8 @@
 
 from django.contrib import admin
 
+from core.admin import ServiceManagedAdmin
 from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Commitments, tranches and payments change only through services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BudgetEnvelope)
@@ -26,19 +14,19 @@ class BudgetEnvelopeAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetCommitment)
-class BudgetCommitmentAdmin(ReadOnlyAdmin):
+class BudgetCommitmentAdmin(ServiceManagedAdmin):
     list_display = ["project", "envelope", "amount", "status", "committed_at"]
     list_select_related = ["project", "envelope"]
 
 
 @admin.register(PaymentTranche)
-class PaymentTrancheAdmin(ReadOnlyAdmin):
+class PaymentTrancheAdmin(ServiceManagedAdmin):
     list_display = ["contract", "sequence", "condition", "percent", "amount", "payable_amount", "status"]
     list_select_related = ["contract"]
     list_filter = ["status", "condition"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ServiceManagedAdmin):
     list_display = ["voucher_number", "tranche", "amount", "paid_at"]
     list_select_related = ["tranche__contract"]

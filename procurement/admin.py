@@ -7,6 +7,7 @@ existence stay out of the changelist, the change page, the history and any bulk 
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from core.permissions import is_platform_admin
 from procurement.models import (
     Award,
@@ -22,25 +23,10 @@ from procurement.models import (
 )
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    """Let platform admins look; nobody adds, changes or deletes here (use the services)."""
+class ReadOnlyModelAdmin(ReadOnlyAdmin):
+    """Let platform admins look, with no bulk actions (not even an export of sealed rows)."""
 
     actions = None
-
-    def has_module_permission(self, request):
-        return is_platform_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_platform_admin(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
