@@ -11,6 +11,7 @@ from accounts.models import Organization
 from core.uploads import validate_upload
 
 REQUIRED = _("此项为必填项。")
+ORGANIZATION_ERRORS = {"required": REQUIRED, "invalid_choice": _("请选择您所在的社会组织。")}
 MAX_FILES = 10
 
 
@@ -58,10 +59,21 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
-class BidForm(forms.Form):
+class OrganizationScopedForm(forms.Form):
+    """A form acting for one of the user's organizations: the choice is limited to them and
+    preselected when there is only one. Subclasses declare the `organization` field."""
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        ids = [o.pk for o in organizations]
+        if len(ids) == 1:
+            self.fields["organization"].initial = ids[0]
+
+
+class BidForm(OrganizationScopedForm):
     organization = forms.ModelChoiceField(
-        label=_("投标机构"), queryset=Organization.objects.none(),
-        error_messages={"required": REQUIRED, "invalid_choice": _("请选择您所在的社会组织。")},
+        label=_("投标机构"), queryset=Organization.objects.none(), error_messages=ORGANIZATION_ERRORS,
     )
     price = forms.DecimalField(
         label=_("投标报价（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
@@ -77,12 +89,6 @@ class BidForm(forms.Form):
         help_text=_("投标文件、资格证明等，PDF 或 Office 文档，可多选；开标前仅本机构可以查看。"),
     )
 
-    def __init__(self, *args, organizations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
-        ids = [o.pk for o in organizations]
-        if len(ids) == 1:
-            self.fields["organization"].initial = ids[0]
 
 
 class BidFilesForm(forms.Form):

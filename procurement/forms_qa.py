@@ -4,22 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from procurement.forms import ORGANIZATION_ERRORS, REQUIRED, OrganizationScopedForm
 from procurement.models import Challenge
 
-REQUIRED = _("此项为必填项。")
-ORG_ERRORS = {"required": REQUIRED, "invalid_choice": _("请选择您所在的社会组织。")}
 
-
-class _OrganizationForm(forms.Form):
+class _OrganizationForm(OrganizationScopedForm):
     organization = forms.ModelChoiceField(label=_("机构"), queryset=Organization.objects.none(),
-                                          error_messages=ORG_ERRORS)
-
-    def __init__(self, *args, organizations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
-        ids = [o.pk for o in organizations]
-        if len(ids) == 1:
-            self.fields["organization"].initial = ids[0]
+                                          error_messages=ORGANIZATION_ERRORS)
 
 
 class QuestionForm(_OrganizationForm):
