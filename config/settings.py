@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "accounts",
     "core",
+    "office",
     "procurement",
     "evaluation",
     "delivery",

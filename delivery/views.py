@@ -19,7 +19,7 @@ from delivery.forms import ServiceRecordForm
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.permissions import can_add_service_record
 from delivery.services.record_files import service_record_add_with_files
-from portal.office import OfficeListMixin, OfficeMixin, call_service
+from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.models import Contract
 

@@ -21,8 +21,8 @@ from evaluation import selectors as evaluation_selectors
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from evaluation.permissions import can_submit_satisfaction
 from evaluation.services.performance import satisfaction_submit
+from office.shell import OfficeListMixin, OfficeMixin, call_service
 from portal.downloads import contract_pdf_response, performance_report_pdf_response
-from portal.office import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 
 

@@ -9,7 +9,7 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role
 from finance import selectors
 from finance.models import PaymentTranche
-from portal.office import OfficeListMixin, OfficeMixin
+from office.shell import OfficeListMixin, OfficeMixin
 
 
 class LedgerView(OfficeMixin, TemplateView):

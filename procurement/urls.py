@@ -21,15 +21,15 @@ urlpatterns = [
 ]
 
 # Clarification Q&A (澄清答疑) and challenges (质疑).
-from procurement import views_qa  # noqa: E402
+from procurement.views import questions as question_views  # noqa: E402
 
 urlpatterns += [
-    path("tenders/<int:pk>/qa/", views_qa.TenderQAView.as_view(), name="tender-qa"),
-    path("tenders/<int:pk>/challenge/", views_qa.ChallengeSubmitView.as_view(),
+    path("tenders/<int:pk>/qa/", question_views.TenderQAView.as_view(), name="tender-qa"),
+    path("tenders/<int:pk>/challenge/", question_views.ChallengeSubmitView.as_view(),
          name="challenge-submit"),
-    path("questions/<int:pk>/answer/", views_qa.question_answer_view, name="question-answer"),
-    path("challenges/<int:pk>/", views_qa.ChallengeDetailView.as_view(), name="challenge-detail"),
-    path("challenges/<int:pk>/withdraw/", views_qa.challenge_withdraw_view,
+    path("questions/<int:pk>/answer/", question_views.question_answer_view, name="question-answer"),
+    path("challenges/<int:pk>/", question_views.ChallengeDetailView.as_view(), name="challenge-detail"),
+    path("challenges/<int:pk>/withdraw/", question_views.challenge_withdraw_view,
          name="challenge-withdraw"),
-    path("qa/", views_qa.QAPendingView.as_view(), name="qa-pending"),
+    path("qa/", question_views.QAPendingView.as_view(), name="qa-pending"),
 ]

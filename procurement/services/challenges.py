@@ -24,7 +24,7 @@ from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Challenge, Tender
-from procurement.permissions_qa import (
+from procurement.permissions.questions import (
     can_answer_challenge,
     can_submit_challenge,
     can_withdraw_challenge,

@@ -18,7 +18,7 @@ from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, Tender, TenderQuestion
-from procurement.permissions_qa import can_answer_question, can_ask_question
+from procurement.permissions.questions import can_answer_question, can_ask_question
 from procurement.services._common import check, link, staff_of
 
 Method = Tender.Method

@@ -21,7 +21,7 @@ from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.exceptions import ServiceError
 from core.models import StoredFile
-from portal.office import OfficeListMixin, OfficeMixin, call_service
+from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
 from procurement.forms import BidFilesForm, BidForm
 from procurement.models import Bid, Need, Tender

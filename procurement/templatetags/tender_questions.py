@@ -2,7 +2,7 @@
 
 from django import template
 
-from procurement.selectors_qa import question_list_public
+from procurement.selectors.questions import question_list_public
 
 register = template.Library()
 

@@ -11,9 +11,9 @@ from django.views.generic import FormView, TemplateView
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.exceptions import PermissionDenied, ServiceError
-from portal.office import OfficeMixin, call_service
-from procurement import selectors, selectors_qa
-from procurement.forms_qa import (
+from office.shell import OfficeMixin, call_service
+from procurement import selectors
+from procurement.forms.questions import (
     AnswerForm,
     ChallengeAnswerForm,
     ChallengeAssessForm,
@@ -21,7 +21,8 @@ from procurement.forms_qa import (
     QuestionForm,
 )
 from procurement.models import Challenge, Tender
-from procurement.permissions_qa import can_answer_challenge, can_withdraw_challenge
+from procurement.permissions.questions import can_answer_challenge, can_withdraw_challenge
+from procurement.selectors import questions as selectors_qa
 from procurement.services.challenges import (
     challenge_answer,
     challenge_assess,

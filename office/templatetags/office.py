@@ -2,7 +2,7 @@
 
 from django import template
 
-from portal.office import office_nav
+from office.shell import office_nav
 
 register = template.Library()
 
