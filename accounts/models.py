@@ -32,6 +32,23 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.real_name or self.username
 
+    def has_perm(self, perm, obj=None) -> bool:
+        """Return whether the user may perm (on obj), asking the rules even for a superuser.
+
+        Django answers True for any active superuser before asking a backend; object questions
+        and permissions with a platform rule (core.authz) must not, since superusers never act in
+        the chain nor read a sealed bid.
+        """
+        from core.authz import registered_rules
+
+        if obj is None and not registered_rules(perm):
+            return super().has_perm(perm, obj)
+        if not self.is_active:
+            return False
+        from django.contrib.auth.models import _user_has_perm
+
+        return _user_has_perm(self, perm, obj)
+
 
 class Division(models.Model):
     """An administrative division (市/区县/街道/社区) with its GB/T 2260 code."""

@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("公共服务")
 
     def ready(self) -> None:
-        from core import calendar  # noqa: F401  (connects the Holiday cache-clearing signals)
+        from core import authz, calendar  # noqa: F401  (calendar connects its cache signals)
+
+        authz.autodiscover()

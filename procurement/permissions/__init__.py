@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_memberships
+from core.authz import rule
 from core.permissions import Decision, allow, deny
 
 
@@ -175,6 +176,7 @@ def is_committee_expert(user, tender) -> bool:
     return CommitteeMember.objects.filter(committee__tender_id=tender.pk, expert_id=user.pk).exists()
 
 
+@rule("procurement.view_bid")
 def can_view_bid(user, bid) -> Decision:
     """Return whether the user may read the bid's price, proposal and files.
 
