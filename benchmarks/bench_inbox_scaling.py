@@ -1,6 +1,6 @@
 """Inbox and list pages: time and queries at 10 and at 100 projects.
 
-Builds a district with portal.demo (real services and workflow tasks), walks N projects to a
+Builds a district with the demo app (real services and workflow tasks), walks N projects to a
 rotation of stages that leave work in the purchaser's inbox, and requests each page with the
 Django test client as purchaser staff (the ledger as finance staff). Target: 10× the projects costs < 3× the time (sublinear:
 pages paginate, counts come from the database, related rows are fetched in bounded queries).
@@ -40,7 +40,8 @@ def build_projects(cast, *, start: int, stop: int) -> None:
 
     from django.db import transaction
 
-    from portal.demo import PROJECTS, build_project_at_stage
+    from demo.projects import PROJECTS
+    from demo.stages import build_project_at_stage
 
     for index in range(start, stop):
         base = PROJECTS[index % len(PROJECTS)]
@@ -79,8 +80,8 @@ def main() -> None:
     from viewflow.workflow.status import STATUS
 
     from accounts.roles import Role
+    from demo.cast import cast_build
     from finance.models import BudgetEnvelope
-    from portal.demo import cast_build
     from procurement.models import ServiceProject
 
     print(f"machine: {_common.machine()}")

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "finance",
     "workflows",
     "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -28,13 +28,16 @@ MISSING_ID = 999999
 class CrawlWorld:
     users: dict  # label -> User (None for anonymous)
     others: dict  # role label -> user of the same role in another organization
-    demo: object  # portal.demo.DemoResult
-    datong: object  # portal.demo.Cast
+    demo: object  # demo.build.DemoResult
+    datong: object  # demo.cast.Cast
 
 
 def world_build() -> CrawlWorld:
     """Build the 淮南 demo and the 大通区 cast; return the users the crawl logs in as."""
-    from portal.demo import PROJECTS, build_project_at_stage, cast_build, demo_build
+    from demo.build import demo_build
+    from demo.cast import cast_build
+    from demo.projects import PROJECTS
+    from demo.stages import build_project_at_stage
 
     demo = demo_build()
     datong = cast_build(district="datong")

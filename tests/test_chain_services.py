@@ -14,7 +14,9 @@ import time_machine
 from accounts.roles import Role
 from core.audit import verify_chain
 from core.models import AuditEntry, Notification
-from portal.demo import CRITERIA, PARTY_SCORES, PRICE_WEIGHT, aware, cast_build, project_rows
+from demo.cast import cast_build
+from demo.projects import CRITERIA, PARTY_SCORES, PRICE_WEIGHT, project_rows
+from demo.stages import aware
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +116,7 @@ def test_one_project_from_need_to_final_payment(traveller):
 
     # 2. 社区设计项目 ----------------------------------------------------------------------------
     at(1)
-    from portal.demo import PROJECTS
+    from demo.projects import PROJECTS
 
     rows = project_rows(PROJECTS[0])
     project = project_create(

@@ -37,8 +37,9 @@ def test_demo_is_complete_and_rerun_creates_nothing(demo):
     from accounts.models import ExpertRecusal, Organization
     from accounts.validators import validate_credit_code
     from core.audit import verify_chain
+    from demo.build import DEMO_PLAN
+    from demo.projects import PROJECTS
     from finance.models import BudgetEnvelope
-    from portal.demo import DEMO_PLAN, PROJECTS
     from procurement.models import ServiceProject
 
     orgs = Organization.objects.filter(division__code__startswith="340403")
@@ -89,7 +90,8 @@ def _inbox(client) -> tuple[int, int, str]:
 
 def test_every_demo_login_has_real_work(demo):
     from accounts.models import User
-    from portal.demo import cast_build, demo_logins
+    from demo.build import demo_logins
+    from demo.cast import cast_build
 
     logins = [row[0] for row in demo_logins(cast_build(district="tianjiaan"))]  # finds, adds nothing
     assert {"admin", "operator", "jm_chen", "sg_lin", "org_yilin", "zj_qian"} <= set(logins)

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from procurement.services.bids import bid_submit
-from tests.pages.builders import projects_create, world_create
+from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PO_PATH = LOCALE_DIR / "django.po"
@@ -160,7 +160,7 @@ def test_compiled_catalog_matches_the_po_file():
 
 @pytest.fixture
 def world(db):
-    return world_create()
+    return world_build(**PAGE_WORLD)
 
 
 def _client(user, language) -> Client:
@@ -182,7 +182,7 @@ def _errors(response) -> str:
     ("zh-hans", ["提交居民需求", "该字段是必填项。"], ["Submit a residents", "This field is required."]),
 ])
 def test_need_submit_page_empty_post(world, language, expected, absent):
-    response = _client(world.users["resident"], language).post(reverse("workflows:need_submit"), {})
+    response = _client(world.resident, language).post(reverse("workflows:need_submit"), {})
     assert response.status_code == 200
     html = response.content.decode()
     for text in expected:
@@ -193,7 +193,7 @@ def test_need_submit_page_empty_post(world, language, expected, absent):
 
 def _design_post(world, **changes):
     data = {
-        "community": world.community.pk, "purchaser": world.purchaser.pk, "title": "居家养老服务项目",
+        "community": world.community_org.pk, "purchaser": world.purchaser_org.pk, "title": "居家养老服务项目",
         "category": "elderly", "objectives": "提升独居老人生活质量", "target_groups": "独居老人",
         "fiscal_year": str(world.envelope.fiscal_year), "funding_source": "fiscal",
         "duration_months": "12",
@@ -210,7 +210,7 @@ def _design_post(world, **changes):
     ("zh-hans", "服务周期不得超过12个月", "第2行应有3项"),
 ])
 def test_project_design_page_service_error_and_line_error(world, language, service_error, line_error):
-    client = _client(world.users["community"], language)
+    client = _client(world.community, language)
     url = reverse("workflows:project_design")
     # 24 months without a secured multi-year budget: the form accepts it, project_create refuses.
     response = client.post(url, _design_post(world, duration_months="24"))
@@ -229,18 +229,18 @@ def test_project_design_page_service_error_and_line_error(world, language, servi
     ("zh-hans", "投标报价必须大于0。", "本机构已递交投标文件；如需修改请先撤回。"),
 ])
 def test_bid_form_validation_and_service_error(world, language, min_price, already_bid):
-    [project] = projects_create(world, 1, stage="published")
+    [project] = rows_at_stage(world, 1, stage="published")
     tender = project.current_tender
-    staff = world.users["social_org"]
+    staff = world.supplier_staff[0]
     client = _client(staff, language)
     url = reverse("procurement:bid-submit", args=[tender.pk])
-    post = {"organization": world.supplier.pk, "price": "0", "proposal": "服务方案"}
+    post = {"organization": world.suppliers[0].pk, "price": "0", "proposal": "服务方案"}
     response = client.post(url, post)
     assert response.status_code == 200
     assert min_price in response.content.decode(), _errors(response)
 
-    if not tender.bids.filter(organization=world.supplier).exists():
-        bid_submit(tender=tender, actor=staff, organization=world.supplier, price="90000.00",
+    if not tender.bids.filter(organization=world.suppliers[0]).exists():
+        bid_submit(tender=tender, actor=staff, organization=world.suppliers[0], price="90000.00",
                    proposal="第一次递交")
     response = client.post(url, {**post, "price": "80000.00"})
     assert response.status_code == 200
@@ -253,7 +253,7 @@ def test_bid_form_validation_and_service_error(world, language, min_price, alrea
     ("zh-hans", "未找到该采购项目。"),
 ])
 def test_api_error_in_the_users_language(world, language, detail):
-    client = _client(world.users["social_org"], language)
+    client = _client(world.supplier_staff[0], language)
     response = client.get(reverse("procurement-api:tender-bids", args=[999999]))
     assert response.status_code == 404
     assert response.json()["detail"] == detail

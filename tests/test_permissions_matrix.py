@@ -1,7 +1,7 @@
 """The permission matrix of docs/roles.md, checked service by service.
 
 The test parses the matrix itself, so the document and the code cannot drift apart. For every
-row it builds a project at the row's stage through the real services (portal.demo), then calls
+row it builds a project at the row's stage through the real services (the demo app), then calls
 the service with
 
 - a user of every role the row refuses (taken from the project's own organizations),
@@ -24,7 +24,9 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from core.exceptions import PermissionDenied
-from portal.demo import CRITERIA, PRICE_WEIGHT, build_project_at_stage, cast_build, project_rows
+from demo.cast import cast_build
+from demo.projects import CRITERIA, PRICE_WEIGHT, project_rows
+from demo.stages import build_project_at_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_COLUMNS = ["resident", "community", "purchaser", "finance", "social_org", "social_worker",

@@ -1,8 +1,8 @@
 import pytest
 
-from tests.evaluation.builders import make_world
+from tests.worlds import EVALUATION_WORLD, world_build
 
 
 @pytest.fixture
 def world(db):
-    return make_world()
+    return world_build(**EVALUATION_WORLD)

@@ -1,7 +1,7 @@
 """Headless chromium against the live server: the purchaser logs in, opens the inbox, approves a
 submitted project through the task page, and downloads a signed contract's PDF.
 
-The state is built through the real services and flows (portal.demo), as the demo does.
+The state is built through the real services and flows (the demo app), as the demo does.
 """
 
 import os
@@ -86,7 +86,8 @@ def test_purchaser_logs_in_completes_a_task_and_downloads_the_contract(browser, 
     from selenium.webdriver.common.by import By
 
     from accounts.roles import Role
-    from portal.demo import DEMO_PASSWORD, build_project_at_stage, cast_build
+    from demo.cast import DEMO_PASSWORD, cast_build
+    from demo.stages import build_project_at_stage
     from procurement.models import Contract, ServiceProject
 
     cast = cast_build()

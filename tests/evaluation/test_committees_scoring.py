@@ -10,8 +10,8 @@ from evaluation.models import CommitteeMember, ScoreCorrection, ScoreSheet
 from evaluation.services.committees import committee_form
 from evaluation.services.scoring import score_correct, scores_submit
 from procurement.models import Bid, ServiceProject, Tender, TenderCriterion
-from tests.evaluation.builders import budget_confirmed_project, make_world, opened_tender
 from tests.factories import ExpertProfileFactory, user_with_role
+from tests.worlds import EVALUATION_WORLD, project_budget_confirmed, tender_opened, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ RULES_PRICES = (D("1000000.00"), D("950000.00"), D("900000.00"))
 
 @pytest.fixture
 def tender(world):
-    return opened_tender(world)
+    return tender_opened(world)
 
 
 def _scores(tender, technical=D("40"), commercial=D("30"), per_bid=None):
@@ -94,8 +94,8 @@ def test_committee_size_rules(world, tender, size, ok):
 
 
 def test_consultation_allows_three(db):
-    world = make_world(experts=3)
-    tender = opened_tender(world, method="consultation", price_weight=D("20"))
+    world = world_build(**{**EVALUATION_WORLD, "experts": 3})
+    tender = tender_opened(world, method="consultation", price_weight=D("20"))
     assert committee_form(tender=tender, actor=world.purchaser).members.count() == 3
 
 
@@ -122,9 +122,9 @@ def test_committee_form_requires_opened(world, tender):
 
 
 def test_full_scoring_reproduces_rules_example_and_ranks(db):
-    world = make_world()
-    project = budget_confirmed_project(world, budget=D("1000000.00"))
-    tender = opened_tender(world, prices=RULES_PRICES, project=project)
+    world = world_build(**EVALUATION_WORLD)
+    project = project_budget_confirmed(world, budget=D("1000000.00"))
+    tender = tender_opened(world, prices=RULES_PRICES, project=project)
     committee_form(tender=tender, actor=world.purchaser)
     _everyone_scores(tender)  # equal technical/commercial: price decides
     tender.refresh_from_db()

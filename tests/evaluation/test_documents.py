@@ -13,7 +13,7 @@ from evaluation.documents import (
 )
 from evaluation.models import PerformanceEvaluation
 from evaluation.services.performance import party_score_submit, satisfaction_submit
-from tests.evaluation.builders import signed_contract, supplier_staff_of
+from tests.worlds import contract_signed, supplier_staff_of
 
 
 @pytest.mark.parametrize(("amount", "words"), [
@@ -64,7 +64,7 @@ def _embedded_cjk_fonts(reader) -> set[str]:
 
 @pytest.mark.django_db
 def test_contract_pdf_has_data_and_embedded_cjk_font(world, storage, django_assert_max_num_queries):
-    contract = signed_contract(world)
+    contract = contract_signed(world)
     with django_assert_max_num_queries(3):
         context = contract_context(contract)
     assert context["amount_in_words"] == "贰拾柒万元整"
@@ -81,7 +81,7 @@ def test_contract_pdf_has_data_and_embedded_cjk_font(world, storage, django_asse
 @pytest.mark.django_db
 def test_performance_report_pdf(world, storage, django_assert_max_num_queries):
     from delivery.services.milestones import milestone_accept, milestone_submit
-    contract = signed_contract(world)
+    contract = contract_signed(world)
     staff = supplier_staff_of(world, contract)
     for kind in ("mid_term", "final"):
         milestone_accept(report=milestone_submit(contract=contract, actor=staff, kind=kind, summary=kind),

@@ -9,14 +9,15 @@ from django.utils import timezone
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from procurement.models import Bid, Need
 from tests.factories import DEFAULT_PASSWORD
-from tests.pages.builders import fake_builder, projects_create, world_create
+from tests.pages.fakes import fake_builder
+from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    return world_create()
+    return world_build(**PAGE_WORLD)
 
 
 def login(client, user):
@@ -32,10 +33,10 @@ def test_pages_require_login(client, world):
 # Lists are scoped -------------------------------------------------------------------------------
 
 def test_project_list_is_scoped_by_organization(client, world):
-    (project,) = projects_create(world, 1, "submitted")
-    other = world_create("乙")
-    (foreign,) = projects_create(other, 1, "submitted")
-    html = login(client, world.users["purchaser"]).get(
+    (project,) = rows_at_stage(world, 1, "submitted")
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    (foreign,) = rows_at_stage(other, 1, "submitted")
+    html = login(client, world.purchaser).get(
         reverse("procurement:project-list")).content.decode()
     assert project.code in html and foreign.code not in html
     assert client.get(reverse("procurement:project-detail", args=[foreign.pk])).status_code == 404
@@ -43,13 +44,13 @@ def test_project_list_is_scoped_by_organization(client, world):
 
 
 def test_need_list_shows_own_community(client, world):
-    projects_create(world, 1, "draft")
-    other = world_create("乙")
-    projects_create(other, 1, "draft")
-    response = login(client, world.users["resident"]).get(reverse("procurement:need-list"))
+    rows_at_stage(world, 1, "draft")
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    rows_at_stage(other, 1, "draft")
+    response = login(client, world.resident).get(reverse("procurement:need-list"))
     assert response.status_code == 200
-    own = Need.objects.filter(community=world.community).first()
-    foreign = Need.objects.filter(community=other.community).first()
+    own = Need.objects.filter(community=world.community_org).first()
+    foreign = Need.objects.filter(community=other.community_org).first()
     assert own.title in response.content.decode()
     assert client.get(reverse("procurement:need-detail", args=[foreign.pk])).status_code == 404
 
@@ -57,16 +58,16 @@ def test_need_list_shows_own_community(client, world):
 # Needs ------------------------------------------------------------------------------------------
 
 def test_need_list_links_to_the_flow_start_page_and_support_refuses_staff(client, world):
-    projects_create(world, 1, "draft")
-    need = Need.objects.filter(community=world.community, status="accepted").first()
-    html = login(client, world.users["resident"]).get(reverse("procurement:need-list")).content
+    rows_at_stage(world, 1, "draft")
+    need = Need.objects.filter(community=world.community_org, status="accepted").first()
+    html = login(client, world.resident).get(reverse("procurement:need-list")).content
     assert reverse("workflows:need_submit") in html.decode()
     assert "支持该需求" in client.get(
         reverse("procurement:need-detail", args=[need.pk])).content.decode()
     client.post(reverse("procurement:need-support", args=[need.pk]))
-    assert need.supports.filter(user=world.users["resident"]).exists()
+    assert need.supports.filter(user=world.resident).exists()
     # Staff of the community are not residents: the service refuses, the page says why.
-    login(client, world.users["community"])
+    login(client, world.community)
     before = need.supports.count()
     response = client.post(reverse("procurement:need-support", args=[need.pk]), follow=True)
     assert "只有居民可以支持需求。" in response.content.decode()
@@ -76,39 +77,39 @@ def test_need_list_links_to_the_flow_start_page_and_support_refuses_staff(client
 # Bids -------------------------------------------------------------------------------------------
 
 def test_bid_submit_form_and_sealing(client, world):
-    (project,) = projects_create(world, 1, "published")
+    (project,) = rows_at_stage(world, 1, "published")
     tender = project.current_tender
     Bid.objects.filter(tender=tender).delete()
-    other = world_create("乙")
-    bidder = world.users["social_org"]
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    bidder = world.supplier_staff[0]
     login(client, bidder)
     url = reverse("procurement:bid-submit", args=[tender.pk])
-    response = client.post(url, {"organization": world.supplier.pk, "price": "-5",
+    response = client.post(url, {"organization": world.suppliers[0].pk, "price": "-5",
                                  "proposal": "方案"})
     assert response.status_code == 200
     assert "投标报价必须大于0。" in response.content.decode()
     assert not Bid.objects.filter(tender=tender).exists()
-    response = client.post(url, {"organization": world.supplier.pk, "price": "88000.00",
+    response = client.post(url, {"organization": world.suppliers[0].pk, "price": "88000.00",
                                  "proposal": "我们的方案"})
     bid = Bid.objects.get(tender=tender)
     assert response.status_code == 302
     assert client.get(reverse("procurement:bid-detail", args=[bid.pk])).status_code == 200
-    for user in (world.users["purchaser"], world.users["rival"], other.users["social_org"]):
+    for user in (world.purchaser, world.supplier_staff[1], other.supplier_staff[0]):
         login(client, user)
         assert client.get(reverse("procurement:bid-detail", args=[bid.pk])).status_code == 404
         html = client.get(reverse("procurement:tender-detail", args=[tender.pk])).content.decode()
         assert "88000" not in html and "我们的方案" not in html
     # Purchaser staff cannot bid.
-    login(client, world.users["purchaser"])
+    login(client, world.purchaser)
     assert client.get(url).status_code == 404
 
 
 def test_bid_withdraw(client, world):
-    (project,) = projects_create(world, 1, "published")
-    bid = Bid.objects.get(tender=project.current_tender, organization=world.supplier)
-    login(client, world.users["rival"])
+    (project,) = rows_at_stage(world, 1, "published")
+    bid = Bid.objects.get(tender=project.current_tender, organization=world.suppliers[0])
+    login(client, world.supplier_staff[1])
     assert client.post(reverse("procurement:bid-withdraw", args=[bid.pk])).status_code == 404
-    login(client, world.users["social_org"])
+    login(client, world.supplier_staff[0])
     client.post(reverse("procurement:bid-withdraw", args=[bid.pk]))
     bid.refresh_from_db()
     assert bid.status == Bid.Status.WITHDRAWN
@@ -117,42 +118,42 @@ def test_bid_withdraw(client, world):
 # Downloads --------------------------------------------------------------------------------------
 
 def test_contract_pdf_only_for_the_two_parties(client, world):
-    (project,) = projects_create(world, 1, "signed")
+    (project,) = rows_at_stage(world, 1, "signed")
     url = reverse("evaluation:contract-pdf", args=[project.contract.pk])
     with fake_builder("contract_pdf"):
-        for user in (world.users["purchaser"], world.users["social_org"]):
+        for user in (world.purchaser, world.supplier_staff[0]):
             response = login(client, user).get(url)
             assert response.status_code == 200
             assert response.content.startswith(b"%PDF")
             assert "filename*=UTF-8''" in response["Content-Disposition"]
-        for user in (world.users["community"], world.users["finance"], world.users["rival"],
-                     world.users["resident"], world_create("乙").users["purchaser"]):
+        for user in (world.community, world.finance, world.supplier_staff[1],
+                     world.resident, world_build(suffix="乙", **PAGE_WORLD).purchaser):
             assert login(client, user).get(url).status_code == 404
         client.logout()
         assert client.get(url).status_code == 404
 
 
 def test_performance_report_pdf_for_parties_and_community(client, world):
-    (project,) = projects_create(world, 1, "closed")
+    (project,) = rows_at_stage(world, 1, "closed")
     evaluation = project.contract.performance_evaluation
     url = reverse("evaluation:performance-report-pdf", args=[evaluation.pk])
     with fake_builder("performance_report_pdf"):
-        for user in (world.users["purchaser"], world.users["social_org"], world.users["community"]):
+        for user in (world.purchaser, world.supplier_staff[0], world.community):
             response = login(client, user).get(url)
             assert response.status_code == 200
             assert "%E7%BB%A9%E6%95%88" in response["Content-Disposition"]  # 绩效
-        for user in (world.users["rival"], world.users["resident"], world.users["finance"]):
+        for user in (world.supplier_staff[1], world.resident, world.finance):
             assert login(client, user).get(url).status_code == 404
 
 
 # Service records and satisfaction ---------------------------------------------------------------
 
 def test_service_record_form(client, world):
-    (project,) = projects_create(world, 1, "signed")
+    (project,) = rows_at_stage(world, 1, "signed")
     contract = project.contract
     url = reverse("delivery:record-add", args=[contract.pk])
-    assert login(client, world.users["community"]).get(url).status_code == 404
-    login(client, world.users["social_worker"])
+    assert login(client, world.community).get(url).status_code == 404
+    login(client, world.social_worker)
     response = client.post(url, {"deliverable": project.deliverables.first().pk,
                                  "served_on": "not a date", "site": "舜耕", "participants": 0,
                                  "description": "入户"})
@@ -165,17 +166,17 @@ def test_service_record_form(client, world):
                                  "participants": 3, "description": "入户探访"})
     assert response.status_code == 302
     record = contract.service_records.get()
-    html = login(client, world.users["community"]).get(reverse("delivery:record-list")).content
+    html = login(client, world.community).get(reverse("delivery:record-list")).content
     assert record.code in html.decode()
 
 
 def test_satisfaction_survey(client, world):
-    (project,) = projects_create(world, 1, "signed")
+    (project,) = rows_at_stage(world, 1, "signed")
     evaluation = PerformanceEvaluation.objects.create(contract=project.contract,
                                                       opened_at=timezone.now())
     url = reverse("evaluation:satisfaction", args=[evaluation.pk])
-    assert login(client, world.users["community"]).get(url).status_code == 404
-    login(client, world.users["resident"])
+    assert login(client, world.community).get(url).status_code == 404
+    login(client, world.resident)
     response = client.post(url, {"score": 150})
     assert "满意度不能高于100。" in response.content.decode()
     assert not SatisfactionResponse.objects.exists()
@@ -216,10 +217,10 @@ def _count(client, url):
 
 @pytest.mark.parametrize(("name", "role"), LIST_PAGES)
 def test_list_page_query_count_is_pinned(client, world, name, role):
-    projects_create(world, 5, "closed")
-    login(client, world.users[role])
+    rows_at_stage(world, 5, "closed")
+    login(client, world.users()[role])
     url = reverse(name)
     small = _count(client, url)
-    projects_create(world, 45, "closed")
+    rows_at_stage(world, 45, "closed")
     large = _count(client, url)
     assert large == small, f"{name} as {role}: {small} queries with 5 projects, {large} with 50"

@@ -8,19 +8,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from procurement.models import Contract, Tender
-from tests.pages.builders import fake_builder, projects_create, world_create
+from tests.pages.fakes import fake_builder
+from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    return world_create()
+    return world_build(**PAGE_WORLD)
 
 
 def test_index_is_public_and_lists_published_items(client, world):
-    projects_create(world, 1, "closed")
-    projects_create(world, 1, "published")
+    rows_at_stage(world, 1, "closed")
+    rows_at_stage(world, 1, "published")
     response = client.get(reverse("portal:index"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -33,7 +34,7 @@ def test_index_is_public_and_lists_published_items(client, world):
 
 
 def test_sealed_tender_shows_no_bid_data(client, world):
-    (project,) = projects_create(world, 1, "published")
+    (project,) = rows_at_stage(world, 1, "published")
     tender = project.current_tender
     response = client.get(reverse("portal:tender-detail", args=[tender.pk]))
     html = response.content.decode()
@@ -48,7 +49,7 @@ def test_sealed_tender_shows_no_bid_data(client, world):
 
 
 def test_opened_tender_shows_opening_record(client, world):
-    (project,) = projects_create(world, 1, "opened")
+    (project,) = rows_at_stage(world, 1, "opened")
     tender = project.current_tender
     html = client.get(reverse("portal:tender-detail", args=[tender.pk])).content.decode()
     assert "95000.00" in html and "98000.00" in html
@@ -59,10 +60,10 @@ def test_opened_tender_shows_opening_record(client, world):
 
 
 def test_draft_tender_and_unsigned_contract_are_not_public(client, world):
-    (project,) = projects_create(world, 1, "published")
+    (project,) = rows_at_stage(world, 1, "published")
     Tender.objects.filter(pk=project.current_tender.pk).update(status=Tender.Status.DRAFT)
     assert client.get(reverse("portal:tender-detail", args=[project.current_tender.pk])).status_code == 404
-    (awarded,) = projects_create(world, 1, "awarded")
+    (awarded,) = rows_at_stage(world, 1, "awarded")
     contract = awarded.contract
     assert contract.status == Contract.Status.DRAFT
     assert client.get(reverse("portal:contract-detail", args=[contract.pk])).status_code == 404
@@ -70,7 +71,7 @@ def test_draft_tender_and_unsigned_contract_are_not_public(client, world):
 
 
 def test_signed_contract_pdf_is_public_attachment(client, world):
-    (project,) = projects_create(world, 1, "signed")
+    (project,) = rows_at_stage(world, 1, "signed")
     contract = project.contract
     with fake_builder("contract_pdf") as builder:
         response = client.get(reverse("portal:contract-pdf", args=[contract.pk]))
@@ -83,7 +84,7 @@ def test_signed_contract_pdf_is_public_attachment(client, world):
 
 
 def test_awarded_tender_release_has_award_and_contract(client, world):
-    (project,) = projects_create(world, 1, "signed")
+    (project,) = rows_at_stage(world, 1, "signed")
     data = json.loads(
         client.get(reverse("portal:tender-ocds", args=[project.current_tender.pk])).content
     )
@@ -103,8 +104,8 @@ def _count(client, url):
 
 @pytest.mark.parametrize("name", PORTAL_LIST_PAGES)
 def test_portal_list_query_count_does_not_grow(client, world, name):
-    projects_create(world, 5, "closed")
+    rows_at_stage(world, 5, "closed")
     url = reverse(name)
     small = _count(client, url)
-    projects_create(world, 45, "closed")
+    rows_at_stage(world, 45, "closed")
     assert _count(client, url) == small

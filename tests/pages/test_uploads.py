@@ -23,7 +23,7 @@ from delivery.models import ServiceRecord
 from procurement.models import Bid, Need, Tender
 from procurement.services.bids import bids_open
 from tests.factories import DEFAULT_PASSWORD, OrganizationFactory, user_with_role
-from tests.pages.builders import projects_create, world_create
+from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def on_disk(root) -> list:
 
 @pytest.fixture
 def world():
-    return world_create()
+    return world_build(**PAGE_WORLD)
 
 
 def client_for(client, user):
@@ -93,7 +93,7 @@ def errors_of(response) -> str:
 
 @pytest.fixture
 def tender(world):
-    (project,) = projects_create(world, 1, "published")  # bids by supplier and rival exist
+    (project,) = rows_at_stage(world, 1, "published")  # bids by supplier and rival exist
     return Tender.objects.get(project=project)
 
 
@@ -101,7 +101,7 @@ def tender(world):
 def bidder(world):
     """Staff of a third social organization that has not bid yet."""
     org = OrganizationFactory(social_org=True, name="淮南市和美社工服务中心",
-                              division=world.supplier.division)
+                              division=world.suppliers[0].division)
     return user_with_role(Role.SOCIAL_ORG, org)
 
 
@@ -212,8 +212,8 @@ def test_bid_file_is_sealed_until_the_opening(client, world, tender, bidder):
     admin = user_with_role(Role.ADMIN)
     root = user_with_role(Role.ADMIN, is_superuser=True)
     colleague = user_with_role(Role.SOCIAL_ORG, bid.organization)
-    outsiders = {"purchaser": world.users["purchaser"], "platform admin": admin,
-                 "superuser": root, "rival bidder": world.users["rival"]}
+    outsiders = {"purchaser": world.purchaser, "platform admin": admin,
+                 "superuser": root, "rival bidder": world.supplier_staff[1]}
     for who, user in outsiders.items():
         assert client_for(client, user).get(url).status_code == 404, who
         page = client.get(reverse("procurement:bid-detail", args=[bid.pk]))
@@ -228,11 +228,11 @@ def test_bid_file_is_sealed_until_the_opening(client, world, tender, bidder):
     tender.refresh_from_db()
     bids_open(tender=tender)
     assert Tender.objects.get(pk=tender.pk).opened_at is not None
-    response = client_for(client, world.users["purchaser"]).get(url)
+    response = client_for(client, world.purchaser).get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     html = client.get(reverse("procurement:bid-detail", args=[bid.pk])).content.decode()
     assert url in html
-    assert client_for(client, world.users["rival"]).get(url).status_code == 404
+    assert client_for(client, world.supplier_staff[1]).get(url).status_code == 404
     assert client_for(client, root).get(url).status_code == 404
 
 
@@ -254,7 +254,7 @@ def test_bidder_adds_and_removes_files_before_the_deadline_only(
     assert snapshot() == before
     # A rival cannot remove it (the bid is sealed for the rival: 404).
     remove = reverse("procurement:bid-file-remove", args=[bid.pk, first.pk])
-    assert client_for(client, world.users["rival"]).post(remove).status_code == 404
+    assert client_for(client, world.supplier_staff[1]).post(remove).status_code == 404
     assert StoredFile.objects.filter(pk=first.pk).exists()
     # The bidder removes it: the row and the file go, an audit row stays.
     path = storage / first.file.name
@@ -295,7 +295,7 @@ def _xlsx() -> bytes:
 
 @pytest.fixture
 def contract(world):
-    (project,) = projects_create(world, 1, "signed")
+    (project,) = rows_at_stage(world, 1, "signed")
     return project.contract
 
 
@@ -309,7 +309,7 @@ def record_post(client, contract, files):
 
 def test_service_record_evidence_is_stored_and_visible_to_the_project_parties(client, world,
                                                                                contract, storage):
-    c = client_for(client, world.users["social_worker"])
+    c = client_for(client, world.social_worker)
     html = c.get(reverse("delivery:record-add", args=[contract.pk])).content.decode()
     assert 'enctype="multipart/form-data"' in html
     response = record_post(c, contract, [upload("活动照片.png", PNG), upload("签到表.pdf", PDF)])
@@ -321,12 +321,12 @@ def test_service_record_evidence_is_stored_and_visible_to_the_project_parties(cl
     assert stored["签到表.pdf"].size == len(PDF) and len(on_disk(storage)) == 2
     url = reverse("core:file-download", args=[stored["签到表.pdf"].pk])
     for role in ("social_worker", "social_org", "purchaser", "community"):
-        assert client_for(client, world.users[role]).get(url).status_code == 200, role
+        assert client_for(client, world.users()[role]).get(url).status_code == 200, role
     assert url in client.get(reverse("delivery:record-list")).content.decode()
-    other = world_create("乙")
-    strangers = [world.users["rival"], world.users["resident"], world.users["finance"],
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    strangers = [world.supplier_staff[1], world.resident, world.finance,
                  user_with_role(Role.ADMIN, is_superuser=True)] + [
-        other.users[r] for r in ("purchaser", "community", "social_org", "social_worker")]
+        other.users()[r] for r in ("purchaser", "community", "social_org", "social_worker")]
     for user in strangers:
         assert client_for(client, user).get(url).status_code == 404, user
 
@@ -345,7 +345,7 @@ def test_service_record_form_refuses_a_bad_file_and_changes_nothing(
 ):
     settings.UPLOAD_MAX_BYTES = len(PDF) + 1024
     before = snapshot()
-    response = record_post(client_for(client, world.users["social_worker"]), contract,
+    response = record_post(client_for(client, world.social_worker), contract,
                            [upload("活动照片.png", PNG), bad()])
     assert response.status_code == 200 and message in errors_of(response)
     assert snapshot() == before and on_disk(storage) == []
@@ -358,14 +358,14 @@ NEED_URL = "/workspace/needs/new/"
 
 def need_post(client, world, files):
     return client.post(NEED_URL, {
-        "community": world.community.pk, "title": "楼道照明需求", "category": "governance",
+        "community": world.community_org.pk, "title": "楼道照明需求", "category": "governance",
         "target_group": "老旧小区居民", "description": "楼道灯常坏，老人夜间出行不便。",
         "photos": files,
     })
 
 
 def test_need_photos_are_stored_and_visible_to_those_who_may_see_the_need(client, world, storage):
-    c = client_for(client, world.users["resident"])
+    c = client_for(client, world.resident)
     assert 'enctype="multipart/form-data"' in c.get(NEED_URL).content.decode()
     response = need_post(c, world, [upload("楼道.png", PNG)])
     assert response.status_code == 302
@@ -374,20 +374,20 @@ def test_need_photos_are_stored_and_visible_to_those_who_may_see_the_need(client
     assert stored.sha256 == hashlib.sha256(PNG).hexdigest() and stored.size == len(PNG)
     assert len(on_disk(storage)) == 1
     url = reverse("core:file-download", args=[stored.pk])
-    neighbour = user_with_role(Role.RESIDENT, world.community)
-    for user in (world.users["resident"], neighbour, world.users["community"]):
+    neighbour = user_with_role(Role.RESIDENT, world.community_org)
+    for user in (world.resident, neighbour, world.community):
         c = client_for(client, user)
         assert c.get(url).status_code == 200
         assert url in c.get(reverse("procurement:need-detail", args=[need.pk])).content.decode()
     # The purchaser's staff see it once a project of theirs answers the need.
-    purchaser = world.users["purchaser"]
+    purchaser = world.purchaser
     assert client_for(client, purchaser).get(url).status_code == 404
-    (project,) = projects_create(world, 1, "submitted")
+    (project,) = rows_at_stage(world, 1, "submitted")
     project.needs.add(need)
     assert client_for(client, purchaser).get(url).status_code == 200
-    other = world_create("乙")
-    strangers = [other.users["resident"], other.users["community"], other.users["purchaser"],
-                 world.users["social_org"], user_with_role(Role.ADMIN, is_superuser=True)]
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    strangers = [other.resident, other.community, other.purchaser,
+                 world.supplier_staff[0], user_with_role(Role.ADMIN, is_superuser=True)]
     for user in strangers:
         assert client_for(client, user).get(url).status_code == 404, user
 
@@ -405,7 +405,7 @@ def test_need_form_refuses_a_bad_photo_and_changes_nothing(client, settings, wor
                                                            message):
     settings.UPLOAD_MAX_BYTES = 2048
     before = snapshot()
-    response = need_post(client_for(client, world.users["resident"]), world,
+    response = need_post(client_for(client, world.resident), world,
                          [upload("门口.png", PNG), bad()])
     assert response.status_code == 200 and message in errors_of(response)
     assert snapshot() == before and on_disk(storage) == []

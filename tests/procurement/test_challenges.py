@@ -16,13 +16,13 @@ from procurement.services.challenges import (
     challenge_withdraw,
 )
 from procurement.services.contracts import contract_sign
-from tests.procurement.conftest import (
+from tests.worlds import (
     TZ,
     audit_count,
-    evaluate,
-    open_at_deadline,
-    publish,
-    submit_bids,
+    bids_opened_at_deadline,
+    bids_submitted,
+    tender_evaluated,
+    tender_published,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,18 +31,18 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tender(world, clock):
     """An open tender published on Monday 2026-03-02 with three bids."""
-    tender = publish(world)
-    submit_bids(world, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
     return tender
 
 
 @pytest.fixture
 def awarded(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender, prices=[Decimal("290000.00"), Decimal("280000.00"),
+    tender = tender_published(world)
+    bids_submitted(world, tender, prices=[Decimal("290000.00"), Decimal("280000.00"),
                                        Decimal("270000.01")])
-    open_at_deadline(clock, tender)
-    evaluate(world, tender)
+    bids_opened_at_deadline(clock, tender)
+    tender_evaluated(world, tender=tender, technical=15, commercial=15, seed="fixed")
     return award_confirm(tender=tender, actor=world.purchaser).contract
 
 
@@ -76,7 +76,7 @@ def test_submit_denied_for_wrong_role(world, tender, who):
 
 def test_submit_denied_for_another_organization(world, tender):
     with pytest.raises(PermissionDenied):
-        challenge_submit(tender=tender, actor=world.other_supplier_staff,
+        challenge_submit(tender=tender, actor=world.outsiders["social_org"],
                          organization=world.suppliers[0], subject="document", grounds="理由")
     assert not Challenge.objects.exists()
 
@@ -84,7 +84,7 @@ def test_submit_denied_for_another_organization(world, tender):
 def test_step_and_result_need_a_bid_and_the_step_to_have_happened(world, tender, clock):
     with pytest.raises(ServiceError, match="尚未发生"):
         file(world, tender, subject="step")
-    open_at_deadline(clock, tender)
+    bids_opened_at_deadline(clock, tender)
     with pytest.raises(ServiceError, match="参加投标"):
         file(world, tender, subject="step", i=3)
     assert file(world, tender, subject="step").subject == Challenge.Subject.STEP

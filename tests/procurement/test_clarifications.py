@@ -8,15 +8,15 @@ from core.exceptions import PermissionDenied, ServiceError
 from core.models import Notification
 from procurement.models import Tender, TenderQuestion
 from procurement.services.clarifications import question_answer, question_ask
-from tests.procurement.conftest import audit_count, publish, submit_bids
+from tests.worlds import audit_count, bids_submitted, tender_published
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def tender(world, clock):
-    tender = publish(world)  # open tender, deadline in 21 days
-    submit_bids(world, tender)
+    tender = tender_published(world)  # open tender, deadline in 21 days
+    bids_submitted(world, tender)
     return tender
 
 
@@ -45,7 +45,7 @@ def test_ask_denied_for_wrong_role(world, tender, who):
 
 def test_ask_denied_for_another_organization(world, tender):
     with pytest.raises(PermissionDenied):
-        question_ask(tender=tender, actor=world.other_supplier_staff,
+        question_ask(tender=tender, actor=world.outsiders["social_org"],
                      organization=world.suppliers[0], question="问题")
     assert not TenderQuestion.objects.exists()
 
@@ -69,7 +69,7 @@ def test_answer_is_published_to_every_bidder_and_asker_without_the_askers_name(w
         assert "包括。" in note.body and "服务人数" in note.body
         assert world.suppliers[3].name not in note.title + note.body
         assert world.supplier_staff[3].username not in note.body
-    assert not Notification.objects.filter(recipient=world.other_supplier_staff).exists()
+    assert not Notification.objects.filter(recipient=world.outsiders["social_org"]).exists()
     with pytest.raises(ServiceError, match="已答复"):
         question_answer(question=question, actor=world.purchaser, answer="再答")
 
@@ -116,7 +116,7 @@ def test_answers_that_do_not_need_an_extension_leave_the_deadline(world, tender,
 
 def test_consultation_uses_its_own_configured_days(world, clock, settings):
     settings.PLATFORM_RULES = {**settings.PLATFORM_RULES, "CLARIFICATION_MIN_DAYS_CONSULTATION": 7}
-    tender = publish(world, method="consultation", days=12, price_weight=20)
+    tender = tender_published(world, method="consultation", days=12, price_weight=20)
     assert tender.method == Tender.Method.CONSULTATION
     clock.move_to(tender.bid_deadline - dt.timedelta(days=8))  # 8 ≥ 7: no extension
     question_answer(question=ask(world, tender), actor=world.purchaser, answer="答",

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from procurement.models import Challenge, TenderQuestion
-from tests.procurement.conftest import audit_count, publish, submit_bids
+from tests.worlds import audit_count, bids_submitted, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,8 @@ def login(user) -> Client:
 
 @pytest.fixture
 def tender(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
     return tender
 
 
@@ -36,7 +36,7 @@ def test_question_asked_answered_and_published_without_the_asker(world, tender):
     purchaser_page = login(world.purchaser).get(qa).content.decode()
     assert "联合体" in purchaser_page and world.suppliers[0].name in purchaser_page
     answer_url = reverse("procurement:question-answer", args=[question.pk])
-    assert login(world.other_purchaser).post(answer_url, {"answer": "否"}).status_code == 404
+    assert login(world.outsiders["purchaser"]).post(answer_url, {"answer": "否"}).status_code == 404
     assert login(rival).post(answer_url, {"answer": "否"}).status_code == 404
     assert login(world.purchaser).post(answer_url, {"answer": "不接受联合体投标。"}).status_code == 302
     question.refresh_from_db()
@@ -54,7 +54,7 @@ def test_question_form_denied_to_wrong_roles(world, tender):
                                                       "question": "问"})
         assert response.status_code == 404, who
     # another organization's staff cannot ask in the first one's name
-    response = login(world.other_supplier_staff).post(
+    response = login(world.outsiders["social_org"]).post(
         qa, {"organization": world.suppliers[0].pk, "question": "问"})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert not TenderQuestion.objects.exists()

@@ -10,7 +10,7 @@ from core.models import AuditEntry
 from procurement.models import ServiceProject
 from procurement.rules import budget_caps_text, budget_category_shares, check_budget_category_caps
 from procurement.services.projects import project_submit
-from tests.procurement.conftest import make_project
+from tests.worlds import project_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def lines(personnel, management, total="100000"):
 
 
 def submit_with(world, budget_lines):
-    project = make_project(world, budget=sum(line["amount"] for line in budget_lines),
+    project = project_draft(world, budget=sum(line["amount"] for line in budget_lines),
                            budget_lines=budget_lines)
     project_submit(project=project, actor=world.community)
     project.refresh_from_db()
@@ -42,7 +42,7 @@ def submit_with(world, budget_lines):
     ("70000", "15010", "“项目管理”占预算总额 15.01%，超过上限 15%"),
 ])
 def test_submit_checks_category_shares_at_the_boundaries(world, personnel, management, error):
-    project = make_project(world, budget=Decimal("100000"), budget_lines=lines(personnel, management))
+    project = project_draft(world, budget=Decimal("100000"), budget_lines=lines(personnel, management))
     if error is None:
         project_submit(project=project, actor=world.community)
         project.refresh_from_db()
@@ -58,7 +58,7 @@ def test_submit_checks_category_shares_at_the_boundaries(world, personnel, manag
 
 
 def test_every_broken_limit_is_reported(world):
-    project = make_project(world, budget=Decimal("100000"), budget_lines=lines("60000", "20000"))
+    project = project_draft(world, budget=Decimal("100000"), budget_lines=lines("60000", "20000"))
     with pytest.raises(ServiceError) as exc:
         project_submit(project=project, actor=world.community)
     assert len(exc.value.messages) == 2

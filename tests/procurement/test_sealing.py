@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.files import stored_file_create
 from procurement.models import Bid
 from procurement.selectors import bid_get_for_user, bid_list_for_user, tender_opening_record
-from tests.procurement.conftest import open_at_deadline, publish, submit_bids
+from tests.worlds import bids_opened_at_deadline, bids_submitted, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +39,8 @@ def storage(settings, tmp_path):
 
 @pytest.fixture
 def sealed(world, storage):
-    tender = publish(world)
-    bids = submit_bids(world, tender, prices=[Decimal(PRICE), Decimal("280000"),
+    tender = tender_published(world)
+    bids = bids_submitted(world, tender, prices=[Decimal(PRICE), Decimal("280000"),
                                               Decimal("270000")])
     bid = bids[0]
     upload = io.BytesIO(PDF)
@@ -101,7 +101,7 @@ def test_bid_sealed_until_opening(client, world, clock, sealed, who, before, aft
     tender.refresh_from_db()
     bid.refresh_from_db()
     check_everywhere(client, world, tender, bid, stored, who, before)
-    open_at_deadline(clock, tender)
+    bids_opened_at_deadline(clock, tender)
     tender.refresh_from_db()
     bid.refresh_from_db()
     check_everywhere(client, world, tender, bid, stored, who, after)
@@ -128,7 +128,7 @@ def test_superuser_admin_sees_no_sealed_bid(client, world, sealed):
 
 def test_admin_after_opening_shows_price_not_proposal(client, world, clock, sealed):
     tender, bid, _stored = sealed
-    open_at_deadline(clock, tender)
+    bids_opened_at_deadline(clock, tender)
     client.force_login(world.superuser)
     page = client.get(reverse("admin:procurement_bid_change", args=[bid.pk]))
     assert page.status_code == 200
@@ -144,7 +144,7 @@ def test_rival_sees_opening_record_after_opening_only(client, world, clock, seal
     response = client.get(url)
     assert response.status_code == 404 and PRICE not in response.content.decode()
     assert client.get(url + "?export=csv").status_code == 404
-    open_at_deadline(clock, tender)
+    bids_opened_at_deadline(clock, tender)
     client.force_login(world.supplier_staff[1])  # the session expired while time moved on
     response = client.get(url)
     assert response.status_code == 200
@@ -163,7 +163,7 @@ def test_withdrawn_bid_not_shown_to_purchaser(world, clock, sealed):
     extra = bid_submit(tender=tender, actor=world.supplier_staff[3],
                        organization=world.suppliers[3], price=Decimal("1000"), proposal="x")
     bid_withdraw(bid=extra, actor=world.supplier_staff[3])
-    open_at_deadline(clock, tender)
+    bids_opened_at_deadline(clock, tender)
     tender.refresh_from_db()
     visible = list(bid_list_for_user(user=world.purchaser, tender=tender))
     assert extra not in visible and len(visible) == 3
@@ -172,18 +172,18 @@ def test_withdrawn_bid_not_shown_to_purchaser(world, clock, sealed):
 
 def test_committee_expert_reads_bids_after_opening_and_bidder_uploads_only_before(
         world, clock, sealed):
-    from tests.procurement.conftest import evaluate
+    from tests.worlds import tender_evaluated
 
     tender, bid, _stored = sealed
     assert bid.user_can_upload_file(world.supplier_staff[0])
     assert not bid.user_can_upload_file(world.supplier_staff[1])
     assert not bid.user_can_upload_file(world.superuser)
-    open_at_deadline(clock, tender)
+    bids_opened_at_deadline(clock, tender)
     tender.refresh_from_db()
     bid.refresh_from_db()
     assert not bid.user_can_upload_file(world.supplier_staff[0])
     outsider = world.experts[0] if world.experts else None
-    evaluate(world, tender)
+    tender_evaluated(world, tender=tender, technical=15, commercial=15, seed="fixed")
     seated = tender.committee.members.first().expert
     assert bid_get_for_user(user=seated, bid_id=bid.pk) == bid
     assert len(bid_list_for_user(user=seated, tender=tender)) == 3

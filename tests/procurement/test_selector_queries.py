@@ -18,7 +18,7 @@ from procurement.selectors import (
 )
 from procurement.services.bids import bids_open
 from tests.factories import OrganizationFactory
-from tests.procurement.conftest import make_project, publish
+from tests.worlds import project_draft, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -71,15 +71,15 @@ def test_need_list_constant(world, reader, who, django_assert_num_queries):
 
 def test_project_and_tender_lists_constant(world, django_assert_num_queries):
     for _ in range(5):
-        make_project(world)
-    publish(world)
+        project_draft(world)
+    tender_published(world)
     users = world.users()
     small_projects = {who: count(lambda u=users[who]: read_projects(fresh(u)))
                       for who in ("community", "purchaser", "finance")}
     small_tenders = count(lambda: read_tenders(fresh(world.purchaser)))
     for _ in range(44):
-        make_project(world)
-    publish(world)
+        project_draft(world)
+    tender_published(world)
     assert project_list_for_user(user=fresh(world.community)).count() == 51
     for who, small in small_projects.items():
         with django_assert_num_queries(small):
@@ -98,9 +98,9 @@ def _bids(tender, n, start):
 
 
 def test_bid_list_constant_after_opening(world, clock, client, django_assert_num_queries):
-    small_tender = publish(world)
+    small_tender = tender_published(world)
     _bids(small_tender, 5, 0)
-    big_tender = publish(world)
+    big_tender = tender_published(world)
     _bids(big_tender, 50, 100)
     clock.move_to(big_tender.bid_deadline + dt.timedelta(minutes=1))
     for tender in (small_tender, big_tender):
@@ -121,6 +121,6 @@ def test_bid_list_constant_after_opening(world, clock, client, django_assert_num
         response = client.get(f"/api/procurement/tenders/{big_tender.pk}/bids/")
     assert response.json()["count"] == 50
     small_list = count(lambda: client.get("/api/procurement/tenders/"))
-    publish(world)
+    tender_published(world)
     with django_assert_num_queries(small_list):
         client.get("/api/procurement/tenders/")

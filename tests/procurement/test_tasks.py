@@ -6,7 +6,7 @@ from config.beat import BEAT_SCHEDULE
 from procurement.models import Tender
 from procurement.services.tenders import tender_extend_deadline
 from procurement.tasks import open_due_tenders, open_tender
-from tests.procurement.conftest import audit_count, publish, submit_bids
+from tests.worlds import audit_count, bids_submitted, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,8 @@ def test_beat_entry_names_the_task():
 
 
 def test_extended_deadline_delays_automatic_opening(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
     old = tender.bid_deadline
     new = old + dt.timedelta(days=5)
     tender_extend_deadline(tender=tender, actor=world.purchaser, new_deadline=new,
@@ -38,8 +38,8 @@ def test_extended_deadline_delays_automatic_opening(world, clock):
 
 
 def test_open_tender_single(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
     assert open_tender(tender.pk) == "not_due"
     clock.move_to(tender.bid_deadline)
     assert open_tender(tender.pk) == Tender.Status.OPENED

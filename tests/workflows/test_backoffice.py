@@ -30,7 +30,7 @@ def test_flow_pages_render_and_execute_link_leads_to_task_page(world):
         response = client.get(url)
         assert response.status_code == 200, url
     # viewflow's own "assign" is refused to another organization's purchaser.
-    rival = Chain(world).client(world.rivals["purchaser"])
+    rival = Chain(world).client(world.outsiders["purchaser"])
     url = f"/workspace/workflow/flows/serviceproject/{task.process_id}/approve/{task.pk}/assign/"
     assert rival.post(url).status_code in (403, 404)
     task.refresh_from_db()

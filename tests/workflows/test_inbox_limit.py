@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from tests.factories import OrganizationFactory, user_with_role
-from tests.pages.builders import projects_create, world_create
+from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
 from workflows.views.home import HomeView
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +22,9 @@ def _inbox(user, query=""):
 
 
 def test_sections_are_capped_but_counts_stay_exact(monkeypatch):
-    world = world_create()
+    world = world_build(**PAGE_WORLD)
     staff = user_with_role(Role.SOCIAL_ORG, OrganizationFactory(social_org=True, name="第三社工服务社"))
-    projects_create(world, 5, "published")  # five open tenders this organization may bid on
+    rows_at_stage(world, 5, "published")  # five open tenders this organization may bid on
     monkeypatch.setattr(HomeView, "section_limit", 3)
 
     count, html = _inbox(staff)
@@ -40,9 +40,9 @@ def test_sections_are_capped_but_counts_stay_exact(monkeypatch):
 
 
 def test_no_show_all_link_under_the_limit():
-    world = world_create()
+    world = world_build(**PAGE_WORLD)
     staff = user_with_role(Role.SOCIAL_ORG, OrganizationFactory(social_org=True, name="第四社工服务社"))
-    projects_create(world, 2, "published")
+    rows_at_stage(world, 2, "published")
     count, html = _inbox(staff)
     assert count == 2
     assert html.count('class="inbox-work"') == 2

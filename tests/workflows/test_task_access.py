@@ -43,8 +43,8 @@ def approve_task(project) -> Task:
                             flow_task=ServiceProjectFlow.approve)
 
 
-WRONG_USERS = ["rival_purchaser", "community", "finance", "supplier0", "resident", "expert0",
-               "rival_admin", "rival_community"]
+WRONG_USERS = ["other_purchaser", "community", "finance", "supplier0", "resident", "expert0",
+               "superuser", "other_community"]
 
 
 @pytest.mark.django_db
@@ -149,20 +149,6 @@ def _inbox_queries(client):
     return len(ctx.captured_queries), response
 
 
-def _work_rows(world, social_worker):
-    """Map the flow world onto tests.pages.builders so its fast ORM rows fit these users."""
-    from tests.pages.builders import World as RowWorld
-
-    return RowWorld(
-        purchaser=world.purchaser_org, community=world.community_org, finance=world.finance_org,
-        supplier=world.suppliers[0], rival=world.suppliers[1], envelope=world.envelope,
-        users={"purchaser": world.purchaser, "community": world.community,
-               "finance": world.finance, "resident": world.resident,
-               "social_org": world.supplier_staff[0], "rival": world.supplier_staff[1],
-               "social_worker": social_worker, "expert": world.experts[0]},
-    )
-
-
 @pytest.mark.django_db
 def test_inbox_query_count_is_constant(world, django_assert_num_queries, monkeypatch):
     from workflows.views.home import HomeView
@@ -176,12 +162,11 @@ def test_inbox_query_count_is_constant(world, django_assert_num_queries, monkeyp
         make_bad_credit_code,
         user_with_role,
     )
-    from tests.pages.builders import projects_create
+    from tests.worlds import rows_at_stage
 
     social_worker = user_with_role(Role.SOCIAL_WORKER, world.suppliers[0])
     SocialWorkerProfileFactory(user=social_worker, organization=world.suppliers[0])
     neighbour = user_with_role(Role.RESIDENT, world.community_org)
-    rows = _work_rows(world, social_worker)
     chain = Chain(world)
     clients = {
         "purchaser": chain.client(world.purchaser),
@@ -190,7 +175,7 @@ def test_inbox_query_count_is_constant(world, django_assert_num_queries, monkeyp
         "resident": chain.client(world.resident),
         "social_worker": chain.client(social_worker),
         "bidder": chain.client(world.supplier_staff[2]),  # has bid on none of the tenders
-        "admin": chain.client(world.rivals["admin"]),  # superuser
+        "admin": chain.client(user_with_role(Role.ADMIN, superuser=True)),
         "operator": chain.client(user_with_role(Role.ADMIN)),
     }
     done = []
@@ -206,13 +191,13 @@ def test_inbox_query_count_is_constant(world, django_assert_num_queries, monkeyp
             # survey, an open tender, an organization with a credit-code override.
             need_submit(actor=neighbour, community=world.community_org, title=f"邻居需求{n}",
                         category="elderly", target_group="老人", description="描述")
-            projects_create(rows, 1, "signed")
-            (surveyed,) = projects_create(rows, 1, "signed")
+            rows_at_stage(world, 1, "signed", social_worker=social_worker)
+            (surveyed,) = rows_at_stage(world, 1, "signed", social_worker=social_worker)
             ServiceProject.objects.filter(pk=surveyed.pk).update(
                 status=ServiceProject.Status.PERFORMANCE_REVIEW)
             PerformanceEvaluation.objects.create(contract=surveyed.contract,
                                                  opened_at=timezone.now())
-            projects_create(rows, 1, "published")
+            rows_at_stage(world, 1, "published", social_worker=social_worker)
             OrganizationFactory(credit_code=make_bad_credit_code(),
                                 credit_code_override_reason="登记代码校验位不符")
             done.append(n)

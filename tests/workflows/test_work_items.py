@@ -1,6 +1,6 @@
 """Inbox work items: residents, social workers, bidders and platform admins see real, linked work.
 
-Rows are written with tests.pages.builders (fast ORM rows); the actions that make an item go
+Rows are written with tests.worlds.rows_at_stage (fast factory rows); the actions that make an item go
 away are the real services.
 """
 
@@ -29,7 +29,7 @@ from tests.factories import (
     make_credit_code,
     user_with_role,
 )
-from tests.pages.builders import projects_create, world_create
+from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
 from workflows.selectors import work_items_for_user
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    return world_create()
+    return world_build(**PAGE_WORLD)
 
 
 def kinds(user) -> list[str]:
@@ -62,13 +62,13 @@ def open_survey(project) -> PerformanceEvaluation:
 # Residents --------------------------------------------------------------------------------------
 
 def test_resident_answers_open_survey_of_own_community_once(world):
-    resident = world.users["resident"]
-    (project,) = projects_create(world, 1, "signed")
+    resident = world.resident
+    (project,) = rows_at_stage(world, 1, "signed")
     evaluation = open_survey(project)
-    other = world_create("乙")
-    (elsewhere,) = projects_create(other, 1, "signed")
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    (elsewhere,) = rows_at_stage(other, 1, "signed")
     open_survey(elsewhere)
-    (done,) = projects_create(world, 1, "closed")  # finalized evaluation: nothing to answer
+    (done,) = rows_at_stage(world, 1, "closed")  # finalized evaluation: nothing to answer
 
     items = [i for i in work_items_for_user(resident) if i.kind == "satisfaction"]
     assert [(i.subject, i.url) for i in items] == [
@@ -86,17 +86,17 @@ def test_resident_answers_open_survey_of_own_community_once(world):
 
 
 def test_resident_supports_neighbours_submitted_needs_and_sees_own_as_information(world):
-    resident = world.users["resident"]
-    neighbour = user_with_role(Role.RESIDENT, world.community)
-    other = world_create("乙")
-    need = need_submit(actor=neighbour, community=world.community, title="楼道灯坏了",
+    resident = world.resident
+    neighbour = user_with_role(Role.RESIDENT, world.community_org)
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    need = need_submit(actor=neighbour, community=world.community_org, title="楼道灯坏了",
                        category="governance", target_group="居民", description="请修灯")
-    need_submit(actor=other.users["resident"], community=other.community, title="别的社区",
+    need_submit(actor=other.resident, community=other.community_org, title="别的社区",
                 category="governance", target_group="居民", description="不相干")
-    accepted = need_submit(actor=neighbour, community=world.community, title="已采纳的需求",
+    accepted = need_submit(actor=neighbour, community=world.community_org, title="已采纳的需求",
                            category="elderly", target_group="老人", description="已处理")
-    need_accept(need=accepted, actor=world.users["community"], reason="采纳")
-    own = need_submit(actor=resident, community=world.community, title="我的需求",
+    need_accept(need=accepted, actor=world.community, reason="采纳")
+    own = need_submit(actor=resident, community=world.community_org, title="我的需求",
                       category="elderly", target_group="老人", description="我提的")
 
     items = work_items_for_user(resident)
@@ -117,12 +117,12 @@ def test_resident_supports_neighbours_submitted_needs_and_sees_own_as_informatio
 # Social workers ---------------------------------------------------------------------------------
 
 def test_social_worker_records_services_on_contracts_in_delivery(world):
-    worker = world.users["social_worker"]
-    (project,) = projects_create(world, 1, "signed")
+    worker = world.social_worker
+    (project,) = rows_at_stage(world, 1, "signed")
     contract = project.contract
-    projects_create(world, 1, "closed")  # a finished contract: no ledger to keep
-    other = world_create("乙")
-    projects_create(other, 1, "signed")  # another organization's contract
+    rows_at_stage(world, 1, "closed")  # a finished contract: no ledger to keep
+    other = world_build(suffix="乙", **PAGE_WORLD)
+    rows_at_stage(other, 1, "signed")  # another organization's contract
 
     (item,) = work_items_for_user(worker)
     assert item.kind == "service_record"
@@ -142,8 +142,8 @@ def test_social_worker_records_services_on_contracts_in_delivery(world):
 
 
 def test_social_worker_late_record_is_flagged(world):
-    worker = world.users["social_worker"]
-    (project,) = projects_create(world, 1, "signed")
+    worker = world.social_worker
+    (project,) = rows_at_stage(world, 1, "signed")
     contract = project.contract
     contract.start_date = timezone.localdate() - dt.timedelta(days=40)
     contract.save(update_fields=["start_date"])
@@ -159,13 +159,13 @@ def test_social_worker_late_record_is_flagged(world):
 def test_social_org_sees_open_tenders_it_may_still_bid_on(world):
     third = OrganizationFactory(social_org=True, name="田家庵区第三社工服务社")
     staff = user_with_role(Role.SOCIAL_ORG, third)
-    (project,) = projects_create(world, 1, "published")  # supplier and rival have bid
+    (project,) = rows_at_stage(world, 1, "published")  # supplier and rival have bid
     tender = project.current_tender
-    partnered = projects_create(world, 1, "published")[0]
+    partnered = rows_at_stage(world, 1, "published")[0]
     partnered.design_partners.add(third)
-    projects_create(world, 1, "opened")  # past the deadline
+    rows_at_stage(world, 1, "opened")  # past the deadline
 
-    assert kinds(world.users["social_org"]) == []  # already bid
+    assert kinds(world.supplier_staff[0]) == []  # already bid
     (item,) = [i for i in work_items_for_user(staff) if i.kind == "tender_bid"]
     assert item.url == reverse("procurement:bid-submit", args=[tender.pk])
     assert item.subject == tender.title
@@ -195,9 +195,9 @@ def test_platform_admin_confirms_provisional_holidays_and_reviews_overrides(worl
     (item,) = work_items_for_user(operator)
     assert item.kind == "holiday_confirm" and "1 天" in item.detail
     assert kinds(UserFactory(superuser=True)) == ["holiday_confirm"]  # superuser without a role
-    assert kinds(world.users["purchaser"]) == [] and kinds(world.users["community"]) == []
+    assert kinds(world.purchaser) == [] and kinds(world.community) == []
 
-    Organization.objects.filter(pk=world.rival.pk).update(
+    Organization.objects.filter(pk=world.suppliers[1].pk).update(
         credit_code=make_bad_credit_code(), credit_code_override_reason="登记证书代码与校验位不符")
     items = {i.kind: i for i in work_items_for_user(superuser)}
     assert set(items) == {"holiday_confirm", "credit_code_override"}
@@ -208,12 +208,12 @@ def test_platform_admin_confirms_provisional_holidays_and_reviews_overrides(worl
         response = client.get(item.url)
         assert response.status_code == 200, item.url
     changelist = client.get(items["credit_code_override"].url).content.decode()
-    assert world.rival.name in changelist and world.supplier.name not in changelist
+    assert world.suppliers[1].name in changelist and world.suppliers[0].name not in changelist
     assert inbox(superuser)[0] == 2
 
     Holiday.objects.filter(provisional=True).update(provisional=False)
     assert kinds(operator) == ["credit_code_override"]
-    Organization.objects.filter(pk=world.rival.pk).update(
+    Organization.objects.filter(pk=world.suppliers[1].pk).update(
         credit_code=make_credit_code(), credit_code_override_reason="")
     assert kinds(operator) == []
     assert inbox(operator)[0] == 0

@@ -14,8 +14,8 @@ from delivery.services.records import record_deadline, service_record_add, servi
 from evaluation.models import PerformanceEvaluation
 from finance.models import PaymentTranche
 from procurement.models import Contract, ServiceProject
-from tests.evaluation.builders import signed_contract, social_worker, supplier_staff_of
 from tests.factories import user_with_role
+from tests.worlds import contract_signed, social_worker_add, supplier_staff_of
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -23,12 +23,12 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 @pytest.fixture
 def contract(world):
-    return signed_contract(world)
+    return contract_signed(world)
 
 
 @pytest.fixture
 def worker(world, contract):
-    return social_worker(world, world.suppliers.index(contract.supplier), code="W07")
+    return social_worker_add(world, world.suppliers.index(contract.supplier), code="W07")
 
 
 def _add(contract, worker, *, served_on=None, site="幸福社区活动室", deliverable=None):
@@ -67,8 +67,8 @@ def test_late_flag(contract, worker):
 def test_service_record_rules(world, contract, worker):
     with pytest.raises(ServiceError):
         _add(contract, worker, served_on=timezone.localdate() + dt.timedelta(days=1))
-    from tests.evaluation.builders import approved_project
-    foreign = approved_project(world).deliverables.first()
+    from tests.worlds import CASE_AND_EVENTS, project_approved
+    foreign = project_approved(world, design=CASE_AND_EVENTS).deliverables.first()
     with pytest.raises(ServiceError):
         _add(contract, worker, deliverable=foreign)
     Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.DRAFT)
@@ -78,7 +78,7 @@ def test_service_record_rules(world, contract, worker):
 
 
 def test_service_record_denied(world, contract):
-    rival_worker = social_worker(world, next(i for i, o in enumerate(world.suppliers) if o != contract.supplier))
+    rival_worker = social_worker_add(world, next(i for i, o in enumerate(world.suppliers) if o != contract.supplier))
     for actor in (rival_worker, supplier_staff_of(world, contract), world.purchaser, world.community):
         with pytest.raises(PermissionDenied):
             _add(contract, actor)

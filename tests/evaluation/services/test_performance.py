@@ -19,8 +19,8 @@ from evaluation.services.performance import (
 )
 from finance.models import PaymentTranche
 from procurement.models import Contract, ServiceProject
-from tests.evaluation.builders import signed_contract, social_worker, supplier_staff_of
 from tests.factories import user_with_role
+from tests.worlds import contract_signed, social_worker_add, supplier_staff_of
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def cats(budget=10, output=50, effect=30, satisfaction=10):
 
 @pytest.fixture
 def contract(world):
-    contract = signed_contract(world)
+    contract = contract_signed(world)
     staff = supplier_staff_of(world, contract)
     milestone_accept(report=milestone_submit(contract=contract, actor=staff, kind="mid_term", summary="m"),
                      actor=world.purchaser)
@@ -53,7 +53,7 @@ def _actors(world, contract, evaluation):
 
 def test_open_is_idempotent_and_needs_delivery(world, contract, evaluation):
     assert performance_evaluation_open(contract=contract) == evaluation
-    other = signed_contract(world)
+    other = contract_signed(world)
     Contract.objects.filter(pk=other.pk).update(status=Contract.Status.DRAFT)
     with pytest.raises(ServiceError):
         performance_evaluation_open(contract=other)
@@ -161,7 +161,7 @@ def test_finalize_requires_all_parties(world, evaluation):
 
 
 def test_output_achievement_from_service_records(world, contract):
-    worker = social_worker(world, world.suppliers.index(contract.supplier))
+    worker = social_worker_add(world, world.suppliers.index(contract.supplier))
     case, event = contract.project.deliverables.order_by("id")
     from django.utils import timezone
     for _ in range(8):  # 8 of 10 cases → 2/3 of the 25-point share

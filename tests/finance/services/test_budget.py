@@ -9,15 +9,15 @@ from core.models import AuditEntry, Notification
 from finance.models import BudgetCommitment, BudgetEnvelope
 from finance.services.budget import budget_confirm, budget_reject
 from procurement.models import ServiceProject
-from tests.evaluation.builders import approved_project
 from tests.factories import OrganizationFactory, huainan, user_with_role
+from tests.worlds import CASE_AND_EVENTS, project_approved
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def project(world):
-    return approved_project(world)
+    return project_approved(world, design=CASE_AND_EVENTS)
 
 
 def test_budget_confirm_commits_and_notifies(world, project):
@@ -31,9 +31,9 @@ def test_budget_confirm_commits_and_notifies(world, project):
 
 
 def test_budget_confirm_insufficient_envelope(world):
-    first = approved_project(world, budget=D("800000.00"))
+    first = project_approved(world, design=CASE_AND_EVENTS, budget=D("800000.00"))
     budget_confirm(project=first, envelope=world.envelope, actor=world.finance)
-    second = approved_project(world, budget=D("300000.00"))
+    second = project_approved(world, design=CASE_AND_EVENTS, budget=D("300000.00"))
     with pytest.raises(ServiceError, match="额度不足"):
         budget_confirm(project=second, envelope=world.envelope, actor=world.finance)
     second.refresh_from_db()

@@ -10,15 +10,15 @@ from finance.models import Payment, PaymentTranche
 from finance.selectors import ledger_for_user, tranche_list_for_user
 from finance.services.budget import commitment_settle
 from finance.services.tranches import tranche_approve, tranche_pay
-from tests.evaluation.builders import signed_contract
 from tests.factories import OrganizationFactory, user_with_role
+from tests.worlds import contract_signed
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def contract(world):
-    return signed_contract(world)
+    return contract_signed(world)
 
 
 def test_approve_then_pay_first_tranche(world, contract):
@@ -84,8 +84,8 @@ def _fresh(user):
 
 def test_ledger_and_tranche_list_constant_queries(world, django_assert_num_queries):
     from finance.models import BudgetEnvelope
-    from tests.evaluation.builders import opened_tender
-    signed_contract(world)
+    from tests.worlds import tender_opened
+    contract_signed(world)
     for n in (1, 2):
         finance = _fresh(world.finance)
         with django_assert_num_queries(5):
@@ -95,7 +95,7 @@ def test_ledger_and_tranche_list_constant_queries(world, django_assert_num_queri
         if n == 1:
             BudgetEnvelope.objects.create(fiscal_year=2026, funding_source="lottery", division=world.envelope.division,
                                           finance_bureau=world.finance_org, name="福彩", amount=D("5e5"))
-            signed_contract(world, tender=opened_tender(world, prices=(D("250000"), D("260000"), D("240000"))))
+            contract_signed(world, tender=tender_opened(world, prices=(D("250000"), D("260000"), D("240000"))))
     assert len(rows) == 2
     assert list(tranche_list_for_user(user=world.community)) == []
     assert len(list(tranche_list_for_user(user=world.supplier_staff[2]))) == 6

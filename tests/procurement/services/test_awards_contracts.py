@@ -9,12 +9,12 @@ from finance.models import PaymentTranche
 from procurement.models import Award, Contract, ServiceProject, Tender
 from procurement.services.awards import award_confirm, tranche_plan
 from procurement.services.contracts import contract_sign
-from tests.procurement.conftest import (
+from tests.worlds import (
     audit_count,
-    evaluate,
-    open_at_deadline,
-    publish,
-    submit_bids,
+    bids_opened_at_deadline,
+    bids_submitted,
+    tender_evaluated,
+    tender_published,
 )
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +22,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def evaluated(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender, prices=[Decimal("290000.00"), Decimal("280000.00"),
+    tender = tender_published(world)
+    bids_submitted(world, tender, prices=[Decimal("290000.00"), Decimal("280000.00"),
                                        Decimal("270000.01")])
-    open_at_deadline(clock, tender)
-    return evaluate(world, tender)
+    bids_opened_at_deadline(clock, tender)
+    return tender_evaluated(world, tender=tender, technical=15, commercial=15, seed="fixed")
 
 
 def test_tranche_plan_sums_exactly_with_remainder_on_last():
@@ -81,9 +81,9 @@ def test_award_denied(world, evaluated, who):
 
 
 def test_award_refused_before_evaluation(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender)
-    tender = open_at_deadline(clock, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
+    tender = bids_opened_at_deadline(clock, tender)
     with pytest.raises(ServiceError):
         award_confirm(tender=tender, actor=world.purchaser)
 

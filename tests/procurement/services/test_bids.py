@@ -8,19 +8,19 @@ from core.models import AuditEntry, Notification
 from procurement.models import Bid, ServiceProject, Tender
 from procurement.services.bids import bid_submit, bid_withdraw, bids_open
 from procurement.signals import tender_opened
-from tests.procurement.conftest import (
+from tests.worlds import (
     audit_count,
-    confirmed_project,
-    open_at_deadline,
-    publish,
-    submit_bids,
+    bids_opened_at_deadline,
+    bids_submitted,
+    project_budget_confirmed,
+    tender_published,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def test_submit_and_audit_has_no_price(world):
-    tender = publish(world)
+    tender = tender_published(world)
     bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price=Decimal("280000"), proposal="方案")
     assert bid.status == Bid.Status.SUBMITTED
@@ -33,7 +33,7 @@ def test_submit_and_audit_has_no_price(world):
 @pytest.mark.parametrize("who", ["purchaser", "community", "other_social_org", "admin",
                                  "superuser", "resident"])
 def test_submit_denied(world, who):
-    tender = publish(world)
+    tender = tender_published(world)
     before = audit_count()
     with pytest.raises(PermissionDenied):
         bid_submit(tender=tender, actor=world.users()[who], organization=world.suppliers[0],
@@ -42,8 +42,8 @@ def test_submit_denied(world, who):
 
 
 def test_design_partner_and_community_cannot_bid(world):
-    project = confirmed_project(world, design_partners=[world.suppliers[0]])
-    tender = publish(world, project)
+    project = project_budget_confirmed(world, design_partners=[world.suppliers[0]])
+    tender = tender_published(world, project)
     with pytest.raises(ServiceError, match="第十八条"):
         bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=Decimal("1000"), proposal="x")
@@ -58,10 +58,10 @@ def test_design_partner_and_community_cannot_bid(world):
 
 
 def test_no_bids_after_deadline_and_one_per_org(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender, prices=[Decimal("1000")])
+    tender = tender_published(world)
+    bids_submitted(world, tender, prices=[Decimal("1000")])
     with pytest.raises(ServiceError):
-        submit_bids(world, tender, prices=[Decimal("900")])
+        bids_submitted(world, tender, prices=[Decimal("900")])
     clock.move_to(tender.bid_deadline)
     with pytest.raises(ServiceError, match="截止"):
         bid_submit(tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
@@ -69,8 +69,8 @@ def test_no_bids_after_deadline_and_one_per_org(world, clock):
 
 
 def test_withdraw_then_resubmit(world, clock):
-    tender = publish(world)
-    bid = submit_bids(world, tender, prices=[Decimal("1000")])[0]
+    tender = tender_published(world)
+    bid = bids_submitted(world, tender, prices=[Decimal("1000")])[0]
     with pytest.raises(PermissionDenied):
         bid_withdraw(bid=bid, actor=world.supplier_staff[1])
     with pytest.raises(PermissionDenied):
@@ -78,7 +78,7 @@ def test_withdraw_then_resubmit(world, clock):
     bid_withdraw(bid=bid, actor=world.supplier_staff[0])
     bid.refresh_from_db()
     assert bid.status == Bid.Status.WITHDRAWN
-    again = submit_bids(world, tender, prices=[Decimal("900")])[0]
+    again = bids_submitted(world, tender, prices=[Decimal("900")])[0]
     assert again.pk == bid.pk and again.status == Bid.Status.SUBMITTED
     clock.move_to(tender.bid_deadline)
     with pytest.raises(ServiceError):
@@ -86,8 +86,8 @@ def test_withdraw_then_resubmit(world, clock):
 
 
 def test_open_refuses_before_deadline(world):
-    tender = publish(world)
-    submit_bids(world, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
     with pytest.raises(ServiceError, match="未到"):
         bids_open(tender=tender)
     tender.refresh_from_db()
@@ -96,14 +96,14 @@ def test_open_refuses_before_deadline(world):
 
 def test_open_three_bids_twice_is_one_audit_row_and_one_signal(world, clock,
                                                               django_capture_on_commit_callbacks):
-    tender = publish(world)
-    submit_bids(world, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
     received = []
     tender_opened.connect(lambda sender, tender, failed, **kw: received.append((tender.pk, failed)),
                           weak=False, dispatch_uid="test-opened")
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            open_at_deadline(clock, tender)
+            bids_opened_at_deadline(clock, tender)
         with django_capture_on_commit_callbacks(execute=True):
             bids_open(tender=tender)
     finally:
@@ -120,8 +120,8 @@ def test_open_three_bids_twice_is_one_audit_row_and_one_signal(world, clock,
 @pytest.mark.parametrize("who", ["community", "other_purchaser", "social_org", "admin",
                                  "superuser"])
 def test_open_by_wrong_user_denied(world, clock, who):
-    tender = publish(world)
-    submit_bids(world, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
     clock.move_to(tender.bid_deadline + dt.timedelta(minutes=1))
     with pytest.raises(PermissionDenied):
         bids_open(tender=tender, actor=world.users()[who])
@@ -131,9 +131,9 @@ def test_open_by_wrong_user_denied(world, clock, who):
 
 
 def test_two_bids_fail_open_tender_and_every_bidder_is_told(world, clock):
-    tender = publish(world)
-    submit_bids(world, tender, prices=[Decimal("1000"), Decimal("2000")])
-    tender = open_at_deadline(clock, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender, prices=[Decimal("1000"), Decimal("2000")])
+    tender = bids_opened_at_deadline(clock, tender)
     assert tender.status == Tender.Status.FAILED
     assert "不足3家" in tender.failure_reason
     for staff in world.supplier_staff[:2]:
@@ -143,21 +143,21 @@ def test_two_bids_fail_open_tender_and_every_bidder_is_told(world, clock):
 
 
 def test_consultation_two_bids_proceed_one_fails(world, clock):
-    tender = publish(world, method="consultation", days=10, price_weight=Decimal("20"))
-    submit_bids(world, tender, prices=[Decimal("1000"), Decimal("2000")])
-    assert open_at_deadline(clock, tender).status == Tender.Status.OPENED
-    other = publish(world, confirmed_project(world), method="consultation", days=10,
+    tender = tender_published(world, method="consultation", days=10, price_weight=Decimal("20"))
+    bids_submitted(world, tender, prices=[Decimal("1000"), Decimal("2000")])
+    assert bids_opened_at_deadline(clock, tender).status == Tender.Status.OPENED
+    other = tender_published(world, project_budget_confirmed(world), method="consultation", days=10,
                     price_weight=Decimal("20"))
-    submit_bids(world, other, prices=[Decimal("1000")])
-    assert open_at_deadline(clock, other).status == Tender.Status.FAILED
+    bids_submitted(world, other, prices=[Decimal("1000")])
+    assert bids_opened_at_deadline(clock, other).status == Tender.Status.FAILED
 
 
 def test_over_budget_bids_disqualified(world, clock):
-    tender = publish(world)
-    bids = submit_bids(world, tender, prices=[Decimal("1000"), Decimal("2000"), Decimal("3000")])
+    tender = tender_published(world)
+    bids = bids_submitted(world, tender, prices=[Decimal("1000"), Decimal("2000"), Decimal("3000")])
     bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
                price=tender.budget_amount + 1, proposal="贵")
-    tender = open_at_deadline(clock, tender)
+    tender = bids_opened_at_deadline(clock, tender)
     assert tender.status == Tender.Status.OPENED
     over = Bid.objects.get(organization=world.suppliers[3])
     assert over.status == Bid.Status.DISQUALIFIED and "超过采购预算" in over.disqualification_reason
@@ -165,10 +165,10 @@ def test_over_budget_bids_disqualified(world, clock):
 
 
 def test_all_bids_over_budget_fail(world, clock):
-    tender = publish(world)
+    tender = tender_published(world)
     over = tender.budget_amount + 1
-    submit_bids(world, tender, prices=[over, over + 1, over + 2])
-    tender = open_at_deadline(clock, tender)
+    bids_submitted(world, tender, prices=[over, over + 1, over + 2])
+    tender = bids_opened_at_deadline(clock, tender)
     assert tender.status == Tender.Status.FAILED
     assert "均超过采购预算" in tender.failure_reason
     assert set(tender.bids.values_list("status", flat=True)) == {Bid.Status.DISQUALIFIED}
@@ -184,7 +184,7 @@ def _set_legal_representatives(world, *names):
 
 def test_same_legal_representative_cannot_bid_twice(world):
     _set_legal_representatives(world, "张 伟", "张伟　", "李娜", "")
-    tender = publish(world)
+    tender = tender_published(world)
     first = bid_submit(tender=tender, actor=world.supplier_staff[0],
                        organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
     before = audit_count()
@@ -204,7 +204,7 @@ def test_same_legal_representative_cannot_bid_twice(world):
 
 def test_same_legal_representative_may_bid_once_the_other_bid_is_withdrawn(world):
     _set_legal_representatives(world, "王芳", "王芳")
-    tender = publish(world)
+    tender = tender_published(world)
     first = bid_submit(tender=tender, actor=world.supplier_staff[0],
                        organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
     bid_withdraw(bid=first, actor=world.supplier_staff[0])
@@ -219,8 +219,8 @@ def test_same_legal_representative_may_bid_once_the_other_bid_is_withdrawn(world
 
 def test_same_legal_representative_on_another_tender_is_no_conflict(world):
     _set_legal_representatives(world, "赵磊", "赵磊")
-    first_tender = publish(world)
-    second_tender = publish(world)
+    first_tender = tender_published(world)
+    second_tender = tender_published(world)
     bid_submit(tender=first_tender, actor=world.supplier_staff[0],
                organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
     assert bid_submit(tender=second_tender, actor=world.supplier_staff[1],
@@ -230,8 +230,8 @@ def test_same_legal_representative_on_another_tender_is_no_conflict(world):
 
 def test_design_partner_rule_still_applies_with_legal_representatives(world):
     _set_legal_representatives(world, "孙强", "周敏")
-    project = confirmed_project(world, design_partners=[world.suppliers[0]])
-    tender = publish(world, project)
+    project = project_budget_confirmed(world, design_partners=[world.suppliers[0]])
+    tender = tender_published(world, project)
     with pytest.raises(ServiceError, match="需求调研或项目设计") as error:
         bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=Decimal("1000"), proposal="x")

@@ -10,7 +10,7 @@ from procurement.services.needs import (
     need_submit,
     need_support,
 )
-from tests.procurement.conftest import audit_count
+from tests.worlds import audit_count
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +38,9 @@ def test_need_submit_denied(world, who):
 
 def test_support_once(world):
     need = submit(world)
-    need_support(need=need, actor=world.other_resident)
+    need_support(need=need, actor=world.outsiders["resident"])
     with pytest.raises(ServiceError):
-        need_support(need=need, actor=world.other_resident)
+        need_support(need=need, actor=world.outsiders["resident"])
     assert need.supports.count() == 1
 
 
@@ -100,8 +100,8 @@ def test_decline_needs_reason_and_state(world):
 
 def test_merge_into_self_or_other_community_refused(world):
     need = submit(world)
-    other_org = world.other_resident.memberships.get().organization
-    foreign = need_submit(actor=world.other_resident, community=other_org, title="别处需求",
+    other_org = world.outsiders["resident"].memberships.get().organization
+    foreign = need_submit(actor=world.outsiders["resident"], community=other_org, title="别处需求",
                           category="elderly", target_group="老人", description="描述")
     with pytest.raises(ServiceError):
         need_merge(need=need, into=need, actor=world.community)

@@ -12,7 +12,7 @@ from procurement.services.projects import (
     project_return,
     project_submit,
 )
-from tests.procurement.conftest import audit_count, make_project
+from tests.worlds import audit_count, project_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_create_sums_budget_and_links_needs(world):
     need = need_submit(actor=world.resident, community=world.community_org, title="助老",
                        category="elderly", target_group="老人", description="助餐")
     need_accept(need=need, actor=world.community)
-    project = make_project(world, needs=[need], design_partners=[world.suppliers[3]])
+    project = project_draft(world, needs=[need], design_partners=[world.suppliers[3]])
     assert project.status == ServiceProject.Status.DRAFT
     assert project.budget_amount == Decimal("300000.00")
     assert project.code.startswith("XM2026-")
@@ -35,28 +35,28 @@ def test_create_refuses_unaccepted_need(world):
     need = need_submit(actor=world.resident, community=world.community_org, title="助老",
                        category="elderly", target_group="老人", description="助餐")
     with pytest.raises(ServiceError):
-        make_project(world, needs=[need])
+        project_draft(world, needs=[need])
     assert ServiceProject.objects.count() == 0
 
 
 @pytest.mark.parametrize("who", ["resident", "other_community", "purchaser", "admin", "superuser"])
 def test_create_denied(world, who):
     with pytest.raises(PermissionDenied):
-        make_project(world, actor=world.users()[who])
+        project_draft(world, actor=world.users()[who])
     assert ServiceProject.objects.count() == 0
 
 
 def test_duration_over_12_months_needs_secured_budget(world):
     with pytest.raises(ServiceError, match="12个月"):
-        make_project(world, duration_months=24)
-    project = make_project(world, duration_months=24, multi_year_budget_secured=True)
+        project_draft(world, duration_months=24)
+    project = project_draft(world, duration_months=24, multi_year_budget_secured=True)
     assert project.duration_months == 24
     with pytest.raises(ServiceError):
-        make_project(world, duration_months=37, multi_year_budget_secured=True)
+        project_draft(world, duration_months=37, multi_year_budget_secured=True)
 
 
 def test_submit_approve_notify_next_actor(world):
-    project = make_project(world)
+    project = project_draft(world)
     project_submit(project=project, actor=world.community)
     assert Notification.objects.filter(recipient=world.purchaser, url__contains=str(project.pk)).exists()
     project_approve(project=project, actor=world.purchaser)
@@ -70,7 +70,7 @@ def test_submit_approve_notify_next_actor(world):
 
 @pytest.mark.parametrize("who", ["resident", "other_community", "purchaser", "admin", "superuser"])
 def test_submit_denied(world, who):
-    project = make_project(world)
+    project = project_draft(world)
     before = audit_count()
     with pytest.raises(PermissionDenied):
         project_submit(project=project, actor=world.users()[who])
@@ -81,7 +81,7 @@ def test_submit_denied(world, who):
 @pytest.mark.parametrize("who", ["community", "other_purchaser", "finance", "admin", "superuser"])
 @pytest.mark.parametrize("action", ["approve", "return"])
 def test_approve_and_return_denied(world, who, action):
-    project = make_project(world)
+    project = project_draft(world)
     project_submit(project=project, actor=world.community)
     before = audit_count()
     with pytest.raises(PermissionDenied):
@@ -94,7 +94,7 @@ def test_approve_and_return_denied(world, who, action):
 
 
 def test_return_and_resubmit(world):
-    project = make_project(world)
+    project = project_draft(world)
     project_submit(project=project, actor=world.community)
     with pytest.raises(ServiceError):
         project_return(project=project, actor=world.purchaser, reason="")
@@ -108,7 +108,7 @@ def test_return_and_resubmit(world):
 
 
 def test_close_requires_settlement(world):
-    project = make_project(world)
+    project = project_draft(world)
     with pytest.raises(ServiceError):
         project_close(project=project, actor=world.purchaser)
     with pytest.raises(PermissionDenied):

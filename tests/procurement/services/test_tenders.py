@@ -9,20 +9,20 @@ from core.exceptions import PermissionDenied, ServiceError
 from finance.models import BudgetCommitment
 from procurement.models import ServiceProject, Tender
 from procurement.services.tenders import tender_extend_deadline, tender_publish
-from tests.procurement.conftest import (
+from tests.worlds import (
     TZ,
-    approved_project,
     audit_count,
-    confirmed_project,
     criteria,
-    publish,
+    project_approved,
+    project_budget_confirmed,
+    tender_published,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def test_publish_moves_project_to_tendering(world):
-    tender = publish(world)
+    tender = tender_published(world)
     assert tender.status == Tender.Status.PUBLISHED
     assert tender.project.status == ServiceProject.Status.TENDERING
     assert tender.budget_amount == tender.project.budget_amount
@@ -36,7 +36,7 @@ def test_publish_moves_project_to_tendering(world):
 @pytest.mark.parametrize("who", ["community", "other_purchaser", "finance", "social_org",
                                  "admin", "superuser"])
 def test_publish_denied(world, who):
-    project = confirmed_project(world)
+    project = project_budget_confirmed(world)
     before = audit_count()
     with pytest.raises(PermissionDenied):
         tender_publish(project=project, actor=world.users()[who], method="open",
@@ -48,17 +48,17 @@ def test_publish_denied(world, who):
 
 
 def test_no_budget_no_procurement(world):
-    project = approved_project(world)  # approved, budget not confirmed
+    project = project_approved(world)  # approved, budget not confirmed
     with pytest.raises(ServiceError, match="无预算不采购"):
-        publish(world, project)
+        tender_published(world, project)
     # budget_confirmed status without a live commitment is refused too
     ServiceProject.objects.filter(pk=project.pk).update(status="budget_confirmed")
     with pytest.raises(ServiceError, match="无预算不采购"):
-        publish(world, project)
-    project = confirmed_project(world)
+        tender_published(world, project)
+    project = project_budget_confirmed(world)
     BudgetCommitment.objects.filter(project=project).update(status="released")
     with pytest.raises(ServiceError, match="无预算不采购"):
-        publish(world, project)
+        tender_published(world, project)
     assert not Tender.objects.exists()
 
 
@@ -67,18 +67,18 @@ def test_no_budget_no_procurement(world):
     ("consultation", 10, True), ("consultation", 9, False),
 ])
 def test_deadline_minimum_calendar_days(world, method, days, ok):
-    project = confirmed_project(world)
+    project = project_budget_confirmed(world)
     weight = Decimal("20") if method == "consultation" else Decimal("10")
     if ok:
-        assert publish(world, project, method=method, days=days, price_weight=weight).pk
+        assert tender_published(world, project, method=method, days=days, price_weight=weight).pk
     else:
         with pytest.raises(ServiceError, match="不得少于"):
-            publish(world, project, method=method, days=days, price_weight=weight)
+            tender_published(world, project, method=method, days=days, price_weight=weight)
 
 
 def test_negotiation_needs_three_working_days(world):
     # Published Monday 2026-03-02 09:00: the third working day is Thursday 03-05.
-    project = confirmed_project(world)
+    project = project_budget_confirmed(world)
     assert add_working_days(timezone.localdate(), 3) == dt.date(2026, 3, 5)
     with pytest.raises(ServiceError, match="3个工作日"):
         tender_publish(project=project, actor=world.purchaser, method="negotiation",
@@ -96,17 +96,17 @@ def test_negotiation_needs_three_working_days(world):
     ("consultation", "31", False),
 ])
 def test_price_weight_ranges(world, method, weight, ok):
-    project = confirmed_project(world)
+    project = project_budget_confirmed(world)
     if ok:
-        assert publish(world, project, method=method, price_weight=Decimal(weight)).pk
+        assert tender_published(world, project, method=method, price_weight=Decimal(weight)).pk
     else:
         with pytest.raises(ServiceError, match="价格分权重"):
-            publish(world, project, method=method, price_weight=Decimal(weight))
+            tender_published(world, project, method=method, price_weight=Decimal(weight))
 
 
 @pytest.mark.parametrize("bad", ["sum", "price_mismatch", "two_prices", "no_price"])
 def test_criteria_must_sum_to_100_and_match_price_weight(world, bad):
-    project = confirmed_project(world)
+    project = project_budget_confirmed(world)
     items = criteria(Decimal("10"))
     if bad == "sum":
         items[0]["max_score"] = Decimal("49")
@@ -126,19 +126,19 @@ def test_criteria_must_sum_to_100_and_match_price_weight(world, bad):
 def test_open_tender_mandatory_at_threshold(world, settings):
     settings.PLATFORM_RULES = {**settings.PLATFORM_RULES,
                                "OPEN_TENDER_THRESHOLD": Decimal("300000.00")}
-    project = confirmed_project(world)  # budget 300,000 = threshold
+    project = project_budget_confirmed(world)  # budget 300,000 = threshold
     with pytest.raises(ServiceError, match="公开招标"):
-        publish(world, project, method="consultation", price_weight=Decimal("20"))
-    assert publish(world, project, method="open").method == "open"
+        tender_published(world, project, method="consultation", price_weight=Decimal("20"))
+    assert tender_published(world, project, method="open").method == "open"
 
 
 def test_below_threshold_other_methods_allowed(world):
-    project = confirmed_project(world)  # 300,000 < default 2,000,000
-    assert publish(world, project, method="consultation", price_weight=Decimal("20")).pk
+    project = project_budget_confirmed(world)  # 300,000 < default 2,000,000
+    assert tender_published(world, project, method="consultation", price_weight=Decimal("20")).pk
 
 
 def test_extend_deadline(world, clock):
-    tender = publish(world)
+    tender = tender_published(world)
     old = tender.bid_deadline
     with pytest.raises(ServiceError):
         tender_extend_deadline(tender=tender, actor=world.purchaser,
@@ -161,7 +161,7 @@ def test_extend_deadline(world, clock):
 @pytest.mark.parametrize("who", ["community", "other_purchaser", "social_org", "admin",
                                  "superuser"])
 def test_extend_deadline_denied(world, who):
-    tender = publish(world)
+    tender = tender_published(world)
     old = tender.bid_deadline
     before = audit_count()
     with pytest.raises(PermissionDenied):
@@ -174,11 +174,11 @@ def test_extend_deadline_denied(world, who):
 # Failed procurement (废标) and re-tender; cancelling the procurement (终止采购). 法36.
 
 def _failed(world, clock, prices=(Decimal("1000"), Decimal("2000"))):
-    from tests.procurement.conftest import open_at_deadline, submit_bids
+    from tests.worlds import bids_opened_at_deadline, bids_submitted
 
-    tender = publish(world)
-    submit_bids(world, tender, prices=list(prices))
-    tender = open_at_deadline(clock, tender)
+    tender = tender_published(world)
+    bids_submitted(world, tender, prices=list(prices))
+    tender = bids_opened_at_deadline(clock, tender)
     assert tender.status == Tender.Status.FAILED
     return tender
 
@@ -201,7 +201,7 @@ def test_retender_after_failure_gets_a_suffixed_code(world, clock):
 
     first = _failed(world, clock)
     project = first.project
-    second = publish(world, project)
+    second = tender_published(world, project)
     assert second.code == f"{first.code}-2" and second.status == Tender.Status.PUBLISHED
     project.refresh_from_db()
     assert project.status == ServiceProject.Status.TENDERING
@@ -214,25 +214,25 @@ def test_retender_after_failure_gets_a_suffixed_code(world, clock):
     assert Notification.objects.filter(recipient=world.supplier_staff[0],
                                        title__startswith="重新招标").exists()
     # a third tender after a second failure
-    from tests.procurement.conftest import open_at_deadline
+    from tests.worlds import bids_opened_at_deadline
 
-    open_at_deadline(clock, second)
-    assert publish(world, project).code == f"{first.code}-3"
+    bids_opened_at_deadline(clock, second)
+    assert tender_published(world, project).code == f"{first.code}-3"
     # the budget commitment is the same one throughout
     assert BudgetCommitment.objects.filter(project=project).count() == 1
 
 
 def test_no_second_tender_while_one_is_live(world):
-    tender = publish(world)
+    tender = tender_published(world)
     with pytest.raises(ServiceError, match="进行中的采购"):
-        publish(world, tender.project)
+        tender_published(world, tender.project)
     assert Tender.objects.count() == 1
 
 
 def test_database_allows_one_live_tender_per_project(world):
     from django.db import IntegrityError, transaction
 
-    tender = publish(world)
+    tender = tender_published(world)
     fields = {f.attname: getattr(tender, f.attname) for f in Tender._meta.concrete_fields
               if f.attname != "id"}
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -245,7 +245,7 @@ def test_cancel_published_tender(world):
     from procurement.services.bids import bid_submit
     from procurement.services.tenders import tender_cancel
 
-    tender = publish(world)
+    tender = tender_published(world)
     bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                price=Decimal("1000"), proposal="方案")
     tender = tender_cancel(tender=tender, actor=world.purchaser, reason="  采购需求变更  ")
@@ -259,7 +259,7 @@ def test_cancel_published_tender(world):
         assert Notification.objects.filter(recipient=user, title__startswith="采购已终止",
                                            body__contains="采购需求变更").exists()
     with pytest.raises(ServiceError, match="采购已终止"):
-        publish(world, project)
+        tender_published(world, project)
     with pytest.raises(ServiceError):
         tender_cancel(tender=tender, actor=world.purchaser, reason="again")
 
@@ -281,7 +281,7 @@ def test_cancel_needs_a_reason_and_the_current_tender_before_award(world, clock)
     from procurement.services.tenders import tender_cancel
 
     first = _failed(world, clock)
-    second = publish(world, first.project)
+    second = tender_published(world, first.project)
     with pytest.raises(ServiceError, match="理由"):
         tender_cancel(tender=second, actor=world.purchaser, reason=" ")
     with pytest.raises(ServiceError, match="定标前"):
@@ -293,11 +293,11 @@ def test_cancel_needs_a_reason_and_the_current_tender_before_award(world, clock)
 def test_cancel_refused_after_award(world, clock):
     from procurement.services.awards import award_confirm
     from procurement.services.tenders import tender_cancel
-    from tests.procurement.conftest import evaluate, open_at_deadline, submit_bids
+    from tests.worlds import bids_opened_at_deadline, bids_submitted, tender_evaluated
 
-    tender = publish(world)
-    submit_bids(world, tender)
-    tender = evaluate(world, open_at_deadline(clock, tender))
+    tender = tender_published(world)
+    bids_submitted(world, tender)
+    tender = tender_evaluated(world, tender=bids_opened_at_deadline(clock, tender), technical=15, commercial=15, seed="fixed")
     award_confirm(tender=tender, actor=world.purchaser)
     with pytest.raises(ServiceError, match="定标前"):
         tender_cancel(tender=tender, actor=world.purchaser, reason="太晚")
@@ -309,7 +309,7 @@ def test_cancel_refused_after_award(world, clock):
 def test_cancel_denied(world, who):
     from procurement.services.tenders import tender_cancel
 
-    tender = publish(world)
+    tender = tender_published(world)
     before = audit_count()
     with pytest.raises(PermissionDenied):
         tender_cancel(tender=tender, actor=world.users()[who], reason="x")

@@ -4,7 +4,7 @@ Usage: ``python manage.py demo``. Safe to run twice: organizations and users are
 projects and needs by title, so a second run creates nothing (a partial first run is topped up).
 
 How past stages are built: the demo walks each project through the real services
-(portal.demo.build_project_at_stage) and completes the matching viewflow tasks, so every inbox
+(demo.stages.build_project_at_stage) and completes the matching viewflow tasks, so every inbox
 holds real work. Legal time limits (a 竞争性磋商 bid deadline at least 10 days after
 publication, service records within 24 hours …) cannot be met at a single instant, so each
 project is built under ``time_machine`` (a runtime dependency for this reason): the clock is
@@ -16,7 +16,7 @@ still open for bids get deadlines in the real future and stay sealed.
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from portal.demo import demo_build, demo_logins
+from demo.build import demo_build, demo_logins
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Shared factory_boy factories for the whole test suite (owned by accounts).
+"""Factories of the accounts models, and user_with_role (a user holding a role through the real service).
 
 Typical use::
 
@@ -144,7 +144,7 @@ class DivisionFactory(DjangoModelFactory):
         community = factory.Trait(
             level=Division.Level.COMMUNITY,
             name=factory.Sequence(lambda n: f"测试社区{n}"),
-            parent=factory.SubFactory("tests.factories.DivisionFactory"),
+            parent=factory.SubFactory("tests.factories.accounts.DivisionFactory"),
             code=factory.LazyAttributeSequence(
                 lambda o, n: f"{o.parent.code}{n % 1000:03d}" if o.parent.code else None
             ),

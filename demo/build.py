@@ -1,0 +1,98 @@
+"""Build the whole 淮南 demo: a cast, projects resting at every stage, needs awaiting triage.
+
+``demo_build()`` is what ``manage.py demo`` runs; ``demo_logins(cast)`` lists who can log in.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.roles import Role
+from demo.cast import ADMINS, DEMO_PASSWORD, Cast, cast_build
+from demo.projects import PROJECTS
+from demo.stages import build_project_at_stage
+from procurement.models import Need, ServiceProject
+from procurement.services.needs import need_submit
+from workflows.services import need_flow_start
+
+DEMO_PLAN = [
+    ("closed", 0),              # walked through the whole chain to its final payment
+    ("performance_review", 2),  # four parties to score, residents to answer the survey
+    ("mid_term_submitted", 1),  # mid-term report waits for the purchaser
+    ("in_delivery", 4),         # social workers recording services, mid-term report due
+    ("in_delivery", 3),         # (another supplier's team)
+    ("in_delivery", 11),        # (a third supplier's team: every social worker has a ledger)
+    ("awarded", 5),             # both parties to sign
+    ("committee_formed", 6),    # experts scoring (all five: no recusal applies)
+    ("bids_submitted", 7),      # sealed bids, deadline ahead
+    ("budget_confirmed", 8),    # purchaser to publish the tender
+    ("project_approved", 9),    # finance to review the budget
+    ("project_submitted", 10),  # purchaser to approve
+]
+# Needs waiting for triage in every community (who submits them, community, title, text …).
+DEMO_NEEDS = [
+    ("jm_yang", "淮滨社区", "小区加装电梯后老人出行仍有困难",
+     "希望社区组织志愿者为高龄老人提供陪同出行和代办服务。", "elderly", "高龄老人"),
+    ("jm_liu", "龙泉社区", "社区缺少四点半课堂", "孩子放学后无人看管，希望开设四点半课堂。",
+     "children", "小学生"),
+    ("jm_huang", "学院社区", "希望开展防诈骗宣传", "近期老人接到诈骗电话较多，希望社区多宣传防范知识。",
+     "governance", "老年居民"),
+    # So that every resident has a neighbour's need to support: one more in 龙泉, and one in
+    # 淮滨 recorded by community staff from a residents' meeting (淮滨 has a single demo resident).
+    ("jm_chen", "龙泉社区", "小区路灯损坏夜间出行不便", "希望社区协调修复路灯并组织志愿者夜间巡查。",
+     "governance", "社区居民"),
+    ("sq_huaibin", "淮滨社区", "居民希望开设老年智能手机课堂",
+     "居民议事会上多位老人提出不会用手机挂号、缴费，希望社区开设培训课堂。", "elderly", "老年居民"),
+]
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole demo
+
+
+@dataclass
+class DemoResult:
+    cast: Cast
+    built: list  # ProjectBuild of the projects made by this run
+    needs: list  # Need rows made by this run
+
+
+def demo_build() -> DemoResult:
+    """Create the 淮南 demo, or top up what a previous run did not create; safe to run again.
+
+    A project or need is recognised by its title, so a second run creates nothing new.
+    """
+    cast = cast_build(district="tianjiaan")
+    result = DemoResult(cast=cast, built=[], needs=[])
+    for stage, index in DEMO_PLAN:
+        spec = PROJECTS[index]
+        if (ServiceProject.objects.filter(title=spec.title).exists()
+                or Need.objects.filter(title=spec.need_title).exists()):
+            continue
+        with transaction.atomic():
+            result.built.append(build_project_at_stage(stage, cast=cast, spec=spec))
+    for username, community_name, title, description, category, target in DEMO_NEEDS:
+        if Need.objects.filter(title=title).exists():
+            continue
+        with transaction.atomic():
+            need = need_submit(actor=cast.users[username],
+                               community=cast.communities[community_name], title=title,
+                               category=category, target_group=target, description=description)
+            need_flow_start(need=need)
+        result.needs.append(need)
+    return result
+
+
+def demo_logins(cast: Cast) -> list[tuple[str, str, str, str]]:
+    """Return (username, password, role, organization) for every demo login, admins first."""
+    rows = []
+    for username, real_name, is_superuser in ADMINS:
+        role = "超级管理员 superuser" if is_superuser else f"{Role.ADMIN.label} admin"
+        rows.append((username, DEMO_PASSWORD, role, real_name))
+    for username, person in cast.people.items():
+        organization = cast.org_of(username)
+        role = Role(person.role)
+        rows.append((username, DEMO_PASSWORD, f"{role.label} {role.value}",
+                     f"{organization.name if organization else '专家库'}（{person.real_name}）"))
+    return rows

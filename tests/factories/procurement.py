@@ -1,0 +1,251 @@
+"""Factories of the procurement models: field-level rows, consistent with every constraint.
+
+Traits name the states a row can rest in (``NeedFactory(accepted=True)``,
+``TenderFactory(opened=True)``, ``ContractFactory(signed=True)``). They set fields only: a test
+that needs a state reached the way users reach it walks the real services (tests/worlds.py).
+"""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from accounts.models import Organization
+from procurement.models import (
+    Award,
+    Bid,
+    BudgetLine,
+    Challenge,
+    Contract,
+    Deliverable,
+    FundingSource,
+    Indicator,
+    Need,
+    NeedSupport,
+    ServiceProject,
+    Tender,
+    TenderCriterion,
+    TenderQuestion,
+)
+from tests.factories.accounts import OrganizationFactory, UserFactory
+
+
+class NeedFactory(DjangoModelFactory):
+    class Meta:
+        model = Need
+
+    title = factory.Sequence(lambda n: f"老年人助餐需求{n}")
+    category = "elderly"
+    target_group = "独居老人"
+    community = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.COMMUNITY)
+    description = "希望社区提供助餐服务。"
+    submitted_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        accepted = factory.Trait(status=Need.Status.ACCEPTED, decided_at=factory.LazyFunction(timezone.now))
+        declined = factory.Trait(status=Need.Status.DECLINED, decision_reason="不属于政府购买服务范围。",
+                                 decided_at=factory.LazyFunction(timezone.now))
+        merged = factory.Trait(
+            status=Need.Status.MERGED, decided_at=factory.LazyFunction(timezone.now),
+            merged_into=factory.SubFactory("tests.factories.procurement.NeedFactory",
+                                           community=factory.SelfAttribute("..community")),
+        )
+
+
+class NeedSupportFactory(DjangoModelFactory):
+    class Meta:
+        model = NeedSupport
+
+    need = factory.SubFactory(NeedFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class ServiceProjectFactory(DjangoModelFactory):
+    """A project row at a status (trait), with no deliverables, indicators or budget lines."""
+
+    class Meta:
+        model = ServiceProject
+
+    code = factory.Sequence(lambda n: f"XM{n:06d}")
+    title = factory.Sequence(lambda n: f"舜耕社区居家养老服务项目{n}")
+    category = "elderly"
+    community = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.COMMUNITY)
+    purchaser = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.PURCHASER)
+    objectives = "为独居老人提供助餐和探访。"
+    target_groups = "独居老人"
+    fiscal_year = factory.LazyFunction(lambda: timezone.localdate().year)
+    funding_source = FundingSource.FISCAL
+    budget_amount = Decimal("100000.00")
+    duration_months = 12
+    created_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        submitted = factory.Trait(status=ServiceProject.Status.SUBMITTED,
+                                  submitted_at=factory.LazyFunction(timezone.now))
+        approved = factory.Trait(status=ServiceProject.Status.APPROVED,
+                                 submitted_at=factory.LazyFunction(timezone.now),
+                                 approved_at=factory.LazyFunction(timezone.now))
+        closed = factory.Trait(status=ServiceProject.Status.CLOSED,
+                               submitted_at=factory.LazyFunction(timezone.now),
+                               approved_at=factory.LazyFunction(timezone.now),
+                               closed_at=factory.LazyFunction(timezone.now))
+
+
+class DeliverableFactory(DjangoModelFactory):
+    class Meta:
+        model = Deliverable
+
+    project = factory.SubFactory(ServiceProjectFactory)
+    activity_type = "case"
+    description = "个案服务"
+    quantity = 20
+    unit = "个"
+    unit_price = Decimal("300.00")
+    min_quality = "每个个案不少于6次跟进"
+
+
+class IndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    project = factory.SubFactory(ServiceProjectFactory)
+    category = "output"
+    name = "个案服务数"
+    target = Decimal("20")
+    unit = "个"
+
+
+class BudgetLineFactory(DjangoModelFactory):
+    class Meta:
+        model = BudgetLine
+
+    project = factory.SubFactory(ServiceProjectFactory)
+    category = "personnel"
+    amount = Decimal("70000.00")
+    note = "专职社工薪酬"
+
+
+class TenderFactory(DjangoModelFactory):
+    """A published tender (deadline 20 days ahead); ``opened=True`` for one past its deadline."""
+
+    class Meta:
+        model = Tender
+
+    project = factory.SubFactory(ServiceProjectFactory, status=ServiceProject.Status.TENDERING)
+    code = factory.Sequence(lambda n: f"CG{n:06d}")
+    title = factory.SelfAttribute("project.title")
+    method = Tender.Method.CONSULTATION
+    budget_amount = factory.SelfAttribute("project.budget_amount")
+    price_weight = Decimal("10")
+    bid_deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=20))
+    status = Tender.Status.PUBLISHED
+    published_at = factory.LazyAttribute(lambda o: o.bid_deadline - datetime.timedelta(days=20))
+    published_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        draft = factory.Trait(status=Tender.Status.DRAFT, published_at=None, published_by=None)
+        opened = factory.Trait(
+            status=Tender.Status.OPENED,
+            bid_deadline=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1)),
+            opened_at=factory.SelfAttribute("bid_deadline"),
+        )
+
+
+class TenderCriterionFactory(DjangoModelFactory):
+    class Meta:
+        model = TenderCriterion
+
+    tender = factory.SubFactory(TenderFactory)
+    name = "服务方案"
+    kind = "technical"
+    max_score = Decimal("90")
+
+    class Params:
+        price = factory.Trait(name="价格", kind="price", max_score=Decimal("10"))
+
+
+class BidFactory(DjangoModelFactory):
+    class Meta:
+        model = Bid
+
+    tender = factory.SubFactory(TenderFactory)
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    price = Decimal("95000.00")
+    proposal = "服务方案"
+    submitted_by = factory.SubFactory(UserFactory)
+    submitted_at = factory.LazyAttribute(lambda o: o.tender.bid_deadline - datetime.timedelta(days=2))
+
+    class Params:
+        qualified = factory.Trait(status=Bid.Status.QUALIFIED)
+
+
+class AwardFactory(DjangoModelFactory):
+    class Meta:
+        model = Award
+
+    tender = factory.SubFactory(TenderFactory, opened=True, status=Tender.Status.AWARDED)
+    bid = factory.SubFactory(BidFactory, tender=factory.SelfAttribute("..tender"), qualified=True)
+    amount = factory.SelfAttribute("bid.price")
+    confirmed_by = factory.SubFactory(UserFactory)
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class ContractFactory(DjangoModelFactory):
+    """A contract drafted from an award; ``signed=True`` for one both parties signed."""
+
+    class Meta:
+        model = Contract
+
+    award = factory.SubFactory(AwardFactory)
+    project = factory.SelfAttribute("award.tender.project")
+    code = factory.Sequence(lambda n: f"HT{n:06d}")
+    purchaser = factory.SelfAttribute("project.purchaser")
+    supplier = factory.SelfAttribute("award.bid.organization")
+    amount = factory.SelfAttribute("award.amount")
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=360))
+
+    class Params:
+        signed = factory.Trait(
+            status=Contract.Status.SIGNED,
+            purchaser_signed_by=factory.SubFactory(UserFactory),
+            purchaser_signed_at=factory.LazyFunction(timezone.now),
+            supplier_signed_by=factory.SubFactory(UserFactory),
+            supplier_signed_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class TenderQuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = TenderQuestion
+
+    tender = factory.SubFactory(TenderFactory)
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    asked_by = factory.SubFactory(UserFactory)
+    question = "服务对象是否包括外来务工人员家庭？"
+    asked_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        answered = factory.Trait(answer="包括。", answered_by=factory.SubFactory(UserFactory),
+                                 answered_at=factory.LazyFunction(timezone.now))
+        public = factory.Trait(answered=True, published=True)
+
+
+class ChallengeFactory(DjangoModelFactory):
+    class Meta:
+        model = Challenge
+
+    tender = factory.SubFactory(TenderFactory)
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    submitted_by = factory.SubFactory(UserFactory)
+    subject = Challenge.Subject.DOCUMENT
+    grounds = "资格条件限定本地注册，排斥外地供应商。"
+    submitted_at = factory.LazyFunction(timezone.now)
+    answer_due = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+
+    class Params:
+        rejected = factory.Trait(status=Challenge.Status.REJECTED, answer="资格条件符合规定。",
+                                 answered_by=factory.SubFactory(UserFactory),
+                                 answered_at=factory.LazyFunction(timezone.now))
