@@ -394,3 +394,25 @@ def test_admin_shows_tasks_and_processes_read_only(scoring):
                 f"/admin/viewflow/process/{process.pk}/delete/"):
         assert client.post(url, {"post": "yes"}).status_code == 403, url
     assert _snapshot() == before
+
+
+@pytest.mark.django_db
+def test_migration_takes_back_the_model_wide_process_view_permission():
+    """The role groups lose view_serviceprojectprocess / view_needprocess (granted on migrate before)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import ensure_role_groups
+
+    revoke = import_module("workflows.migrations.0002_revoke_process_view_permissions").revoke
+    groups = ensure_role_groups()
+    perms = Permission.objects.filter(content_type__app_label="workflows",
+                                      codename__in=["view_serviceprojectprocess", "view_needprocess"])
+    assert perms.count() == 2
+    for role in ("purchaser", "expert"):
+        groups[role].permissions.add(*perms)
+    revoke(apps, None)
+    for group in Group.objects.all():
+        assert not group.permissions.filter(pk__in=perms).exists(), group.name
