@@ -17,7 +17,6 @@ docs/services.md, which hold the state and check permissions. Branches read doma
 Keep every flow in this module so viewflow's permissions are always registered.
 """
 
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -25,7 +24,7 @@ from viewflow.workflow import flow, lock
 from accounts.roles import Role
 from workflows.models import NeedProcess, ServiceProjectProcess
 from workflows.nodes import RoleView, SplitEach
-from workflows.permissions import project_finance_bureau
+from workflows.permissions import can_view_process, project_finance_bureau
 
 
 def _purchaser(process):
@@ -132,7 +131,25 @@ def _final_tranche_payable(activation):
     ).exists()
 
 
-class NeedFlow(flow.Flow):
+class ChainFlowPermissions:
+    """Who may see a chain process and who may manage it through viewflow: nobody manages it.
+
+    viewflow's own pages are not mounted (``workflows.site``); these answers keep them closed
+    should they ever be: a process is seen through ``can_view_process`` only, there is no
+    flow-wide list, and viewflow's cancel, undo, revive and reassign actions are refused to
+    everyone, superusers included. Code (the services, ``workflows.receivers``) is not affected.
+    """
+
+    def has_view_permission(self, user, obj=None):
+        """Return whether user may see process obj; no flow-wide list for anyone."""
+        return obj is not None and bool(can_view_process(user, obj))
+
+    def has_manage_permission(self, user, obj=None):
+        """Refuse viewflow's management actions to every user."""
+        return False
+
+
+class NeedFlow(ChainFlowPermissions, flow.Flow):
     """居民需求处理
 
     A resident (or community staff) submits a need; the community's staff triage it.
@@ -157,18 +174,8 @@ class NeedFlow(flow.Flow):
         activation.process.need = need
         return activation.process
 
-    def has_view_permission(self, user, obj=None):
-        """Let viewflow's pages show a process only to those who see its need; 404 for others."""
-        allowed = super().has_view_permission(user, obj=obj)
-        if allowed and obj is not None and not user.is_superuser:
-            from procurement.selectors import need_list_for_user
 
-            if not need_list_for_user(user=user).filter(pk=obj.coerced.need_id).exists():
-                raise Http404
-        return allowed
-
-
-class ServiceProjectFlow(flow.Flow):
+class ServiceProjectFlow(ChainFlowPermissions, flow.Flow):
     """服务项目全流程
 
     From the community's submitted project design to the project's closure.
@@ -364,13 +371,3 @@ class ServiceProjectFlow(flow.Flow):
         """Link the new process to the submitted project."""
         activation.process.project = project
         return activation.process
-
-    def has_view_permission(self, user, obj=None):
-        """Let viewflow's pages show a process only to those who see its project; 404 for others."""
-        allowed = super().has_view_permission(user, obj=obj)
-        if allowed and obj is not None and not user.is_superuser:
-            from procurement.selectors import project_list_for_user
-
-            if not project_list_for_user(user=user).filter(pk=obj.coerced.project_id).exists():
-                raise Http404
-        return allowed

@@ -5,10 +5,15 @@ left open to "every user holding <role> in <organization>"; the second kind stor
 ``Task.owner_permission`` (``workflows.role_<role>``) and the organization as
 ``Task.owner_permission_obj``. viewflow does not enforce any of this when called from code, so
 task views check ``can_act_on_task`` and the services check their own permissions again.
+
+Who may *see* a process (its steps, their state and the names on them) is ``can_view_process``;
+every question of that kind in workflows goes through it.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Organization
@@ -31,23 +36,52 @@ def _role_org_pairs(user) -> list[tuple[str, int]]:
     ]
 
 
+def _role_tasks_q(user) -> Q | None:
+    """Return a filter on Task for the tasks open to a role the user holds in its organization."""
+    pairs = _role_org_pairs(user)
+    if not pairs:
+        return None
+    role_q = Q()
+    for role, org_id in pairs:
+        role_q |= Q(owner_permission=role_permission(role), owner_permission_obj_pk=str(org_id))
+    return (
+        Q(owner_permission_content_type__app_label="accounts",
+          owner_permission_content_type__model="organization")
+        & role_q
+    )
+
+
 def open_tasks_q(user) -> Q:
     """Return a filter on Task for the human tasks the user may do now (owned or open to them)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     condition = Q(owner_id=user.pk, status=STATUS.ASSIGNED)
-    pairs = _role_org_pairs(user)
-    if pairs:
-        role_q = Q()
-        for role, org_id in pairs:
-            role_q |= Q(owner_permission=role_permission(role), owner_permission_obj_pk=str(org_id))
-        condition |= (
-            Q(owner__isnull=True, status=STATUS.NEW)
-            & Q(owner_permission_content_type__app_label="accounts",
-                owner_permission_content_type__model="organization")
-            & role_q
-        )
+    role_q = _role_tasks_q(user)
+    if role_q is not None:
+        condition |= Q(owner__isnull=True, status=STATUS.NEW) & role_q
     return Q(flow_task_type="HUMAN") & condition
+
+
+def can_view_process(user, process) -> Decision:
+    """Decide whether user may see process: its steps, their state and the names on them.
+
+    A process is shown only to those it names: the user a task of it is assigned to (an
+    expert's scoring seat, the third-party evaluator) and the current holders of a task's role in
+    the task's organization. Everyone else is refused: another organization, a bidder (no task
+    names a bidder before the award, so the committee on the scoring tasks stays hidden), a
+    platform admin and a superuser, who never act in the chain. Tasks are seen with their process.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return deny(_("请先登录。"))
+    if process is None or process.pk is None:
+        return deny(_("没有找到该流程。"))
+    named = Q(owner_id=user.pk) & (Q(owner_permission__isnull=True) | Q(owner_permission=""))
+    role_q = _role_tasks_q(user)
+    if role_q is not None:
+        named |= role_q
+    if Task.objects.filter(named, process_id=process.pk).exists():
+        return allow()
+    return deny(_("您无权查看该流程。"))
 
 
 def can_act_on_task(user, task) -> Decision:
@@ -68,8 +102,6 @@ def can_act_on_task(user, task) -> Decision:
     role = permission[len(ROLE_PERMISSION_PREFIX):]
     if task.owner_permission_content_type_id is None or not task.owner_permission_obj_pk:
         return deny(_("该待办未指定办理机构。"))
-    from django.contrib.contenttypes.models import ContentType
-
     if task.owner_permission_content_type_id != ContentType.objects.get_for_model(Organization).pk:
         return deny(_("该待办未指定办理机构。"))
     if (role, int(task.owner_permission_obj_pk)) in _role_org_pairs(user):

@@ -1,43 +1,25 @@
-"""The back office at /workspace/: the role-aware home, the task pages and viewflow's Material apps.
+"""The back office at /workspace/: the role-aware inbox, the start pages and the task pages.
 
-To add list/detail viewsets, either append them to ``VIEWSETS`` below, or define a list named
-``VIEWSETS`` in ``<app>/viewsets.py`` of one of ``VIEWSET_APPS``: it is picked up here.
+viewflow's own workflow pages (``WorkflowAppViewset`` and ``FlowViewset``: the inbox, queue and
+archive, the process and task lists, the charts, and the assign, unassign, cancel, undo, revive
+and process-cancel actions) are deliberately not mounted. They listed every project's processes
+and tasks, with the names on them, to anyone holding a chain role, and let a superuser cancel or
+reassign a chain task with no service and no audit row. A chain task is done on its own page
+(``workflows.views.tasks``), which checks ``can_act_on_task`` and calls the step's service.
+``tests/workflows/test_viewflow_routes.py`` fails when a viewflow page is mounted again.
 """
-
-from importlib import import_module
 
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
-from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
-from workflows.flows import NeedFlow, ServiceProjectFlow
 from workflows.views.home import HomeView
 
-VIEWSET_APPS = ["procurement", "evaluation", "delivery", "finance", "accounts", "core"]
 
-VIEWSETS = [
-    WorkflowAppViewset(
-        title=_("流程"),
-        flow_viewsets=[
-            FlowViewset(NeedFlow, icon="record_voice_over"),
-            FlowViewset(ServiceProjectFlow, icon="assignment"),
-        ],
-    ),
-]
+class WorkspaceSite(Site):
+    """viewflow's site for the page shell (menu, title) without its redirect to a first app."""
 
-
-def _app_viewsets() -> list:
-    found = []
-    for app in VIEWSET_APPS:
-        try:
-            module = import_module(f"{app}.viewsets")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.viewsets":
-                raise
-            continue
-        found.extend(getattr(module, "VIEWSETS", []))
-    return found
+    index_path = None  # "" is the inbox; the site has no app to redirect to
 
 
 URLPATTERNS = [
@@ -45,6 +27,4 @@ URLPATTERNS = [
     path("", include("workflows.urls")),
 ]
 
-site = Site(
-    title=_("三社联动服务项目平台"), viewsets=VIEWSETS + _app_viewsets(), urlpatterns=URLPATTERNS,
-)
+site = WorkspaceSite(title=_("三社联动服务项目平台"), viewsets=[], urlpatterns=URLPATTERNS)
