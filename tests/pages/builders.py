@@ -7,8 +7,7 @@ services). Every row is consistent with the model constraints.
 
 import contextlib
 import datetime
-import sys
-import types
+import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from unittest import mock
@@ -218,15 +217,8 @@ def projects_create(w: World, n: int, stage: str = "closed") -> list[ServiceProj
 
 @contextlib.contextmanager
 def fake_builder(name: str, data: bytes = b"%PDF-1.7 fake"):
-    """Replace evaluation.documents.<name> with a mock returning data (fast header tests)."""
-    try:
-        import evaluation.documents as module
-
-        modules = {}
-    except ImportError:  # the builders module has not landed yet
-        module = types.ModuleType("evaluation.documents")
-        modules = {"evaluation.documents": module}
-    with mock.patch.dict(sys.modules, modules), mock.patch.object(
-        module, name, create=True, return_value=data
-    ) as builder:
+    """Replace the document builder <name> with a mock returning data (fast header tests)."""
+    module = importlib.import_module(
+        "procurement.documents" if name.startswith("contract_") else "evaluation.documents")
+    with mock.patch.object(module, name, return_value=data) as builder:
         yield builder
