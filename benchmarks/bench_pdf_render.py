@@ -81,8 +81,8 @@ def main() -> None:
     from django.db import transaction
 
     from core.documents import canonical_context, render_pdf
-    from procurement.documents import CONTRACT_TEMPLATE, contract_context
     from portal.demo import build_project_at_stage, cast_build
+    from procurement.documents import CONTRACT_TEMPLATE, contract_context
 
     print(f"machine: {_common.machine()}, WeasyPrint {weasyprint.__version__}")
     if args.keep:
