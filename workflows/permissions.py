@@ -7,6 +7,7 @@ left open to "every user holding <role> in <organization>"; the second kind stor
 task views check ``can_act_on_task`` and the services check their own permissions again.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
@@ -14,6 +15,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import Organization
 from accounts.selectors import user_memberships
 from core.permissions import Decision, allow, deny
+from finance.models import BudgetCommitment, BudgetEnvelope
 
 ROLE_PERMISSION_PREFIX = "workflows.role_"
 
@@ -68,8 +70,6 @@ def can_act_on_task(user, task) -> Decision:
     role = permission[len(ROLE_PERMISSION_PREFIX):]
     if task.owner_permission_content_type_id is None or not task.owner_permission_obj_pk:
         return deny(_("该待办未指定办理机构。"))
-    from django.contrib.contenttypes.models import ContentType
-
     if task.owner_permission_content_type_id != ContentType.objects.get_for_model(Organization).pk:
         return deny(_("该待办未指定办理机构。"))
     if (role, int(task.owner_permission_obj_pk)) in _role_org_pairs(user):
@@ -84,8 +84,6 @@ def project_finance_bureau(project) -> Organization | None:
     bureau of the envelope of the project's year and funding source whose division is closest to
     the purchaser's division (its own, or an ancestor).
     """
-    from finance.models import BudgetCommitment, BudgetEnvelope
-
     commitment = (
         BudgetCommitment.objects.filter(project_id=project.pk)
         .select_related("envelope__finance_bureau").first()
