@@ -1,7 +1,7 @@
 """Contract PDF rendering: time against a one-page Latin-only document, size, font subsetting.
 
 Walks one project to a signed contract with the demo app (real services), builds the contract's
-PDF context (evaluation.documents.contract_context, in its stored canonical form) and renders
+PDF context (procurement.documents.contract_context, in its stored canonical form) and renders
 it with core.documents.render_pdf, median of 5 after one warm-up. The baseline is a one-page
 Latin-only document rendered by WeasyPrint in the same process, so the ratio says what the
 Chinese text, the tables and the CJK font cost, independent of the machine.
@@ -83,7 +83,7 @@ def main() -> None:
     from core.documents import canonical_context, render_pdf
     from demo.cast import cast_build
     from demo.stages import build_project_at_stage
-    from evaluation.documents import CONTRACT_TEMPLATE, contract_context
+    from procurement.documents import CONTRACT_TEMPLATE, contract_context
 
     print(f"machine: {_common.machine()}, WeasyPrint {weasyprint.__version__}")
     if args.keep:

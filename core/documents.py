@@ -10,12 +10,14 @@ import hashlib
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.http import HttpResponse
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
@@ -114,3 +116,31 @@ def document_render(*, document_id: int) -> Document:
             transaction.on_commit(lambda: storage.delete(old_name))
     logger.info("rendered document %s (%s, %d bytes)", doc.pk, doc.kind, doc.size)
     return doc
+
+
+# Serving a generated PDF as an attachment with a Chinese file name (RFC 5987/6266).
+
+def document_bytes(document) -> bytes:
+    """Return the PDF bytes of what a document builder returned (bytes or a stored Document)."""
+    if isinstance(document, (bytes, bytearray)):
+        return bytes(document)
+    file = getattr(document, "file", None)
+    if file is not None:
+        with file.open("rb") as handle:
+            return handle.read()
+    raise TypeError(f"Unexpected document: {document!r}")
+
+
+def attachment_header(*, filename: str, fallback: str) -> str:
+    """Return a Content-Disposition value with an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    safe_fallback = "".join(c for c in fallback if c.isascii() and c not in '"\\\r\n')
+    return f"attachment; filename=\"{safe_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def pdf_attachment(*, data: bytes, filename: str, fallback: str = "document.pdf") -> HttpResponse:
+    """Return the PDF as a download named filename (UTF-8 encoded per RFC 5987/6266)."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = attachment_header(filename=filename, fallback=fallback)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core.permissions import Decision, allow, deny
-from evaluation.models import EvaluationParty
+from evaluation.models import CommitteeMember, EvaluationParty
+from procurement.permissions import opened_bid_reader
+
+
+@opened_bid_reader
+def is_committee_expert(user, tender) -> bool:
+    """Return whether the user sits on the tender's evaluation committee (reads its opened bids)."""
+    return CommitteeMember.objects.filter(committee__tender_id=tender.pk, expert_id=user.pk).exists()
 
 
 def can_form_committee(user, tender) -> Decision:

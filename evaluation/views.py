@@ -18,18 +18,14 @@ from django.views.generic import FormView, TemplateView
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from evaluation import selectors as evaluation_selectors
+from evaluation.documents import performance_report_pdf_response
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from evaluation.permissions import can_submit_satisfaction
 from evaluation.services.performance import satisfaction_submit
 from office.shell import OfficeListMixin, OfficeMixin, call_service
-from portal.downloads import contract_pdf_response, performance_report_pdf_response
 from procurement import selectors as procurement_selectors
-
-
-def user_may_download_contract(user, contract) -> bool:
-    """Return whether the user is staff of one of the contract's two parties."""
-    return user_has_role(user, Role.PURCHASER, contract.purchaser) or user_has_role(
-        user, Role.SOCIAL_ORG, contract.supplier)
+from procurement.documents import contract_pdf_response
+from procurement.permissions import user_may_download_contract
 
 
 def user_may_download_report(user, evaluation) -> bool:

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.roles import Role
-from accounts.selectors import user_memberships
+from accounts.selectors import organization_members, user_memberships
 from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
 from procurement.models import Contract
 
@@ -92,3 +93,14 @@ def tranches_due_for_user(*, user) -> QuerySet[PaymentTranche]:
         contract__project__budget_commitment__envelope__finance_bureau_id__in=_org_ids(user, Role.FINANCE),
         status__in=[PaymentTranche.Status.DUE, PaymentTranche.Status.APPROVED],
     )
+
+
+def finance_staff_for_contract(contract) -> QuerySet:
+    """Return the finance staff of the bureau whose envelope funds the contract's project."""
+    commitment = (
+        BudgetCommitment.objects.select_related("envelope__finance_bureau")
+        .filter(project_id=contract.project_id).first()
+    )
+    if commitment is None:
+        return get_user_model().objects.none()
+    return organization_members(commitment.envelope.finance_bureau, Role.FINANCE)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from portal import selectors
-from portal.downloads import contract_pdf_response
+from procurement.documents import contract_pdf_response
 
 PAGE_SIZE = 20
 INDEX_SIZE = 5

@@ -1,9 +1,30 @@
-"""Signals the procurement services send after their transaction commits."""
+"""Signals the procurement services send, for the apps above procurement to react.
+
+procurement sits below finance, delivery, evaluation and workflows and never imports them
+(docs/architecture.md). Where a procurement step must cause something in a higher app, the
+service sends one of these and the higher app connects its receiver in its AppConfig.ready.
+
+Sent *inside* the service's transaction (a receiver's write commits or rolls back with the
+step; a receiver raising ServiceError refuses the whole step):
+
+- ``contract_drafted``: award_confirm drafted ``contract``; finance plans its payment tranches.
+- ``contract_signed``: contract_sign got the second signature on ``contract`` (``project`` now
+  in delivery); finance makes the first tranche due. A receiver may return a dict of facts,
+  merged into the ``contract.sign`` audit row.
+- ``project_ended``: project_close or tender_cancel ended ``project`` (closed or cancelled);
+  finance refuses while a tranche is still open, then settles the budget commitment.
+
+Sent *on commit* (the step is final; receivers advance the flows):
+
+- ``tender_opened``: bids_open, with ``tender`` (re-read) and ``failed`` (True when 废标).
+- ``tender_cancelled``: tender_cancel, with ``tender`` (re-read): the project's flow ends.
+"""
 
 from django.dispatch import Signal
 
-# Sent on commit by bids_open with ``tender`` (re-read) and ``failed`` (True when 废标).
-tender_opened = Signal()
+contract_drafted = Signal()
+contract_signed = Signal()
+project_ended = Signal()
 
-# Sent on commit by tender_cancel with ``tender`` (re-read): the project's flow ends.
+tender_opened = Signal()
 tender_cancelled = Signal()

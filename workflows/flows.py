@@ -22,6 +22,10 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from accounts.roles import Role
+from delivery.models import MilestoneReport
+from evaluation.models import CommitteeMember, PerformanceEvaluation
+from finance.models import PaymentTranche
+from procurement.models import Tender
 from workflows.models import NeedProcess, ServiceProjectProcess
 from workflows.nodes import RoleView, SplitEach
 from workflows.permissions import can_view_process, project_finance_bureau
@@ -52,8 +56,6 @@ def _project(activation):
 
 
 def _latest_report(project, kind):
-    from delivery.models import MilestoneReport
-
     return (
         MilestoneReport.objects.filter(contract__project_id=project.pk, kind=kind)
         .order_by("-submitted_at", "-id").first()
@@ -62,8 +64,6 @@ def _latest_report(project, kind):
 
 def _report_accepted(kind):
     def check(activation):
-        from delivery.models import MilestoneReport
-
         report = _latest_report(_project(activation), kind)
         return report is not None and report.status == MilestoneReport.Status.ACCEPTED
 
@@ -80,22 +80,16 @@ def _project_status_is(*statuses):
 
 
 def _latest_tender(project):
-    from procurement.models import Tender
-
     return Tender.objects.filter(project_id=project.pk).order_by("-pk").first()
 
 
 def _tender_opened(activation):
-    from procurement.models import Tender
-
     tender = _latest_tender(_project(activation))
     return tender is not None and tender.status not in (Tender.Status.FAILED,
                                                         Tender.Status.CANCELLED)
 
 
 def _committee_seats(activation):
-    from evaluation.models import CommitteeMember
-
     return [
         {"member_id": member_id}
         for member_id in CommitteeMember.objects.filter(
@@ -105,16 +99,12 @@ def _committee_seats(activation):
 
 
 def _seat_expert(activation):
-    from evaluation.models import CommitteeMember
-
     return CommitteeMember.objects.select_related("expert").get(
         pk=activation.task.data["member_id"]
     ).expert
 
 
 def _third_party_expert(activation):
-    from evaluation.models import PerformanceEvaluation
-
     evaluation = PerformanceEvaluation.objects.select_related("third_party_expert").get(
         contract__project_id=_project(activation).pk
     )
@@ -122,8 +112,6 @@ def _third_party_expert(activation):
 
 
 def _final_tranche_payable(activation):
-    from finance.models import PaymentTranche
-
     return PaymentTranche.objects.filter(
         contract__project_id=_project(activation).pk,
         condition=PaymentTranche.Condition.FINAL,

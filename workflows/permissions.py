@@ -19,6 +19,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import Organization
 from accounts.selectors import user_memberships
 from core.permissions import Decision, allow, deny
+from finance.models import BudgetCommitment, BudgetEnvelope
 
 ROLE_PERMISSION_PREFIX = "workflows.role_"
 
@@ -116,8 +117,6 @@ def project_finance_bureau(project) -> Organization | None:
     bureau of the envelope of the project's year and funding source whose division is closest to
     the purchaser's division (its own, or an ancestor).
     """
-    from finance.models import BudgetCommitment, BudgetEnvelope
-
     commitment = (
         BudgetCommitment.objects.filter(project_id=project.pk)
         .select_related("envelope__finance_bureau").first()

@@ -5,6 +5,8 @@ import logging
 from django.db import transaction
 from viewflow.workflow.status import STATUS
 
+from procurement.signals import tender_cancelled, tender_opened
+
 logger = logging.getLogger(__name__)
 
 
@@ -72,13 +74,6 @@ def cancel_on_tender_cancelled(sender=None, tender=None, **kwargs) -> int:
 
 
 def connect() -> None:
-    """Connect the receivers to the domain signals that exist."""
-    try:
-        from procurement.signals import tender_opened
-    except ImportError:  # the procurement services are not installed yet
-        logger.warning("procurement.signals.tender_opened is missing; bid opening won't advance flows")
-        return
+    """Connect the receivers to procurement's on-commit signals."""
     tender_opened.connect(advance_on_tender_opened, dispatch_uid="workflows.tender_opened")
-    from procurement.signals import tender_cancelled
-
     tender_cancelled.connect(cancel_on_tender_cancelled, dispatch_uid="workflows.tender_cancelled")

@@ -1,11 +1,20 @@
 """Reads for the workspace: the user's task inbox across both flows, in a fixed number of queries."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 
+from accounts.models import Organization
 from accounts.roles import Role
+from accounts.selectors import is_platform_admin, user_memberships
+from core.models import Holiday
+from evaluation.models import PerformanceEvaluation, SatisfactionResponse
+from procurement.models import Bid, Contract, Need, NeedSupport, ServiceProject, Tender
 from workflows.permissions import ROLE_PERMISSION_PREFIX, open_tasks_q
 
 
@@ -51,8 +60,6 @@ def task_inbox_queryset(user):
 
 def task_inbox_for_user(user) -> list[InboxItem]:
     """Return the user's inbox items (task, step title, project or need title, role, deadline)."""
-    from django.urls import reverse
-
     items = []
     for task in task_inbox_queryset(user):
         permission = task.owner_permission or ""
@@ -99,8 +106,6 @@ class WorkItem:
 
 
 def _role_org_ids(user, role: str) -> set[int]:
-    from accounts.selectors import user_memberships
-
     return {m.organization_id for m in user_memberships(user)
             if m.role == role and m.organization_id is not None}
 
@@ -114,12 +119,6 @@ def _item(kind, role, title, *, subject="", code="", detail="", deadline="", url
 
 def resident_work_items(user) -> list[WorkItem]:
     """Return the resident's open surveys, needs of the community to support, and own needs."""
-    from django.db.models import Count, Exists, OuterRef
-    from django.urls import reverse
-
-    from evaluation.models import PerformanceEvaluation, SatisfactionResponse
-    from procurement.models import Need, NeedSupport
-
     community_ids = _role_org_ids(user, Role.RESIDENT)
     if not community_ids:
         return []
@@ -166,12 +165,6 @@ def resident_work_items(user) -> list[WorkItem]:
 
 def social_worker_work_items(user) -> list[WorkItem]:
     """Return one "记录服务台账" item per signed contract in delivery of the worker's organization."""
-    from django.db.models import Count, Q
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from procurement.models import Contract, ServiceProject
-
     org_ids = _role_org_ids(user, Role.SOCIAL_WORKER)
     if not org_ids:
         return []
@@ -212,13 +205,6 @@ def social_worker_work_items(user) -> list[WorkItem]:
 
 def social_org_work_items(user) -> list[WorkItem]:
     """Return the tenders open for bidding on which the user's organization may still bid."""
-    from django.db.models import Exists, OuterRef
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from accounts.selectors import user_memberships
-    from procurement.models import Bid, ServiceProject, Tender
-
     organizations = sorted(
         {m.organization for m in user_memberships(user)
          if m.role == Role.SOCIAL_ORG and m.organization_id is not None},
@@ -255,15 +241,6 @@ def social_org_work_items(user) -> list[WorkItem]:
 
 def platform_admin_work_items(user) -> list[WorkItem]:
     """Return the provisional holidays to confirm and the credit-code overrides to review."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from accounts.models import Organization
-    from accounts.selectors import is_platform_admin
-    from core.models import Holiday
-
     if not is_platform_admin(user):
         return []
     items = []

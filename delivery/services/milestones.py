@@ -5,13 +5,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from accounts.selectors import organization_members as members_of
 from core.audit import audit_record
 from core.exceptions import PermissionDenied, ServiceError
 from core.notifications import notify
 from delivery.models import MilestoneReport
 from delivery.permissions import can_decide_milestone, can_submit_milestone
-from evaluation.recipients import finance_staff_for_contract, members_of
+from delivery.signals import final_report_accepted
+from delivery.states import MilestoneReportStates
 from finance.models import PaymentTranche
+from finance.selectors import finance_staff_for_contract
+from finance.services.tranches import tranches_make_due
 from procurement.models import Contract
 
 
@@ -52,7 +56,11 @@ def _locked_report(report: MilestoneReport) -> MilestoneReport:
 
 @transaction.atomic
 def milestone_accept(*, report: MilestoneReport, actor, comment: str = "") -> MilestoneReport:
-    """Accept a report: mid-term makes its tranche due; final opens the performance evaluation."""
+    """Accept a report: mid-term makes its tranche due; final opens the performance evaluation.
+
+    The final report's acceptance sends ``final_report_accepted`` in this transaction, which
+    evaluation answers by opening the performance evaluation.
+    """
     report = _locked_report(report)
     decision = can_decide_milestone(actor, report)
     if not decision:
@@ -62,17 +70,13 @@ def milestone_accept(*, report: MilestoneReport, actor, comment: str = "") -> Mi
     contract = report.contract
     if contract.status != Contract.Status.SIGNED:
         raise ServiceError(_("合同不在履行中。"), code="state")
-    report.status = MilestoneReport.Status.ACCEPTED
+    MilestoneReportStates(report).accept()
     report.decided_by, report.decided_at, report.decision_comment = actor, timezone.now(), comment
     report.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     made_due = []
     if report.kind == MilestoneReport.Kind.MID_TERM:
-        tranches = list(PaymentTranche.objects.select_for_update().filter(
+        made_due = tranches_make_due(PaymentTranche.objects.select_for_update().filter(
             contract=contract, condition=PaymentTranche.Condition.MID_TERM, status=PaymentTranche.Status.PENDING))
-        for tranche in tranches:
-            tranche.status = PaymentTranche.Status.DUE
-            tranche.save(update_fields=["status"])
-            made_due.append(tranche.pk)
     audit_record(actor=actor, action="milestone.accept", target=report,
                  before={"status": MilestoneReport.Status.SUBMITTED},
                  after={"status": report.status, "tranches_due": made_due})
@@ -83,9 +87,8 @@ def milestone_accept(*, report: MilestoneReport, actor, comment: str = "") -> Mi
         notify(recipients=finance_staff_for_contract(contract),
                title=_("中期款待审核拨付：%(code)s") % {"code": contract.code})
     if report.kind == MilestoneReport.Kind.FINAL:
-        from evaluation.services.performance import performance_evaluation_open
-
-        performance_evaluation_open(contract=contract, actor=actor)
+        final_report_accepted.send(sender=MilestoneReport, report=report, contract=contract,
+                                   actor=actor)
     return report
 
 
@@ -100,7 +103,7 @@ def milestone_return(*, report: MilestoneReport, actor, reason: str) -> Mileston
         raise ServiceError(_("只有待验收的报告可以退回。"), code="state")
     if not (reason or "").strip():
         raise ServiceError(_("请填写退回理由。"), code="reason")
-    report.status = MilestoneReport.Status.RETURNED
+    MilestoneReportStates(report).send_back()
     report.decided_by, report.decided_at, report.decision_comment = actor, timezone.now(), reason.strip()
     report.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     audit_record(actor=actor, action="milestone.return", target=report,

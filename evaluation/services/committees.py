@@ -15,6 +15,7 @@ from core.notifications import notify
 from evaluation.models import CommitteeMember, EvaluationCommittee, ScoreSheet
 from evaluation.permissions import can_form_committee
 from procurement.models import Bid, Tender
+from procurement.states import TenderStates
 
 EVALUABLE_BID_STATUSES = (Bid.Status.SUBMITTED, Bid.Status.QUALIFIED)
 
@@ -91,7 +92,7 @@ def committee_form(*, tender: Tender, actor, size: int | None = None, seed: str 
     )
     members = list(committee.members.all()) if any(m.pk is None for m in members) else members
     ScoreSheet.objects.bulk_create([ScoreSheet(member=m, bid=b) for m in members for b in bids])
-    tender.status = Tender.Status.EVALUATING
+    TenderStates(tender).start_evaluation()
     tender.save(update_fields=["status"])
     audit_record(
         actor=actor, action="committee.form", target=committee,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ExpertProfile
 from accounts.roles import Role
+from accounts.selectors import organization_members as members_of
 from core.audit import audit_record
 from core.exceptions import PermissionDenied, ServiceError
 from core.notifications import notify
@@ -26,10 +27,13 @@ from evaluation.permissions import (
     can_submit_satisfaction,
     party_organization,
 )
-from evaluation.recipients import finance_staff_for_contract, members_of
 from evaluation.rules import achievement_score, grade_for, q2
+from evaluation.states import PerformanceEvaluationStates
 from finance.models import PaymentTranche
+from finance.selectors import finance_staff_for_contract
+from finance.states import PaymentTrancheStates
 from procurement.models import Contract, IndicatorCategory, ServiceProject
+from procurement.states import ContractStates, ServiceProjectStates
 
 # Parties that submit a score sheet; residents answer the satisfaction survey instead.
 SCORING_PARTIES = (EvaluationParty.PURCHASER, EvaluationParty.COMMUNITY,
@@ -67,7 +71,7 @@ def performance_evaluation_open(*, contract: Contract, actor=None, seed: str | N
     expert = random.Random(seed).choice(candidates)  # noqa: S311 - reproducible draw
     evaluation = PerformanceEvaluation.objects.create(contract=contract, third_party_expert=expert,
                                                       opened_at=timezone.now())
-    project.status = ServiceProject.Status.PERFORMANCE_REVIEW
+    ServiceProjectStates(project).start_performance_review()
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="performance.open", target=evaluation,
                  before={"project_status": ServiceProject.Status.IN_DELIVERY},
@@ -206,7 +210,7 @@ def performance_evaluation_finalize(*, evaluation: PerformanceEvaluation, actor=
     grade = grade_for(total)
     now = timezone.now()
     evaluation.total, evaluation.grade = total, grade
-    evaluation.status = PerformanceEvaluation.Status.FINALIZED
+    PerformanceEvaluationStates(evaluation).finalize()
     evaluation.finalized_at, evaluation.finalized_by = now, actor
     evaluation.save(update_fields=["total", "grade", "status", "finalized_at", "finalized_by"])
 
@@ -217,14 +221,17 @@ def performance_evaluation_finalize(*, evaluation: PerformanceEvaluation, actor=
         contract=contract, condition=PaymentTranche.Condition.FINAL, status=PaymentTranche.Status.PENDING))
     for tranche in finals:
         tranche.payable_amount = q2(tranche.amount * factor)
-        tranche.status = PaymentTranche.Status.DUE if factor > 0 else PaymentTranche.Status.WITHHELD
+        if factor > 0:
+            PaymentTrancheStates(tranche).make_due()
+        else:
+            PaymentTrancheStates(tranche).withhold()
         tranche.note = _("绩效评价等级：%(grade)s，按%(factor)s%%核定。") % {
             "grade": PerformanceEvaluation.Grade(grade).label, "factor": q2(factor * 100)}
         tranche.save(update_fields=["payable_amount", "status", "note"])
-    contract.status = Contract.Status.COMPLETED
+    ContractStates(contract).complete()
     contract.save(update_fields=["status"])
     project = ServiceProject.objects.select_for_update().get(pk=contract.project_id)
-    project.status = ServiceProject.Status.SETTLEMENT
+    ServiceProjectStates(project).settle()
     project.save(update_fields=["status"])
     audit_record(
         actor=actor, action="performance.finalize", target=evaluation,

@@ -8,14 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from accounts.selectors import organization_members as members_of
 from core.audit import audit_record
 from core.exceptions import PermissionDenied, ServiceError
 from core.notifications import notify
 from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet
 from evaluation.permissions import can_correct_score, can_submit_scores
-from evaluation.recipients import members_of
 from evaluation.rules import RankRow, bid_final_score, price_scores, q2, rank_bids
+from evaluation.states import ScoreSheetStates
 from procurement.models import Bid, Tender, TenderCriterion
+from procurement.states import TenderStates
 
 
 def _decimal(value, criterion) -> Decimal:
@@ -86,7 +88,7 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
             items.append(ScoreItem(sheet=sheet, criterion=price_criterion, score=prices[sheet.bid_id]))
             total += prices[sheet.bid_id]
         sheet.total = q2(total)
-        sheet.status = ScoreSheet.Status.SUBMITTED
+        ScoreSheetStates(sheet).submit()
         sheet.submitted_at = now
     ScoreItem.objects.bulk_create(items)
     ScoreSheet.objects.bulk_update(sheets, ["total", "status", "submitted_at"])
@@ -95,7 +97,7 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
     if not ScoreSheet.objects.filter(member__committee_id=member.committee_id,
                                      status=ScoreSheet.Status.DRAFT).exists():
         _rank(tender=tender, actor=actor)
-        tender.status = Tender.Status.EVALUATED
+        TenderStates(tender).complete_evaluation()
         tender.save(update_fields=["status"])
         audit_record(actor=None, action="tender.evaluated", target=tender,
                      before={"status": Tender.Status.EVALUATING}, after={"status": tender.status})

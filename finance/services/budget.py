@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from accounts.selectors import organization_members as members_of
 from core.audit import audit_record
 from core.exceptions import PermissionDenied, ServiceError
 from core.notifications import notify
-from evaluation.recipients import members_of
 from finance.models import BudgetCommitment, BudgetEnvelope, Payment
 from finance.permissions import can_confirm_budget, can_reject_budget
+from finance.states import BudgetCommitmentStates
 from procurement.models import ServiceProject
+from procurement.states import ServiceProjectStates
 
 
 def envelope_available(envelope: BudgetEnvelope) -> Decimal:
@@ -58,15 +60,16 @@ def budget_confirm(*, project: ServiceProject, envelope: BudgetEnvelope, actor, 
     if commitment is not None and commitment.status == BudgetCommitment.Status.COMMITTED:
         raise ServiceError(_("该项目已占用预算。"), code="state")
     if commitment is None:
-        commitment = BudgetCommitment(project=project)
+        commitment = BudgetCommitment(project=project)  # created committed
+    else:
+        BudgetCommitmentStates(commitment).recommit()
     commitment.envelope = envelope
     commitment.amount = project.budget_amount
-    commitment.status = BudgetCommitment.Status.COMMITTED
     commitment.committed_by = actor
     commitment.committed_at = now
     commitment.comment = comment
     commitment.save()
-    project.status = ServiceProject.Status.BUDGET_CONFIRMED
+    ServiceProjectStates(project).confirm_budget()
     project.save(update_fields=["status"])
     audit_record(
         actor=actor, action="budget.confirm", target=project,
@@ -92,7 +95,7 @@ def budget_reject(*, project: ServiceProject, actor, reason: str) -> ServiceProj
         raise ServiceError(_("只有已立项、待预算审核的项目可以退回。"), code="state")
     if not (reason or "").strip():
         raise ServiceError(_("请填写退回理由。"), code="reason")
-    project.status = ServiceProject.Status.RETURNED
+    ServiceProjectStates(project).send_back()
     project.return_reason = reason.strip()
     project.save(update_fields=["status", "return_reason"])
     audit_record(
@@ -111,7 +114,7 @@ def budget_reject(*, project: ServiceProject, actor, reason: str) -> ServiceProj
 
 @transaction.atomic
 def commitment_settle(*, project: ServiceProject, actor=None) -> BudgetCommitment | None:
-    """Shrink the project's commitment to the amount paid, releasing the rest (at project close)."""
+    """Shrink the project's commitment to the amount paid, releasing the rest (project ended)."""
     commitment = BudgetCommitment.objects.select_for_update().filter(project_id=project.pk).first()
     if commitment is None or commitment.status != BudgetCommitment.Status.COMMITTED:
         return commitment
@@ -121,7 +124,7 @@ def commitment_settle(*, project: ServiceProject, actor=None) -> BudgetCommitmen
     if paid > 0:
         commitment.amount = min(paid, commitment.amount)
     else:
-        commitment.status = BudgetCommitment.Status.RELEASED
+        BudgetCommitmentStates(commitment).release()
     commitment.save(update_fields=["amount", "status"])
     audit_record(actor=actor, action="budget.settle", target=commitment, before=before,
                  after={"amount": str(commitment.amount), "status": commitment.status})

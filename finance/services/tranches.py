@@ -1,18 +1,75 @@
-"""Payment tranches: finance approves a due tranche, then records its payment."""
+"""Payment tranches: planned when a contract is drafted, made due when their condition is met,
+approved by finance, then paid."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from accounts.selectors import organization_members as members_of
 from core.audit import audit_record
 from core.exceptions import PermissionDenied, ServiceError
 from core.notifications import notify
-from evaluation.recipients import members_of
 from finance.models import Payment, PaymentTranche
 from finance.permissions import can_approve_tranche, can_pay_tranche
+from finance.states import PaymentTrancheStates
 
 SETTLED = (PaymentTranche.Status.PAID, PaymentTranche.Status.WITHHELD)
+CENT = Decimal("0.01")
+
+
+def tranche_plan(amount: Decimal, percents=None) -> list[tuple[str, Decimal, Decimal]]:
+    """Return (condition, percent, amount) per tranche; amounts sum exactly to amount.
+
+    The first tranche is paid on signing, the last after the final evaluation, any in between
+    after the mid-term review; the last tranche takes the rounding remainder.
+    """
+    Condition = PaymentTranche.Condition
+    if percents is None:
+        percents = settings.PLATFORM_RULES["DEFAULT_TRANCHES"]
+    percents = [Decimal(str(p)) for p in percents]
+    if not percents or sum(percents) != Decimal("100") or any(p <= 0 for p in percents):
+        raise ServiceError(_("付款节点比例之和必须为100%。"), code="tranches")
+    plan = []
+    paid = Decimal("0.00")
+    for index, percent in enumerate(percents):
+        last = index == len(percents) - 1
+        if index == 0 and not last:
+            condition = Condition.ON_SIGNING
+        elif last:
+            condition = Condition.FINAL
+        else:
+            condition = Condition.MID_TERM
+        share = amount - paid if last else (amount * percent / 100).quantize(CENT, ROUND_HALF_UP)
+        paid += share
+        plan.append((condition, percent, share))
+    assert sum(share for _c, _p, share in plan) == amount
+    return plan
+
+
+def tranches_plan(*, contract) -> list[PaymentTranche]:
+    """Create the pending tranches of a freshly drafted contract from the platform's default plan."""
+    return PaymentTranche.objects.bulk_create([
+        PaymentTranche(contract=contract, sequence=index, condition=condition, percent=percent,
+                       amount=share)
+        for index, (condition, percent, share) in enumerate(tranche_plan(contract.amount), start=1)
+    ])
+
+
+def tranches_make_due(tranches) -> list[int]:
+    """Make the pending tranches due (their condition is met); return their ids.
+
+    The caller locks the rows and writes its own audit row, which lists these ids.
+    """
+    made_due = []
+    for tranche in tranches:
+        PaymentTrancheStates(tranche).make_due()
+        tranche.save(update_fields=["status"])
+        made_due.append(tranche.pk)
+    return made_due
 
 
 def _locked(tranche: PaymentTranche) -> PaymentTranche:
@@ -33,7 +90,7 @@ def tranche_approve(*, tranche: PaymentTranche, actor) -> PaymentTranche:
         raise PermissionDenied(decision.reason)
     if tranche.status != PaymentTranche.Status.DUE:
         raise ServiceError(_("只有待审核拨付的付款节点可以审核。"), code="state")
-    tranche.status = PaymentTranche.Status.APPROVED
+    PaymentTrancheStates(tranche).approve()
     tranche.approved_by = actor
     tranche.approved_at = timezone.now()
     tranche.save(update_fields=["status", "approved_by", "approved_at"])
@@ -59,7 +116,7 @@ def tranche_pay(*, tranche: PaymentTranche, actor, voucher_number: str) -> Payme
     amount = tranche.payable_amount if tranche.payable_amount is not None else tranche.amount
     payment = Payment.objects.create(tranche=tranche, amount=amount, voucher_number=voucher_number,
                                      paid_by=actor, paid_at=timezone.now())
-    tranche.status = PaymentTranche.Status.PAID
+    PaymentTrancheStates(tranche).pay()
     tranche.save(update_fields=["status"])
     audit_record(actor=actor, action="tranche.pay", target=tranche,
                  before={"status": PaymentTranche.Status.APPROVED},

@@ -14,7 +14,7 @@ from django.http import Http404
 from accounts.roles import Role
 from accounts.selectors import division_descendants, user_memberships
 from procurement.models import Bid, Contract, Need, ServiceProject, Tender
-from procurement.permissions import can_view_bid, is_committee_expert
+from procurement.permissions import can_view_bid, is_opened_bid_reader
 
 
 def _active(user) -> bool:
@@ -144,7 +144,7 @@ def bid_list_for_user(*, user, tender: Tender) -> QuerySet[Bid]:
     condition = own
     if tender.opened_at is not None:
         purchaser_id = tender.project.purchaser_id
-        if purchaser_id in _org_ids(user, Role.PURCHASER) or is_committee_expert(user, tender):
+        if purchaser_id in _org_ids(user, Role.PURCHASER) or is_opened_bid_reader(user, tender):
             condition = own | ~Q(status=Bid.Status.WITHDRAWN)
     return (
         Bid.objects.filter(condition, tender_id=tender.pk)

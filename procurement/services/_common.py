@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import organization_members
 from core.exceptions import PermissionDenied
@@ -24,16 +25,16 @@ def staff_of(organization, role: str) -> QuerySet:
 
 
 def finance_staff_for_project(project) -> QuerySet:
-    """Return the finance reviewers whose bureau covers the project's purchaser division."""
-    from finance.models import BudgetCommitment
+    """Return the finance reviewers whose bureau covers the project's purchaser division.
 
+    Once finance committed the budget, the bureau of that envelope (read through the reverse
+    relations finance declares, so procurement imports nothing from finance).
+    """
     User = get_user_model()
-    commitment = (
-        BudgetCommitment.objects.select_related("envelope__finance_bureau")
-        .filter(project_id=project.pk).first()
-    )
-    if commitment is not None:
-        return staff_of(commitment.envelope.finance_bureau, Role.FINANCE)
+    bureau = Organization.objects.filter(
+        budget_envelopes__commitments__project_id=project.pk).first()
+    if bureau is not None:
+        return staff_of(bureau, Role.FINANCE)
     lineage = []
     division = project.purchaser.division
     while division is not None:

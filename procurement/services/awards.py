@@ -1,10 +1,9 @@
-"""Awards (定标): confirm the first-ranked bid, draft the contract and its payment tranches."""
+"""Awards (定标): confirm the first-ranked bid and draft the contract (finance plans its tranches)."""
 
 import datetime
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +16,8 @@ from procurement.models import Award, Bid, Contract, ServiceProject, Tender
 from procurement.permissions import can_confirm_award
 from procurement.services._common import add_months, check, link, staff_of
 from procurement.services.projects import check_duration
-
-CENT = Decimal("0.01")
+from procurement.signals import contract_drafted
+from procurement.states import ServiceProjectStates, TenderStates
 
 
 def contract_url(contract) -> str:
@@ -27,42 +26,12 @@ def contract_url(contract) -> str:
                 fallback=f"/procurement/contracts/{contract.pk}/")
 
 
-def tranche_plan(amount: Decimal, percents=None) -> list[tuple[str, Decimal, Decimal]]:
-    """Return (condition, percent, amount) per tranche; amounts sum exactly to amount.
-
-    The first tranche is paid on signing, the last after the final evaluation, any in between
-    after the mid-term review; the last tranche takes the rounding remainder.
-    """
-    from finance.models import PaymentTranche
-
-    Condition = PaymentTranche.Condition
-    if percents is None:
-        percents = settings.PLATFORM_RULES["DEFAULT_TRANCHES"]
-    percents = [Decimal(str(p)) for p in percents]
-    if not percents or sum(percents) != Decimal("100") or any(p <= 0 for p in percents):
-        raise ServiceError(_("付款节点比例之和必须为100%。"), code="tranches")
-    plan = []
-    paid = Decimal("0.00")
-    for index, percent in enumerate(percents):
-        last = index == len(percents) - 1
-        if index == 0 and not last:
-            condition = Condition.ON_SIGNING
-        elif last:
-            condition = Condition.FINAL
-        else:
-            condition = Condition.MID_TERM
-        share = amount - paid if last else (amount * percent / 100).quantize(CENT, ROUND_HALF_UP)
-        paid += share
-        plan.append((condition, percent, share))
-    assert sum(share for _c, _p, share in plan) == amount
-    return plan
-
-
 @transaction.atomic
 def award_confirm(*, tender, actor, reason="") -> Award:
-    """Confirm the first-ranked bid: tender and project → awarded, contract drafted with tranches."""
-    from finance.models import PaymentTranche
+    """Confirm the first-ranked bid: tender and project → awarded, contract drafted with tranches.
 
+    finance receives ``contract_drafted`` in this transaction and plans the payment tranches.
+    """
     tender = (Tender.objects.select_for_update()
               .select_related("project__purchaser", "project__community").get(pk=tender.pk))
     check(can_confirm_award(actor, tender))
@@ -87,15 +56,11 @@ def award_confirm(*, tender, actor, reason="") -> Award:
     )
     contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
     contract.save(update_fields=["code"])
-    PaymentTranche.objects.bulk_create([
-        PaymentTranche(contract=contract, sequence=index, condition=condition, percent=percent,
-                       amount=share)
-        for index, (condition, percent, share) in enumerate(tranche_plan(contract.amount), start=1)
-    ])
-    tender.status = Tender.Status.AWARDED
+    contract_drafted.send(sender=Contract, contract=contract, actor=actor)
+    TenderStates(tender).award()
     tender.save(update_fields=["status"])
     project_before = project.status
-    project.status = ServiceProject.Status.AWARDED
+    ServiceProjectStates(project).award()
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="award.confirm", target=tender,
                  before={"status": Tender.Status.EVALUATED, "project_status": project_before},
@@ -110,8 +75,6 @@ def award_confirm(*, tender, actor, reason="") -> Award:
            url=url)
     losers = (Bid.objects.filter(tender=tender).exclude(pk=bid.pk)
               .exclude(status=Bid.Status.WITHDRAWN).values_list("organization_id", flat=True))
-    from django.contrib.auth import get_user_model
-
     notify(recipients=get_user_model().objects.filter(
                is_active=True, memberships__organization_id__in=list(losers),
                memberships__role=Role.SOCIAL_ORG, memberships__is_active=True).distinct(),

@@ -15,6 +15,8 @@ from procurement.models import Bid, ServiceProject, Tender
 from procurement.permissions import can_open_tender, can_submit_bid, can_withdraw_bid
 from procurement.services._common import check, staff_of
 from procurement.services.tenders import tender_url
+from procurement.signals import tender_opened
+from procurement.states import BidStates, ServiceProjectStates, TenderStates
 
 # Qualified bids needed to proceed (法36: fewer than 3 → 废标; 财库〔2015〕124号: 磋商 for
 # government-purchased services may proceed with 2; 单一来源 has one supplier by definition).
@@ -90,10 +92,11 @@ def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
         raise ServiceError(_("本机构已递交投标文件；如需修改请先撤回。"), code="duplicate")
     before = None if bid is None else {"status": bid.status}
     if bid is None:
-        bid = Bid(tender=tender, organization=organization)
+        bid = Bid(tender=tender, organization=organization)  # created submitted
+    else:
+        BidStates(bid).resubmit()
     bid.price = price
     bid.proposal = proposal.strip()
-    bid.status = Bid.Status.SUBMITTED
     bid.submitted_by = actor
     bid.submitted_at = now
     bid.withdrawn_at = None
@@ -118,7 +121,7 @@ def bid_withdraw(*, bid, actor) -> Bid:
         raise ServiceError(_("只有投标期内已递交的投标文件可以撤回。"), code="state")
     if timezone.now() >= tender.bid_deadline:
         raise ServiceError(_("投标截止时间已过，不能撤回。"), code="deadline")
-    bid.status = Bid.Status.WITHDRAWN
+    BidStates(bid).withdraw()
     bid.withdrawn_at = timezone.now()
     bid.save(update_fields=["status", "withdrawn_at"])
     audit_record(actor=actor, action="bid.withdraw", target=bid,
@@ -148,11 +151,11 @@ def bids_open(*, tender, actor=None) -> Tender:
     qualified, over_budget = [], []
     for bid in bids:
         if bid.price > tender.budget_amount:
-            bid.status = Bid.Status.DISQUALIFIED
+            BidStates(bid).disqualify()
             bid.disqualification_reason = _("投标报价超过采购预算")
             over_budget.append(bid)
         else:
-            bid.status = Bid.Status.QUALIFIED
+            BidStates(bid).qualify()
             bid.disqualification_reason = ""
             qualified.append(bid)
     Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
@@ -161,16 +164,16 @@ def bids_open(*, tender, actor=None) -> Tender:
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
     project_before = project.status
     if bids and not qualified:
-        tender.status = Tender.Status.FAILED
+        TenderStates(tender).fail()
         tender.failure_reason = _("所有投标报价均超过采购预算，本次采购废标。")
     elif len(qualified) < needed:
-        tender.status = Tender.Status.FAILED
+        TenderStates(tender).fail()
         tender.failure_reason = _(
             "有效投标不足%(needed)s家（实际%(count)s家），本次采购废标。") % {
             "needed": needed, "count": len(qualified)}
     else:
-        tender.status = Tender.Status.OPENED
-        project.status = ServiceProject.Status.EVALUATING
+        TenderStates(tender).open()
+        ServiceProjectStates(project).start_evaluation()
         project.save(update_fields=["status"])
     tender.save(update_fields=["status", "opened_at", "failure_reason"])
     audit_record(
@@ -193,8 +196,6 @@ def bids_open(*, tender, actor=None) -> Tender:
         notify(recipients=purchaser_staff,
                title=_("已开标，请组建评标委员会：%(code)s") % {"code": tender.code},
                body=_("有效投标 %(count)s 家。") % {"count": len(qualified)}, url=url)
-    from procurement.signals import tender_opened
-
     tender_id, failed = tender.pk, tender.status == Tender.Status.FAILED
     transaction.on_commit(
         lambda: tender_opened.send(sender=Tender, tender=Tender.objects.get(pk=tender_id),

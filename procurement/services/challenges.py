@@ -30,6 +30,7 @@ from procurement.permissions.questions import (
     can_withdraw_challenge,
 )
 from procurement.services._common import check, link, staff_of
+from procurement.states import ChallengeStates
 
 Subject = Challenge.Subject
 CHALLENGE_WORKING_DAYS = 7  # 法52
@@ -155,8 +156,8 @@ def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
         raise ServiceError(_("请填写答复内容。"), code="answer")
     now = timezone.now()
     before = {"status": challenge.status, "may_change_result": challenge.may_change_result}
-    challenge.status = (Challenge.Status.ANSWERED if upheld is None
-                        else Challenge.Status.UPHELD if upheld else Challenge.Status.REJECTED)
+    states = ChallengeStates(challenge)
+    (states.answer if upheld is None else states.uphold if upheld else states.reject)()
     challenge.answer, challenge.answered_by, challenge.answered_at = answer, actor, now
     challenge.may_change_result = bool(may_change_result)
     challenge.answered_late = timezone.localdate(now) > challenge.answer_due
@@ -180,7 +181,7 @@ def challenge_withdraw(*, challenge, actor) -> Challenge:
     check(can_withdraw_challenge(actor, challenge))
     if challenge.status not in OPEN_STATUSES:
         raise ServiceError(_("只有待答复的质疑可以撤回。"), code="state")
-    challenge.status = Challenge.Status.WITHDRAWN
+    ChallengeStates(challenge).withdraw()
     challenge.save(update_fields=["status"])
     audit_record(actor=actor, action="challenge.withdraw", target=challenge,
                  before={"status": Challenge.Status.SUBMITTED}, after={"status": challenge.status})

@@ -14,13 +14,17 @@ from procurement.permissions import can_sign_contract
 from procurement.services._common import check, finance_staff_for_project, staff_of
 from procurement.services.awards import contract_url
 from procurement.services.challenges import check_signing_allowed
+from procurement.signals import contract_signed
+from procurement.states import ContractStates, ServiceProjectStates
 
 
 @transaction.atomic
 def contract_sign(*, contract, actor) -> Contract:
-    """Sign the contract for the actor's party; both signed → signed, project → in_delivery."""
-    from finance.models import PaymentTranche
+    """Sign the contract for the actor's party; both signed → signed, project → in_delivery.
 
+    On the second signature finance receives ``contract_signed`` in this transaction and makes
+    the first tranche due; what it reports is kept in the audit row.
+    """
     contract = (Contract.objects.select_for_update()
                 .select_related("purchaser", "supplier", "project").get(pk=contract.pk))
     check(can_sign_contract(actor, contract))
@@ -44,18 +48,15 @@ def contract_sign(*, contract, actor) -> Contract:
         "purchaser__division", "community").get(pk=contract.project_id)
     after = {"party": party}
     if both:
-        contract.status = Contract.Status.SIGNED
+        ContractStates(contract).sign()
         if project.status != ServiceProject.Status.AWARDED:
             raise ServiceError(_("项目不在待签约状态。"), code="project_state")
-        project.status = ServiceProject.Status.IN_DELIVERY
+        ServiceProjectStates(project).start_delivery()
         project.save(update_fields=["status"])
-        first = (PaymentTranche.objects.select_for_update()
-                 .filter(contract=contract).order_by("sequence").first())
-        if first is not None and first.status == PaymentTranche.Status.PENDING:
-            first.status = PaymentTranche.Status.DUE
-            first.save(update_fields=["status"])
-        after.update(project_status=project.status,
-                     first_tranche=first.pk if first is not None else None)
+        after["project_status"] = project.status
+        for _receiver, facts in contract_signed.send(sender=Contract, contract=contract,
+                                                     project=project, actor=actor):
+            after.update(facts or {})
     contract.save(update_fields=["status", "purchaser_signed_by", "purchaser_signed_at",
                                  "supplier_signed_by", "supplier_signed_at"])
     after["status"] = contract.status

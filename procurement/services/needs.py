@@ -17,6 +17,7 @@ from procurement.permissions import (
     can_support_need,
 )
 from procurement.services._common import check, link, staff_of
+from procurement.states import NeedStates
 
 
 def _need_url(need) -> str:
@@ -67,7 +68,9 @@ def need_support(*, need, actor) -> NeedSupport:
 
 def _decide(*, need, actor, status, reason, merged_into=None, action) -> Need:
     before = {"status": need.status}
-    need.status = status
+    transition = {Need.Status.ACCEPTED: "accept", Need.Status.MERGED: "merge",
+                  Need.Status.DECLINED: "decline"}[status]
+    getattr(NeedStates(need), transition)()
     need.decision_reason = (reason or "").strip()
     need.decided_by = actor
     need.decided_at = timezone.now()

@@ -15,6 +15,7 @@ from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import (
     BudgetLine,
+    Contract,
     Deliverable,
     FundingSource,
     Indicator,
@@ -31,6 +32,8 @@ from procurement.permissions import (
 )
 from procurement.rules import check_budget_category_caps, split_purchase_warning
 from procurement.services._common import check, finance_staff_for_project, link, staff_of
+from procurement.signals import project_ended
+from procurement.states import ContractStates, ServiceProjectStates
 
 # 政府购买服务合同履行期限一般不超过1年；预算有保障、服务稳定的可延至3年（102号令第24条）。
 MAX_MONTHS = 12
@@ -162,7 +165,7 @@ def project_submit(*, project, actor) -> ServiceProject:
     # 预算科目占比（人员薪酬、项目管理等）按地区配置校验 (PLATFORM_RULES["BUDGET_CATEGORY_CAPS"]).
     check_budget_category_caps(project.budget_lines.all())
     before = {"status": project.status}
-    project.status = ServiceProject.Status.SUBMITTED
+    ServiceProjectStates(project).submit()
     project.submitted_at = timezone.now()
     project.save(update_fields=["status", "submitted_at"])
     audit_record(actor=actor, action="project.submit", target=project, before=before,
@@ -193,7 +196,7 @@ def project_approve(*, project, actor, comment="",
     after = {"status": ServiceProject.Status.APPROVED, "comment": comment}
     if split_warning:
         after |= {"split_warning": split_warning, "split_warning_acknowledged": True}
-    project.status = ServiceProject.Status.APPROVED
+    ServiceProjectStates(project).approve()
     project.approved_at = timezone.now()
     project.return_reason = ""
     project.save(update_fields=["status", "approved_at", "return_reason"])
@@ -222,7 +225,7 @@ def project_return(*, project, actor, reason) -> ServiceProject:
     if not (reason or "").strip():
         raise ServiceError(_("请填写退回理由。"), code="reason")
     before = {"status": project.status}
-    project.status = ServiceProject.Status.RETURNED
+    ServiceProjectStates(project).send_back()
     project.return_reason = reason.strip()
     project.save(update_fields=["status", "return_reason"])
     audit_record(actor=actor, action="project.return", target=project, before=before,
@@ -235,35 +238,26 @@ def project_return(*, project, actor, reason) -> ServiceProject:
 
 @transaction.atomic
 def project_close(*, project, actor) -> ServiceProject:
-    """Close a project in settlement once every tranche is paid or withheld."""
-    from finance.models import PaymentTranche
-    from procurement.models import Contract
+    """Close a project in settlement once every tranche is paid or withheld.
 
+    finance receives ``project_ended`` in this transaction: it refuses while a tranche is open
+    (rolling the closure back) and settles the budget commitment.
+    """
     project = _locked(project)
     check(can_close_project(actor, project))
     if project.status != ServiceProject.Status.SETTLEMENT:
         raise ServiceError(_("只有待尾款拨付的项目可以结项。"), code="state")
-    open_tranches = PaymentTranche.objects.filter(contract__project=project).exclude(
-        status__in=[PaymentTranche.Status.PAID, PaymentTranche.Status.WITHHELD]
-    )
-    if open_tranches.exists():
-        raise ServiceError(_("仍有未支付的付款节点，不能结项。"), code="tranches")
-    project.status = ServiceProject.Status.CLOSED
+    ServiceProjectStates(project).close()
     project.closed_at = timezone.now()
     project.save(update_fields=["status", "closed_at"])
     contract = Contract.objects.select_for_update().filter(project=project).first()
     if contract is not None and contract.status == Contract.Status.SIGNED:
-        contract.status = Contract.Status.COMPLETED
+        ContractStates(contract).complete()
         contract.save(update_fields=["status"])
     audit_record(actor=actor, action="project.close", target=project,
                  before={"status": ServiceProject.Status.SETTLEMENT},
                  after={"status": project.status})
-    try:
-        from finance.services.budget import commitment_settle
-    except ImportError:  # pragma: no cover - finance helper not merged
-        commitment_settle = None
-    if commitment_settle is not None:
-        commitment_settle(project=project, actor=actor)
+    project_ended.send(sender=ServiceProject, project=project, actor=actor)
     recipients = [*staff_of(project.community, Role.COMMUNITY)]
     if contract is not None:
         recipients += list(staff_of(contract.supplier, Role.SOCIAL_ORG))

@@ -6,7 +6,9 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,8 @@ from procurement.models import Bid, ServiceProject, Tender, TenderCriterion
 from procurement.permissions import can_cancel_tender, can_extend_tender, can_publish_tender
 from procurement.services._common import check, link, staff_of
 from procurement.services.projects import check_duration
+from procurement.signals import project_ended, tender_cancelled
+from procurement.states import ServiceProjectStates, TenderStates
 
 Method = Tender.Method
 
@@ -121,8 +125,6 @@ def check_method_threshold(method: str, budget_amount: Decimal) -> None:
 
 def _bidder_staff(tenders) -> list:
     """Return the active social-org staff of every organization with a live bid on the tenders."""
-    from django.contrib.auth import get_user_model
-
     bidder_orgs = Bid.objects.filter(tender__in=tenders).exclude(
         status=Bid.Status.WITHDRAWN).values("organization_id")
     return list(get_user_model().objects.filter(
@@ -130,6 +132,11 @@ def _bidder_staff(tenders) -> list:
         memberships__role=Role.SOCIAL_ORG, memberships__is_active=True,
     ).distinct())
 
+
+# No budget, no tender: the project's budget commitment (finance's BudgetCommitment, read through
+# its reverse relation so procurement imports nothing from finance) must be committed.
+# tests/finance/test_receivers.py pins "committed" to BudgetCommitment.Status.COMMITTED.
+HAS_COMMITTED_BUDGET = Q(budget_commitment__status="committed")
 
 # Tender states after which a project may be re-tendered (废标) or no longer has a live tender.
 CLOSED_TENDER_STATUSES = (Tender.Status.FAILED, Tender.Status.CANCELLED)
@@ -143,8 +150,6 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     After a failed procurement (废标, 法36) the purchaser publishes a new tender for the same
     project (重新招标): its code is the first tender's code with a suffix (CG2026-00008-2).
     """
-    from finance.models import BudgetCommitment
-
     project = (ServiceProject.objects.select_for_update()
                .select_related("purchaser", "community").get(pk=project.pk))
     check(can_publish_tender(actor, project))
@@ -156,9 +161,7 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
         if project.status == ServiceProject.Status.CANCELLED:
             raise ServiceError(_("该项目的采购已终止，不能再发布采购公告。"), code="cancelled")
         raise ServiceError(_("项目预算尚未确认，不能发布采购（无预算不采购）。"), code="no_budget")
-    commitment = BudgetCommitment.objects.filter(
-        project=project, status=BudgetCommitment.Status.COMMITTED).first()
-    if commitment is None:
+    if not ServiceProject.objects.filter(HAS_COMMITTED_BUDGET, pk=project.pk).exists():
         raise ServiceError(_("项目没有已确认的预算占用，不能发布采购（无预算不采购）。"),
                            code="no_budget")
     if method not in Method.values:
@@ -190,7 +193,7 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
         row.tender = tender
     TenderCriterion.objects.bulk_create(rows)
     project_before = project.status
-    project.status = ServiceProject.Status.TENDERING
+    ServiceProjectStates(project).start_tendering()
     project.save(update_fields=["status"])
     after = {"status": tender.status, "project_status": project.status,
              "method": method, "price_weight": str(price_weight),
@@ -220,10 +223,9 @@ def tender_cancel(*, tender, actor, reason) -> Tender:
 
     A live tender becomes cancelled; a failed tender (废标) that the purchaser decides not to
     re-tender keeps its failed status and reason. Every bidder and the community are told why.
-    """
-    from finance.services.budget import commitment_settle
-    from procurement.signals import tender_cancelled
 
+    finance receives ``project_ended`` in this transaction and releases the budget commitment.
+    """
     tender = (Tender.objects.select_for_update().select_related("project__community")
               .get(pk=tender.pk))
     check(can_cancel_tender(actor, tender))
@@ -239,15 +241,15 @@ def tender_cancel(*, tender, actor, reason) -> Tender:
         raise ServiceError(_("请填写终止采购的理由。"), code="reason")
     before = {"status": tender.status, "project_status": project.status}
     if tender.status != Tender.Status.FAILED:
-        tender.status = Tender.Status.CANCELLED
+        TenderStates(tender).cancel()
         tender.failure_reason = reason
         tender.save(update_fields=["status", "failure_reason"])
-    project.status = ServiceProject.Status.CANCELLED
+    ServiceProjectStates(project).cancel()
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="tender.cancel", target=tender, before=before,
                  after={"status": tender.status, "project_status": project.status,
                         "reason": reason})
-    commitment_settle(project=project, actor=actor)  # nothing paid yet: released
+    project_ended.send(sender=ServiceProject, project=project, actor=actor)  # nothing paid: released
     notify(recipients=_bidder_staff([tender]) + list(staff_of(tender.project.community,
                                                               Role.COMMUNITY)),
            title=_("采购已终止：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},

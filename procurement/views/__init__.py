@@ -25,7 +25,12 @@ from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
 from procurement.forms import BidFilesForm, BidForm
 from procurement.models import Bid, Need, Tender
-from procurement.permissions import can_submit_bid, can_support_need, can_withdraw_bid
+from procurement.permissions import (
+    can_submit_bid,
+    can_support_need,
+    can_withdraw_bid,
+    user_may_download_contract,
+)
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
 from procurement.services.bids import bid_withdraw
 from procurement.services.needs import need_support
@@ -272,8 +277,6 @@ class ContractDetailView(OfficeMixin, TemplateView):
     template_name = "procurement/contract_detail.html"
 
     def get_context_data(self, **kwargs):
-        from evaluation.views import user_may_download_contract
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
         contract = selectors.contract_get_for_user(user=user, contract_id=kwargs["pk"])

@@ -4,15 +4,10 @@ from decimal import Decimal as D
 import pytest
 from pypdf import PdfReader
 
-from evaluation.documents import (
-    amount_in_chinese,
-    contract_context,
-    contract_pdf,
-    performance_report_context,
-    performance_report_pdf,
-)
+from evaluation.documents import performance_report_context, performance_report_pdf
 from evaluation.models import PerformanceEvaluation
 from evaluation.services.performance import party_score_submit, satisfaction_submit
+from procurement.documents import amount_in_chinese, contract_context, contract_pdf
 from tests.worlds import contract_signed, supplier_staff_of
 
 

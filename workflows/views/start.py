@@ -19,6 +19,10 @@ from accounts.selectors import user_memberships
 from core.exceptions import PermissionDenied, ServiceError
 from core.files import atomic_with_files, stored_files_create
 from procurement.forms import AttachmentsField
+from procurement.models import FundingSource, Need, NeedCategory
+from procurement.rules import budget_caps_text, budget_shares_text
+from procurement.services.needs import need_submit
+from procurement.services.projects import project_create, project_submit
 from workflows.services import need_flow_start, project_flow_start
 
 
@@ -38,8 +42,6 @@ class NeedSubmitForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from procurement.models import NeedCategory
-
         self.fields["community"].queryset = Organization.objects.filter(
             pk__in=_community_ids(user, {Role.RESIDENT, Role.COMMUNITY})
         )
@@ -113,8 +115,6 @@ class ProjectDesignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from procurement.models import FundingSource, Need, NeedCategory
-
         communities = _community_ids(user, {Role.COMMUNITY})
         self.fields["community"].queryset = Organization.objects.filter(pk__in=communities)
         self.fields["purchaser"].queryset = Organization.objects.filter(
@@ -131,8 +131,6 @@ class ProjectDesignForm(forms.Form):
 
     def _show_budget_shares(self, lines) -> None:
         """Put the configured category limits and the lines' computed shares in the help text."""
-        from procurement.rules import budget_caps_text, budget_shares_text
-
         text = " ".join(t for t in (budget_caps_text(), budget_shares_text(lines)) if t)
         self.fields["budget_lines"].help_text = text
         # Cleaning already built the bound field, which copied the help text.
@@ -198,8 +196,6 @@ class NeedSubmitView(_StartView):
     roles = {Role.RESIDENT, Role.COMMUNITY}
 
     def perform(self, data):
-        from procurement.services.needs import need_submit
-
         need = need_submit(actor=self.request.user, community=data["community"], title=data["title"],
                            category=data["category"], target_group=data["target_group"],
                            description=data["description"])
@@ -217,8 +213,6 @@ class ProjectDesignView(_StartView):
     error_fields = {"budget_caps": "budget_lines"}
 
     def perform(self, data):
-        from procurement.services.projects import project_create, project_submit
-
         project = project_create(
             actor=self.request.user, community=data["community"], purchaser=data["purchaser"],
             title=data["title"], category=data["category"], objectives=data["objectives"],

@@ -9,6 +9,27 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_organizations
+from delivery.models import MilestoneReport, ServiceRecord
+from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
+from evaluation.models import CommitteeMember, PerformanceEvaluation
+from evaluation.services.committees import committee_form, evaluable_bids
+from evaluation.services.performance import party_score_submit
+from evaluation.services.scoring import scores_submit
+from finance.models import BudgetEnvelope, PaymentTranche
+from finance.services.budget import budget_confirm, budget_reject
+from finance.services.tranches import tranche_approve, tranche_pay
+from procurement.models import Bid, Need, Tender
+from procurement.rules import split_purchase_warning
+from procurement.services.awards import award_confirm
+from procurement.services.contracts import contract_sign
+from procurement.services.needs import need_accept, need_decline, need_merge
+from procurement.services.projects import (
+    project_approve,
+    project_close,
+    project_return,
+    project_submit,
+)
+from procurement.services.tenders import tender_cancel, tender_publish
 
 STEPS: dict[tuple[str, str], type["Step"]] = {}
 
@@ -100,8 +121,6 @@ class NeedTriageForm(forms.Form):
 
     def __init__(self, *args, need, **kwargs):
         super().__init__(*args, **kwargs)
-        from procurement.models import Need
-
         self.fields["into"].queryset = Need.objects.filter(
             community_id=need.community_id,
             status__in=[Need.Status.SUBMITTED, Need.Status.ACCEPTED],
@@ -136,8 +155,6 @@ class NeedTriageStep(Step):
         ]
 
     def perform(self, data, form=None):
-        from procurement.services.needs import need_accept, need_decline, need_merge
-
         need, reason = self.need, data.get("reason", "")
         if data["decision"] == "accept":
             need_accept(need=need, actor=self.user, reason=reason)
@@ -175,8 +192,6 @@ class ProjectApproveStep(Step):
 
     @cached_property
     def split_warning(self):
-        from procurement.rules import split_purchase_warning
-
         return split_purchase_warning(project=self.project)
 
     def form_kwargs(self):
@@ -194,8 +209,6 @@ class ProjectApproveStep(Step):
         return rows
 
     def perform(self, data, form=None):
-        from procurement.services.projects import project_approve, project_return
-
         if data["decision"] == "approve":
             project_approve(project=self.project, actor=self.user, comment=data.get("comment", ""),
                             split_warning_acknowledged=bool(data.get("split_warning_acknowledged")))
@@ -211,8 +224,6 @@ class ProjectReviseStep(Step):
         return super().summary() + [(_("退回意见"), self.project.return_reason)]
 
     def perform(self, data, form=None):
-        from procurement.services.projects import project_submit
-
         project_submit(project=self.project, actor=self.user)
 
 
@@ -225,8 +236,6 @@ class BudgetReviewForm(forms.Form):
 
     def __init__(self, *args, project, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from finance.models import BudgetEnvelope
-
         self.fields["envelope"].queryset = BudgetEnvelope.objects.filter(
             finance_bureau__in=user_organizations(user, Role.FINANCE),
             fiscal_year=project.fiscal_year, funding_source=project.funding_source,
@@ -250,8 +259,6 @@ class BudgetReviewStep(ProjectApproveStep):
         return {"project": self.project, "user": self.user}
 
     def perform(self, data, form=None):
-        from finance.services.budget import budget_confirm, budget_reject
-
         if data["decision"] == "confirm":
             budget_confirm(project=self.project, envelope=data["envelope"], actor=self.user,
                            comment=data.get("comment", ""))
@@ -281,8 +288,6 @@ class TenderPublishForm(forms.Form):
 
     def __init__(self, *args, failed_tender=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from procurement.models import Tender
-
         self.fields["method"].choices = Tender.Method.choices
         self.failed_tender = failed_tender
         if failed_tender is not None:
@@ -332,15 +337,11 @@ class TenderPublishStep(Step):
 
     @cached_property
     def split_warning(self):
-        from procurement.rules import split_purchase_warning
-
         return split_purchase_warning(project=self.project)
 
     @cached_property
     def failed_tender(self):
         """Return the project's latest tender when it failed (废标), else None."""
-        from procurement.models import Tender
-
         latest = self.project.tenders.order_by("-pk").first()
         return latest if latest is not None and latest.status == Tender.Status.FAILED else None
 
@@ -355,8 +356,6 @@ class TenderPublishStep(Step):
         return rows
 
     def perform(self, data, form=None):
-        from procurement.services.tenders import tender_cancel, tender_publish
-
         if self.failed_tender is not None and data.get("decision") == "cancel":
             tender_cancel(tender=self.failed_tender, actor=self.user, reason=data["reason"])
             return
@@ -392,8 +391,6 @@ class CommitteeFormStep(Step):
         ]
 
     def perform(self, data, form=None):
-        from evaluation.services.committees import committee_form
-
         committee_form(tender=self.tender, actor=self.user, size=data.get("size") or None)
 
 
@@ -425,23 +422,17 @@ class ScoreStep(CommitteeFormStep):
 
     @property
     def member(self):
-        from evaluation.models import CommitteeMember
-
         return CommitteeMember.objects.select_related("committee__tender").get(
             pk=self.task.data["member_id"]
         )
 
     def form_kwargs(self):
-        from evaluation.services.committees import evaluable_bids
-
         tender = self.tender
         bids = evaluable_bids(tender).order_by("pk")
         criteria = tender.criteria.exclude(kind="price").order_by("order", "pk")
         return {"bids": list(bids), "criteria": list(criteria)}
 
     def perform(self, data, form=None):
-        from evaluation.services.scoring import scores_submit
-
         scores_submit(member=self.member, actor=self.user, scores=form.scores())
 
 
@@ -451,8 +442,6 @@ class AwardStep(CommitteeFormStep):
     submit_label = _("确认中标人")
 
     def summary(self):
-        from procurement.models import Bid
-
         rows = super().summary()
         for bid in Bid.objects.filter(tender=self.tender, rank__isnull=False).select_related(
             "organization"
@@ -462,8 +451,6 @@ class AwardStep(CommitteeFormStep):
         return rows
 
     def perform(self, data, form=None):
-        from procurement.services.awards import award_confirm
-
         award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""))
 
 
@@ -489,8 +476,6 @@ class ContractSignStep(Step):
         ]
 
     def perform(self, data, form=None):
-        from procurement.services.contracts import contract_sign
-
         contract_sign(contract=self.contract, actor=self.user)
 
 
@@ -508,8 +493,6 @@ class TranchePayStep(ContractSignStep):
 
     @property
     def tranche(self):
-        from finance.models import PaymentTranche
-
         return PaymentTranche.objects.get(contract__project_id=self.project.pk,
                                           condition=self.condition)
 
@@ -524,9 +507,6 @@ class TranchePayStep(ContractSignStep):
         ]
 
     def perform(self, data, form=None):
-        from finance.models import PaymentTranche
-        from finance.services.tranches import tranche_approve, tranche_pay
-
         tranche = self.tranche
         if tranche.status == PaymentTranche.Status.DUE:
             tranche_approve(tranche=tranche, actor=self.user)
@@ -559,8 +539,6 @@ class MilestoneSubmitStep(ContractSignStep):
     kind = ""
 
     def perform(self, data, form=None):
-        from delivery.services.milestones import milestone_submit
-
         milestone_submit(contract=self.contract, actor=self.user, kind=self.kind,
                          summary=data["summary"])
 
@@ -583,16 +561,12 @@ class MilestoneAcceptStep(ContractSignStep):
 
     @property
     def report(self):
-        from delivery.models import MilestoneReport
-
         return MilestoneReport.objects.filter(
             contract__project_id=self.project.pk, kind=self.kind,
             status=MilestoneReport.Status.SUBMITTED,
         ).latest("submitted_at", "pk")
 
     def summary(self):
-        from delivery.models import ServiceRecord
-
         report = self.report
         return super().summary() + [
             (_("报告"), report.get_kind_display()), (_("执行情况"), report.summary),
@@ -600,8 +574,6 @@ class MilestoneAcceptStep(ContractSignStep):
         ]
 
     def perform(self, data, form=None):
-        from delivery.services.milestones import milestone_accept, milestone_return
-
         if data["decision"] == "accept":
             milestone_accept(report=self.report, actor=self.user, comment=data.get("comment", ""))
         else:
@@ -647,9 +619,6 @@ class PartyScoreStep(ContractSignStep):
     party = ""
 
     def perform(self, data, form=None):
-        from evaluation.models import PerformanceEvaluation
-        from evaluation.services.performance import party_score_submit
-
         evaluation = PerformanceEvaluation.objects.get(contract__project_id=self.project.pk)
         party_score_submit(evaluation=evaluation, party=self.party, actor=self.user,
                            category_scores=form.category_scores(), comment=data.get("comment", ""))
@@ -680,6 +649,4 @@ class ProjectCloseStep(Step):
     submit_label = _("结项")
 
     def perform(self, data, form=None):
-        from procurement.services.projects import project_close
-
         project_close(project=self.project, actor=self.user)

@@ -6,8 +6,9 @@ import pytest
 from core.exceptions import PermissionDenied, ServiceError
 from core.models import Notification
 from finance.models import PaymentTranche
+from finance.services.tranches import tranche_plan
 from procurement.models import Award, Contract, ServiceProject, Tender
-from procurement.services.awards import award_confirm, tranche_plan
+from procurement.services.awards import award_confirm
 from procurement.services.contracts import contract_sign
 from tests.worlds import (
     audit_count,

@@ -1,0 +1,44 @@
+"""finance's answers to procurement's signals (connected in FinanceConfig.ready).
+
+procurement sits below finance and never imports it; it sends these signals inside its
+service's transaction, so what finance does here commits or rolls back with the step.
+"""
+
+from django.utils.translation import gettext as _
+
+from core.exceptions import ServiceError
+from finance.models import PaymentTranche
+from finance.services.budget import commitment_settle
+from finance.services.tranches import SETTLED, tranches_make_due, tranches_plan
+from procurement.signals import contract_drafted, contract_signed, project_ended
+
+
+def plan_tranches_on_contract_drafted(sender, *, contract, **kwargs) -> None:
+    """Plan the payment tranches of the contract award_confirm just drafted."""
+    tranches_plan(contract=contract)
+
+
+def first_tranche_due_on_contract_signed(sender, *, contract, **kwargs) -> dict:
+    """Make the contract's first tranche due once both parties signed; report it for the audit."""
+    first = (PaymentTranche.objects.select_for_update()
+             .filter(contract=contract).order_by("sequence").first())
+    if first is not None and first.status == PaymentTranche.Status.PENDING:
+        tranches_make_due([first])
+    return {"first_tranche": first.pk if first is not None else None}
+
+
+def settle_on_project_ended(sender, *, project, actor=None, **kwargs) -> None:
+    """Refuse to end a project with an open tranche; shrink its commitment to what was paid."""
+    if PaymentTranche.objects.filter(contract__project=project).exclude(
+            status__in=SETTLED).exists():
+        raise ServiceError(_("仍有未支付的付款节点，不能结项。"), code="tranches")
+    commitment_settle(project=project, actor=actor)
+
+
+def connect() -> None:
+    """Connect finance's receivers to procurement's signals."""
+    contract_drafted.connect(plan_tranches_on_contract_drafted,
+                             dispatch_uid="finance.plan_tranches")
+    contract_signed.connect(first_tranche_due_on_contract_signed,
+                            dispatch_uid="finance.first_tranche_due")
+    project_ended.connect(settle_on_project_ended, dispatch_uid="finance.settle_commitment")

@@ -1,0 +1,18 @@
+"""delivery/states.py: each declared transition works; every other one refuses and changes nothing."""
+
+import pytest
+
+from delivery.states import MilestoneReportStates
+from tests.states import cases, check_declared, check_undeclared, declared, undeclared
+
+FLOWS = [MilestoneReportStates]
+
+
+@pytest.mark.parametrize(("flow_class", "method", "source", "target"), cases(FLOWS, declared))
+def test_declared_transition_moves_the_status(flow_class, method, source, target):
+    check_declared(flow_class, method, source, target)
+
+
+@pytest.mark.parametrize(("flow_class", "method", "status"), cases(FLOWS, undeclared))
+def test_undeclared_transition_refuses_and_changes_nothing(flow_class, method, status):
+    check_undeclared(flow_class, method, status)
