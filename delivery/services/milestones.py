@@ -5,11 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.notifications import notify
 from delivery.models import MilestoneReport
-from delivery.permissions import can_decide_milestone, can_submit_milestone
 from evaluation.recipients import finance_staff_for_contract, members_of
 from finance.models import PaymentTranche
 from procurement.models import Contract
@@ -20,9 +20,7 @@ def milestone_submit(*, contract: Contract, actor, kind: str, summary: str) -> M
     """Submit a mid-term or final report for acceptance."""
     contract = Contract.objects.select_for_update(of=("self",)).select_related("supplier", "purchaser").get(
         pk=contract.pk)
-    decision = can_submit_milestone(actor, contract)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.submit_milestonereport", MilestoneReport(contract=contract))
     if contract.status != Contract.Status.SIGNED:
         raise ServiceError(_("合同签订后、履约完成前才能提交阶段报告。"), code="state")
     if kind not in MilestoneReport.Kind.values:
@@ -54,9 +52,7 @@ def _locked_report(report: MilestoneReport) -> MilestoneReport:
 def milestone_accept(*, report: MilestoneReport, actor, comment: str = "") -> MilestoneReport:
     """Accept a report: mid-term makes its tranche due; final opens the performance evaluation."""
     report = _locked_report(report)
-    decision = can_decide_milestone(actor, report)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.decide_milestonereport", report)
     if report.status != MilestoneReport.Status.SUBMITTED:
         raise ServiceError(_("只有待验收的报告可以验收。"), code="state")
     contract = report.contract
@@ -93,9 +89,7 @@ def milestone_accept(*, report: MilestoneReport, actor, comment: str = "") -> Mi
 def milestone_return(*, report: MilestoneReport, actor, reason: str) -> MilestoneReport:
     """Return a report to the supplier for revision."""
     report = _locked_report(report)
-    decision = can_decide_milestone(actor, report)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.decide_milestonereport", report)
     if report.status != MilestoneReport.Status.SUBMITTED:
         raise ServiceError(_("只有待验收的报告可以退回。"), code="state")
     if not (reason or "").strip():

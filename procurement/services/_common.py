@@ -9,13 +9,6 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Role
 from accounts.selectors import organization_members
-from core.exceptions import PermissionDenied
-
-
-def check(decision) -> None:
-    """Raise PermissionDenied with the decision's reason when it denies."""
-    if not decision:
-        raise PermissionDenied(decision.reason)
 
 
 def staff_of(organization, role: str) -> QuerySet:
