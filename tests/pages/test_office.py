@@ -116,18 +116,23 @@ def test_bid_withdraw(client, world):
 
 # Downloads --------------------------------------------------------------------------------------
 
-def test_contract_pdf_only_for_the_two_parties(client, world):
+def test_contract_page_and_pdf_for_the_parties_and_the_funding_bureau(client, world):
+    """One rule (procurement.view_contract) answers the contract page and its PDF."""
     (project,) = projects_create(world, 1, "signed")
     url = reverse("evaluation:contract-pdf", args=[project.contract.pk])
+    page = reverse("procurement:contract-detail", args=[project.contract.pk])
+    other = world_create("乙")
     with fake_builder("contract_pdf"):
-        for user in (world.users["purchaser"], world.users["social_org"]):
+        for user in (world.users["purchaser"], world.users["social_org"], world.users["finance"]):
             response = login(client, user).get(url)
             assert response.status_code == 200
             assert response.content.startswith(b"%PDF")
             assert "filename*=UTF-8''" in response["Content-Disposition"]
-        for user in (world.users["community"], world.users["finance"], world.users["rival"],
-                     world.users["resident"], world_create("乙").users["purchaser"]):
+            assert client.get(page).status_code == 200
+        for user in (world.users["community"], world.users["rival"], world.users["resident"],
+                     world.users["expert"], other.users["purchaser"], other.users["finance"]):
             assert login(client, user).get(url).status_code == 404
+            assert client.get(page).status_code == 404
         client.logout()
         assert client.get(url).status_code == 404
 
