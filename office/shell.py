@@ -20,8 +20,9 @@ NAV = [
       Role.EXPERT}),
     ("procurement:tender-list", _("采购公告"), "campaign",
      {Role.PURCHASER, Role.SOCIAL_ORG, Role.EXPERT}),
+    # The contract's parties and the funding bureau (procurement.view_contract).
     ("procurement:contract-list", _("服务合同"), "description",
-     {Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.COMMUNITY}),
+     {Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.SOCIAL_WORKER}),
     ("delivery:record-list", _("服务台账"), "fact_check",
      {Role.SOCIAL_WORKER, Role.SOCIAL_ORG, Role.COMMUNITY, Role.PURCHASER}),
     ("delivery:milestone-list", _("阶段报告"), "flag",

@@ -3,7 +3,6 @@
 import calendar
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
@@ -17,27 +16,15 @@ def staff_of(organization, role: str) -> QuerySet:
 
 
 def finance_staff_for_project(project) -> QuerySet:
-    """Return the finance reviewers whose bureau covers the project's purchaser division."""
-    from finance.models import BudgetCommitment
+    """Return the finance staff of the bureau that reviews the project's budget (or funds it).
 
-    User = get_user_model()
-    commitment = (
-        BudgetCommitment.objects.select_related("envelope__finance_bureau")
-        .filter(project_id=project.pk).first()
-    )
-    if commitment is not None:
-        return staff_of(commitment.envelope.finance_bureau, Role.FINANCE)
-    lineage = []
-    division = project.purchaser.division
-    while division is not None:
-        lineage.append(division.pk)
-        division = division.parent
-    return User.objects.filter(
-        is_active=True,
-        memberships__role=Role.FINANCE,
-        memberships__is_active=True,
-        memberships__organization__division_id__in=lineage,
-    ).distinct()
+    The same bureau that sees the project (finance.permissions.budget_reviewers), so a notice
+    never links to a page its reader cannot open.
+    """
+    # finance sits beside procurement and imports its models; the reviewer is finance's rule.
+    from finance.permissions import project_budget_reviewer
+
+    return staff_of(project_budget_reviewer(project), Role.FINANCE)
 
 
 def link(name: str, *args, fallback: str = "") -> str:
