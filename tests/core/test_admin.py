@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from core.models import Holiday
 from accounts.selectors import is_platform_admin
+from core.models import Holiday
 
 pytestmark = pytest.mark.django_db
 
