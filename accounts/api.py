@@ -4,15 +4,15 @@ from rest_framework import generics
 from rest_framework.permissions import BasePermission
 
 from accounts.models import Organization
-from accounts.selectors import is_platform_admin
+from accounts.permissions import PLATFORM_ADMIN
 from accounts.serializers import OrganizationSerializer
 
 
 class IsPlatformAdmin(BasePermission):
-    """Allow superusers and holders of the platform admin role."""
+    """Allow platform admins (the rule accounts.administer_user: superuser or admin membership)."""
 
     def has_permission(self, request, view):
-        return is_platform_admin(request.user)
+        return request.user.has_perm(PLATFORM_ADMIN)
 
 
 class OrganizationListCreateApi(generics.ListCreateAPIView):

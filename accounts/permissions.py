@@ -1,10 +1,15 @@
-"""Permission predicates for accounts: who may change organizations and memberships."""
+"""Relationship rules for accounts: platform administration, organizations and memberships."""
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import is_platform_admin, user_has_role
+from core.authz import rule
 from core.permissions import Decision, allow, deny
+
+# The one name asked by lower layers (core's admin pages) for "is this a platform admin?":
+# core may not import accounts, so it asks ``user.has_perm(PLATFORM_ADMIN)`` instead.
+PLATFORM_ADMIN = "accounts.administer_user"
 
 # The role that administers an organization's own record, by organization kind.
 ORGANIZATION_MANAGER_ROLE = {
@@ -16,6 +21,15 @@ ORGANIZATION_MANAGER_ROLE = {
 }
 
 
+@rule(PLATFORM_ADMIN, model_level=True)
+def can_administer_platform(user, obj=None) -> Decision:
+    """Return whether user administers the platform (superuser or an active admin membership)."""
+    if is_platform_admin(user):
+        return allow()
+    return deny(_("只有平台管理员可以管理平台。"))
+
+
+@rule("accounts.save_organization")
 def can_save_organization(user, organization) -> Decision:
     """Return whether user may create organization or change it (admins, or its own managers)."""
     if is_platform_admin(user):
@@ -32,12 +46,18 @@ def can_save_organization(user, organization) -> Decision:
     return deny(_("您无权修改该机构信息。"))
 
 
-def can_grant_membership(user, organization, role: str) -> Decision:
-    """Return whether user may grant role in organization (admins; social orgs their workers)."""
+@rule("accounts.grant_membership")
+def can_grant_membership(user, membership) -> Decision:
+    """Return whether user may grant the membership's role in its organization.
+
+    Platform admins grant any role; a social organization's staff grant its social workers.
+    Asked about the unsaved ``Membership(organization=..., role=...)`` to be granted.
+    """
     if is_platform_admin(user):
         return allow()
+    organization = membership.organization if membership.organization_id else None
     if (
-        role == Role.SOCIAL_WORKER
+        membership.role == Role.SOCIAL_WORKER
         and organization is not None
         and user_has_role(user, Role.SOCIAL_ORG, organization)
     ):

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     # viewflow's site middleware, but anonymous visitors are sent to log in (not a 403).
     "config.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    # A rule's refusal (core PermissionDenied) → 404, an uncaught ServiceError → 400 page.
+    "core.middleware.ServiceErrorMiddleware",
 ]
 # The middleware is listed above; viewflow would otherwise append its own SiteMiddleware.
 VIEWFLOW = {"AUTOREGISTER": False}
@@ -141,10 +143,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model permissions; a role group counts only with its active membership.
+    "accounts.backends.MembershipModelBackend",
     # Object questions: relationship rules of every app plus guardian grants (core/authz.py).
     "core.authz.RuleBackend",
 ]
+# guardian warns when its own backend is missing; core.authz.RuleBackend reads guardian's grants.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 GUARDIAN_MONKEY_PATCH_USER = False
 

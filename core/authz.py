@@ -12,6 +12,12 @@ Every object question in the platform is asked as ``user.has_perm("<app>.<action
   Several rules may be registered for one name, by several apps: a higher app adds the
   relationships it owns (evaluation lets committee members read opened bids) without the lower app
   importing it. Any allowing rule allows; otherwise the first denial's reason is the answer.
+  A rule is asked only about an object (``obj`` given) unless registered with
+  ``model_level=True`` (a question about the user alone, e.g. "is a platform admin").
+* **Relationship scopes.** Where a list must be filtered by the same relationship (the projects
+  a user works on), the relationship is written once, as a ``Q`` builder registered with
+  ``@scope("<perm>")``: list selectors filter with ``scope_q(user, perm)`` and the object
+  question is derived from it (the object is allowed when it lies in the scope: one query).
 * **Explicit grants** stored by django-guardian (``UserObjectPermission``): a grant of
   ``<app>.<codename>`` on an object allows that permission on that object. Grants are written only
   by audited services; rules may also consult grants on related objects with ``has_grant``.
@@ -26,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth.backends import BaseBackend
+from django.db.models import Q, QuerySet
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
@@ -34,20 +41,77 @@ from core.permissions import Decision, allow, deny
 
 Rule = Callable[..., Decision]
 
+ScopeBuilder = Callable[..., Q | None]
+
 _RULES: dict[str, list[Rule]] = defaultdict(list)
+_MODEL_LEVEL: set[Rule] = set()
+_SCOPES: dict[str, list[ScopeBuilder]] = defaultdict(list)
 _GRANT_CACHE_ATTR = "_sanshe_object_grants"
 
 
-def rule(*perms: str) -> Callable[[Rule], Rule]:
-    """Register the decorated predicate as a relationship rule for each permission name."""
+def rule(*perms: str, model_level: bool = False) -> Callable[[Rule], Rule]:
+    """Register the decorated predicate as a relationship rule for each permission name.
+
+    With ``model_level`` the rule is also asked without an object (``obj`` is None then).
+    """
 
     def register(predicate: Rule) -> Rule:
         for perm in perms:
             if predicate not in _RULES[perm]:
                 _RULES[perm].append(predicate)
+        if model_level:
+            _MODEL_LEVEL.add(predicate)
         return predicate
 
     return register
+
+
+def scope(perm: str, *, reason=None) -> Callable[[ScopeBuilder], ScopeBuilder]:
+    """Register a ``builder(user) -> Q | None`` as a relationship of perm, for lists and objects.
+
+    Several apps may register builders for one name (ORed). The first registration also
+    registers the derived rule: the object is allowed when it lies in the scope (one query).
+    """
+
+    def register(builder: ScopeBuilder) -> ScopeBuilder:
+        if not _SCOPES[perm]:
+            rule(perm)(_scope_rule(perm, reason))
+        if builder not in _SCOPES[perm]:
+            _SCOPES[perm].append(builder)
+        return builder
+
+    return register
+
+
+def _scope_rule(perm: str, reason) -> Rule:
+    def in_scope(user, obj) -> Decision:
+        if obj is None or obj.pk is None:
+            return deny(reason or _("您无权执行该操作。"))
+        if type(obj)._base_manager.filter(scope_q(user, perm), pk=obj.pk).exists():
+            return allow()
+        return deny(reason or _("您无权执行该操作。"))
+
+    in_scope.__name__ = in_scope.__qualname__ = f"in_scope[{perm}]"
+    return in_scope
+
+
+def scope_q(user, perm: str) -> Q:
+    """Return the condition selecting the rows the user may perm (nothing for inactive users)."""
+    nothing = Q(pk__in=[])
+    if not _active(user):
+        return nothing
+    condition = nothing
+    for builder in _SCOPES.get(perm, ()):
+        part = builder(user)
+        if part is not None:
+            condition |= part
+    return condition
+
+
+def scoped(user, perm: str, queryset: QuerySet) -> QuerySet:
+    """Return the rows of queryset the user may perm, without duplicates from joined scopes."""
+    model = queryset.model
+    return queryset.filter(pk__in=model._base_manager.filter(scope_q(user, perm)).values("pk"))
 
 
 def registered_rules(perm: str) -> list[Rule]:
@@ -134,6 +198,8 @@ def decide(user, perm: str, obj=None) -> Decision:
         return deny(_("请先登录。"))
     denial = None
     for predicate in _RULES.get(perm, ()):
+        if obj is None and predicate not in _MODEL_LEVEL:
+            continue
         decision = predicate(user, obj)
         if decision:
             return allow()

@@ -1,4 +1,9 @@
-"""Errors raised by services; views map them to form errors (ServiceError) and 404 (PermissionDenied)."""
+"""Errors raised by services, and their one mapping for the API.
+
+Pages: ``core.middleware.ServiceErrorMiddleware`` answers a ``PermissionDenied`` with 404 and an
+uncaught ``ServiceError`` with 400; forms turn a ``ServiceError`` into form errors
+(``office.shell.call_service``). The API: ``api_exception_handler`` below, the same mapping as JSON.
+"""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
@@ -17,11 +22,25 @@ class PermissionDenied(DjangoPermissionDenied):
 
 
 def api_exception_handler(exc, context):
-    """Answer a malformed API request body in the user's language (DRF's parse error is not)."""
+    """Answer API errors as JSON in the user's language: denial 404, ServiceError 400.
+
+    A rule's refusal answers 404 like a missing object (never revealing it exists), both with
+    the view's ``not_found_message``; a business rule's refusal answers 400
+    ``{"detail": "<messages>"}``; a malformed body answers 400 in the user's language (DRF's own
+    parse message is English).
+    """
+    from django.http import Http404
     from django.utils.translation import gettext as _
-    from rest_framework.exceptions import ParseError
+    from rest_framework.exceptions import APIException, NotFound, ParseError
     from rest_framework.views import exception_handler
 
-    if isinstance(exc, ParseError):
+    if isinstance(exc, PermissionDenied | Http404):
+        view = context.get("view")
+        exc = NotFound(getattr(view, "not_found_message", None) or _("未找到。"))
+    elif isinstance(exc, ServiceError):
+        refused = APIException(" ".join(str(m) for m in exc.messages))
+        refused.status_code = 400
+        exc = refused
+    elif isinstance(exc, ParseError):
         exc = ParseError(_("请求内容格式不正确，请提交有效的 JSON。"))
     return exception_handler(exc, context)

@@ -1,4 +1,4 @@
-"""Keep the current request's client address for the audit log."""
+"""Request middleware: the client address for the audit log, and the one page error mapping."""
 
 import ipaddress
 from contextvars import ContextVar
@@ -44,3 +44,33 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             client_address.reset(token)
+
+
+class ServiceErrorMiddleware:
+    """Answer the errors services raise, for every page, in one place.
+
+    A core ``PermissionDenied`` (a rule refused the user) becomes a 404, the same answer as a
+    missing object, so a page never reveals that something exists; a ``ServiceError`` that no
+    form turned into form errors becomes a 400 page with its messages. Django's own
+    ``PermissionDenied`` (the admin site, login-protected viewflow pages) keeps its 403. The API
+    has the same mapping in ``core.exceptions.api_exception_handler``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+        from django.shortcuts import render
+
+        from core.exceptions import PermissionDenied, ServiceError
+
+        if isinstance(exception, PermissionDenied):
+            raise Http404 from exception
+        if isinstance(exception, ServiceError):
+            return render(request, "core/service_error.html",
+                          {"messages_list": exception.messages}, status=400)
+        return None

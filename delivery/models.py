@@ -40,18 +40,16 @@ class ServiceRecord(models.Model):
     def user_can_download_file(self, user) -> bool:
         """Return whether the user may see the record's photos and sign-in sheets (the
         supplier's staff, the purchaser and the project's community staff)."""
-        from delivery.permissions import can_view_contract_delivery
-
-        return bool(can_view_contract_delivery(user, self.contract))
+        return user.has_perm("delivery.view_servicerecord", self)
 
     def user_can_upload_file(self, user):
         """Return whether the user may attach evidence (the social worker who wrote the record)."""
+        from core.authz import decide
         from core.permissions import deny
-        from delivery.permissions import can_add_service_record
 
         if getattr(user, "pk", None) is None or user.pk != self.social_worker_id:
             return deny(_("只有填写该台账的社工可以上传佐证材料。"))
-        return can_add_service_record(user, self.contract)
+        return decide(user, "delivery.add_servicerecord", self)
 
 
 class MilestoneReport(models.Model):

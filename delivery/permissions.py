@@ -1,11 +1,14 @@
-"""Permission predicates for service records and milestone reports."""
+"""Relationship rules for service records and milestone reports."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialWorkerProfile
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
+from procurement.permissions import org_ids
 
 
 def social_worker_profile(user) -> SocialWorkerProfile | None:
@@ -18,8 +21,13 @@ def social_worker_profile(user) -> SocialWorkerProfile | None:
         return None
 
 
-def can_add_service_record(user, contract) -> Decision:
-    """Return whether user may record services on contract (a social worker of the supplier)."""
+@rule("delivery.add_servicerecord")
+def can_add_service_record(user, record) -> Decision:
+    """Return whether user may record services on the contract (a social worker of the supplier).
+
+    Asked about ``ServiceRecord(contract=...)``, the record to be written.
+    """
+    contract = record.contract
     profile = social_worker_profile(user)
     if (
         profile is None
@@ -30,6 +38,7 @@ def can_add_service_record(user, contract) -> Decision:
     return allow()
 
 
+@rule("delivery.confirm_servicerecord")
 def can_confirm_service_record(user, record) -> Decision:
     """Return whether user may confirm a service record (staff of the project's community)."""
     if not user_has_role(user, Role.COMMUNITY, record.contract.project.community):
@@ -37,13 +46,18 @@ def can_confirm_service_record(user, record) -> Decision:
     return allow()
 
 
-def can_submit_milestone(user, contract) -> Decision:
-    """Return whether user may submit a milestone report (staff of the supplier)."""
-    if not user_has_role(user, Role.SOCIAL_ORG, contract.supplier):
+@rule("delivery.submit_milestonereport")
+def can_submit_milestone(user, report) -> Decision:
+    """Return whether user may submit a milestone report (staff of the supplier).
+
+    Asked about ``MilestoneReport(contract=...)``, the report to be submitted.
+    """
+    if not user_has_role(user, Role.SOCIAL_ORG, report.contract.supplier):
         return deny(_("只有承接机构的工作人员可以提交阶段报告。"))
     return allow()
 
 
+@rule("delivery.decide_milestonereport")
 def can_decide_milestone(user, report) -> Decision:
     """Return whether user may accept or return a milestone report (purchaser staff)."""
     if not user_has_role(user, Role.PURCHASER, report.contract.purchaser):
@@ -51,13 +65,12 @@ def can_decide_milestone(user, report) -> Decision:
     return allow()
 
 
-def can_view_contract_delivery(user, contract) -> Decision:
-    """Return whether user may read the delivery records of contract."""
-    if (
-        user_has_role(user, Role.SOCIAL_ORG, contract.supplier)
-        or user_has_role(user, Role.SOCIAL_WORKER, contract.supplier)
-        or user_has_role(user, Role.PURCHASER, contract.purchaser)
-        or user_has_role(user, Role.COMMUNITY, contract.project.community)
-    ):
-        return allow()
-    return deny(_("无权查看该合同的执行记录。"))
+@scope("delivery.view_servicerecord", reason=_("无权查看该合同的执行记录。"))
+@scope("delivery.view_milestonereport", reason=_("无权查看该合同的执行记录。"))
+def delivery_scope(user) -> Q:
+    """Select the records and reports of contracts the user's organizations take part in."""
+    return (
+        Q(contract__supplier_id__in=org_ids(user, Role.SOCIAL_ORG, Role.SOCIAL_WORKER))
+        | Q(contract__purchaser_id__in=org_ids(user, Role.PURCHASER))
+        | Q(contract__project__community_id__in=org_ids(user, Role.COMMUNITY))
+    )

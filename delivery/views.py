@@ -5,7 +5,7 @@ the social worker's service-record form, which is not a flow task.
 """
 
 from django.contrib import messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -15,45 +15,23 @@ from django.views.generic import FormView, TemplateView
 from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.models import StoredFile
+from delivery import selectors
 from delivery.forms import ServiceRecordForm
 from delivery.models import MilestoneReport, ServiceRecord
-from delivery.permissions import can_add_service_record
 from delivery.services.record_files import service_record_add_with_files
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.models import Contract
 
 
-def _delivery_scope(user, prefix: str = "contract__") -> Q:
-    """Return the condition on contracts whose delivery the user may read."""
-    by_role: dict[str, set[int]] = {}
-    for m in user_memberships(user):
-        if m.organization_id:
-            by_role.setdefault(m.role, set()).add(m.organization_id)
-    suppliers = by_role.get(Role.SOCIAL_ORG, set()) | by_role.get(Role.SOCIAL_WORKER, set())
-    return (
-        Q(**{f"{prefix}supplier_id__in": suppliers})
-        | Q(**{f"{prefix}purchaser_id__in": by_role.get(Role.PURCHASER, set())})
-        | Q(**{f"{prefix}project__community_id__in": by_role.get(Role.COMMUNITY, set())})
-    )
-
-
 def service_record_list_for_user(*, user) -> QuerySet[ServiceRecord]:
     """Return the service records of the contracts the user delivers, buys or hosts."""
-    return (
-        ServiceRecord.objects.filter(_delivery_scope(user))
-        .select_related("contract__project", "deliverable", "social_worker", "confirmed_by")
-        .order_by("-served_on", "-id")
-    )
+    return selectors.service_record_list_for_user(user=user).order_by("-served_on", "-id")
 
 
 def milestone_list_for_user(*, user) -> QuerySet[MilestoneReport]:
     """Return the milestone reports of the contracts the user delivers, buys or hosts."""
-    return (
-        MilestoneReport.objects.filter(_delivery_scope(user))
-        .select_related("contract__project", "contract__supplier", "submitted_by")
-        .order_by("-submitted_at", "-id")
-    )
+    return selectors.milestone_report_list_for_user(user=user).order_by("-submitted_at", "-id")
 
 
 def _contract_filter(request, rows):
@@ -113,7 +91,8 @@ class ServiceRecordAddView(OfficeMixin, FormView):
             return self.handle_no_permission()
         self.contract = procurement_selectors.contract_get_for_user(
             user=request.user, contract_id=kwargs["pk"])
-        if not can_add_service_record(request.user, self.contract):
+        if not request.user.has_perm("delivery.add_servicerecord",
+                                     ServiceRecord(contract=self.contract)):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

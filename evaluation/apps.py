@@ -8,7 +8,7 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         # Models are loaded only now. Importing the permissions registers the committee's
-        # experts as readers of the opened bids (procurement.permissions.opened_bid_reader).
+        # experts as readers of the opened bids (a scope of procurement.view_bid).
         from evaluation import permissions, receivers  # noqa: F401
 
         receivers.connect()

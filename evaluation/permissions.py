@@ -1,27 +1,33 @@
-"""Permission predicates for bid evaluation and performance evaluation."""
+"""Relationship rules for bid evaluation and performance evaluation.
 
+Besides its own names, evaluation adds the relationships it owns to procurement's: the
+committee's experts read the opened bids of their tender and see its project; the assigned
+third-party expert sees the project under evaluation.
+"""
+
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
 from evaluation.models import CommitteeMember, EvaluationParty
-from procurement.permissions import opened_bid_reader
+from procurement.permissions import org_ids
 
 
-@opened_bid_reader
-def is_committee_expert(user, tender) -> bool:
-    """Return whether the user sits on the tender's evaluation committee (reads its opened bids)."""
-    return CommitteeMember.objects.filter(committee__tender_id=tender.pk, expert_id=user.pk).exists()
+@rule("evaluation.form_evaluationcommittee")
+def can_form_committee(user, committee) -> Decision:
+    """Return whether user may draw the committee of its tender (purchaser staff).
 
-
-def can_form_committee(user, tender) -> Decision:
-    """Return whether user may draw the evaluation committee of tender (purchaser staff)."""
-    if not user_has_role(user, Role.PURCHASER, tender.project.purchaser):
+    Asked about ``EvaluationCommittee(tender=...)``, the committee to be drawn.
+    """
+    if not user_has_role(user, Role.PURCHASER, committee.tender.project.purchaser):
         return deny(_("只有本项目购买主体的工作人员可以组建评标委员会。"))
     return allow()
 
 
+@rule("evaluation.score_committeemember")
 def can_submit_scores(user, member) -> Decision:
     """Return whether user may score on this committee seat (only the seat's expert)."""
     if user is None or member.expert_id != getattr(user, "pk", None):
@@ -29,6 +35,7 @@ def can_submit_scores(user, member) -> Decision:
     return allow()
 
 
+@rule("evaluation.correct_scoreitem")
 def can_correct_score(user, item) -> Decision:
     """Return whether user may correct a submitted score (the sheet's expert or the chair)."""
     member = item.sheet.member
@@ -58,8 +65,13 @@ PARTY_ROLES = {
 }
 
 
-def can_submit_party_score(user, evaluation, party) -> Decision:
-    """Return whether user may score evaluation on behalf of party."""
+@rule("evaluation.submit_partyscore")
+def can_submit_party_score(user, score) -> Decision:
+    """Return whether user may score the evaluation on behalf of the party.
+
+    Asked about ``PartyScore(evaluation=..., party=...)``, the score to be recorded.
+    """
+    evaluation, party = score.evaluation, score.party
     if party == EvaluationParty.THIRD_PARTY:
         if user is not None and evaluation.third_party_expert_id == getattr(user, "pk", None):
             return allow()
@@ -72,22 +84,53 @@ def can_submit_party_score(user, evaluation, party) -> Decision:
     return allow()
 
 
-def can_submit_satisfaction(user, evaluation) -> Decision:
-    """Return whether user may answer the satisfaction survey (a resident of the community)."""
-    if not user_has_role(user, Role.RESIDENT, evaluation.contract.project.community):
+@rule("evaluation.submit_satisfactionresponse")
+def can_submit_satisfaction(user, response) -> Decision:
+    """Return whether user may answer the survey (a resident of the project's community).
+
+    Asked about ``SatisfactionResponse(evaluation=...)``, the answer to be recorded.
+    """
+    if not user_has_role(user, Role.RESIDENT, response.evaluation.contract.project.community):
         return deny(_("只有本项目所在社区的居民可以参与满意度调查。"))
     return allow()
 
 
-def can_view_performance_evaluation(user, evaluation) -> Decision:
-    """Return whether user takes part in evaluation (any party or a resident of the community)."""
+@scope("evaluation.view_performanceevaluation", reason=_("无权查看该绩效评价。"))
+def performance_evaluation_scope(user) -> Q:
+    """Select the evaluations the user takes part in (any party, or a resident of the community)."""
+    return (
+        Q(third_party_expert_id=user.pk)
+        | Q(contract__purchaser_id__in=org_ids(user, Role.PURCHASER))
+        | Q(contract__supplier_id__in=org_ids(user, Role.SOCIAL_ORG))
+        | Q(contract__project__community_id__in=org_ids(user, Role.COMMUNITY, Role.RESIDENT))
+    )
+
+
+@rule("evaluation.download_performanceevaluation")
+def can_download_report(user, evaluation) -> Decision:
+    """Return whether user may download the performance report (the parties and community staff)."""
     contract = evaluation.contract
-    if (
-        evaluation.third_party_expert_id == getattr(user, "pk", None)
-        or user_has_role(user, Role.PURCHASER, contract.purchaser)
-        or user_has_role(user, Role.COMMUNITY, contract.project.community)
-        or user_has_role(user, Role.SOCIAL_ORG, contract.supplier)
-        or user_has_role(user, Role.RESIDENT, contract.project.community)
-    ):
+    if (user_has_role(user, Role.PURCHASER, contract.purchaser)
+            or user_has_role(user, Role.SOCIAL_ORG, contract.supplier)
+            or user_has_role(user, Role.COMMUNITY, contract.project.community)):
         return allow()
-    return deny(_("无权查看该绩效评价。"))
+    return deny(_("无权下载该绩效评价报告。"))
+
+
+# Evaluation's share of procurement's reads -----------------------------------------------------
+
+@scope("procurement.view_bid")
+def committee_bid_scope(user) -> Q:
+    """Select the opened, not withdrawn bids of the tenders on whose committee the user sits."""
+    from procurement.models import Bid
+
+    seats = CommitteeMember.objects.filter(expert_id=user.pk).values("committee__tender_id")
+    return (Q(tender__opened_at__isnull=False, tender_id__in=seats)
+            & ~Q(status=Bid.Status.WITHDRAWN))
+
+
+@scope("procurement.view_serviceproject")
+def expert_project_scope(user) -> Q:
+    """Select the projects of the user's committee seats and third-party evaluations."""
+    return (Q(tenders__committee__members__expert_id=user.pk)
+            | Q(contract__performance_evaluation__third_party_expert_id=user.pk))

@@ -2,14 +2,9 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.roles import Role
-from accounts.selectors import user_memberships
+from core.authz import scope_q
 from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
 from procurement.models import Tender
-
-
-def _org_ids(user, role) -> set[int]:
-    return {m.organization_id for m in user_memberships(user) if m.role == role and m.organization_id}
 
 
 def committee_seat_list_for_user(*, user, pending_only: bool = False) -> QuerySet[CommitteeMember]:
@@ -41,12 +36,7 @@ def score_sheet_list_for_seat(*, member: CommitteeMember) -> QuerySet[ScoreSheet
 
 def performance_evaluation_list_for_user(*, user) -> QuerySet[PerformanceEvaluation]:
     """Return the evaluations the user takes part in (as any party or as a resident)."""
-    condition = (
-        Q(third_party_expert_id=getattr(user, "pk", None))
-        | Q(contract__purchaser_id__in=_org_ids(user, Role.PURCHASER))
-        | Q(contract__supplier_id__in=_org_ids(user, Role.SOCIAL_ORG))
-        | Q(contract__project__community_id__in=_org_ids(user, Role.COMMUNITY) | _org_ids(user, Role.RESIDENT))
-    )
+    condition = scope_q(user, "evaluation.view_performanceevaluation")
     return PerformanceEvaluation.objects.filter(condition).select_related(
         "contract__project__community", "contract__supplier", "contract__purchaser", "third_party_expert"
     ).prefetch_related("party_scores").annotate(satisfaction_count=Count("satisfaction_responses"))

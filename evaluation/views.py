@@ -15,24 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
 
-from accounts.roles import Role
-from accounts.selectors import user_has_role
 from evaluation import selectors as evaluation_selectors
 from evaluation.documents import performance_report_pdf_response
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
-from evaluation.permissions import can_submit_satisfaction
 from evaluation.services.performance import satisfaction_submit
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.documents import contract_pdf_response
-from procurement.permissions import user_may_download_contract
-
-
-def user_may_download_report(user, evaluation) -> bool:
-    """Return whether the user may download the performance report (parties and community)."""
-    contract = evaluation.contract
-    return user_may_download_contract(user, contract) or user_has_role(
-        user, Role.COMMUNITY, contract.project.community)
 
 
 def _evaluations(user) -> QuerySet[PerformanceEvaluation]:
@@ -69,10 +58,11 @@ class PerformanceDetailView(OfficeMixin, TemplateView):
         context.update(
             evaluation=evaluation,
             can_answer=evaluation.status == PerformanceEvaluation.Status.OPEN and not answered
-            and bool(can_submit_satisfaction(user, evaluation)),
+            and user.has_perm("evaluation.submit_satisfactionresponse",
+                              SatisfactionResponse(evaluation=evaluation)),
             answered=answered,
             can_download=evaluation.status == PerformanceEvaluation.Status.FINALIZED
-            and user_may_download_report(user, evaluation),
+            and user.has_perm("evaluation.download_performanceevaluation", evaluation),
             response_count=evaluation.satisfaction_count,
         )
         return context
@@ -100,7 +90,8 @@ class SatisfactionView(OfficeMixin, FormView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.evaluation = _evaluation_or_404(request.user, kwargs["pk"])
-        if not can_submit_satisfaction(request.user, self.evaluation):
+        if not request.user.has_perm("evaluation.submit_satisfactionresponse",
+                                     SatisfactionResponse(evaluation=self.evaluation)):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -118,23 +109,16 @@ class SatisfactionView(OfficeMixin, FormView):
 
 @require_GET
 def contract_pdf_download(request, pk: int):
-    """Download the contract PDF: the two parties only, 404 for everyone else."""
-    if not request.user.is_authenticated:
-        raise Http404
+    """Download the contract PDF: whoever sees the contract (procurement.view_contract), else 404."""
     contract = procurement_selectors.contract_get_for_user(user=request.user, contract_id=pk)
-    if not user_may_download_contract(request.user, contract):
-        raise Http404
     return contract_pdf_response(contract)
 
 
 @require_GET
 def performance_report_pdf_download(request, pk: int):
     """Download a finalized performance report: the parties and community staff, else 404."""
-    if not request.user.is_authenticated:
-        raise Http404
     evaluation = _evaluation_or_404(request.user, pk)
-    if evaluation.status != PerformanceEvaluation.Status.FINALIZED or not (
-        user_may_download_report(request.user, evaluation)
-    ):
+    if evaluation.status != PerformanceEvaluation.Status.FINALIZED or not request.user.has_perm(
+            "evaluation.download_performanceevaluation", evaluation):
         raise Http404
     return performance_report_pdf_response(evaluation)

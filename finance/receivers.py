@@ -8,9 +8,15 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ServiceError
 from finance.models import PaymentTranche
+from finance.permissions import project_budget_reviewer
 from finance.services.budget import commitment_settle
 from finance.services.tranches import SETTLED, tranches_make_due, tranches_plan
-from procurement.signals import contract_drafted, contract_signed, project_ended
+from procurement.signals import (
+    budget_reviewer_wanted,
+    contract_drafted,
+    contract_signed,
+    project_ended,
+)
 
 
 def plan_tranches_on_contract_drafted(sender, *, contract, **kwargs) -> None:
@@ -35,6 +41,11 @@ def settle_on_project_ended(sender, *, project, actor=None, **kwargs) -> None:
     commitment_settle(project=project, actor=actor)
 
 
+def budget_reviewer_for_project(sender, *, project, **kwargs):
+    """Answer procurement: the finance bureau that reviews (or funds) the project's budget."""
+    return project_budget_reviewer(project)
+
+
 def connect() -> None:
     """Connect finance's receivers to procurement's signals."""
     contract_drafted.connect(plan_tranches_on_contract_drafted,
@@ -42,3 +53,5 @@ def connect() -> None:
     contract_signed.connect(first_tranche_due_on_contract_signed,
                             dispatch_uid="finance.first_tranche_due")
     project_ended.connect(settle_on_project_ended, dispatch_uid="finance.settle_commitment")
+    budget_reviewer_wanted.connect(budget_reviewer_for_project,
+                                   dispatch_uid="finance.budget_reviewer")

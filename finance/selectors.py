@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from accounts.roles import Role
 from accounts.selectors import organization_members, user_memberships
+from core.authz import scope_q
 from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
 from procurement.models import Contract
 
@@ -20,7 +21,7 @@ def _org_ids(user, role) -> set[int]:
 
 def envelope_list_for_user(*, user) -> QuerySet[BudgetEnvelope]:
     """Return the envelopes of the user's finance bureaus."""
-    return BudgetEnvelope.objects.filter(finance_bureau_id__in=_org_ids(user, Role.FINANCE)).select_related(
+    return BudgetEnvelope.objects.filter(scope_q(user, "finance.view_budgetenvelope")).select_related(
         "division", "finance_bureau")
 
 
@@ -69,12 +70,7 @@ def ledger_for_user(*, user) -> list[LedgerRow]:
 
 def tranche_list_for_user(*, user, status: str | None = None) -> QuerySet[PaymentTranche]:
     """Return tranches the user may see: finance of the funding bureau, purchaser or supplier."""
-    condition = (
-        Q(contract__project__budget_commitment__envelope__finance_bureau_id__in=_org_ids(user, Role.FINANCE))
-        | Q(contract__purchaser_id__in=_org_ids(user, Role.PURCHASER))
-        | Q(contract__supplier_id__in=_org_ids(user, Role.SOCIAL_ORG))
-    )
-    qs = PaymentTranche.objects.filter(condition).select_related(
+    qs = PaymentTranche.objects.filter(scope_q(user, "finance.view_paymenttranche")).select_related(
         "contract__project", "contract__supplier", "contract__purchaser", "payment"
     ).order_by("contract_id", "sequence")
     if status:

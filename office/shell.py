@@ -1,9 +1,7 @@
 """Shared pieces of the back-office pages: login, the role menu, and service calls from forms."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -22,8 +20,9 @@ NAV = [
       Role.EXPERT}),
     ("procurement:tender-list", _("采购公告"), "campaign",
      {Role.PURCHASER, Role.SOCIAL_ORG, Role.EXPERT}),
+    # The contract's parties and the funding bureau (procurement.view_contract).
     ("procurement:contract-list", _("服务合同"), "description",
-     {Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.COMMUNITY}),
+     {Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.SOCIAL_WORKER}),
     ("delivery:record-list", _("服务台账"), "fact_check",
      {Role.SOCIAL_WORKER, Role.SOCIAL_ORG, Role.COMMUNITY, Role.PURCHASER}),
     ("delivery:milestone-list", _("阶段报告"), "flag",
@@ -72,12 +71,13 @@ class OfficeListMixin(OfficeMixin):
 
 
 def call_service(form, func, /, **kwargs):
-    """Call a service; a ServiceError becomes a form error (returns None), a denial a 404."""
+    """Call a service; a ServiceError becomes a form error (returns None).
+
+    A refusal (core PermissionDenied) is left to core.middleware.ServiceErrorMiddleware: 404.
+    """
     try:
         return func(**kwargs)
     except ServiceError as error:
         for message in error.messages:
             form.add_error(None, message)
         return None
-    except PermissionDenied:
-        raise Http404 from None

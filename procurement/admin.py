@@ -7,8 +7,7 @@ existence stay out of the changelist, the change page, the history and any bulk 
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
-from core.permissions import is_platform_admin
+from core.admin import ReadOnlyAdmin, is_admin_request
 from procurement.models import (
     Award,
     Bid,
@@ -43,7 +42,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return is_platform_admin(request.user)
+        return is_admin_request(request)
 
 
 @admin.register(Need)

@@ -2,7 +2,7 @@
 
 import csv
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -11,9 +11,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ObjectRulePermission
 from procurement.models import Bid, Tender
 from procurement.selectors import (
-    bid_get_for_user,
     bid_list_for_user,
     tender_get_for_user,
     tender_list_for_user,
@@ -46,17 +46,11 @@ class BidSerializer(serializers.ModelSerializer):
                   "disqualification_reason", "price_score", "final_score", "rank"]
 
 
-def _tender_or_404(user, tender_id) -> Tender:
-    try:
-        return tender_get_for_user(user=user, tender_id=tender_id)
-    except Http404 as exc:
-        raise NotFound(_("未找到该采购项目。")) from exc
-
-
 class TenderListApi(generics.ListAPIView):
     """List the tenders visible to the user (GET /api/procurement/tenders/)."""
 
     serializer_class = TenderSerializer
+    not_found_message = _("未找到该采购项目。")
 
     def get_queryset(self):
         return tender_list_for_user(user=self.request.user).order_by("-bid_deadline", "-id")
@@ -66,23 +60,22 @@ class TenderBidListApi(generics.ListAPIView):
     """List the bids of a tender that the user may read (GET /api/procurement/tenders/<id>/bids/)."""
 
     serializer_class = BidSerializer
+    not_found_message = _("未找到该采购项目。")
 
     def get_queryset(self):
-        tender = _tender_or_404(self.request.user, self.kwargs["pk"])
+        tender = tender_get_for_user(user=self.request.user, tender_id=self.kwargs["pk"])
         return bid_list_for_user(user=self.request.user, tender=tender)
 
 
-class BidDetailApi(APIView):
+class BidDetailApi(generics.RetrieveAPIView):
     """Return one bid the user may read (GET /api/procurement/bids/<id>/); 404 while sealed."""
 
     serializer_class = BidSerializer
-
-    def get(self, request, pk):
-        try:
-            bid = bid_get_for_user(user=request.user, bid_id=pk)
-        except Http404 as exc:
-            raise NotFound(_("未找到该投标文件。")) from exc
-        return Response(BidSerializer(bid).data)
+    queryset = Bid.objects.select_related("tender", "tender__project", "organization",
+                                          "submitted_by")
+    permission_classes = [ObjectRulePermission]
+    object_permission = "procurement.view_bid"
+    not_found_message = _("未找到该投标文件。")
 
 
 class TenderOpeningRecordApi(APIView):
@@ -90,6 +83,8 @@ class TenderOpeningRecordApi(APIView):
 
     ``?export=csv`` returns it as a CSV file.
     """
+
+    not_found_message = _("未找到该采购项目。")
 
     @extend_schema(
         responses=inline_serializer(
@@ -102,7 +97,7 @@ class TenderOpeningRecordApi(APIView):
         )
     )
     def get(self, request, pk):
-        tender = _tender_or_404(request.user, pk)
+        tender = tender_get_for_user(user=request.user, tender_id=pk)
         rows = tender_opening_record(tender=tender)
         if rows is None:
             raise NotFound(_("尚未开标，开标记录未公布。"))

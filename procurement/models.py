@@ -75,14 +75,7 @@ class Need(models.Model):
     def user_can_download_file(self, user) -> bool:
         """Return whether the user may see the need's photos (whoever may open the need, and
         the purchaser's staff of a project answering it)."""
-        from accounts.roles import Role
-        from accounts.selectors import user_memberships
-        from procurement.selectors import need_list_for_user
-
-        if need_list_for_user(user=user).filter(pk=self.pk).exists():
-            return True
-        purchasers = {m.organization_id for m in user_memberships(user) if m.role == Role.PURCHASER}
-        return bool(purchasers) and self.projects.filter(purchaser_id__in=purchasers).exists()
+        return user.has_perm("procurement.view_need", self)
 
     def user_can_upload_file(self, user):
         """Return whether the user may attach photos to the need (its submitter, while open)."""
@@ -410,9 +403,7 @@ class Bid(models.Model):
 
     def user_can_view(self, user) -> bool:
         """Return whether the user may read this bid's price, proposal and files (sealing)."""
-        from procurement.permissions import can_view_bid
-
-        return bool(can_view_bid(user, self))
+        return user.has_perm("procurement.view_bid", self)
 
     def user_can_download_file(self, user) -> bool:
         """Return whether the user may download a file attached to this bid (same as viewing)."""
@@ -422,13 +413,13 @@ class Bid(models.Model):
         """Return whether the user may attach a file to this bid (the bidder, before the deadline)."""
         from django.utils import timezone
 
+        from core.authz import decide
         from core.permissions import deny
-        from procurement.permissions import can_edit_bid
 
         if (self.status != self.Status.SUBMITTED or self.tender.status != Tender.Status.PUBLISHED
                 or timezone.now() >= self.tender.bid_deadline):
             return deny(_("投标截止后不能再上传投标文件。"))
-        return can_edit_bid(user, self)
+        return decide(user, "procurement.edit_bid", self)
 
 
 class Award(models.Model):

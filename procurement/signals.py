@@ -14,6 +14,11 @@ step; a receiver raising ServiceError refuses the whole step):
 - ``project_ended``: project_close or tender_cancel ended ``project`` (closed or cancelled);
   finance refuses while a tranche is still open, then settles the budget commitment.
 
+Asked (a receiver returns the answer):
+
+- ``budget_reviewer_wanted``: with ``project``; finance returns the finance bureau (an
+  Organization, or None) that reviews the project's budget or funds it, to notify its staff.
+
 Sent *on commit* (the step is final; receivers advance the flows):
 
 - ``tender_opened``: bids_open, with ``tender`` (re-read) and ``failed`` (True when 废标).
@@ -25,6 +30,8 @@ from django.dispatch import Signal
 contract_drafted = Signal()
 contract_signed = Signal()
 project_ended = Signal()
+
+budget_reviewer_wanted = Signal()
 
 tender_opened = Signal()
 tender_cancelled = Signal()

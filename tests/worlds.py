@@ -147,7 +147,7 @@ def world_spec(*, suffix: str = "", suppliers: int = 4, experts: int = 5, social
         evaluator=None,
         streets=[(f"舜耕街道{suffix}", street_code,
                   [("舜耕社区" + suffix, f"{street_code}001", f"舜耕社区居委会{suffix}")])],
-        social_orgs=[(f"s{i}", f"{SUPPLIER_NAMES[i]}{suffix}", f"法人{i}", "3A")
+        social_orgs=[(f"s{i}", f"{SUPPLIER_NAMES[i]}{suffix}", f"世界法定代表人{i}{suffix}", "3A")
                      for i in range(suppliers)],
         people=people,
         experts=[(f"expert{i}{suffix}", f"专家{i}", "社会工作,社区服务", None) for i in range(experts)],

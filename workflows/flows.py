@@ -28,7 +28,7 @@ from finance.models import PaymentTranche
 from procurement.models import Tender
 from workflows.models import NeedProcess, ServiceProjectProcess
 from workflows.nodes import RoleView, SplitEach
-from workflows.permissions import can_view_process, project_finance_bureau
+from workflows.permissions import project_finance_bureau
 
 
 def _purchaser(process):
@@ -119,18 +119,22 @@ def _final_tranche_payable(activation):
     ).exists()
 
 
+# The rule workflows.permissions.can_view_process answers for viewflow's Process model.
+PROCESS_VIEW_PERMISSION = "viewflow.view_process"
+
+
 class ChainFlowPermissions:
     """Who may see a chain process and who may manage it through viewflow: nobody manages it.
 
     viewflow's own pages are not mounted (``workflows.site``); these answers keep them closed
-    should they ever be: a process is seen through ``can_view_process`` only, there is no
+    should they ever be: a process is seen through ``viewflow.view_process`` only, there is no
     flow-wide list, and viewflow's cancel, undo, revive and reassign actions are refused to
     everyone, superusers included. Code (the services, ``workflows.receivers``) is not affected.
     """
 
     def has_view_permission(self, user, obj=None):
         """Return whether user may see process obj; no flow-wide list for anyone."""
-        return obj is not None and bool(can_view_process(user, obj))
+        return obj is not None and user.has_perm(PROCESS_VIEW_PERMISSION, obj)
 
     def has_manage_permission(self, user, obj=None):
         """Refuse viewflow's management actions to every user."""

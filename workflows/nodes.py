@@ -9,7 +9,10 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 
-from workflows.permissions import can_act_on_task, role_permission
+from workflows.permissions import role_permission
+
+# The rule workflows.permissions.can_act_on_task answers for viewflow's Task model.
+TASK_PERMISSION = "viewflow.execute_task"
 
 
 def _task_page_redirect(request, process_pk, task_pk, **kwargs):
@@ -58,10 +61,10 @@ class RoleView(flow.View):
         return self
 
     def can_assign(self, user, task):
-        return task.owner_id is None and bool(can_act_on_task(user, task))
+        return task.owner_id is None and user.has_perm(TASK_PERMISSION, task)
 
     def can_execute(self, user, task):
-        return is_owner(task.owner, user) and bool(can_act_on_task(user, task))
+        return is_owner(task.owner, user) and user.has_perm(TASK_PERMISSION, task)
 
 
 class SplitEachActivation(SplitActivation):

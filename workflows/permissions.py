@@ -4,10 +4,12 @@ A human task is either assigned to one user (an expert's seat, the third-party e
 left open to "every user holding <role> in <organization>"; the second kind stores the role as
 ``Task.owner_permission`` (``workflows.role_<role>``) and the organization as
 ``Task.owner_permission_obj``. viewflow does not enforce any of this when called from code, so
-task views check ``can_act_on_task`` and the services check their own permissions again.
+task views and the flow nodes ask ``user.has_perm("viewflow.execute_task", task)`` (the rule
+``can_act_on_task``, on viewflow's Task model) and the services check their own permissions again.
 
-Who may *see* a process (its steps, their state and the names on them) is ``can_view_process``;
-every question of that kind in workflows goes through it.
+Who may *see* a process (its steps, their state and the names on them) is
+``user.has_perm("viewflow.view_process", process)`` (the rule ``can_view_process``); every
+question of that kind in workflows goes through it.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -18,8 +20,9 @@ from viewflow.workflow.status import STATUS
 
 from accounts.models import Organization
 from accounts.selectors import user_memberships
+from core.authz import rule
 from core.permissions import Decision, allow, deny
-from finance.models import BudgetCommitment, BudgetEnvelope
+from finance.permissions import project_budget_reviewer
 
 ROLE_PERMISSION_PREFIX = "workflows.role_"
 
@@ -63,6 +66,7 @@ def open_tasks_q(user) -> Q:
     return Q(flow_task_type="HUMAN") & condition
 
 
+@rule("viewflow.view_process")
 def can_view_process(user, process) -> Decision:
     """Decide whether user may see process: its steps, their state and the names on them.
 
@@ -85,6 +89,7 @@ def can_view_process(user, process) -> Decision:
     return deny(_("您无权查看该流程。"))
 
 
+@rule("viewflow.execute_task")
 def can_act_on_task(user, task) -> Decision:
     """Decide whether user may do task now: its owner, or a holder of its role in its organization."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -111,35 +116,5 @@ def can_act_on_task(user, task) -> Decision:
 
 
 def project_finance_bureau(project) -> Organization | None:
-    """Return the finance bureau that reviews the project's budget and pays its tranches.
-
-    Once the budget is confirmed it is the bureau of the committed envelope; before that, the
-    bureau of the envelope of the project's year and funding source whose division is closest to
-    the purchaser's division (its own, or an ancestor).
-    """
-    commitment = (
-        BudgetCommitment.objects.filter(project_id=project.pk)
-        .select_related("envelope__finance_bureau").first()
-    )
-    if commitment is not None:
-        return commitment.envelope.finance_bureau
-    division = project.purchaser.division
-    chain = []
-    while division is not None and len(chain) < 5:
-        chain.append(division.pk)
-        division = division.parent
-    envelopes = {
-        e.division_id: e
-        for e in BudgetEnvelope.objects.filter(
-            fiscal_year=project.fiscal_year, funding_source=project.funding_source,
-            division_id__in=chain,
-        ).select_related("finance_bureau")
-    }
-    for division_id in chain:
-        if division_id in envelopes:
-            return envelopes[division_id].finance_bureau
-    return (
-        Organization.objects.filter(kind=Organization.Kind.FINANCE, division_id__in=chain,
-                                    is_active=True)
-        .order_by("pk").first()
-    )
+    """Return the finance bureau that reviews the project's budget and pays its tranches."""
+    return project_budget_reviewer(project)

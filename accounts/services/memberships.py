@@ -1,13 +1,12 @@
 """Grant and revoke roles; keep each user's role groups equal to their active memberships."""
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import Membership, Organization
-from accounts.permissions import can_grant_membership
 from accounts.roles import Role
 from accounts.selectors import user_memberships_reset
+from core import authz
 from core.audit import audit_record
 
 
@@ -33,9 +32,8 @@ def _check_actor(actor, organization, role) -> None:
     # actor=None is the system itself (data loading, management commands), never a request.
     if actor is None:
         return
-    decision = can_grant_membership(actor, organization, role)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "accounts.grant_membership",
+                  Membership(organization=organization, role=role))
 
 
 @transaction.atomic

@@ -1,14 +1,14 @@
 """Create and change organizations; the only place a failing credit code can be accepted."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from accounts.permissions import can_save_organization
 from accounts.selectors import is_platform_admin
 from accounts.validators import normalize_credit_code
+from core import authz
 from core.audit import audit_record
 
 AUDITED_FIELDS = [
@@ -60,9 +60,7 @@ def organization_validate(*, organization: Organization, actor) -> bool:
 @transaction.atomic
 def organization_save(*, organization: Organization, actor) -> Organization:
     """Validate and save an organization, auditing the change and any credit-code override."""
-    decision = can_save_organization(actor, organization)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "accounts.save_organization", organization)
     creating = organization.pk is None
     before = None
     if not creating:

@@ -6,11 +6,11 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.selectors import organization_members as members_of
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.notifications import notify
 from delivery.models import MilestoneReport
-from delivery.permissions import can_decide_milestone, can_submit_milestone
 from delivery.signals import final_report_accepted
 from delivery.states import MilestoneReportStates
 from finance.models import PaymentTranche
@@ -24,9 +24,7 @@ def milestone_submit(*, contract: Contract, actor, kind: str, summary: str) -> M
     """Submit a mid-term or final report for acceptance."""
     contract = Contract.objects.select_for_update(of=("self",)).select_related("supplier", "purchaser").get(
         pk=contract.pk)
-    decision = can_submit_milestone(actor, contract)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.submit_milestonereport", MilestoneReport(contract=contract))
     if contract.status != Contract.Status.SIGNED:
         raise ServiceError(_("合同签订后、履约完成前才能提交阶段报告。"), code="state")
     if kind not in MilestoneReport.Kind.values:
@@ -62,9 +60,7 @@ def milestone_accept(*, report: MilestoneReport, actor, comment: str = "") -> Mi
     evaluation answers by opening the performance evaluation.
     """
     report = _locked_report(report)
-    decision = can_decide_milestone(actor, report)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.decide_milestonereport", report)
     if report.status != MilestoneReport.Status.SUBMITTED:
         raise ServiceError(_("只有待验收的报告可以验收。"), code="state")
     contract = report.contract
@@ -96,9 +92,7 @@ def milestone_accept(*, report: MilestoneReport, actor, comment: str = "") -> Mi
 def milestone_return(*, report: MilestoneReport, actor, reason: str) -> MilestoneReport:
     """Return a report to the supplier for revision."""
     report = _locked_report(report)
-    decision = can_decide_milestone(actor, report)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.decide_milestonereport", report)
     if report.status != MilestoneReport.Status.SUBMITTED:
         raise ServiceError(_("只有待验收的报告可以退回。"), code="state")
     if not (reason or "").strip():

@@ -7,14 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from delivery.models import ServiceRecord
-from delivery.permissions import (
-    can_add_service_record,
-    can_confirm_service_record,
-    social_worker_profile,
-)
+from delivery.permissions import social_worker_profile
 from procurement.models import Contract, Deliverable
 
 TYPE_PREFIX = {
@@ -65,9 +62,7 @@ def service_record_add(*, contract: Contract, actor, deliverable: Deliverable, s
     """Record one service delivered under a signed contract."""
     contract = Contract.objects.select_for_update(of=("self",)).select_related("supplier", "project").get(
         pk=contract.pk)
-    decision = can_add_service_record(actor, contract)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.add_servicerecord", ServiceRecord(contract=contract))
     if contract.status != Contract.Status.SIGNED:
         raise ServiceError(_("合同签订后、履约完成前才能填写服务台账。"), code="state")
     if deliverable.project_id != contract.project_id:
@@ -99,9 +94,7 @@ def service_record_confirm(*, record: ServiceRecord, actor) -> ServiceRecord:
     """Confirm a service record as community staff (optional check of delivery)."""
     record = ServiceRecord.objects.select_for_update(of=("self",)).select_related(
         "contract__project__community").get(pk=record.pk)
-    decision = can_confirm_service_record(actor, record)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "delivery.confirm_servicerecord", record)
     if record.confirmed_at is not None:
         raise ServiceError(_("该台账已确认。"), code="state")
     record.confirmed_by, record.confirmed_at = actor, timezone.now()

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ExpertProfile
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.notifications import notify
 from evaluation.models import CommitteeMember, EvaluationCommittee, ScoreSheet
-from evaluation.permissions import can_form_committee
 from procurement.models import Bid, Tender
 from procurement.states import TenderStates
 
@@ -60,9 +60,7 @@ def draw_experts(*, candidates: list, size: int, seed: str) -> list:
 def committee_form(*, tender: Tender, actor, size: int | None = None, seed: str | None = None) -> EvaluationCommittee:
     """Draw the committee for an opened tender and open the score sheets: opened → evaluating."""
     tender = Tender.objects.select_for_update(of=("self",)).select_related("project__purchaser").get(pk=tender.pk)
-    decision = can_form_committee(actor, tender)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "evaluation.form_evaluationcommittee", EvaluationCommittee(tender=tender))
     if tender.status != Tender.Status.OPENED:
         raise ServiceError(_("只有已开标的采购项目可以组建评标委员会。"), code="state")
     if EvaluationCommittee.objects.filter(tender=tender).exists():

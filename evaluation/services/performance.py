@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import ExpertProfile
 from accounts.roles import Role
 from accounts.selectors import organization_members as members_of
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.notifications import notify
 from evaluation.models import (
     EvaluationParty,
@@ -23,8 +24,6 @@ from evaluation.models import (
     SatisfactionResponse,
 )
 from evaluation.permissions import (
-    can_submit_party_score,
-    can_submit_satisfaction,
     party_organization,
 )
 from evaluation.rules import achievement_score, grade_for, q2
@@ -140,9 +139,8 @@ def party_score_submit(*, evaluation: PerformanceEvaluation, party: str, actor, 
         "contract__project__community", "contract__purchaser", "contract__supplier").get(pk=evaluation.pk)
     if party not in SCORING_PARTIES:
         raise ServiceError(_("该评价主体不通过评分表评价。"), code="party")
-    decision = can_submit_party_score(actor, evaluation, party)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "evaluation.submit_partyscore",
+                  PartyScore(evaluation=evaluation, party=party))
     if evaluation.status != PerformanceEvaluation.Status.OPEN:
         raise ServiceError(_("绩效评价已完成。"), code="state")
     if evaluation.party_scores.filter(party=party).exists():
@@ -165,9 +163,8 @@ def satisfaction_submit(*, evaluation: PerformanceEvaluation, actor, score: int,
     """Record a resident's satisfaction answer (0–100), once per resident."""
     evaluation = PerformanceEvaluation.objects.select_for_update(of=("self",)).select_related(
         "contract__project__community").get(pk=evaluation.pk)
-    decision = can_submit_satisfaction(actor, evaluation)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "evaluation.submit_satisfactionresponse",
+                  SatisfactionResponse(evaluation=evaluation))
     if evaluation.status != PerformanceEvaluation.Status.OPEN:
         raise ServiceError(_("满意度调查已结束。"), code="state")
     try:

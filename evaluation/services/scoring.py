@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.selectors import organization_members as members_of
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.notifications import notify
 from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet
-from evaluation.permissions import can_correct_score, can_submit_scores
 from evaluation.rules import RankRow, bid_final_score, price_scores, q2, rank_bids
 from evaluation.states import ScoreSheetStates
 from procurement.models import Bid, Tender, TenderCriterion
@@ -53,9 +53,7 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
     member = CommitteeMember.objects.select_related("committee__tender").get(pk=member.pk)
     tender = Tender.objects.select_for_update(of=("self",)).select_related("project__purchaser").get(
         pk=member.committee.tender_id)
-    decision = can_submit_scores(actor, member)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "evaluation.score_committeemember", member)
     if tender.status != Tender.Status.EVALUATING:
         raise ServiceError(_("该项目不在评审阶段。"), code="state")
     sheets = list(member.sheets.select_related("bid").order_by("bid_id"))
@@ -146,9 +144,7 @@ def score_correct(*, item: ScoreItem, actor, new_score, reason: str, explanation
     """Correct one submitted score for an 87号令 art 64 reason and recompute the ranking."""
     item = ScoreItem.objects.select_related("sheet__member__committee__tender", "criterion").get(pk=item.pk)
     tender = Tender.objects.select_for_update(of=("self",)).get(pk=item.sheet.member.committee.tender_id)
-    decision = can_correct_score(actor, item)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "evaluation.correct_scoreitem", item)
     if tender.status not in (Tender.Status.EVALUATING, Tender.Status.EVALUATED):
         raise ServiceError(_("定标后不能修改评分。"), code="state")
     if item.sheet.status != ScoreSheet.Status.SUBMITTED:

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.selectors import organization_members as members_of
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.notifications import notify
 from finance.models import BudgetCommitment, BudgetEnvelope, Payment
-from finance.permissions import can_confirm_budget, can_reject_budget
 from finance.states import BudgetCommitmentStates
 from procurement.models import ServiceProject
 from procurement.states import ServiceProjectStates
@@ -39,9 +39,8 @@ def budget_confirm(*, project: ServiceProject, envelope: BudgetEnvelope, actor, 
     """Commit the project's budget on the envelope: approved → budget_confirmed."""
     project = ServiceProject.objects.select_for_update().select_related("purchaser").get(pk=project.pk)
     envelope = BudgetEnvelope.objects.select_for_update().select_related("finance_bureau").get(pk=envelope.pk)
-    decision = can_confirm_budget(actor, project, envelope)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "finance.confirm_budgetcommitment",
+                  BudgetCommitment(project=project, envelope=envelope))
     if project.status != ServiceProject.Status.APPROVED:
         raise ServiceError(_("只有已立项、待预算审核的项目可以确认预算。"), code="state")
     if envelope.fiscal_year != project.fiscal_year:
@@ -88,9 +87,7 @@ def budget_confirm(*, project: ServiceProject, envelope: BudgetEnvelope, actor, 
 def budget_reject(*, project: ServiceProject, actor, reason: str) -> ServiceProject:
     """Return the project to the community at budget review: approved → returned."""
     project = ServiceProject.objects.select_for_update().select_related("purchaser", "community").get(pk=project.pk)
-    decision = can_reject_budget(actor, project)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "finance.reject_budgetcommitment", BudgetCommitment(project=project))
     if project.status != ServiceProject.Status.APPROVED:
         raise ServiceError(_("只有已立项、待预算审核的项目可以退回。"), code="state")
     if not (reason or "").strip():

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.selectors import organization_members as members_of
+from core import authz
 from core.audit import audit_record
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.notifications import notify
 from finance.models import Payment, PaymentTranche
-from finance.permissions import can_approve_tranche, can_pay_tranche
 from finance.states import PaymentTrancheStates
 
 SETTLED = (PaymentTranche.Status.PAID, PaymentTranche.Status.WITHHELD)
@@ -85,9 +85,7 @@ def _locked(tranche: PaymentTranche) -> PaymentTranche:
 def tranche_approve(*, tranche: PaymentTranche, actor) -> PaymentTranche:
     """Approve a due tranche for payment: due → approved."""
     tranche = _locked(tranche)
-    decision = can_approve_tranche(actor, tranche)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "finance.approve_paymenttranche", tranche)
     if tranche.status != PaymentTranche.Status.DUE:
         raise ServiceError(_("只有待审核拨付的付款节点可以审核。"), code="state")
     PaymentTrancheStates(tranche).approve()
@@ -103,9 +101,7 @@ def tranche_approve(*, tranche: PaymentTranche, actor) -> PaymentTranche:
 def tranche_pay(*, tranche: PaymentTranche, actor, voucher_number: str) -> Payment:
     """Record the payment of an approved tranche: approved → paid."""
     tranche = _locked(tranche)
-    decision = can_pay_tranche(actor, tranche)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authz.require(actor, "finance.pay_paymenttranche", tranche)
     if tranche.status != PaymentTranche.Status.APPROVED:
         raise ServiceError(_("只有已审核的付款节点可以支付。"), code="state")
     voucher_number = (voucher_number or "").strip()

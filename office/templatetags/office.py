@@ -14,3 +14,15 @@ def office_menu(context) -> list[dict]:
     if request is None or not request.user.is_authenticated:
         return []
     return office_nav(request.user)
+
+
+@register.simple_tag(takes_context=True)
+def may(context, perm: str, obj=None) -> bool:
+    """Return whether the page's user may perm on obj: ``{% may "app.action_model" obj as v %}``.
+
+    The same question as ``user.has_perm`` (core.authz): templates show a button only when the
+    service behind it would accept the user.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return bool(user is not None and user.has_perm(perm, obj))

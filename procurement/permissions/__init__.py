@@ -1,15 +1,21 @@
-"""Permission predicates for needs, projects, tenders, bids, awards and contracts.
+"""Relationship rules for needs, projects, tenders, bids, awards and contracts.
 
-Each predicate answers ``Decision(allowed, reason)``; services raise ``PermissionDenied`` on a
-denial and views answer 404. Platform admins and superusers get no exception anywhere here: they
-manage accounts, they do not act in the chain and never read a sealed bid.
+Each rule answers ``Decision(allowed, reason)`` for a permission name ``procurement.<action>_<model>``
+and is asked through ``core.authz`` (``user.has_perm(name, obj)``, ``authz.require``). A question
+about an object that does not exist yet is asked about the unsaved instance the action would
+create: ``Need(community=...)`` for submitting a need, ``Bid(tender=..., organization=...)`` for
+bidding. Relationships that lists filter by are written once, as ``@scope`` Q builders; other
+apps add their own relationships to these names (finance: the funding bureau; evaluation: the
+committee and the third-party expert). Platform admins and superusers get no exception anywhere
+here: they manage accounts, they do not act in the chain and never read a sealed bid.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_memberships
-from core.authz import rule
+from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
 
 
@@ -25,56 +31,70 @@ def member_of(user, organization) -> bool:
     return any(m.organization_id == org_id for m in user_memberships(user))
 
 
+def org_ids(user, *roles) -> set[int]:
+    """Return the ids of the user's organizations (holding one of roles, when given)."""
+    if not _active(user):
+        return set()
+    return {
+        m.organization_id for m in user_memberships(user)
+        if m.organization_id is not None and (not roles or m.role in roles)
+    }
+
+
 def _staff(user, role, organization) -> bool:
     return _active(user) and organization is not None and user_has_role(user, role, organization)
 
 
 # Needs -----------------------------------------------------------------------------------------
 
-def can_submit_need(user, community) -> Decision:
-    """Return whether the user may submit a need for the community (its residents or staff)."""
+@rule("procurement.submit_need")
+def can_submit_need(user, need) -> Decision:
+    """Return whether the user may submit a need for its community (residents or staff there)."""
+    community = need.community
     if _staff(user, Role.RESIDENT, community) or _staff(user, Role.COMMUNITY, community):
         return allow()
     return deny(_("只有本社区居民或社区工作人员可以提交需求。"))
 
 
+@rule("procurement.support_need")
 def can_support_need(user, need) -> Decision:
-    """Return whether the user may support the need (any resident, not on a closed need)."""
+    """Return whether the user may support the need (any resident)."""
     if not (_active(user) and user_has_role(user, Role.RESIDENT)):
         return deny(_("只有居民可以支持需求。"))
     return allow()
 
 
-def _community_staff_of_need(user, need) -> Decision:
+@rule("procurement.accept_need", "procurement.merge_need", "procurement.decline_need")
+def can_decide_need(user, need) -> Decision:
+    """Return whether the user may accept, merge or decline the need (staff of its community)."""
     if _staff(user, Role.COMMUNITY, need.community):
         return allow()
     return deny(_("只有该需求所在社区的工作人员可以处理需求。"))
 
 
-def can_accept_need(user, need) -> Decision:
-    """Return whether the user may accept the need (staff of its community)."""
-    return _community_staff_of_need(user, need)
-
-
-def can_merge_need(user, need) -> Decision:
-    """Return whether the user may merge the need into another (staff of its community)."""
-    return _community_staff_of_need(user, need)
-
-
-def can_decline_need(user, need) -> Decision:
-    """Return whether the user may decline the need (staff of its community)."""
-    return _community_staff_of_need(user, need)
+@scope("procurement.view_need", reason=_("无权查看该需求。"))
+def need_scope(user) -> Q:
+    """Select the needs of the user's communities, the user's own, and those of its projects."""
+    condition = Q(community_id__in=org_ids(user, Role.RESIDENT, Role.COMMUNITY))
+    condition |= Q(submitted_by_id=user.pk)
+    purchasers = org_ids(user, Role.PURCHASER)
+    if purchasers:
+        # The purchaser approving a project sees the needs it answers (and their photos).
+        condition |= Q(projects__purchaser_id__in=purchasers)
+    return condition
 
 
 # Projects --------------------------------------------------------------------------------------
 
-def can_create_project(user, community) -> Decision:
-    """Return whether the user may design a project for the community (its staff)."""
-    if _staff(user, Role.COMMUNITY, community):
+@rule("procurement.create_serviceproject")
+def can_create_project(user, project) -> Decision:
+    """Return whether the user may design a project for its community (that community's staff)."""
+    if _staff(user, Role.COMMUNITY, project.community):
         return allow()
     return deny(_("只有社区工作人员可以设计本社区的服务项目。"))
 
 
+@rule("procurement.submit_serviceproject")
 def can_submit_project(user, project) -> Decision:
     """Return whether the user may submit the project for approval (staff of its community)."""
     if _staff(user, Role.COMMUNITY, project.community):
@@ -88,64 +108,86 @@ def _purchaser_staff(user, project, message) -> Decision:
     return deny(message)
 
 
+@rule("procurement.approve_serviceproject")
 def can_approve_project(user, project) -> Decision:
     """Return whether the user may approve the project (staff of its purchaser)."""
     return _purchaser_staff(user, project, _("只有该项目购买主体的工作人员可以审批立项。"))
 
 
+@rule("procurement.return_serviceproject")
 def can_return_project(user, project) -> Decision:
     """Return whether the user may return the project to its community (staff of its purchaser)."""
     return _purchaser_staff(user, project, _("只有该项目购买主体的工作人员可以退回项目。"))
 
 
+@rule("procurement.close_serviceproject")
 def can_close_project(user, project) -> Decision:
     """Return whether the user may close the project (staff of its purchaser)."""
     return _purchaser_staff(user, project, _("只有该项目购买主体的工作人员可以结项。"))
 
 
-def can_view_project(user, project) -> Decision:
-    """Return whether the user may see the project's back-office page."""
-    from procurement.selectors import project_list_for_user
-
-    if project_list_for_user(user=user).filter(pk=project.pk).exists():
-        return allow()
-    return deny(_("无权查看该项目。"))
+@scope("procurement.view_serviceproject", reason=_("无权查看该项目。"))
+def project_scope(user) -> Q:
+    """Select the projects of the user's community, purchaser or (as supplier) contract."""
+    return (
+        Q(community_id__in=org_ids(user, Role.COMMUNITY))
+        | Q(purchaser_id__in=org_ids(user, Role.PURCHASER))
+        | Q(contract__supplier_id__in=org_ids(user, Role.SOCIAL_ORG, Role.SOCIAL_WORKER))
+    )
 
 
 # Tenders ---------------------------------------------------------------------------------------
 
-def can_publish_tender(user, project) -> Decision:
-    """Return whether the user may publish the project's tender (staff of its purchaser)."""
-    return _purchaser_staff(user, project, _("只有该项目购买主体的工作人员可以发布采购公告。"))
+@rule("procurement.publish_tender")
+def can_publish_tender(user, tender) -> Decision:
+    """Return whether the user may publish a tender of its project (staff of its purchaser)."""
+    return _purchaser_staff(user, tender.project, _("只有该项目购买主体的工作人员可以发布采购公告。"))
 
 
+@rule("procurement.extend_tender")
 def can_extend_tender(user, tender) -> Decision:
     """Return whether the user may extend the tender's bid deadline (staff of its purchaser)."""
     return _purchaser_staff(user, tender.project, _("只有购买主体的工作人员可以延长投标截止时间。"))
 
 
+@rule("procurement.cancel_tender")
 def can_cancel_tender(user, tender) -> Decision:
     """Return whether the user may cancel the tender (终止采购; staff of its purchaser)."""
     return _purchaser_staff(user, tender.project, _("只有购买主体的工作人员可以终止采购。"))
 
 
+@rule("procurement.open_tender")
 def can_open_tender(user, tender) -> Decision:
     """Return whether the user may open the tender's bids (staff of its purchaser)."""
     return _purchaser_staff(user, tender.project, _("只有购买主体的工作人员可以开标。"))
 
 
-def can_confirm_award(user, tender) -> Decision:
+@rule("procurement.award_tender")
+def can_award_tender(user, tender) -> Decision:
     """Return whether the user may confirm the award of the tender (staff of its purchaser)."""
     return _purchaser_staff(user, tender.project, _("只有购买主体的工作人员可以确认中标结果。"))
 
 
+@scope("procurement.view_tender", reason=_("无权查看该采购公告。"))
+def tender_scope(user) -> Q:
+    """Select the published tenders (public) plus the drafts of the user's purchaser."""
+    from procurement.models import Tender
+
+    return ~Q(status=Tender.Status.DRAFT) | Q(project__purchaser_id__in=org_ids(user, Role.PURCHASER))
+
+
 # Bids ------------------------------------------------------------------------------------------
 
-def can_submit_bid(user, tender, organization=None) -> Decision:
-    """Return whether the user may submit a bid for organization (its social-org staff)."""
+@rule("procurement.submit_bid")
+def can_submit_bid(user, bid) -> Decision:
+    """Return whether the user may submit the bid for its organization (that social org's staff).
+
+    Asked about ``Bid(tender=..., organization=...)``; without an organization it answers whether
+    the user may bid for any organization at all (the tender page's button).
+    """
+    organization = bid.organization if bid.organization_id else None
     if organization is None:
-        orgs = [m.organization for m in user_memberships(user) if m.role == Role.SOCIAL_ORG]
-        if not _active(user) or not orgs:
+        if not org_ids(user, Role.SOCIAL_ORG):
             return deny(_("只有社会组织工作人员可以投标。"))
         return allow()
     if organization.kind != organization.Kind.SOCIAL_ORG or not _staff(
@@ -155,59 +197,34 @@ def can_submit_bid(user, tender, organization=None) -> Decision:
     return allow()
 
 
+@rule("procurement.edit_bid", "procurement.withdraw_bid")
 def can_edit_bid(user, bid) -> Decision:
-    """Return whether the user may change or withdraw the bid (its bidder's staff)."""
+    """Return whether the user may change, add files to or withdraw the bid (its bidder's staff)."""
     if _staff(user, Role.SOCIAL_ORG, bid.organization):
         return allow()
     return deny(_("只有投标机构的工作人员可以修改或撤回投标文件。"))
 
 
-def can_withdraw_bid(user, bid) -> Decision:
-    """Return whether the user may withdraw the bid (its bidder's staff)."""
-    return can_edit_bid(user, bid)
-
-
-# Who else may read an opened tender's bids, contributed by the apps above procurement (which
-# procurement never imports): evaluation registers "the experts of the tender's committee".
-# A local hook until core.authz's rule registry lands; the lead folds it into that registry.
-_OPENED_BID_READERS: list = []
-
-
-def opened_bid_reader(predicate):
-    """Register predicate(user, tender) -> bool: it may also let a user read the opened bids."""
-    if predicate not in _OPENED_BID_READERS:
-        _OPENED_BID_READERS.append(predicate)
-    return predicate
-
-
-def is_opened_bid_reader(user, tender) -> bool:
-    """Return whether a registered predicate lets the user read the opened tender's bids."""
-    return _active(user) and any(predicate(user, tender) for predicate in _OPENED_BID_READERS)
-
-
-@rule("procurement.view_bid")
-def can_view_bid(user, bid) -> Decision:
-    """Return whether the user may read the bid's price, proposal and files.
+@scope("procurement.view_bid", reason=_("无权查看该投标文件。"))
+def bid_scope(user) -> Q:
+    """Select the bids the user may read: its organizations' own; after opening, the purchaser's.
 
     Sealed (tender not opened): only members of the bidding organization. Opened: also the
-    purchaser's staff and the evaluation committee's experts. Nobody else, superusers included.
+    purchaser's staff, every bid that was not withdrawn (evaluation adds the committee).
     """
-    if not _active(user):
-        return deny(_("请先登录。"))
-    if member_of(user, bid.organization_id):
-        return allow()
-    tender = bid.tender
-    if tender.opened_at is None:
-        return deny(_("投标截止前，投标文件密封，任何人不得查看。"))
-    if bid.status == bid.Status.WITHDRAWN:
-        return deny(_("已撤回的投标文件不予公开。"))
-    if _staff(user, Role.PURCHASER, tender.project.purchaser) or is_opened_bid_reader(user, tender):
-        return allow()
-    return deny(_("无权查看该投标文件。"))
+    from procurement.models import Bid
+
+    condition = Q(organization_id__in=org_ids(user))
+    purchasers = org_ids(user, Role.PURCHASER)
+    if purchasers:
+        condition |= (Q(tender__opened_at__isnull=False, tender__project__purchaser_id__in=purchasers)
+                      & ~Q(status=Bid.Status.WITHDRAWN))
+    return condition
 
 
 # Contracts -------------------------------------------------------------------------------------
 
+@rule("procurement.sign_contract")
 def can_sign_contract(user, contract) -> Decision:
     """Return whether the user may sign the contract (甲方 purchaser or 乙方 supplier staff)."""
     if _staff(user, Role.PURCHASER, contract.purchaser) or _staff(
@@ -217,57 +234,14 @@ def can_sign_contract(user, contract) -> Decision:
     return deny(_("只有合同甲方或乙方的工作人员可以签订合同。"))
 
 
-def can_view_contract(user, contract) -> Decision:
-    """Return whether the user may see the contract's back-office page (either party)."""
-    if member_of(user, contract.purchaser_id) or member_of(user, contract.supplier_id):
-        return allow()
-    if _active(user) and any(
-        m.role == Role.FINANCE for m in user_memberships(user)
-    ):
-        return allow()
-    return deny(_("无权查看该合同。"))
+@scope("procurement.view_contract", reason=_("无权查看该合同。"))
+def contract_scope(user) -> Q:
+    """Select the contracts of the user's two parties: purchaser staff and supplier staff.
+
+    The page and the PDF answer to this one name; finance adds the bureau of the envelope.
+    """
+    return (Q(purchaser_id__in=org_ids(user, Role.PURCHASER))
+            | Q(supplier_id__in=org_ids(user, Role.SOCIAL_ORG, Role.SOCIAL_WORKER)))
 
 
-def user_may_download_contract(user, contract) -> bool:
-    """Return whether the user is staff of one of the contract's two parties."""
-    return user_has_role(user, Role.PURCHASER, contract.purchaser) or user_has_role(
-        user, Role.SOCIAL_ORG, contract.supplier)
-
-
-def decision_or_raise(decision: Decision) -> None:
-    """Raise core PermissionDenied with the decision's reason when it denies."""
-    if not decision:
-        from core.exceptions import PermissionDenied
-
-        raise PermissionDenied(decision.reason)
-
-
-__all__ = [
-    "Decision",
-    "can_accept_need",
-    "can_approve_project",
-    "can_close_project",
-    "can_confirm_award",
-    "can_create_project",
-    "can_decline_need",
-    "can_edit_bid",
-    "can_extend_tender",
-    "can_merge_need",
-    "can_open_tender",
-    "can_publish_tender",
-    "can_return_project",
-    "can_sign_contract",
-    "can_submit_bid",
-    "can_submit_need",
-    "can_submit_project",
-    "can_support_need",
-    "can_view_bid",
-    "can_view_contract",
-    "can_view_project",
-    "can_withdraw_bid",
-    "decision_or_raise",
-    "is_opened_bid_reader",
-    "opened_bid_reader",
-    "user_may_download_contract",
-    "member_of",
-]
+from procurement.permissions import questions  # noqa: E402, F401  (registers the Q&A rules)

@@ -1,15 +1,17 @@
-"""Permission predicates for clarification questions (澄清答疑) and challenges (质疑).
+"""Relationship rules for clarification questions (澄清答疑) and challenges (质疑).
 
-Same shape as procurement.permissions: each answers ``Decision(allowed, reason)``. The purchaser
-answers; a social organization asks or challenges for itself. Platform admins and superusers get
-no exception: they do not act in the chain.
+Same shape as procurement.permissions: the purchaser answers; a social organization asks or
+challenges for itself, asked about the unsaved ``TenderQuestion``/``Challenge`` with its tender
+and organization. Platform admins and superusers get no exception: they do not act in the chain.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
-from procurement.permissions import _staff
+from procurement.permissions import _staff, org_ids
 
 
 def _is_purchaser_staff(user, tender) -> bool:
@@ -21,13 +23,15 @@ def _is_supplier_staff(user, organization) -> bool:
             and _staff(user, Role.SOCIAL_ORG, organization))
 
 
-def can_ask_question(user, tender, organization) -> Decision:
-    """Return whether the user may ask the tender a question for organization (its staff)."""
-    if _is_supplier_staff(user, organization):
+@rule("procurement.ask_tenderquestion")
+def can_ask_question(user, question) -> Decision:
+    """Return whether the user may ask the tender a question for its organization (its staff)."""
+    if _is_supplier_staff(user, question.organization if question.organization_id else None):
         return allow()
     return deny(_("只有社会组织的工作人员可以代表其提出澄清问题。"))
 
 
+@rule("procurement.answer_tenderquestion")
 def can_answer_question(user, question) -> Decision:
     """Return whether the user may answer the question (staff of the tender's purchaser)."""
     if _is_purchaser_staff(user, question.tender):
@@ -35,13 +39,15 @@ def can_answer_question(user, question) -> Decision:
     return deny(_("只有购买主体的工作人员可以答复澄清问题。"))
 
 
-def can_submit_challenge(user, tender, organization) -> Decision:
-    """Return whether the user may challenge the tender for organization (its staff)."""
-    if _is_supplier_staff(user, organization):
+@rule("procurement.submit_challenge")
+def can_submit_challenge(user, challenge) -> Decision:
+    """Return whether the user may challenge the tender for its organization (its staff)."""
+    if _is_supplier_staff(user, challenge.organization if challenge.organization_id else None):
         return allow()
     return deny(_("只有供应商的工作人员可以代表其提出质疑。"))
 
 
+@rule("procurement.answer_challenge")
 def can_answer_challenge(user, challenge) -> Decision:
     """Return whether the user may assess or answer the challenge (the purchaser's staff)."""
     if _is_purchaser_staff(user, challenge.tender):
@@ -49,6 +55,7 @@ def can_answer_challenge(user, challenge) -> Decision:
     return deny(_("只有购买主体的工作人员可以答复质疑。"))
 
 
+@rule("procurement.withdraw_challenge")
 def can_withdraw_challenge(user, challenge) -> Decision:
     """Return whether the user may withdraw the challenge (staff of the challenging supplier)."""
     if _staff(user, Role.SOCIAL_ORG, challenge.organization):
@@ -56,9 +63,8 @@ def can_withdraw_challenge(user, challenge) -> Decision:
     return deny(_("只有提出质疑的供应商可以撤回质疑。"))
 
 
-def can_view_challenge(user, challenge) -> Decision:
-    """Return whether the user may read the challenge (the challenger's or purchaser's staff)."""
-    if _staff(user, Role.SOCIAL_ORG, challenge.organization) or _is_purchaser_staff(
-            user, challenge.tender):
-        return allow()
-    return deny(_("无权查看该质疑。"))
+@scope("procurement.view_challenge", reason=_("无权查看该质疑。"))
+def challenge_scope(user) -> Q:
+    """Select the challenges of the user's purchaser's tenders and of its own organizations."""
+    return (Q(tender__project__purchaser_id__in=org_ids(user, Role.PURCHASER))
+            | Q(organization_id__in=org_ids(user, Role.SOCIAL_ORG)))

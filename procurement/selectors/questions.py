@@ -4,12 +4,14 @@ An asker's or challenger's organization is shown only to that organization and t
 tender's purchaser; everybody else sees published answers without a name.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.roles import Role
 from accounts.selectors import user_organizations
+from core.authz import scope_q
 from procurement.models import Challenge, Tender, TenderQuestion
+from procurement.permissions.questions import _is_purchaser_staff
 
 
 def _org_ids(user, role=None) -> set[int]:
@@ -20,7 +22,7 @@ def _org_ids(user, role=None) -> set[int]:
 
 def is_tender_purchaser(user, tender: Tender) -> bool:
     """Return whether the user is staff of the tender's purchaser."""
-    return tender.project.purchaser_id in _org_ids(user, Role.PURCHASER)
+    return _is_purchaser_staff(user, tender)
 
 
 def question_list_public(*, tender: Tender) -> list[dict]:
@@ -41,19 +43,16 @@ def question_list_for_user(*, user, tender: Tender) -> QuerySet[TenderQuestion]:
 def question_get_for_answer(*, user, question_id: int) -> TenderQuestion:
     """Return a question the user's purchaser organization may answer; Http404 otherwise."""
     question = (TenderQuestion.objects.select_related("tender__project__purchaser")
-                .filter(pk=question_id,
-                        tender__project__purchaser_id__in=_org_ids(user, Role.PURCHASER))
-                .first())
-    if question is None:
+                .filter(pk=question_id).first())
+    if question is None or not user.has_perm("procurement.answer_tenderquestion", question):
         raise Http404
     return question
 
 
 def challenge_list_for_user(*, user, tender: Tender | None = None) -> QuerySet[Challenge]:
     """Return the challenges the user may read: its purchaser's, or its own organization's."""
-    scope = Q(tender__project__purchaser_id__in=_org_ids(user, Role.PURCHASER)) | Q(
-        organization_id__in=_org_ids(user, Role.SOCIAL_ORG))
-    qs = Challenge.objects.filter(scope).select_related("tender", "organization")
+    qs = Challenge.objects.filter(scope_q(user, "procurement.view_challenge")).select_related(
+        "tender", "organization")
     if tender is not None:
         qs = qs.filter(tender_id=tender.pk)
     return qs.order_by("-submitted_at", "-pk")
@@ -61,9 +60,9 @@ def challenge_list_for_user(*, user, tender: Tender | None = None) -> QuerySet[C
 
 def challenge_get_for_user(*, user, challenge_id: int) -> Challenge:
     """Return one challenge the user may read; Http404 otherwise."""
-    challenge = (challenge_list_for_user(user=user).select_related("tender__project__purchaser")
+    challenge = (Challenge.objects.select_related("tender__project__purchaser", "organization")
                  .filter(pk=challenge_id).first())
-    if challenge is None:
+    if challenge is None or not user.has_perm("procurement.view_challenge", challenge):
         raise Http404
     return challenge
 

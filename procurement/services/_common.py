@@ -3,20 +3,12 @@
 import calendar
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import organization_members
-from core.exceptions import PermissionDenied
-
-
-def check(decision) -> None:
-    """Raise PermissionDenied with the decision's reason when it denies."""
-    if not decision:
-        raise PermissionDenied(decision.reason)
+from procurement.signals import budget_reviewer_wanted
 
 
 def staff_of(organization, role: str) -> QuerySet:
@@ -25,27 +17,14 @@ def staff_of(organization, role: str) -> QuerySet:
 
 
 def finance_staff_for_project(project) -> QuerySet:
-    """Return the finance reviewers whose bureau covers the project's purchaser division.
+    """Return the finance staff of the bureau that reviews the project's budget (or funds it).
 
-    Once finance committed the budget, the bureau of that envelope (read through the reverse
-    relations finance declares, so procurement imports nothing from finance).
+    The same bureau that sees the project, so a notice never links to a page its reader cannot
+    open. finance decides which bureau that is; procurement asks through a signal.
     """
-    User = get_user_model()
-    bureau = Organization.objects.filter(
-        budget_envelopes__commitments__project_id=project.pk).first()
-    if bureau is not None:
-        return staff_of(bureau, Role.FINANCE)
-    lineage = []
-    division = project.purchaser.division
-    while division is not None:
-        lineage.append(division.pk)
-        division = division.parent
-    return User.objects.filter(
-        is_active=True,
-        memberships__role=Role.FINANCE,
-        memberships__is_active=True,
-        memberships__organization__division_id__in=lineage,
-    ).distinct()
+    bureaus = [bureau for _receiver, bureau in budget_reviewer_wanted.send(
+        sender=type(project), project=project) if bureau is not None]
+    return staff_of(bureaus[0] if bureaus else None, Role.FINANCE)
 
 
 def link(name: str, *args, fallback: str = "") -> str:

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
-from procurement.permissions import can_confirm_award
-from procurement.services._common import add_months, check, link, staff_of
+from procurement.services._common import add_months, link, staff_of
 from procurement.services.projects import check_duration
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
@@ -34,7 +34,7 @@ def award_confirm(*, tender, actor, reason="") -> Award:
     """
     tender = (Tender.objects.select_for_update()
               .select_related("project__purchaser", "project__community").get(pk=tender.pk))
-    check(can_confirm_award(actor, tender))
+    authz.require(actor, "procurement.award_tender", tender)
     if tender.status != Tender.Status.EVALUATED:
         raise ServiceError(_("只有评审完成、待定标的采购项目可以确认中标结果。"), code="state")
     bid = (Bid.objects.select_related("organization")

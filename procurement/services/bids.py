@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, ServiceProject, Tender
-from procurement.permissions import can_open_tender, can_submit_bid, can_withdraw_bid
-from procurement.services._common import check, staff_of
+from procurement.services._common import staff_of
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
 from procurement.states import BidStates, ServiceProjectStates, TenderStates
@@ -64,7 +64,7 @@ def _locked_tender(tender) -> Tender:
 def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
     """Submit the organization's sealed bid before the deadline."""
     tender = _locked_tender(tender)
-    check(can_submit_bid(actor, tender, organization))
+    authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("该采购项目不在投标期内。"), code="state")
     now = timezone.now()
@@ -116,7 +116,7 @@ def bid_withdraw(*, bid, actor) -> Bid:
     """Withdraw the bid before the deadline."""
     bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
     tender = _locked_tender(bid.tender)
-    check(can_withdraw_bid(actor, bid))
+    authz.require(actor, "procurement.withdraw_bid", bid)
     if bid.status != Bid.Status.SUBMITTED or tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("只有投标期内已递交的投标文件可以撤回。"), code="state")
     if timezone.now() >= tender.bid_deadline:
@@ -140,7 +140,7 @@ def bids_open(*, tender, actor=None) -> Tender:
     """
     tender = _locked_tender(tender)
     if actor is not None:
-        check(can_open_tender(actor, tender))
+        authz.require(actor, "procurement.open_tender", tender)
     if tender.status != Tender.Status.PUBLISHED:
         return tender
     now = timezone.now()

@@ -19,17 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
 from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Challenge, Tender
-from procurement.permissions.questions import (
-    can_answer_challenge,
-    can_submit_challenge,
-    can_withdraw_challenge,
-)
-from procurement.services._common import check, link, staff_of
+from procurement.services._common import link, staff_of
 from procurement.states import ChallengeStates
 
 Subject = Challenge.Subject
@@ -87,7 +83,8 @@ def challenge_submit(*, tender, actor, organization, subject, grounds) -> Challe
     """File a written challenge for organization within 7 working days (法52)."""
     tender = (Tender.objects.select_for_update().select_related("project__purchaser")
               .get(pk=tender.pk))
-    check(can_submit_challenge(actor, tender, organization))
+    authz.require(actor, "procurement.submit_challenge",
+                  Challenge(tender=tender, organization=organization))
     if subject not in Subject.values:
         raise ServiceError(_("请选择质疑事项。"), code="subject")
     if subject != Subject.DOCUMENT and not Bid.objects.filter(
@@ -132,7 +129,7 @@ def _locked(challenge) -> Challenge:
 def challenge_assess(*, challenge, actor, may_change_result: bool) -> Challenge:
     """Record on receipt whether the open challenge may change the result (suspends signing)."""
     challenge = _locked(challenge)
-    check(can_answer_challenge(actor, challenge))
+    authz.require(actor, "procurement.answer_challenge", challenge)
     if challenge.status not in OPEN_STATUSES:
         raise ServiceError(_("只有待答复的质疑可以评估。"), code="state")
     before = {"may_change_result": challenge.may_change_result}
@@ -148,7 +145,7 @@ def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
                      may_change_result: bool) -> Challenge:
     """Answer the challenge in writing: upheld, rejected, or (upheld=None) answered as explained."""
     challenge = _locked(challenge)
-    check(can_answer_challenge(actor, challenge))
+    authz.require(actor, "procurement.answer_challenge", challenge)
     if challenge.status not in OPEN_STATUSES:
         raise ServiceError(_("只有待答复的质疑可以答复。"), code="state")
     answer = (answer or "").strip()
@@ -178,7 +175,7 @@ def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
 def challenge_withdraw(*, challenge, actor) -> Challenge:
     """Withdraw the supplier's own challenge before it is answered."""
     challenge = _locked(challenge)
-    check(can_withdraw_challenge(actor, challenge))
+    authz.require(actor, "procurement.withdraw_challenge", challenge)
     if challenge.status not in OPEN_STATUSES:
         raise ServiceError(_("只有待答复的质疑可以撤回。"), code="state")
     ChallengeStates(challenge).withdraw()

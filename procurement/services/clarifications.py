@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, Tender, TenderQuestion
-from procurement.permissions.questions import can_answer_question, can_ask_question
-from procurement.services._common import check, link, staff_of
+from procurement.services._common import link, staff_of
 
 Method = Tender.Method
 
@@ -63,7 +63,8 @@ def question_ask(*, tender, actor, organization, question) -> TenderQuestion:
     """Ask the purchaser a clarification question for organization, before the bid deadline."""
     tender = (Tender.objects.select_for_update().select_related("project__purchaser")
               .get(pk=tender.pk))
-    check(can_ask_question(actor, tender, organization))
+    authz.require(actor, "procurement.ask_tenderquestion",
+                  TenderQuestion(tender=tender, organization=organization))
     _open_for_questions(tender)
     question = (question or "").strip()
     if not question:
@@ -86,7 +87,7 @@ def question_answer(*, question, actor, answer, affects_responses=False) -> Tend
     row = (TenderQuestion.objects.select_for_update()
            .select_related("tender__project__purchaser").get(pk=question.pk))
     tender = row.tender
-    check(can_answer_question(actor, row))
+    authz.require(actor, "procurement.answer_tenderquestion", row)
     if row.answered_at is not None:
         raise ServiceError(_("该问题已答复。"), code="answered")
     _open_for_questions(tender)

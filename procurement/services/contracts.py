@@ -6,12 +6,12 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Contract, ServiceProject
-from procurement.permissions import can_sign_contract
-from procurement.services._common import check, finance_staff_for_project, staff_of
+from procurement.services._common import finance_staff_for_project, staff_of
 from procurement.services.awards import contract_url
 from procurement.services.challenges import check_signing_allowed
 from procurement.signals import contract_signed
@@ -27,7 +27,7 @@ def contract_sign(*, contract, actor) -> Contract:
     """
     contract = (Contract.objects.select_for_update()
                 .select_related("purchaser", "supplier", "project").get(pk=contract.pk))
-    check(can_sign_contract(actor, contract))
+    authz.require(actor, "procurement.sign_contract", contract)
     if contract.status != Contract.Status.DRAFT:
         raise ServiceError(_("只有待签订的合同可以签订。"), code="state")
     check_signing_allowed(contract.award.tender_id)  # 条例54: challenges suspend signing

@@ -5,18 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Need, NeedCategory, NeedSupport
-from procurement.permissions import (
-    can_accept_need,
-    can_decline_need,
-    can_merge_need,
-    can_submit_need,
-    can_support_need,
-)
-from procurement.services._common import check, link, staff_of
+from procurement.services._common import link, staff_of
 from procurement.states import NeedStates
 
 
@@ -27,7 +21,7 @@ def _need_url(need) -> str:
 @transaction.atomic
 def need_submit(*, actor, community, title, category, target_group, description) -> Need:
     """Record a resident's need for the community and tell its staff."""
-    check(can_submit_need(actor, community))
+    authz.require(actor, "procurement.submit_need", Need(community=community))
     if community.kind != community.Kind.COMMUNITY:
         raise ServiceError(_("需求只能提交给社区。"), code="community")
     if category not in NeedCategory.values:
@@ -50,7 +44,7 @@ def need_submit(*, actor, community, title, category, target_group, description)
 def need_support(*, need, actor) -> NeedSupport:
     """Add the resident's support to the need (once per resident)."""
     need = Need.objects.select_for_update().get(pk=need.pk)
-    check(can_support_need(actor, need))
+    authz.require(actor, "procurement.support_need", need)
     if need.status not in (Need.Status.SUBMITTED, Need.Status.ACCEPTED):
         raise ServiceError(_("该需求已处理完毕，不能再支持。"), code="state")
     if NeedSupport.objects.filter(need=need, user=actor).exists():
@@ -98,7 +92,7 @@ def _require_submitted(need) -> None:
 def need_accept(*, need, actor, reason="") -> Need:
     """Accept a submitted need so it can be designed into a project."""
     need = _locked_submitted(need)
-    check(can_accept_need(actor, need))
+    authz.require(actor, "procurement.accept_need", need)
     _require_submitted(need)
     need = _decide(need=need, actor=actor, status=Need.Status.ACCEPTED, reason=reason,
                    action="need.accept")
@@ -112,7 +106,7 @@ def need_accept(*, need, actor, reason="") -> Need:
 def need_merge(*, need, into, actor, reason="") -> Need:
     """Merge a submitted need into a duplicate need of the same community."""
     need = _locked_submitted(need)
-    check(can_merge_need(actor, need))
+    authz.require(actor, "procurement.merge_need", need)
     _require_submitted(need)
     into = Need.objects.select_for_update().get(pk=into.pk)
     if into.pk == need.pk:
@@ -133,7 +127,7 @@ def need_merge(*, need, into, actor, reason="") -> Need:
 def need_decline(*, need, actor, reason) -> Need:
     """Decline a submitted need with a public reason."""
     need = _locked_submitted(need)
-    check(can_decline_need(actor, need))
+    authz.require(actor, "procurement.decline_need", need)
     _require_submitted(need)
     if not (reason or "").strip():
         raise ServiceError(_("不予采纳须填写公开的理由。"), code="reason")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
@@ -23,15 +24,8 @@ from procurement.models import (
     NeedCategory,
     ServiceProject,
 )
-from procurement.permissions import (
-    can_approve_project,
-    can_close_project,
-    can_create_project,
-    can_return_project,
-    can_submit_project,
-)
 from procurement.rules import check_budget_category_caps, split_purchase_warning
-from procurement.services._common import check, finance_staff_for_project, link, staff_of
+from procurement.services._common import finance_staff_for_project, link, staff_of
 from procurement.signals import project_ended
 from procurement.states import ContractStates, ServiceProjectStates
 
@@ -90,7 +84,8 @@ def project_create(*, actor, community, purchaser, title, category, objectives, 
                    budget_lines, needs=(), design_partners=(),
                    multi_year_budget_secured=False) -> ServiceProject:
     """Design a draft service project for the community from its accepted needs."""
-    check(can_create_project(actor, community))
+    authz.require(actor, "procurement.create_serviceproject",
+                  ServiceProject(community=community))
     if purchaser.kind != Organization.Kind.PURCHASER:
         raise ServiceError(_("购买主体必须是政府部门或履行行政职能的单位。"), code="purchaser")
     if category not in NeedCategory.values:
@@ -155,7 +150,7 @@ def _locked(project) -> ServiceProject:
 def project_submit(*, project, actor) -> ServiceProject:
     """Submit a draft or returned project to its purchaser for approval."""
     project = _locked(project)
-    check(can_submit_project(actor, project))
+    authz.require(actor, "procurement.submit_serviceproject", project)
     if project.status not in (ServiceProject.Status.DRAFT, ServiceProject.Status.RETURNED):
         raise ServiceError(_("只有草稿或已退回的项目可以提交立项。"), code="state")
     if not project.deliverables.exists() or not project.indicators.exists():
@@ -184,7 +179,7 @@ def project_approve(*, project, actor, comment="",
                     split_warning_acknowledged=False) -> ServiceProject:
     """Approve a submitted project and send it to finance for budget review."""
     project = _locked(project)
-    check(can_approve_project(actor, project))
+    authz.require(actor, "procurement.approve_serviceproject", project)
     if project.status != ServiceProject.Status.SUBMITTED:
         raise ServiceError(_("只有待立项审批的项目可以批准立项。"), code="state")
     split_warning = split_purchase_warning(project=project)
@@ -219,7 +214,7 @@ def project_approve(*, project, actor, comment="",
 def project_return(*, project, actor, reason) -> ServiceProject:
     """Return a submitted or approved project to its community with a reason."""
     project = _locked(project)
-    check(can_return_project(actor, project))
+    authz.require(actor, "procurement.return_serviceproject", project)
     if project.status not in (ServiceProject.Status.SUBMITTED, ServiceProject.Status.APPROVED):
         raise ServiceError(_("只有待审批或待预算审核的项目可以退回。"), code="state")
     if not (reason or "").strip():
@@ -244,7 +239,7 @@ def project_close(*, project, actor) -> ServiceProject:
     (rolling the closure back) and settles the budget commitment.
     """
     project = _locked(project)
-    check(can_close_project(actor, project))
+    authz.require(actor, "procurement.close_serviceproject", project)
     if project.status != ServiceProject.Status.SETTLEMENT:
         raise ServiceError(_("只有待尾款拨付的项目可以结项。"), code="state")
     ServiceProjectStates(project).close()

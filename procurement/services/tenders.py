@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from core import authz
 from core.audit import audit_record
 from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, ServiceProject, Tender, TenderCriterion
-from procurement.permissions import can_cancel_tender, can_extend_tender, can_publish_tender
-from procurement.services._common import check, link, staff_of
+from procurement.services._common import link, staff_of
 from procurement.services.projects import check_duration
 from procurement.signals import project_ended, tender_cancelled
 from procurement.states import ServiceProjectStates, TenderStates
@@ -152,7 +152,7 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     """
     project = (ServiceProject.objects.select_for_update()
                .select_related("purchaser", "community").get(pk=project.pk))
-    check(can_publish_tender(actor, project))
+    authz.require(actor, "procurement.publish_tender", Tender(project=project))
     previous = list(Tender.objects.filter(project=project).order_by("pk"))
     if any(t.status not in CLOSED_TENDER_STATUSES for t in previous):
         raise ServiceError(_("该项目已有进行中的采购，不能重复发布采购公告。"), code="exists")
@@ -228,7 +228,7 @@ def tender_cancel(*, tender, actor, reason) -> Tender:
     """
     tender = (Tender.objects.select_for_update().select_related("project__community")
               .get(pk=tender.pk))
-    check(can_cancel_tender(actor, tender))
+    authz.require(actor, "procurement.cancel_tender", tender)
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
     latest = Tender.objects.filter(project_id=project.pk).order_by("-pk").first()
     if (tender.status in (Tender.Status.AWARDED, Tender.Status.CANCELLED, Tender.Status.DRAFT)
@@ -266,7 +266,7 @@ def tender_extend_deadline(*, tender, actor, new_deadline, reason) -> Tender:
     """Move the bid deadline later, before the current one passes, and tell the bidders."""
     tender = (Tender.objects.select_for_update().select_related("project__purchaser")
               .get(pk=tender.pk))
-    check(can_extend_tender(actor, tender))
+    authz.require(actor, "procurement.extend_tender", tender)
     if tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("只有投标中的采购项目可以延长投标截止时间。"), code="state")
     if timezone.now() >= tender.bid_deadline:

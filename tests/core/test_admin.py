@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from accounts.selectors import is_platform_admin
 from core.models import Holiday
-from core.permissions import is_platform_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,36 @@ def admin_member(make_user):
 
 def test_admin_membership_counts_as_platform_admin(admin_member, make_user):
     assert is_platform_admin(admin_member)
+    assert admin_member.has_perm("accounts.administer_user")
     assert not is_platform_admin(make_user("plain", is_staff=True))
+
+
+def test_admin_group_without_membership_is_not_an_admin(client, make_user):
+    """The "admin" group alone (no active admin membership) opens nothing in the admin site."""
+    from django.contrib.auth.models import Group
+
+    user = make_user("grouponly", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="admin")[0])
+    assert not is_platform_admin(user)
+    assert not user.has_perm("accounts.administer_user")
+    # The admin group's model permissions (accounts, audit log) do not count without the role.
+    assert not user.has_perm("accounts.change_organization")
+    assert not user.has_perm("core.view_auditentry")
+    client.force_login(user)
+    assert client.get(reverse("admin:core_holiday_changelist")).status_code == 403
+    assert client.get(reverse("admin:accounts_organization_changelist")).status_code == 403
+    assert client.get(reverse("admin:core_auditentry_changelist")).status_code == 403
+
+
+def test_revoked_admin_membership_takes_the_admin_site_away(client, make_user):
+    from accounts.services.memberships import membership_grant, membership_revoke
+
+    operator = make_user("operator2", is_staff=True)
+    membership = membership_grant(user=operator, organization=None, role="admin", actor=None)
+    client.force_login(operator)
+    assert client.get(reverse("admin:accounts_organization_changelist")).status_code == 200
+    membership_revoke(membership=membership, actor=None)
+    assert client.get(reverse("admin:accounts_organization_changelist")).status_code == 403
 
 
 class TestHolidayAdmin:

@@ -82,10 +82,18 @@ class TestAuditAdmin:
         assert list(response.context["cl"].queryset) == [chain[1]]
 
     def test_admin_role_may_view(self, client, make_user, chain):
+        from accounts.services.memberships import membership_grant
+
         user = make_user("opsadmin", is_staff=True)
-        user.groups.add(Group.objects.get_or_create(name="admin")[0])
+        membership_grant(user=user, organization=None, role="admin", actor=None)
         client.force_login(user)
         assert client.get(reverse("admin:core_auditentry_changelist")).status_code == 200
+
+    def test_admin_group_alone_may_not_view(self, client, make_user, chain):
+        user = make_user("grouponly", is_staff=True)
+        user.groups.add(Group.objects.get_or_create(name="admin")[0])
+        client.force_login(user)
+        assert client.get(reverse("admin:core_auditentry_changelist")).status_code == 403
 
     def test_other_staff_may_not_view(self, client, make_user, chain):
         client.force_login(make_user("clerk", is_staff=True))

@@ -2,8 +2,7 @@ import dataclasses
 
 import pytest
 
-from accounts.roles import Role
-from core.permissions import PLATFORM_ADMIN_ROLE, Decision, allow, deny
+from core.permissions import Decision, allow, deny
 
 
 def test_allow_is_truthy_without_reason():
@@ -27,7 +26,3 @@ def test_decision_is_frozen():
 
 def test_decision_equality():
     assert Decision(False, "x") == deny("x")
-
-
-def test_core_names_the_platform_admin_role_as_accounts_does():
-    assert PLATFORM_ADMIN_ROLE == Role.ADMIN

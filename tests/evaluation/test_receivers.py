@@ -1,8 +1,8 @@
 """evaluation plugs into the apps below it: delivery's signal and procurement's bid readers."""
 
+from core import authz
 from delivery.signals import final_report_accepted
-from evaluation.permissions import is_committee_expert
-from procurement.permissions import _OPENED_BID_READERS
+from evaluation.permissions import committee_bid_scope
 
 
 def test_final_report_acceptance_opens_the_evaluation_receiver_connected():
@@ -11,4 +11,5 @@ def test_final_report_acceptance_opens_the_evaluation_receiver_connected():
 
 
 def test_committee_experts_are_registered_as_readers_of_opened_bids():
-    assert _OPENED_BID_READERS.count(is_committee_expert) == 1
+    # procurement never imports evaluation: evaluation adds its relationship to the rule's scope.
+    assert authz._SCOPES["procurement.view_bid"].count(committee_bid_scope) == 1

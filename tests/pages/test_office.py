@@ -117,18 +117,23 @@ def test_bid_withdraw(client, world):
 
 # Downloads --------------------------------------------------------------------------------------
 
-def test_contract_pdf_only_for_the_two_parties(client, world):
+def test_contract_page_and_pdf_for_the_parties_and_the_funding_bureau(client, world):
+    """One rule (procurement.view_contract) answers the contract page and its PDF."""
     (project,) = rows_at_stage(world, 1, "signed")
     url = reverse("evaluation:contract-pdf", args=[project.contract.pk])
+    page = reverse("procurement:contract-detail", args=[project.contract.pk])
     with fake_builder("contract_pdf"):
-        for user in (world.purchaser, world.supplier_staff[0]):
+        for user in (world.purchaser, world.supplier_staff[0], world.finance):
             response = login(client, user).get(url)
             assert response.status_code == 200
             assert response.content.startswith(b"%PDF")
             assert "filename*=UTF-8''" in response["Content-Disposition"]
-        for user in (world.community, world.finance, world.supplier_staff[1],
-                     world.resident, world_build(suffix="乙", **PAGE_WORLD).purchaser):
+            assert client.get(page).status_code == 200
+        other = world_build(suffix="乙", **PAGE_WORLD)
+        for user in (world.community, world.supplier_staff[1], world.resident,
+                     *world.experts[:1], other.purchaser, other.finance):
             assert login(client, user).get(url).status_code == 404
+            assert client.get(page).status_code == 404
         client.logout()
         assert client.get(url).status_code == 404
 

@@ -16,7 +16,7 @@ from django.views import View
 from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import user_memberships
-from core.exceptions import PermissionDenied, ServiceError
+from core.exceptions import ServiceError
 from core.files import atomic_with_files, stored_files_create
 from procurement.forms import AttachmentsField
 from procurement.models import FundingSource, Need, NeedCategory
@@ -182,8 +182,6 @@ class _StartView(LoginRequiredMixin, View):
             for error in getattr(exc, "error_list", [exc]):
                 form.add_error(self.error_fields.get(getattr(error, "code", None)), error.messages)
             return self.render(request, form)
-        except PermissionDenied as exc:
-            raise Http404(_("没有找到该页面。")) from exc
         messages.success(request, _("已提交。"))
         return redirect("home")
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from viewflow.workflow.models import Task
 
-from core.exceptions import PermissionDenied, ServiceError
-from workflows.permissions import can_act_on_task
+from core.exceptions import ServiceError
+from workflows.nodes import TASK_PERMISSION
 from workflows.services import task_complete
 from workflows.views.steps import step_for
 
@@ -19,7 +19,7 @@ from workflows.views.steps import step_for
 def task_get_for_user(user, task_pk: int) -> Task:
     """Return the task if the user may do it now; 404 for missing, finished or forbidden tasks."""
     task = Task.objects.select_related("process").filter(pk=task_pk).first()
-    if task is None or task.flow_task is None or not can_act_on_task(user, task):
+    if task is None or task.flow_task is None or not user.has_perm(TASK_PERMISSION, task):
         raise Http404(_("没有找到该待办。"))
     try:
         step_for(task)
@@ -54,7 +54,7 @@ class TaskView(LoginRequiredMixin, View):
         try:
             with transaction.atomic(), flow_class.lock(task.process_id):
                 task.refresh_from_db()
-                if not can_act_on_task(request.user, task):
+                if not request.user.has_perm(TASK_PERMISSION, task):
                     raise Http404(_("没有找到该待办。"))
                 step = step_for(task)(task=task, user=request.user)
                 step.perform(form.cleaned_data, form=form)
@@ -63,7 +63,5 @@ class TaskView(LoginRequiredMixin, View):
             for message in exc.messages:
                 form.add_error(None, message)
             return self.render(request, step, form)
-        except PermissionDenied as exc:
-            raise Http404(_("没有找到该待办。")) from exc
         messages.success(request, _("已办理：%(title)s") % {"title": task.flow_task.task_title})
         return redirect("home")

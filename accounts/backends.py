@@ -1,0 +1,20 @@
+"""Django's model permissions, with the role groups following the memberships."""
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+
+
+class MembershipModelBackend(ModelBackend):
+    """Count a role group's permissions only while the user holds an active membership of it.
+
+    Role groups mirror the memberships (``membership_sync_groups``), but a user can be put in a
+    group by hand; the membership is what makes a role, so a user only in the "admin" group is
+    not an admin anywhere, the admin site included. Other groups count as in Django.
+    """
+
+    def _get_group_permissions(self, user_obj):
+        from accounts.roles import Role
+        from accounts.selectors import user_roles
+
+        not_held = {role.value for role in Role} - user_roles(user_obj)
+        return Permission.objects.filter(group__in=user_obj.groups.exclude(name__in=not_held))
