@@ -6,6 +6,7 @@ from accounts.models import SocialWorkerProfile
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core.permissions import Decision, allow, deny
+from procurement.permissions.grants import purchaser_action, reads_contract_by_grant
 
 
 def social_worker_profile(user) -> SocialWorkerProfile | None:
@@ -46,9 +47,8 @@ def can_submit_milestone(user, contract) -> Decision:
 
 def can_decide_milestone(user, report) -> Decision:
     """Return whether user may accept or return a milestone report (purchaser staff)."""
-    if not user_has_role(user, Role.PURCHASER, report.contract.purchaser):
-        return deny(_("只有购买主体的工作人员可以验收阶段报告。"))
-    return allow()
+    return purchaser_action(user, report.contract.project,
+                            _("只有购买主体的工作人员可以验收阶段报告。"))
 
 
 def can_view_contract_delivery(user, contract) -> Decision:
@@ -58,6 +58,7 @@ def can_view_contract_delivery(user, contract) -> Decision:
         or user_has_role(user, Role.SOCIAL_WORKER, contract.supplier)
         or user_has_role(user, Role.PURCHASER, contract.purchaser)
         or user_has_role(user, Role.COMMUNITY, contract.project.community)
+        or reads_contract_by_grant(user, contract)
     ):
         return allow()
     return deny(_("无权查看该合同的执行记录。"))

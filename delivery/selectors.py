@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from accounts.roles import Role
 from accounts.selectors import user_memberships
 from delivery.models import MilestoneReport, ServiceRecord
+from procurement.selectors.grants import granted_contract_q
 
 
 def _org_ids(user, role) -> set[int]:
@@ -16,6 +17,7 @@ def _contract_scope(user, prefix: str = "contract__") -> Q:
         Q(**{f"{prefix}supplier_id__in": _org_ids(user, Role.SOCIAL_ORG) | _org_ids(user, Role.SOCIAL_WORKER)})
         | Q(**{f"{prefix}purchaser_id__in": _org_ids(user, Role.PURCHASER)})
         | Q(**{f"{prefix}project__community_id__in": _org_ids(user, Role.COMMUNITY)})
+        | granted_contract_q(user, prefix.removesuffix("__"))
     )
 
 

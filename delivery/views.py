@@ -22,6 +22,7 @@ from delivery.services.record_files import service_record_add_with_files
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.models import Contract
+from procurement.selectors.grants import granted_contract_q
 
 
 def _delivery_scope(user, prefix: str = "contract__") -> Q:
@@ -35,6 +36,7 @@ def _delivery_scope(user, prefix: str = "contract__") -> Q:
         Q(**{f"{prefix}supplier_id__in": suppliers})
         | Q(**{f"{prefix}purchaser_id__in": by_role.get(Role.PURCHASER, set())})
         | Q(**{f"{prefix}project__community_id__in": by_role.get(Role.COMMUNITY, set())})
+        | granted_contract_q(user, prefix.removesuffix("__"))
     )
 
 

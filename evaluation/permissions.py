@@ -6,11 +6,12 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core.permissions import Decision, allow, deny
 from evaluation.models import EvaluationParty
+from procurement.permissions.grants import acts_for_purchaser, reads_contract_by_grant
 
 
 def can_form_committee(user, tender) -> Decision:
     """Return whether user may draw the evaluation committee of tender (purchaser staff)."""
-    if not user_has_role(user, Role.PURCHASER, tender.project.purchaser):
+    if not acts_for_purchaser(user, tender.project):
         return deny(_("只有本项目购买主体的工作人员可以组建评标委员会。"))
     return allow()
 
@@ -62,6 +63,9 @@ def can_submit_party_score(user, evaluation, party) -> Decision:
         return deny(_("该评价主体不通过评分表评价。"))
     if not user_has_role(user, role, party_organization(evaluation, party)):
         return deny(_("您不是该评价主体的工作人员。"))
+    if party == EvaluationParty.PURCHASER and not acts_for_purchaser(
+            user, evaluation.contract.project):
+        return deny(_("该项目已指定经办人，由经办人办理。"))
     return allow()
 
 
@@ -81,6 +85,7 @@ def can_view_performance_evaluation(user, evaluation) -> Decision:
         or user_has_role(user, Role.COMMUNITY, contract.project.community)
         or user_has_role(user, Role.SOCIAL_ORG, contract.supplier)
         or user_has_role(user, Role.RESIDENT, contract.project.community)
+        or reads_contract_by_grant(user, contract)
     ):
         return allow()
     return deny(_("无权查看该绩效评价。"))

@@ -6,6 +6,7 @@ from accounts.roles import Role
 from accounts.selectors import user_memberships
 from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
 from procurement.models import Tender
+from procurement.selectors.grants import granted_contract_q
 
 
 def _org_ids(user, role) -> set[int]:
@@ -46,6 +47,7 @@ def performance_evaluation_list_for_user(*, user) -> QuerySet[PerformanceEvaluat
         | Q(contract__purchaser_id__in=_org_ids(user, Role.PURCHASER))
         | Q(contract__supplier_id__in=_org_ids(user, Role.SOCIAL_ORG))
         | Q(contract__project__community_id__in=_org_ids(user, Role.COMMUNITY) | _org_ids(user, Role.RESIDENT))
+        | granted_contract_q(user, "contract")
     )
     return PerformanceEvaluation.objects.filter(condition).select_related(
         "contract__project__community", "contract__supplier", "contract__purchaser", "third_party_expert"

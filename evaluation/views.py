@@ -24,12 +24,13 @@ from evaluation.services.performance import satisfaction_submit
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from portal.downloads import contract_pdf_response, performance_report_pdf_response
 from procurement import selectors as procurement_selectors
+from procurement.permissions.grants import reads_contract_by_grant
 
 
 def user_may_download_contract(user, contract) -> bool:
-    """Return whether the user is staff of one of the contract's two parties."""
+    """Return whether the user is staff of one of the two parties or reads it by a grant."""
     return user_has_role(user, Role.PURCHASER, contract.purchaser) or user_has_role(
-        user, Role.SOCIAL_ORG, contract.supplier)
+        user, Role.SOCIAL_ORG, contract.supplier) or reads_contract_by_grant(user, contract)
 
 
 def user_may_download_report(user, evaluation) -> bool:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_memberships
+from core.authz import has_grant
 from core.permissions import Decision, allow, deny
 
 
@@ -71,6 +72,7 @@ def can_view_tranche(user, tranche) -> Decision:
         can_approve_tranche(user, tranche)
         or user_has_role(user, Role.PURCHASER, contract.purchaser)
         or user_has_role(user, Role.SOCIAL_ORG, contract.supplier)
+        or has_grant(user, "procurement.supervise_serviceproject", contract.project)
     ):
         return allow()
     return deny(_("无权查看该付款节点。"))

@@ -7,8 +7,9 @@ from django.db.models import Q, QuerySet, Sum
 
 from accounts.roles import Role
 from accounts.selectors import user_memberships
+from core.authz import granted_q
 from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
-from procurement.models import Contract
+from procurement.models import Contract, ServiceProject
 
 ZERO = Decimal("0.00")
 
@@ -72,6 +73,9 @@ def tranche_list_for_user(*, user, status: str | None = None) -> QuerySet[Paymen
         Q(contract__project__budget_commitment__envelope__finance_bureau_id__in=_org_ids(user, Role.FINANCE))
         | Q(contract__purchaser_id__in=_org_ids(user, Role.PURCHASER))
         | Q(contract__supplier_id__in=_org_ids(user, Role.SOCIAL_ORG))
+        # 纪检/审计 granted the project: its payments, read-only (a subquery, no extra query).
+        | granted_q(user, "procurement.supervise_serviceproject", ServiceProject,
+                    "contract__project")
     )
     qs = PaymentTranche.objects.filter(condition).select_related(
         "contract__project", "contract__supplier", "contract__purchaser", "payment"

@@ -12,8 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Organization
+from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.permissions import Decision, allow, deny
+from procurement.models import ServiceProject
+from procurement.permissions.grants import acts_for_purchaser
+from procurement.selectors.grants import delegated_elsewhere_project_ids
+from workflows.models import ServiceProjectProcess
 
 ROLE_PERMISSION_PREFIX = "workflows.role_"
 
@@ -46,6 +51,10 @@ def open_tasks_q(user) -> Q:
             & Q(owner_permission_content_type__app_label="accounts",
                 owner_permission_content_type__model="organization")
             & role_q
+            # A project delegated to another officer (经办人): its purchaser tasks are theirs.
+            & ~Q(owner_permission=role_permission(Role.PURCHASER),
+                 process__in=ServiceProjectProcess.objects.filter(
+                     project_id__in=delegated_elsewhere_project_ids(user)).values("pk"))
         )
     return Q(flow_task_type="HUMAN") & condition
 
@@ -73,8 +82,17 @@ def can_act_on_task(user, task) -> Decision:
     if task.owner_permission_content_type_id != ContentType.objects.get_for_model(Organization).pk:
         return deny(_("该待办未指定办理机构。"))
     if (role, int(task.owner_permission_obj_pk)) in _role_org_pairs(user):
+        if role == Role.PURCHASER:
+            project = _task_project(task)
+            if project is not None and not acts_for_purchaser(user, project):
+                return deny(_("该项目已指定经办人，由经办人办理。"))
         return allow()
     return deny(_("您无权办理该待办。"))
+
+
+def _task_project(task):
+    return (ServiceProject.objects.filter(processes__pk=task.process_id)
+            .select_related("purchaser").first())
 
 
 def project_finance_bureau(project) -> Organization | None:

@@ -1,4 +1,4 @@
-"""Grant and revoke roles; keep each user's role groups equal to their active memberships."""
+"""Grant and revoke roles; keep each user's role and organization groups equal to their memberships."""
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -8,6 +8,7 @@ from accounts.models import Membership, Organization
 from accounts.permissions import can_grant_membership
 from accounts.roles import Role
 from accounts.selectors import user_memberships_reset
+from accounts.services.organization_groups import organization_groups_sync
 from core.audit import audit_record
 
 
@@ -26,6 +27,7 @@ def membership_sync_groups(*, user) -> None:
         for name in missing - {g.name for g in groups}:
             groups.append(Group.objects.create(name=name))
         user.groups.add(*groups)
+    organization_groups_sync(user=user)
     user_memberships_reset(user)
 
 

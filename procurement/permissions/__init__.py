@@ -11,6 +11,12 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role, user_memberships
 from core.authz import rule
 from core.permissions import Decision, allow, deny
+from procurement.permissions.grants import (
+    acts_for_purchaser,
+    purchaser_action,
+    reads_contract_by_grant,
+    supervises_project,
+)
 
 
 def _active(user) -> bool:
@@ -83,9 +89,8 @@ def can_submit_project(user, project) -> Decision:
 
 
 def _purchaser_staff(user, project, message) -> Decision:
-    if _staff(user, Role.PURCHASER, project.purchaser):
-        return allow()
-    return deny(message)
+    # The purchaser's staff, or only the project's delegate (经办人) while it has one.
+    return purchaser_action(user, project, message)
 
 
 def can_approve_project(user, project) -> Decision:
@@ -194,6 +199,8 @@ def can_view_bid(user, bid) -> Decision:
         return deny(_("已撤回的投标文件不予公开。"))
     if _staff(user, Role.PURCHASER, tender.project.purchaser) or is_committee_expert(user, tender):
         return allow()
+    if supervises_project(user, tender.project):
+        return allow()
     return deny(_("无权查看该投标文件。"))
 
 
@@ -201,7 +208,7 @@ def can_view_bid(user, bid) -> Decision:
 
 def can_sign_contract(user, contract) -> Decision:
     """Return whether the user may sign the contract (甲方 purchaser or 乙方 supplier staff)."""
-    if _staff(user, Role.PURCHASER, contract.purchaser) or _staff(
+    if acts_for_purchaser(user, contract.project) or _staff(
         user, Role.SOCIAL_ORG, contract.supplier
     ):
         return allow()
@@ -215,6 +222,8 @@ def can_view_contract(user, contract) -> Decision:
     if _active(user) and any(
         m.role == Role.FINANCE for m in user_memberships(user)
     ):
+        return allow()
+    if reads_contract_by_grant(user, contract):
         return allow()
     return deny(_("无权查看该合同。"))
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from core.permissions import Decision, allow, deny
 from procurement.permissions import _staff
+from procurement.permissions.grants import acts_for_purchaser, supervises_project
 
 
 def _is_purchaser_staff(user, tender) -> bool:
@@ -30,7 +31,7 @@ def can_ask_question(user, tender, organization) -> Decision:
 
 def can_answer_question(user, question) -> Decision:
     """Return whether the user may answer the question (staff of the tender's purchaser)."""
-    if _is_purchaser_staff(user, question.tender):
+    if acts_for_purchaser(user, question.tender.project):
         return allow()
     return deny(_("只有购买主体的工作人员可以答复澄清问题。"))
 
@@ -44,7 +45,7 @@ def can_submit_challenge(user, tender, organization) -> Decision:
 
 def can_answer_challenge(user, challenge) -> Decision:
     """Return whether the user may assess or answer the challenge (the purchaser's staff)."""
-    if _is_purchaser_staff(user, challenge.tender):
+    if acts_for_purchaser(user, challenge.tender.project):
         return allow()
     return deny(_("只有购买主体的工作人员可以答复质疑。"))
 
@@ -59,6 +60,6 @@ def can_withdraw_challenge(user, challenge) -> Decision:
 def can_view_challenge(user, challenge) -> Decision:
     """Return whether the user may read the challenge (the challenger's or purchaser's staff)."""
     if _staff(user, Role.SOCIAL_ORG, challenge.organization) or _is_purchaser_staff(
-            user, challenge.tender):
+            user, challenge.tender) or supervises_project(user, challenge.tender.project):
         return allow()
     return deny(_("无权查看该质疑。"))

@@ -15,6 +15,8 @@ from accounts.roles import Role
 from accounts.selectors import division_descendants, user_memberships
 from procurement.models import Bid, Contract, Need, ServiceProject, Tender
 from procurement.permissions import can_view_bid, is_committee_expert
+from procurement.permissions.grants import supervises_project
+from procurement.selectors.grants import granted_contract_q, supervised_project_q
 
 
 def _active(user) -> bool:
@@ -83,6 +85,7 @@ def project_scope(user) -> Q | None:
         conditions |= Q(purchaser__division_id__in=finance_divisions, status__in=FINANCE_VISIBLE)
     conditions |= Q(tenders__committee__members__expert_id=user.pk)
     conditions |= Q(contract__performance_evaluation__third_party_expert_id=user.pk)
+    conditions |= supervised_project_q(user)  # 纪检/审计 granted the project (read-only)
     return conditions
 
 
@@ -120,6 +123,8 @@ def tender_list_for_user(*, user) -> QuerySet[Tender]:
     purchaser_ids = _org_ids(user, Role.PURCHASER) if _active(user) else set()
     if purchaser_ids:
         visible |= Q(project__purchaser_id__in=purchaser_ids)
+    if _active(user):
+        visible |= supervised_project_q(user, "project")
     return Tender.objects.filter(visible).select_related(
         "project", "project__purchaser", "project__community"
     )
@@ -144,7 +149,8 @@ def bid_list_for_user(*, user, tender: Tender) -> QuerySet[Bid]:
     condition = own
     if tender.opened_at is not None:
         purchaser_id = tender.project.purchaser_id
-        if purchaser_id in _org_ids(user, Role.PURCHASER) or is_committee_expert(user, tender):
+        if (purchaser_id in _org_ids(user, Role.PURCHASER) or is_committee_expert(user, tender)
+                or supervises_project(user, tender.project)):
             condition = own | ~Q(status=Bid.Status.WITHDRAWN)
     return (
         Bid.objects.filter(condition, tender_id=tender.pk)
@@ -206,7 +212,9 @@ def contract_list_for_user(*, user) -> QuerySet[Contract]:
     if scope is None:
         return Contract.objects.none()
     ids = ServiceProject.objects.filter(scope).values("pk")
-    return Contract.objects.filter(project_id__in=ids).select_related(
+    # The third-party evaluator's granted contracts (supervised ones come through the scope).
+    granted = granted_contract_q(user, supervised=False)
+    return Contract.objects.filter(Q(project_id__in=ids) | granted).select_related(
         "project", "purchaser", "supplier", "award"
     )
 
