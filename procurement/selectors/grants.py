@@ -66,7 +66,7 @@ def delegated_elsewhere_project_ids(user) -> QuerySet:
 
 # Who holds a grant ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass
 class GrantRow:
     """One current grant on an object page: who holds it, what it allows, since when, from whom."""
 
@@ -76,6 +76,7 @@ class GrantRow:
     organization: Organization | None = None  # the supervising or evaluating organization
     since: object = None
     granted_by: str = ""
+    may_revoke: bool = False  # set by the page for the viewing user
 
     @property
     def holder(self) -> str:

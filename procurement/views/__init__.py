@@ -29,6 +29,7 @@ from procurement.permissions import can_submit_bid, can_support_need, can_withdr
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
 from procurement.services.bids import bid_withdraw
 from procurement.services.needs import need_support
+from procurement.views.grants import contract_grants_context, project_grants_context
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -108,6 +109,7 @@ class ProjectDetailView(OfficeMixin, TemplateView):
             tender=project.current_tender,
             contract=selectors.contract_list_for_user(user=self.request.user)
             .filter(project=project).first(),
+            **project_grants_context(self.request.user, project),
         )
         return context
 
@@ -278,5 +280,6 @@ class ContractDetailView(OfficeMixin, TemplateView):
         user = self.request.user
         contract = selectors.contract_get_for_user(user=user, contract_id=kwargs["pk"])
         context.update(contract=contract,
-                       can_download=user_may_download_contract(user, contract))
+                       can_download=user_may_download_contract(user, contract),
+                       **contract_grants_context(user, contract))
         return context
