@@ -10,6 +10,8 @@ from django.http import Http404
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from procurement.models import Challenge, Tender, TenderQuestion
+from procurement.permissions.grants import supervises_project
+from procurement.selectors.grants import supervised_project_q
 
 
 def _org_ids(user, role=None) -> set[int]:
@@ -33,7 +35,7 @@ def question_list_public(*, tender: Tender) -> list[dict]:
 def question_list_for_user(*, user, tender: Tender) -> QuerySet[TenderQuestion]:
     """Return every question of the tender for its purchaser, else the user's own orgs' ones."""
     qs = TenderQuestion.objects.filter(tender_id=tender.pk).select_related("organization")
-    if is_tender_purchaser(user, tender):
+    if is_tender_purchaser(user, tender) or supervises_project(user, tender.project):
         return qs.order_by("answered_at", "asked_at", "pk")
     return qs.filter(organization_id__in=_org_ids(user, Role.SOCIAL_ORG)).order_by("asked_at", "pk")
 
@@ -52,7 +54,8 @@ def question_get_for_answer(*, user, question_id: int) -> TenderQuestion:
 def challenge_list_for_user(*, user, tender: Tender | None = None) -> QuerySet[Challenge]:
     """Return the challenges the user may read: its purchaser's, or its own organization's."""
     scope = Q(tender__project__purchaser_id__in=_org_ids(user, Role.PURCHASER)) | Q(
-        organization_id__in=_org_ids(user, Role.SOCIAL_ORG))
+        organization_id__in=_org_ids(user, Role.SOCIAL_ORG)) | supervised_project_q(
+        user, "tender__project")
     qs = Challenge.objects.filter(scope).select_related("tender", "organization")
     if tender is not None:
         qs = qs.filter(tender_id=tender.pk)

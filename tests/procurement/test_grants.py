@@ -28,8 +28,11 @@ from procurement import selectors
 from procurement.models import Bid, Contract, ServiceProject
 from procurement.permissions import can_approve_project, can_view_bid
 from procurement.permissions.grants import acts_for_purchaser, project_delegate_id
+from procurement.selectors import questions as question_selectors
 from procurement.selectors.grants import contract_grant_list, project_grant_list
 from procurement.services.bids import bids_open
+from procurement.services.challenges import challenge_submit
+from procurement.services.clarifications import question_ask
 from procurement.services.grants import (
     contract_grant_evaluation,
     contract_revoke_evaluation,
@@ -202,6 +205,16 @@ def test_supervisor_sees_bids_only_after_opening(world):
     assert not auditor.has_perm("procurement.view_bid", bid)
     with pytest.raises(Http404):
         selectors.bid_get_for_user(user=auditor, bid_id=bid.pk)
+    # Challenges and questions, with the asker's name, are part of the record it supervises.
+    challenge = challenge_submit(tender=tender, actor=world.users["rival"],
+                                 organization=world.rival, subject="document",
+                                 grounds="资格条件设置不合理。")
+    question = question_ask(tender=tender, actor=world.users["rival"], organization=world.rival,
+                            question="是否含周末服务？")
+    assert list(question_selectors.challenge_list_for_user(user=auditor)) == [challenge]
+    assert list(question_selectors.question_list_for_user(user=auditor, tender=tender)) == [
+        question]
+    assert not question_selectors.challenge_list_for_user(user=world.users["evaluator"]).exists()
 
     with time_machine.travel(tender.bid_deadline + datetime.timedelta(minutes=5), tick=False):
         bids_open(tender=tender, actor=world.users["purchaser"])
