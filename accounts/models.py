@@ -131,6 +131,9 @@ class Organization(models.Model):
         SOCIAL_ORG = "social_org", _("社会组织")
         FINANCE = "finance", _("财政部门")
         EVALUATOR = "evaluator", _("第三方评估机构")
+        # 纪检监察机关/派驻纪检监察组 and 审计机关: read-only oversight of the projects granted to
+        # them (procurement.services.grants), never an actor in the chain.
+        SUPERVISOR = "supervisor", _("纪检监察/审计机关")
 
     name = models.CharField(_("名称"), max_length=200, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)

@@ -18,6 +18,7 @@ ORGANIZATION_MANAGER_ROLE = {
     "social_org": Role.SOCIAL_ORG,
     "finance": Role.FINANCE,
     "evaluator": Role.EVALUATOR,
+    "supervisor": Role.SUPERVISOR,
 }
 
 

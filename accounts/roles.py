@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     SOCIAL_WORKER = "social_worker", _("社工")
     EXPERT = "expert", _("评审专家")
     EVALUATOR = "evaluator", _("第三方评估机构")
+    SUPERVISOR = "supervisor", _("纪检监察/审计")
     ADMIN = "admin", _("平台管理员")
 
 
@@ -27,7 +28,9 @@ ROLE_ORGANIZATION_KINDS: dict[str, frozenset] = {
     Role.SOCIAL_WORKER: frozenset({"social_org"}),
     Role.EVALUATOR: frozenset({"evaluator"}),
     Role.EXPERT: frozenset({"evaluator", None}),
-    Role.ADMIN: frozenset({"purchaser", "community", "social_org", "finance", "evaluator", None}),
+    Role.SUPERVISOR: frozenset({"supervisor"}),
+    Role.ADMIN: frozenset({"purchaser", "community", "social_org", "finance", "evaluator",
+                           "supervisor", None}),
 }
 
 ROLES_WITHOUT_ORGANIZATION = frozenset(

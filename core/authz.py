@@ -18,9 +18,13 @@ Every object question in the platform is asked as ``user.has_perm("<app>.<action
   a user works on), the relationship is written once, as a ``Q`` builder registered with
   ``@scope("<perm>")``: list selectors filter with ``scope_q(user, perm)`` and the object
   question is derived from it (the object is allowed when it lies in the scope: one query).
-* **Explicit grants** stored by django-guardian (``UserObjectPermission``): a grant of
-  ``<app>.<codename>`` on an object allows that permission on that object. Grants are written only
-  by audited services; rules may also consult grants on related objects with ``has_grant``.
+* **Explicit grants** stored by django-guardian: a grant of ``<app>.<codename>`` on an object,
+  to the user (``UserObjectPermission``) or to one of the user's groups
+  (``GroupObjectPermission``, e.g. the group of an organization granted a contract), allows that
+  permission on that object. Grants are written only by audited services; rules may also consult
+  grants on related objects with ``has_grant``, and list selectors filter with ``granted_q``
+  (a subquery, never a query per row): a grant that opens related objects to the grantee (a
+  supervised project's tenders and contracts) is a scope built on ``granted_q``.
 
 Superusers and platform admins get no blanket pass here: ``accounts.User.has_perm`` asks the
 backends even for superusers when an object is given, and the rules decide. The permission modules
@@ -32,7 +36,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth.backends import BaseBackend
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
@@ -153,10 +158,21 @@ def grants_reset(user) -> None:
         delattr(user, _GRANT_CACHE_ATTR)
 
 
+def _grant_rows(user, content_type_id: int, pks):
+    """Return one queryset of (object_pk, codename) over the user's own and group grants."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    own = UserObjectPermission.objects.filter(
+        user_id=user.pk, content_type_id=content_type_id, object_pk__in=pks,
+    ).values_list("object_pk", "permission__codename")
+    by_group = GroupObjectPermission.objects.filter(
+        group__user=user, content_type_id=content_type_id, object_pk__in=pks,
+    ).values_list("object_pk", "permission__codename")
+    return own.union(by_group)
+
+
 def grants_prefetch(user, objects: Iterable) -> None:
     """Load the user's grants on all objects in one query, so has_grant in a loop asks no more."""
-    from guardian.models import UserObjectPermission
-
     objects = [o for o in objects if o is not None and o.pk is not None]
     if not _active(user) or not objects:
         return
@@ -167,29 +183,50 @@ def grants_prefetch(user, objects: Iterable) -> None:
         by_type[content_type_id].add(pk)
         cache.setdefault((content_type_id, pk), set())
     for content_type_id, pks in by_type.items():
-        rows = UserObjectPermission.objects.filter(
-            user_id=user.pk, content_type_id=content_type_id, object_pk__in=pks,
-        ).values_list("object_pk", "permission__codename")
-        for pk, codename in rows:
+        for pk, codename in _grant_rows(user, content_type_id, pks):
             cache[(content_type_id, pk)].add(codename)
 
 
 def has_grant(user, perm: str, obj) -> bool:
-    """Return whether an explicit guardian grant of perm on obj is stored for the user."""
+    """Return whether an explicit guardian grant of perm on obj is stored for the user or a group."""
     if not _active(user) or obj is None or getattr(obj, "pk", None) is None:
         return False
-    from guardian.models import UserObjectPermission
-
     codename = perm.split(".", 1)[-1]
     key = _grant_key(obj)
     cache = _grant_cache(user)
     if key not in cache:
-        cache[key] = set(
-            UserObjectPermission.objects.filter(
-                user_id=user.pk, content_type_id=key[0], object_pk=key[1],
-            ).values_list("permission__codename", flat=True)
-        )
+        cache[key] = {codename for _pk, codename in _grant_rows(user, key[0], [key[1]])}
     return codename in cache[key]
+
+
+def granted_q(user, perm: str, model, field: str = "pk") -> Q:
+    """Return a filter on ``field`` (a pk or a foreign key to model) for the user's grants of perm.
+
+    Two subqueries, user and group grants, evaluated inside the caller's query: a list selector
+    includes the granted objects without a query of its own, let alone one per row.
+    """
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    if not _active(user):
+        return Q(pk__in=[])
+    app_label, codename = perm.split(".", 1)
+    where = {
+        "content_type__app_label": model._meta.app_label,
+        "content_type__model": model._meta.model_name,
+        "permission__codename": codename,
+        "permission__content_type__app_label": app_label,
+    }
+    # guardian stores object_pk as text; cast it to the pk's type so PostgreSQL can compare.
+    pk_field = model._meta.pk
+    pk_field = pk_field.target_field if pk_field.is_relation else pk_field
+    internal = pk_field.get_internal_type()
+    output = (BigIntegerField() if internal.endswith(("AutoField", "IntegerField"))
+              else pk_field.__class__())
+    own = (UserObjectPermission.objects.filter(user_id=user.pk, **where)
+           .annotate(granted_pk=Cast("object_pk", output_field=output)).values("granted_pk"))
+    by_group = (GroupObjectPermission.objects.filter(group__user=user, **where)
+                .annotate(granted_pk=Cast("object_pk", output_field=output)).values("granted_pk"))
+    return Q(**{f"{field}__in": own}) | Q(**{f"{field}__in": by_group})
 
 
 def decide(user, perm: str, obj=None) -> Decision:

@@ -1,4 +1,4 @@
-"""Relationship rules for service records and milestone reports."""
+"""Relationship rules for service records and milestone reports (and the grantees' reads)."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +9,7 @@ from accounts.selectors import user_has_role
 from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
 from procurement.permissions import org_ids
+from procurement.permissions.grants import granted_contract_q, purchaser_action
 
 
 def social_worker_profile(user) -> SocialWorkerProfile | None:
@@ -60,9 +61,9 @@ def can_submit_milestone(user, report) -> Decision:
 @rule("delivery.decide_milestonereport")
 def can_decide_milestone(user, report) -> Decision:
     """Return whether user may accept or return a milestone report (purchaser staff)."""
-    if not user_has_role(user, Role.PURCHASER, report.contract.purchaser):
-        return deny(_("只有购买主体的工作人员可以验收阶段报告。"))
-    return allow()
+    # The purchaser's staff, or only the project's delegate (经办人) while it has one.
+    return purchaser_action(user, report.contract.project,
+                            _("只有购买主体的工作人员可以验收阶段报告。"))
 
 
 @scope("delivery.view_servicerecord", reason=_("无权查看该合同的执行记录。"))
@@ -74,3 +75,10 @@ def delivery_scope(user) -> Q:
         | Q(contract__purchaser_id__in=org_ids(user, Role.PURCHASER))
         | Q(contract__project__community_id__in=org_ids(user, Role.COMMUNITY))
     )
+
+
+@scope("delivery.view_servicerecord")
+@scope("delivery.view_milestonereport")
+def granted_delivery_scope(user) -> Q:
+    """Select the records and reports of the contracts a grant opens (third party, supervisor)."""
+    return granted_contract_q(user, "contract")

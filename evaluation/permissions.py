@@ -14,6 +14,11 @@ from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
 from evaluation.models import CommitteeMember, EvaluationParty
 from procurement.permissions import org_ids
+from procurement.permissions.grants import (
+    acts_for_purchaser,
+    granted_contract_q,
+    reads_contract_by_grant,
+)
 
 
 @rule("evaluation.form_evaluationcommittee")
@@ -22,7 +27,7 @@ def can_form_committee(user, committee) -> Decision:
 
     Asked about ``EvaluationCommittee(tender=...)``, the committee to be drawn.
     """
-    if not user_has_role(user, Role.PURCHASER, committee.tender.project.purchaser):
+    if not acts_for_purchaser(user, committee.tender.project):
         return deny(_("只有本项目购买主体的工作人员可以组建评标委员会。"))
     return allow()
 
@@ -81,6 +86,9 @@ def can_submit_party_score(user, score) -> Decision:
         return deny(_("该评价主体不通过评分表评价。"))
     if not user_has_role(user, role, party_organization(evaluation, party)):
         return deny(_("您不是该评价主体的工作人员。"))
+    if party == EvaluationParty.PURCHASER and not acts_for_purchaser(
+            user, evaluation.contract.project):
+        return deny(_("该项目已指定经办人，由经办人办理。"))
     return allow()
 
 
@@ -106,13 +114,20 @@ def performance_evaluation_scope(user) -> Q:
     )
 
 
+@scope("evaluation.view_performanceevaluation")
+def granted_performance_evaluation_scope(user) -> Q:
+    """Select the evaluations of the contracts a grant opens (third party, supervisor)."""
+    return granted_contract_q(user, "contract")
+
+
 @rule("evaluation.download_performanceevaluation")
 def can_download_report(user, evaluation) -> Decision:
-    """Return whether user may download the performance report (the parties and community staff)."""
+    """Return whether user may download the performance report (parties, community, grantees)."""
     contract = evaluation.contract
     if (user_has_role(user, Role.PURCHASER, contract.purchaser)
             or user_has_role(user, Role.SOCIAL_ORG, contract.supplier)
-            or user_has_role(user, Role.COMMUNITY, contract.project.community)):
+            or user_has_role(user, Role.COMMUNITY, contract.project.community)
+            or reads_contract_by_grant(user, contract)):
         return allow()
     return deny(_("无权下载该绩效评价报告。"))
 

@@ -20,6 +20,7 @@ from accounts.selectors import user_memberships
 from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
 from procurement.permissions import org_ids
+from procurement.permissions.grants import supervised_project_q
 
 _CHAIN = ("purchaser__division_id", "purchaser__division__parent_id",
           "purchaser__division__parent__parent_id", "purchaser__division__parent__parent__parent_id")
@@ -140,6 +141,12 @@ def tranche_scope(user) -> Q:
         | Q(contract__purchaser_id__in=org_ids(user, Role.PURCHASER))
         | Q(contract__supplier_id__in=org_ids(user, Role.SOCIAL_ORG))
     )
+
+
+@scope("finance.view_paymenttranche")
+def supervised_tranche_scope(user) -> Q:
+    """Select the tranches of the projects the user's 纪检/审计 body supervises (read-only)."""
+    return supervised_project_q(user, "contract__project")
 
 
 @scope("finance.view_budgetenvelope", reason=_("无权查看该预算额度。"))

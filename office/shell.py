@@ -17,22 +17,24 @@ NAV = [
      {Role.RESIDENT, Role.COMMUNITY}),
     ("procurement:project-list", _("服务项目"), "assignment",
      {Role.COMMUNITY, Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.SOCIAL_WORKER,
-      Role.EXPERT}),
+      Role.EXPERT, Role.SUPERVISOR}),
     ("procurement:tender-list", _("采购公告"), "campaign",
-     {Role.PURCHASER, Role.SOCIAL_ORG, Role.EXPERT}),
-    # The contract's parties and the funding bureau (procurement.view_contract).
+     {Role.PURCHASER, Role.SOCIAL_ORG, Role.EXPERT, Role.SUPERVISOR}),
+    # The contract's parties, the funding bureau and the grantees (procurement.view_contract).
     ("procurement:contract-list", _("服务合同"), "description",
-     {Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.SOCIAL_WORKER}),
+     {Role.PURCHASER, Role.FINANCE, Role.SOCIAL_ORG, Role.SOCIAL_WORKER, Role.SUPERVISOR,
+      Role.EVALUATOR}),
     ("delivery:record-list", _("服务台账"), "fact_check",
-     {Role.SOCIAL_WORKER, Role.SOCIAL_ORG, Role.COMMUNITY, Role.PURCHASER}),
+     {Role.SOCIAL_WORKER, Role.SOCIAL_ORG, Role.COMMUNITY, Role.PURCHASER, Role.SUPERVISOR,
+      Role.EVALUATOR}),
     ("delivery:milestone-list", _("阶段报告"), "flag",
-     {Role.SOCIAL_ORG, Role.PURCHASER, Role.COMMUNITY}),
+     {Role.SOCIAL_ORG, Role.PURCHASER, Role.COMMUNITY, Role.SUPERVISOR, Role.EVALUATOR}),
     ("finance:ledger", _("预算台账"), "account_balance", {Role.FINANCE}),
     ("finance:tranche-list", _("资金拨付"), "payments",
-     {Role.FINANCE, Role.PURCHASER, Role.SOCIAL_ORG}),
+     {Role.FINANCE, Role.PURCHASER, Role.SOCIAL_ORG, Role.SUPERVISOR}),
     ("evaluation:performance-list", _("绩效评价"), "grade",
      {Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.RESIDENT, Role.EXPERT,
-      Role.FINANCE}),
+      Role.FINANCE, Role.SUPERVISOR, Role.EVALUATOR}),
 ]
 
 

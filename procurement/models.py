@@ -164,6 +164,11 @@ class ServiceProject(models.Model):
         verbose_name = _("服务项目")
         verbose_name_plural = _("服务项目")
         ordering = ["-created_at", "-id"]
+        # Object grants only (procurement.services.grants), never held at model level.
+        permissions = [
+            ("handle_serviceproject", _("经办项目（购买主体指定的经办人）")),
+            ("supervise_serviceproject", _("监督查看项目（纪检监察/审计，只读）")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(budget_amount__gt=0), name="project_budget_positive"),
             # 政府购买服务合同履行期限一般不超过1年，预算有保障时最长3年（102号令第24条）。
@@ -471,6 +476,8 @@ class Contract(models.Model):
         verbose_name = _("服务合同")
         verbose_name_plural = _("服务合同")
         ordering = ["-created_at", "-id"]
+        # An object grant only (procurement.services.grants), never held at model level.
+        permissions = [("evaluate_contract", _("第三方评估（只读合同及履约记录）"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
             models.CheckConstraint(condition=Q(end_date__gt=F("start_date")),

@@ -33,3 +33,21 @@ urlpatterns += [
          name="challenge-withdraw"),
     path("qa/", question_views.QAPendingView.as_view(), name="qa-pending"),
 ]
+
+# Grants: delegation (经办人), supervision (纪检/审计), third-party evaluation.
+from procurement.views import grants as grant_views  # noqa: E402
+
+urlpatterns += [
+    path("projects/<int:pk>/grants/delegate/", grant_views.project_delegate_grant_view,
+         name="project-delegate-grant"),
+    path("projects/<int:pk>/grants/delegate/revoke/", grant_views.project_delegate_revoke_view,
+         name="project-delegate-revoke"),
+    path("projects/<int:pk>/grants/supervision/", grant_views.project_supervision_grant_view,
+         name="project-supervision-grant"),
+    path("projects/<int:pk>/grants/supervision/revoke/",
+         grant_views.project_supervision_revoke_view, name="project-supervision-revoke"),
+    path("contracts/<int:pk>/grants/evaluation/", grant_views.contract_evaluation_grant_view,
+         name="contract-evaluation-grant"),
+    path("contracts/<int:pk>/grants/evaluation/revoke/",
+         grant_views.contract_evaluation_revoke_view, name="contract-evaluation-revoke"),
+]

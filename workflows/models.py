@@ -8,7 +8,9 @@ from accounts.roles import Role
 
 # Tasks restricted to "users holding <role> in <organization>" carry this permission name in
 # Task.owner_permission and the organization in Task.owner_permission_obj (see workflows.nodes).
-ROLE_TASK_PERMISSIONS = [(f"role_{role.value}", f"可办理角色 {role.value} 的待办") for role in Role]
+# 纪检/审计 supervisors only read the projects granted to them: no task is ever theirs.
+ROLE_TASK_PERMISSIONS = [(f"role_{role.value}", f"可办理角色 {role.value} 的待办") for role in Role
+                         if role != Role.SUPERVISOR]
 
 
 class ServiceProjectProcess(Process):

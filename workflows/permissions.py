@@ -19,10 +19,15 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Organization
+from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.authz import rule
 from core.permissions import Decision, allow, deny
 from finance.permissions import project_budget_reviewer
+from procurement.models import ServiceProject
+from procurement.permissions.grants import acts_for_purchaser
+from procurement.selectors.grants import delegated_elsewhere_project_ids
+from workflows.models import ServiceProjectProcess
 
 ROLE_PERMISSION_PREFIX = "workflows.role_"
 
@@ -62,7 +67,13 @@ def open_tasks_q(user) -> Q:
     condition = Q(owner_id=user.pk, status=STATUS.ASSIGNED)
     role_q = _role_tasks_q(user)
     if role_q is not None:
-        condition |= Q(owner__isnull=True, status=STATUS.NEW) & role_q
+        condition |= (
+            Q(owner__isnull=True, status=STATUS.NEW) & role_q
+            # A project delegated to another officer (经办人): its purchaser tasks are theirs.
+            & ~Q(owner_permission=role_permission(Role.PURCHASER),
+                 process__in=ServiceProjectProcess.objects.filter(
+                     project_id__in=delegated_elsewhere_project_ids(user)).values("pk"))
+        )
     return Q(flow_task_type="HUMAN") & condition
 
 
@@ -111,8 +122,17 @@ def can_act_on_task(user, task) -> Decision:
     if task.owner_permission_content_type_id != ContentType.objects.get_for_model(Organization).pk:
         return deny(_("该待办未指定办理机构。"))
     if (role, int(task.owner_permission_obj_pk)) in _role_org_pairs(user):
+        if role == Role.PURCHASER:
+            project = _task_project(task)
+            if project is not None and not acts_for_purchaser(user, project):
+                return deny(_("该项目已指定经办人，由经办人办理。"))
         return allow()
     return deny(_("您无权办理该待办。"))
+
+
+def _task_project(task):
+    return (ServiceProject.objects.filter(processes__pk=task.process_id)
+            .select_related("purchaser").first())
 
 
 def project_finance_bureau(project) -> Organization | None:

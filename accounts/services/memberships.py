@@ -1,4 +1,4 @@
-"""Grant and revoke roles; keep each user's role groups equal to their active memberships."""
+"""Grant and revoke roles; keep each user's role and organization groups equal to their memberships."""
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -6,6 +6,7 @@ from django.db import transaction
 from accounts.models import Membership, Organization
 from accounts.roles import Role
 from accounts.selectors import user_memberships_reset
+from accounts.services.organization_groups import organization_groups_sync
 from core import authz
 from core.audit import audit_record
 
@@ -25,6 +26,7 @@ def membership_sync_groups(*, user) -> None:
         for name in missing - {g.name for g in groups}:
             groups.append(Group.objects.create(name=name))
         user.groups.add(*groups)
+    organization_groups_sync(user=user)
     user_memberships_reset(user)
 
 

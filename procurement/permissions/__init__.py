@@ -6,7 +6,9 @@ about an object that does not exist yet is asked about the unsaved instance the 
 create: ``Need(community=...)`` for submitting a need, ``Bid(tender=..., organization=...)`` for
 bidding. Relationships that lists filter by are written once, as ``@scope`` Q builders; other
 apps add their own relationships to these names (finance: the funding bureau; evaluation: the
-committee and the third-party expert). Platform admins and superusers get no exception anywhere
+committee and the third-party expert). Grants (``procurement.permissions.grants``) add the
+delegate's monopoly on the purchaser's actions and the grantees' reads, each read as a scope on
+``core.authz.granted_q``. Platform admins and superusers get no exception anywhere
 here: they manage accounts, they do not act in the chain and never read a sealed bid.
 """
 
@@ -17,6 +19,12 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role, user_memberships
 from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
+from procurement.permissions.grants import (
+    acts_for_purchaser,
+    evaluated_contract_q,
+    purchaser_action,
+    supervised_project_q,
+)
 
 
 def _active(user) -> bool:
@@ -103,9 +111,8 @@ def can_submit_project(user, project) -> Decision:
 
 
 def _purchaser_staff(user, project, message) -> Decision:
-    if _staff(user, Role.PURCHASER, project.purchaser):
-        return allow()
-    return deny(message)
+    # The purchaser's staff, or only the project's delegate (经办人) while it has one.
+    return purchaser_action(user, project, message)
 
 
 @rule("procurement.approve_serviceproject")
@@ -134,6 +141,12 @@ def project_scope(user) -> Q:
         | Q(purchaser_id__in=org_ids(user, Role.PURCHASER))
         | Q(contract__supplier_id__in=org_ids(user, Role.SOCIAL_ORG, Role.SOCIAL_WORKER))
     )
+
+
+@scope("procurement.view_serviceproject")
+def supervised_project_scope(user) -> Q:
+    """Select the projects whose supervision was granted to the user's 纪检/审计 body (read-only)."""
+    return supervised_project_q(user)
 
 
 # Tenders ---------------------------------------------------------------------------------------
@@ -174,6 +187,12 @@ def tender_scope(user) -> Q:
     from procurement.models import Tender
 
     return ~Q(status=Tender.Status.DRAFT) | Q(project__purchaser_id__in=org_ids(user, Role.PURCHASER))
+
+
+@scope("procurement.view_tender")
+def supervised_tender_scope(user) -> Q:
+    """Select every tender (drafts too) of the projects the user supervises."""
+    return supervised_project_q(user, "project")
 
 
 # Bids ------------------------------------------------------------------------------------------
@@ -222,12 +241,21 @@ def bid_scope(user) -> Q:
     return condition
 
 
+@scope("procurement.view_bid")
+def supervised_bid_scope(user) -> Q:
+    """Select the opened, not withdrawn bids of the projects the user supervises (as purchaser)."""
+    from procurement.models import Bid
+
+    return (Q(tender__opened_at__isnull=False) & ~Q(status=Bid.Status.WITHDRAWN)
+            & supervised_project_q(user, "tender__project"))
+
+
 # Contracts -------------------------------------------------------------------------------------
 
 @rule("procurement.sign_contract")
 def can_sign_contract(user, contract) -> Decision:
     """Return whether the user may sign the contract (甲方 purchaser or 乙方 supplier staff)."""
-    if _staff(user, Role.PURCHASER, contract.purchaser) or _staff(
+    if acts_for_purchaser(user, contract.project) or _staff(
         user, Role.SOCIAL_ORG, contract.supplier
     ):
         return allow()
@@ -242,6 +270,12 @@ def contract_scope(user) -> Q:
     """
     return (Q(purchaser_id__in=org_ids(user, Role.PURCHASER))
             | Q(supplier_id__in=org_ids(user, Role.SOCIAL_ORG, Role.SOCIAL_WORKER)))
+
+
+@scope("procurement.view_contract")
+def granted_contract_scope(user) -> Q:
+    """Select the contracts granted to the user's evaluator and those of its supervised projects."""
+    return evaluated_contract_q(user) | supervised_project_q(user, "project")
 
 
 from procurement.permissions import questions  # noqa: E402, F401  (registers the Q&A rules)

@@ -12,6 +12,7 @@ from accounts.roles import Role
 from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
 from procurement.permissions import _staff, org_ids
+from procurement.permissions.grants import acts_for_purchaser, supervised_project_q
 
 
 def _is_purchaser_staff(user, tender) -> bool:
@@ -34,7 +35,7 @@ def can_ask_question(user, question) -> Decision:
 @rule("procurement.answer_tenderquestion")
 def can_answer_question(user, question) -> Decision:
     """Return whether the user may answer the question (staff of the tender's purchaser)."""
-    if _is_purchaser_staff(user, question.tender):
+    if acts_for_purchaser(user, question.tender.project):
         return allow()
     return deny(_("只有购买主体的工作人员可以答复澄清问题。"))
 
@@ -50,7 +51,7 @@ def can_submit_challenge(user, challenge) -> Decision:
 @rule("procurement.answer_challenge")
 def can_answer_challenge(user, challenge) -> Decision:
     """Return whether the user may assess or answer the challenge (the purchaser's staff)."""
-    if _is_purchaser_staff(user, challenge.tender):
+    if acts_for_purchaser(user, challenge.tender.project):
         return allow()
     return deny(_("只有购买主体的工作人员可以答复质疑。"))
 
@@ -68,3 +69,9 @@ def challenge_scope(user) -> Q:
     """Select the challenges of the user's purchaser's tenders and of its own organizations."""
     return (Q(tender__project__purchaser_id__in=org_ids(user, Role.PURCHASER))
             | Q(organization_id__in=org_ids(user, Role.SOCIAL_ORG)))
+
+
+@scope("procurement.view_challenge")
+def supervised_challenge_scope(user) -> Q:
+    """Select the challenges of the tenders of the projects the user supervises (read-only)."""
+    return supervised_project_q(user, "tender__project")

@@ -11,6 +11,7 @@ from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.authz import scope_q
 from procurement.models import Challenge, Tender, TenderQuestion
+from procurement.permissions.grants import supervises_project
 from procurement.permissions.questions import _is_purchaser_staff
 
 
@@ -33,9 +34,9 @@ def question_list_public(*, tender: Tender) -> list[dict]:
 
 
 def question_list_for_user(*, user, tender: Tender) -> QuerySet[TenderQuestion]:
-    """Return every question of the tender for its purchaser, else the user's own orgs' ones."""
+    """Return every question of the tender for its purchaser or supervisor, else the own orgs' ones."""
     qs = TenderQuestion.objects.filter(tender_id=tender.pk).select_related("organization")
-    if is_tender_purchaser(user, tender):
+    if is_tender_purchaser(user, tender) or supervises_project(user, tender.project):
         return qs.order_by("answered_at", "asked_at", "pk")
     return qs.filter(organization_id__in=_org_ids(user, Role.SOCIAL_ORG)).order_by("asked_at", "pk")
 

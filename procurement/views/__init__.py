@@ -28,6 +28,7 @@ from procurement.models import Bid, Need, Tender
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
 from procurement.services.bids import bid_withdraw
 from procurement.services.needs import need_support
+from procurement.views.grants import contract_grants_context, project_grants_context
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class ProjectDetailView(OfficeMixin, TemplateView):
             tender=project.current_tender,
             contract=selectors.contract_list_for_user(user=self.request.user)
             .filter(project=project).first(),
+            **project_grants_context(self.request.user, project),
         )
         return context
 
@@ -273,6 +275,7 @@ class ContractDetailView(OfficeMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         # The page and the PDF answer to one rule (procurement.view_contract): whoever sees
         # this page may download the PDF.
-        context["contract"] = selectors.contract_get_for_user(user=self.request.user,
-                                                              contract_id=kwargs["pk"])
+        user = self.request.user
+        contract = selectors.contract_get_for_user(user=user, contract_id=kwargs["pk"])
+        context.update(contract=contract, **contract_grants_context(user, contract))
         return context

@@ -37,6 +37,7 @@ ROLE_DEFAULT_KIND = {
     Role.SOCIAL_ORG: Organization.Kind.SOCIAL_ORG,
     Role.SOCIAL_WORKER: Organization.Kind.SOCIAL_ORG,
     Role.EVALUATOR: Organization.Kind.EVALUATOR,
+    Role.SUPERVISOR: Organization.Kind.SUPERVISOR,
     Role.EXPERT: None,
     Role.ADMIN: None,
 }
@@ -48,6 +49,7 @@ KIND_CATEGORY = {
     Organization.Kind.SOCIAL_ORG: "52",
     Organization.Kind.FINANCE: "11",
     Organization.Kind.EVALUATOR: "91",
+    Organization.Kind.SUPERVISOR: "11",
 }
 
 
@@ -176,6 +178,7 @@ class OrganizationFactory(DjangoModelFactory):
         social_org = factory.Trait(kind=Organization.Kind.SOCIAL_ORG)
         finance = factory.Trait(kind=Organization.Kind.FINANCE)
         evaluator = factory.Trait(kind=Organization.Kind.EVALUATOR)
+        supervisor = factory.Trait(kind=Organization.Kind.SUPERVISOR)
 
 
 class MembershipFactory(DjangoModelFactory):

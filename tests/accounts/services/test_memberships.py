@@ -79,7 +79,7 @@ def test_role_kind_matrix(admin, role, kind):
         Role.PURCHASER: {Kind.PURCHASER}, Role.FINANCE: {Kind.FINANCE},
         Role.SOCIAL_ORG: {Kind.SOCIAL_ORG}, Role.SOCIAL_WORKER: {Kind.SOCIAL_ORG},
         Role.EVALUATOR: {Kind.EVALUATOR}, Role.EXPERT: {Kind.EVALUATOR, None},
-        Role.ADMIN: set(ALL_KINDS),
+        Role.SUPERVISOR: {Kind.SUPERVISOR}, Role.ADMIN: set(ALL_KINDS),
     }[role]
     assert (kind in expected_ok) == (kind in ROLE_ORGANIZATION_KINDS[role])
     user = UserFactory()
