@@ -496,3 +496,79 @@ def test_bidders_do_not_see_the_committee_before_the_result(crawl_world):
     assert shown >= 3 * len(bids)  # the inbox, the tender and the bid pages at least
     print("\n".join(failures))
     assert not failures
+
+
+# Roles outside every project ------------------------------------------------------------------
+
+
+def _outsider_roles(world) -> dict:
+    """Return users who stand outside every demo project until someone grants them one."""
+    from accounts.models import Organization
+    from accounts.roles import Role
+    from accounts.services.memberships import membership_grant
+    from tests.factories import OrganizationFactory, UserFactory
+
+    cast = world.demo.cast
+    auditor_org = OrganizationFactory(supervisor=True, name="田家庵区审计局（巡查）",
+                                      division=cast.district)
+    auditor = UserFactory(username="sj_crawl")
+    membership_grant(user=auditor, organization=auditor_org, role=Role.SUPERVISOR,
+                     actor=cast.admin)
+    assert auditor_org.kind == Organization.Kind.SUPERVISOR
+    return {
+        "admin": world.users["admin"],
+        "superuser": world.users["superuser"],
+        "evaluator": _evaluator(world),
+        "supervisor": auditor,
+    }
+
+
+def test_roles_outside_every_project_get_404_on_every_object_and_task_page(crawl_world):
+    """Platform admin, superuser, an ungranted 纪检/审计 body and third party: 404 everywhere.
+
+    Then a supervision grant on the closed project opens exactly that project's read pages to
+    the supervisor, and a third-party grant its contract to the evaluator, and nothing else.
+    """
+    from procurement.services.grants import contract_grant_evaluation, project_grant_supervision
+
+    outsiders = _outsider_roles(crawl_world)
+    cases = object_cases(crawl_world)
+    failures = []
+    for label, user in outsiders.items():
+        client = client_for(user)
+        for what, url, _owner, _other in cases:
+            status = client.get(url).status_code
+            if status != 404:
+                failures.append(f"{what}: {label} GET {url} -> {status}, expected 404")
+
+    closed = _builds(crawl_world)["closed"]
+    project_grant_supervision(project=closed.project, organization=outsiders["supervisor"]
+                              .memberships.get().organization, actor=closed.purchaser_staff)
+    contract_grant_evaluation(contract=closed.contract,
+                              organization=crawl_world.demo.cast.evaluator,
+                              actor=closed.purchaser_staff)
+    granted = {
+        "supervisor": {f"/workspace/procurement/projects/{closed.project.pk}/",
+                       f"/workspace/procurement/contracts/{closed.contract.pk}/",
+                       f"/workspace/evaluation/performance/{closed.evaluation.pk}/"},
+        "evaluator": {f"/workspace/procurement/contracts/{closed.contract.pk}/",
+                      f"/workspace/evaluation/performance/{closed.evaluation.pk}/"},
+    }
+    for label, readable in granted.items():
+        client = client_for(outsiders[label])
+        for url in readable:
+            status = client.get(url).status_code
+            if status != 200:
+                failures.append(f"granted {label} GET {url} -> {status}, expected 200")
+        for what, url, _owner, _other in cases:
+            if url in readable or "/projects/" in url and label == "supervisor" and (
+                    str(closed.project.pk) in url):
+                continue
+            if url.startswith("/workspace/tasks/") or "/records/new/" in url or (
+                    "satisfaction" in url):
+                status = client.get(url).status_code  # acting pages stay closed to grantees
+                if status != 404:
+                    failures.append(f"{what}: granted {label} GET {url} -> {status}, "
+                                    "expected 404 (read-only grant)")
+    print("\n".join(failures))
+    assert not failures
