@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.http import Http404
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -306,6 +307,13 @@ def test_third_party_reads_exactly_one_contract(world):
     assert not any(evaluator.has_perm("procurement.view_bid", b) for b in Bid.objects.all())
     with pytest.raises(Http404):
         selectors.contract_get_for_user(user=evaluator, contract_id=other.contract.pk)
+    # Its contract page names the project without linking to a page that would answer 404.
+    client = Client()
+    client.force_login(evaluator)
+    page = client.get(reverse("procurement:contract-detail", args=[contract.pk]))
+    assert page.status_code == 200
+    assert granted.title in page.content.decode()
+    assert reverse("procurement:project-detail", args=[granted.pk]) not in page.content.decode()
 
     contract_revoke_evaluation(contract=contract, organization=world.evaluator_org,
                                actor=world.users()["purchaser2"])
