@@ -12,6 +12,12 @@ from demo.cast import ADMINS, DEMO_PASSWORD, Cast, cast_build
 from demo.projects import PROJECTS
 from demo.stages import build_project_at_stage
 from procurement.models import Need, ServiceProject
+from procurement.selectors.grants import contract_grant_list, project_grant_list
+from procurement.services.grants import (
+    contract_grant_evaluation,
+    project_grant_delegate,
+    project_grant_supervision,
+)
 from procurement.services.needs import need_submit
 from workflows.services import need_flow_start
 
@@ -81,7 +87,35 @@ def demo_build() -> DemoResult:
                                category=category, target_group=target, description=description)
             need_flow_start(need=need)
         result.needs.append(need)
+    grants_build(cast)
     return result
+
+
+# Grants the demo shows: the 审计局 supervises the walked project, the bureau's second officer
+# handles the tender about to be published (经办人), the evaluation centre assesses a contract.
+DEMO_SUPERVISED = 0  # PROJECTS index
+DEMO_DELEGATED = (8, "mz_li")
+DEMO_EVALUATED = 2
+
+
+@transaction.atomic
+def grants_build(cast: Cast) -> None:
+    """Grant what the demo shows, through the audited services; skip what is already granted."""
+    granter = cast.users["mz_wang"]
+    project = ServiceProject.objects.filter(title=PROJECTS[DEMO_SUPERVISED].title).first()
+    if project is not None and cast.supervisor is not None and not any(
+            row.organization == cast.supervisor for row in project_grant_list(project=project)):
+        project_grant_supervision(project=project, organization=cast.supervisor, actor=granter)
+    index, username = DEMO_DELEGATED
+    project = ServiceProject.objects.filter(title=PROJECTS[index].title).first()
+    if project is not None and not any(row.codename == "handle_serviceproject"
+                                       for row in project_grant_list(project=project)):
+        project_grant_delegate(project=project, user=cast.users[username], actor=granter)
+    project = ServiceProject.objects.filter(title=PROJECTS[DEMO_EVALUATED].title).first()
+    contract = getattr(project, "contract", None) if project is not None else None
+    if contract is not None and cast.evaluator is not None and not contract_grant_list(
+            contract=contract):
+        contract_grant_evaluation(contract=contract, organization=cast.evaluator, actor=granter)
 
 
 def demo_logins(cast: Cast) -> list[tuple[str, str, str, str]]:

@@ -58,6 +58,7 @@ class DistrictSpec:
     experts: list = field(default_factory=list)  # [(username, name, specialties, employer key)]
     recusals: list = field(default_factory=list)  # [(expert username, social org key, reason)]
     envelopes: list = field(default_factory=list)  # [(funding source, name suffix, amount)]
+    supervisor: str | None = None  # the district's 纪检/审计 body
 
 
 TIANJIAAN = DistrictSpec(
@@ -96,6 +97,8 @@ TIANJIAAN = DistrictSpec(
         Person("sg_ma", "马丽", Role.SOCIAL_WORKER, "hemei", "13905540603"),
         Person("sg_luo", "罗婷", Role.SOCIAL_WORKER, "chunhui", "13905540604"),
         Person("sg_xu", "徐文", Role.SOCIAL_WORKER, "yilin", "13905540605"),
+        Person("sj_han", "韩立新", Role.SUPERVISOR, "supervisor", "13905540701"),
+        Person("pg_fang", "方静", Role.EVALUATOR, "evaluator", "13905540801"),
     ],
     experts=[
         ("zj_qian", "钱立群", "社会工作,社区治理", "evaluator"),
@@ -109,6 +112,7 @@ TIANJIAAN = DistrictSpec(
         ("fiscal", "财政预算·社区服务购买资金", Decimal("3000000.00")),
         ("lottery", "福彩公益金·社区服务项目资金", Decimal("1000000.00")),
     ],
+    supervisor="田家庵区审计局",
 )
 
 # A second, smaller district: the "same role, another organization" of the permission tests.
@@ -164,6 +168,7 @@ class Cast:
     people: dict  # username -> Person (role and organization key)
     envelopes: dict  # funding source -> BudgetEnvelope
     admin: User
+    supervisor: Organization | None = None  # the district's 纪检/审计 body, if the spec has one
 
     def by_role(self, role: str, org: Organization | None = None) -> list[User]:
         """Return this cast's users holding role (in org, when given), in definition order."""
@@ -184,6 +189,8 @@ class Cast:
             return self.finance
         if key == "evaluator":
             return self.evaluator
+        if key == "supervisor":
+            return self.supervisor
         return self.communities.get(key) or self.social_orgs[key]
 
     @property
@@ -279,6 +286,12 @@ def cast_build(*, district: str | DistrictSpec = "tianjiaan", password: str = DE
             name=spec.evaluator, kind=Organization.Kind.EVALUATOR, division=district_division,
             actor=admin, category="52", legal_representative="钱立群", rating="4A",
         )
+    supervisor = None
+    if spec.supervisor:
+        supervisor = _organization(
+            name=spec.supervisor, kind=Organization.Kind.SUPERVISOR, division=district_division,
+            actor=admin, category="11", contact_person="综合科", contact_phone="0554-6600002",
+        )
     communities = {}
     for street_name, street_code, community_list in spec.streets:
         street = _division(street_name, street_code, Division.Level.STREET, district_division)
@@ -298,7 +311,7 @@ def cast_build(*, district: str | DistrictSpec = "tianjiaan", password: str = DE
     cast = Cast(
         district=district_division, purchaser=purchaser, finance=finance, evaluator=evaluator,
         communities=communities, social_orgs=social_orgs, users={}, people={}, envelopes={},
-        admin=admin,
+        admin=admin, supervisor=supervisor,
     )
     for person in spec.people:
         user = _user(person.username, person.real_name, password=password, mobile=person.mobile)

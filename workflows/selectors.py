@@ -15,6 +15,7 @@ from accounts.selectors import is_platform_admin, user_memberships
 from core.models import Holiday
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from procurement.models import Bid, Contract, Need, NeedSupport, ServiceProject, Tender
+from procurement.permissions.grants import evaluated_contract_q, supervised_project_q
 from workflows.permissions import ROLE_PERMISSION_PREFIX, open_tasks_q
 
 
@@ -266,6 +267,36 @@ def platform_admin_work_items(user) -> list[WorkItem]:
     return items
 
 
+def grantee_work_items(user) -> list[WorkItem]:
+    """Return what a grant opened to the user's 纪检/审计 body or third-party evaluator.
+
+    The projects its organization supervises (read-only, every stage) and the contracts it was
+    commissioned to evaluate; one query per kind, none for users without those roles.
+    """
+    items = []
+    if _role_org_ids(user, Role.SUPERVISOR):
+        projects = (ServiceProject.objects.filter(supervised_project_q(user))
+                    .select_related("purchaser").order_by("-pk"))
+        for project in projects:
+            items.append(_item(
+                "project_supervise", Role.SUPERVISOR, _("监督查看项目"), subject=project.title,
+                code=project.code, detail=_("%(purchaser)s · %(status)s") % {
+                    "purchaser": project.purchaser.name, "status": project.get_status_display()},
+                url=reverse("procurement:project-detail", args=[project.pk]),
+            ))
+    if _role_org_ids(user, Role.EVALUATOR):
+        contracts = (Contract.objects.filter(evaluated_contract_q(user))
+                     .select_related("project", "supplier").order_by("-pk"))
+        for contract in contracts:
+            items.append(_item(
+                "contract_evaluate", Role.EVALUATOR, _("第三方评估合同履约"),
+                subject=contract.project.title, code=contract.code,
+                detail=contract.supplier.name,
+                url=reverse("procurement:contract-detail", args=[contract.pk]),
+            ))
+    return items
+
+
 def work_items_for_user(user) -> list[WorkItem]:
     """Return the user's role work items besides flow tasks (actionable ones and information)."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -275,4 +306,5 @@ def work_items_for_user(user) -> list[WorkItem]:
         *social_worker_work_items(user),
         *social_org_work_items(user),
         *platform_admin_work_items(user),
+        *grantee_work_items(user),
     ]

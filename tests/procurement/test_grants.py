@@ -560,3 +560,35 @@ def test_contract_page_query_count_does_not_grow_with_grants(client, world,
     with django_assert_max_num_queries(small):
         client.get(url)
     assert Organization.objects.filter(kind="evaluator").count() == 9
+
+
+# The grantees' inbox -----------------------------------------------------------------------------
+
+def test_grantees_find_what_was_granted_in_their_inbox(world, django_assert_max_num_queries):
+    from workflows.selectors import work_items_for_user
+
+    projects = rows_at_stage(world, 3, "closed")
+    auditor, evaluator = _fresh(world.auditor), _fresh(world.evaluator)
+    assert work_items_for_user(auditor) == [] and work_items_for_user(evaluator) == []
+    purchaser = world.users()["purchaser"]
+    for project in projects[:2]:
+        project_grant_supervision(project=project, organization=world.auditor_org, actor=purchaser)
+    contract_grant_evaluation(contract=projects[2].contract, organization=world.evaluator_org,
+                              actor=purchaser)
+    auditor, evaluator = _fresh(world.auditor), _fresh(world.evaluator)
+    with django_assert_max_num_queries(3):  # memberships, then one query for the projects
+        items = work_items_for_user(auditor)
+    assert [(i.kind, i.subject_code) for i in items] == [
+        ("project_supervise", p.code) for p in reversed(projects[:2])]
+    (item,) = work_items_for_user(evaluator)
+    assert (item.kind, item.subject_code) == ("contract_evaluate", projects[2].contract.code)
+    client = Client()
+    client.force_login(evaluator)
+    assert client.get(item.url).status_code == 200
+    # Revoked, gone; other supervisors' and evaluators' inboxes never held them.
+    project_revoke_supervision(project=projects[0], organization=world.auditor_org,
+                               actor=auditor)
+    assert [i.subject_code for i in work_items_for_user(_fresh(world.auditor))] == [
+        projects[1].code]
+    other_auditor = user_with_role(Role.SUPERVISOR, OrganizationFactory(supervisor=True))
+    assert work_items_for_user(other_auditor) == []

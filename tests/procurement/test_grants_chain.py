@@ -24,7 +24,7 @@ from procurement.services.grants import (
     project_grant_supervision,
     project_revoke_delegate,
 )
-from tests.factories import OrganizationFactory, user_with_role
+from tests.factories import user_with_role
 from tests.test_permissions_matrix import MATRIX, SCENARIOS, World, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +114,7 @@ STAGES = _by_stage()
 def test_supervisor_and_third_party_are_refused_every_action(stage):
     world = _world(stage)
     cast, build = world.cast, world.build
-    auditor_org = OrganizationFactory(supervisor=True, name="田家庵区审计局",
-                                      division=cast.purchaser.division)
+    auditor_org = cast.supervisor  # the demo cast's 田家庵区审计局
     auditor = user_with_role(Role.SUPERVISOR, auditor_org)
     if build.project is not None:  # before the design there is nothing to grant
         project_grant_supervision(project=build.project, organization=auditor_org,
