@@ -17,6 +17,7 @@ from finance.models import PaymentTranche
 from finance.selectors import finance_staff_for_contract
 from finance.services.tranches import tranches_make_due
 from procurement.models import Contract
+from procurement.selectors.grants import project_purchaser_staff
 
 
 @transaction.atomic
@@ -42,7 +43,7 @@ def milestone_submit(*, contract: Contract, actor, kind: str, summary: str) -> M
                                             submitted_by=actor, submitted_at=timezone.now())
     audit_record(actor=actor, action="milestone.submit", target=report,
                  after={"kind": kind, "status": report.status})
-    notify(recipients=members_of(contract.purchaser, Role.PURCHASER),
+    notify(recipients=project_purchaser_staff(contract.project),
            title=_("%(kind)s待验收：%(code)s") % {"kind": report.get_kind_display(), "code": contract.code})
     return report
 

@@ -32,6 +32,7 @@ from finance.models import PaymentTranche
 from finance.selectors import finance_staff_for_contract
 from finance.states import PaymentTrancheStates
 from procurement.models import Contract, IndicatorCategory, ServiceProject
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.states import ContractStates, ServiceProjectStates
 
 # Parties that submit a score sheet; residents answer the satisfaction survey instead.
@@ -76,7 +77,7 @@ def performance_evaluation_open(*, contract: Contract, actor=None, seed: str | N
                  before={"project_status": ServiceProject.Status.IN_DELIVERY},
                  after={"project_status": project.status, "third_party_expert": expert.pk, "seed": seed})
     title = _("绩效评价：%(code)s %(title)s") % {"code": project.code, "title": project.title}
-    notify(recipients=[*members_of(contract.purchaser, Role.PURCHASER),
+    notify(recipients=[*project_purchaser_staff(contract.project),
                        *members_of(project.community, Role.COMMUNITY),
                        expert,
                        *members_of(contract.supplier, Role.SOCIAL_ORG)],
@@ -241,7 +242,7 @@ def performance_evaluation_finalize(*, evaluation: PerformanceEvaluation, actor=
     notify(recipients=finance_staff_for_contract(contract),
            title=_("绩效评价完成，尾款待审核：%(code)s") % {"code": contract.code},
            body=_("综合得分 %(total)s，等级 %(grade)s。") % {"total": total, "grade": grade_label})
-    notify(recipients=[*members_of(contract.purchaser, Role.PURCHASER),
+    notify(recipients=[*project_purchaser_staff(contract.project),
                        *members_of(contract.supplier, Role.SOCIAL_ORG)],
            title=_("绩效评价结果：%(code)s %(grade)s") % {"code": project.code, "grade": grade_label})
     return evaluation

@@ -7,8 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import Role
-from accounts.selectors import organization_members as members_of
 from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
@@ -17,6 +15,7 @@ from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, Score
 from evaluation.rules import RankRow, bid_final_score, price_scores, q2, rank_bids
 from evaluation.states import ScoreSheetStates
 from procurement.models import Bid, Tender, TenderCriterion
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.states import TenderStates
 
 
@@ -100,7 +99,7 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
         audit_record(actor=None, action="tender.evaluated", target=tender,
                      before={"status": Tender.Status.EVALUATING}, after={"status": tender.status})
         notify(
-            recipients=members_of(tender.project.purchaser, Role.PURCHASER),
+            recipients=project_purchaser_staff(tender.project),
             title=_("评审完成：%(code)s") % {"code": tender.code},
             body=_("评标委员会已完成评分和排序，请在5个工作日内确定中标人。"),
         )

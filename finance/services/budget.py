@@ -23,6 +23,7 @@ from core.notifications import notify
 from finance.models import BudgetCommitment, BudgetEnvelope, Payment
 from finance.states import BudgetCommitmentStates
 from procurement.models import ServiceProject
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.states import ServiceProjectStates
 
 
@@ -76,7 +77,7 @@ def budget_confirm(*, project: ServiceProject, envelope: BudgetEnvelope, actor, 
         after={"status": project.status, "envelope": envelope.pk, "amount": str(commitment.amount)},
     )
     notify(
-        recipients=members_of(project.purchaser, Role.PURCHASER),
+        recipients=project_purchaser_staff(project),
         title=_("项目预算已确认：%(code)s") % {"code": project.code},
         body=_("财政部门已确认项目预算，可以发布采购公告。"),
     )
@@ -102,7 +103,7 @@ def budget_reject(*, project: ServiceProject, actor, reason: str) -> ServiceProj
     )
     notify(
         recipients=[*members_of(project.community, Role.COMMUNITY),
-                    *members_of(project.purchaser, Role.PURCHASER)],
+                    *project_purchaser_staff(project)],
         title=_("项目预算审核未通过：%(code)s") % {"code": project.code},
         body=project.return_reason,
     )

@@ -16,6 +16,7 @@ from core.exceptions import ServiceError
 from core.notifications import notify
 from finance.models import Payment, PaymentTranche
 from finance.states import PaymentTrancheStates
+from procurement.selectors.grants import project_purchaser_staff
 
 SETTLED = (PaymentTranche.Status.PAID, PaymentTranche.Status.WITHHELD)
 CENT = Decimal("0.01")
@@ -125,7 +126,7 @@ def tranche_pay(*, tranche: PaymentTranche, actor, voucher_number: str) -> Payme
     )
     if not contract.tranches.exclude(status__in=SETTLED).exists():
         notify(
-            recipients=members_of(contract.purchaser, Role.PURCHASER),
+            recipients=project_purchaser_staff(contract.project),
             title=_("项目 %(code)s 款项已全部拨付，请办理结项") % {"code": contract.project.code},
         )
     return payment

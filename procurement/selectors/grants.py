@@ -19,9 +19,7 @@ from accounts.roles import Role
 from accounts.selectors import organization_members
 from accounts.services.organization_groups import ORGANIZATION_GROUP_PREFIX
 from procurement.models import Contract, ServiceProject
-from procurement.permissions.grants import (
-    division_lineage_ids,
-)
+from procurement.permissions.grants import division_lineage_ids, project_delegate_id
 
 # Audit actions written by procurement.services.grants, by granted codename.
 GRANT_ACTIONS = {
@@ -29,6 +27,22 @@ GRANT_ACTIONS = {
     "supervise_serviceproject": ("project.grant_supervision", "project.revoke_supervision"),
     "evaluate_contract": ("contract.grant_evaluation", "contract.revoke_evaluation"),
 }
+
+
+def project_purchaser_staff(project) -> QuerySet:
+    """Return who hears for the purchaser about the project: its 经办人 while it has one.
+
+    Every purchaser officer of the organization when the project is not delegated, or when the
+    delegate no longer holds an active purchaser membership there (so that somebody notices and
+    revokes the delegation).
+    """
+    staff = organization_members(project.purchaser, Role.PURCHASER)
+    delegate_id = project_delegate_id(project)
+    if delegate_id is not None:
+        delegate = staff.filter(pk=delegate_id)
+        if delegate.exists():
+            return delegate
+    return staff
 
 
 def delegated_elsewhere_project_ids(user) -> QuerySet:

@@ -14,6 +14,7 @@ from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
 from procurement.services.projects import check_duration
 from procurement.signals import contract_drafted
@@ -82,7 +83,7 @@ def award_confirm(*, tender, actor, reason="") -> Award:
            body=_("中标人：%(name)s。") % {"name": bid.organization.name},
            url=link("procurement:tender-detail", tender.pk,
                     fallback=f"/procurement/tenders/{tender.pk}/"))
-    notify(recipients=staff_of(project.purchaser, Role.PURCHASER),
+    notify(recipients=project_purchaser_staff(project),
            title=_("请签订服务合同：%(contract)s") % {"contract": contract.code},
            body=_("合同金额 %(amount)s 元，乙方 %(name)s。") % {
                "amount": contract.amount, "name": bid.organization.name},

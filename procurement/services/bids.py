@@ -13,6 +13,7 @@ from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, ServiceProject, Tender
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
@@ -185,7 +186,7 @@ def bids_open(*, tender, actor=None) -> Tender:
     )
     url = tender_url(tender)
     bidder_staff = _org_staff(b.organization_id for b in bids)
-    purchaser_staff = list(staff_of(tender.project.purchaser, Role.PURCHASER))
+    purchaser_staff = list(project_purchaser_staff(tender.project))
     if tender.status == Tender.Status.FAILED:
         title = _("采购项目废标：%(code)s") % {"code": tender.code}
         notify(recipients=bidder_staff + purchaser_staff, title=title,

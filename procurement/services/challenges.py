@@ -25,6 +25,7 @@ from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Challenge, Tender
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import link, staff_of
 from procurement.states import ChallengeStates
 
@@ -112,7 +113,7 @@ def challenge_submit(*, tender, actor, organization, subject, grounds) -> Challe
     audit_record(actor=actor, action="challenge.submit", target=challenge,
                  after={"tender": tender.pk, "organization": organization.pk, "subject": subject,
                         "answer_due": challenge.answer_due.isoformat()})
-    notify(recipients=staff_of(tender.project.purchaser, Role.PURCHASER),
+    notify(recipients=project_purchaser_staff(tender.project),
            title=_("收到质疑：%(code)s") % {"code": tender.code},
            body=_("请于%(date)s前书面答复（政府采购法第五十三条）；可能影响中标结果的，暂停签订合同。")
            % {"date": challenge.answer_due.isoformat()},
@@ -182,7 +183,7 @@ def challenge_withdraw(*, challenge, actor) -> Challenge:
     challenge.save(update_fields=["status"])
     audit_record(actor=actor, action="challenge.withdraw", target=challenge,
                  before={"status": Challenge.Status.SUBMITTED}, after={"status": challenge.status})
-    notify(recipients=staff_of(challenge.tender.project.purchaser, Role.PURCHASER),
+    notify(recipients=project_purchaser_staff(challenge.tender.project),
            title=_("质疑已撤回：%(code)s") % {"code": challenge.tender.code},
            url=challenge_url(challenge))
     return challenge

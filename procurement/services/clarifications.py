@@ -19,7 +19,8 @@ from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, Tender, TenderQuestion
-from procurement.services._common import link, staff_of
+from procurement.selectors.grants import project_purchaser_staff
+from procurement.services._common import link
 
 Method = Tender.Method
 
@@ -73,7 +74,7 @@ def question_ask(*, tender, actor, organization, question) -> TenderQuestion:
                                         question=question, asked_at=timezone.now())
     audit_record(actor=actor, action="question.ask", target=row,
                  after={"tender": tender.pk, "organization": organization.pk})
-    notify(recipients=staff_of(tender.project.purchaser, Role.PURCHASER),
+    notify(recipients=project_purchaser_staff(tender.project),
            title=_("收到澄清问题：%(code)s") % {"code": tender.code},
            body=question, url=qa_url(tender))
     return row

@@ -11,6 +11,7 @@ from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Contract, ServiceProject
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import finance_staff_for_project, staff_of
 from procurement.services.awards import contract_url
 from procurement.services.challenges import check_signing_allowed
@@ -67,7 +68,7 @@ def contract_sign(*, contract, actor) -> Contract:
                title=_("合同已签订，首期款待审核拨付：%(code)s") % {"code": contract.code},
                body=_("合同金额 %(amount)s 元。") % {"amount": contract.amount}, url=url)
         notify(recipients=[*staff_of(contract.supplier, Role.SOCIAL_ORG),
-                           *staff_of(contract.purchaser, Role.PURCHASER),
+                           *project_purchaser_staff(project),
                            *staff_of(project.community, Role.COMMUNITY)],
                title=_("合同已签订，项目进入执行：%(code)s") % {"code": contract.code}, url=url)
     else:

@@ -25,6 +25,7 @@ from procurement.models import (
     ServiceProject,
 )
 from procurement.rules import check_budget_category_caps, split_purchase_warning
+from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import finance_staff_for_project, link, staff_of
 from procurement.signals import project_ended
 from procurement.states import ContractStates, ServiceProjectStates
@@ -165,7 +166,7 @@ def project_submit(*, project, actor) -> ServiceProject:
     project.save(update_fields=["status", "submitted_at"])
     audit_record(actor=actor, action="project.submit", target=project, before=before,
                  after={"status": project.status})
-    notify(recipients=staff_of(project.purchaser, Role.PURCHASER),
+    notify(recipients=project_purchaser_staff(project),
            title=_("服务项目待立项审批：%(code)s %(title)s") % {"code": project.code,
                                                           "title": project.title},
            body=_("%(community)s提交了服务项目，预算 %(amount)s 元。") % {

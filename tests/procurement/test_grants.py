@@ -592,3 +592,24 @@ def test_grantees_find_what_was_granted_in_their_inbox(world, django_assert_max_
         projects[1].code]
     other_auditor = user_with_role(Role.SUPERVISOR, OrganizationFactory(supervisor=True))
     assert work_items_for_user(other_auditor) == []
+
+
+def test_purchaser_notices_go_to_the_delegate_while_delegated(world):
+    from procurement.selectors.grants import project_purchaser_staff
+    from procurement.services.projects import project_submit
+    from tests.worlds import project_draft
+
+    project = project_draft(world)
+    officer, colleague = world.users()["purchaser2"], world.users()["purchaser"]
+    assert set(project_purchaser_staff(project)) == {officer, colleague}
+    project_grant_delegate(project=project, user=officer, actor=colleague)
+    project = ServiceProject.objects.get(pk=project.pk)
+    assert list(project_purchaser_staff(project)) == [officer]
+
+    Notification.objects.all().delete()
+    project_submit(project=project, actor=world.community)
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {officer.pk}
+
+    # A delegate who left: everyone hears again, so someone takes the project back.
+    membership_revoke(membership=officer.memberships.get(), actor=None)
+    assert list(project_purchaser_staff(ServiceProject.objects.get(pk=project.pk))) == [colleague]
