@@ -12,6 +12,18 @@ class MembershipModelBackend(ModelBackend):
     not an admin anywhere, the admin site included. Other groups count as in Django.
     """
 
+    def has_perm(self, user_obj, perm, obj=None):
+        """Leave a name that has a platform rule to the rules (core.authz.RuleBackend) alone.
+
+        Otherwise a superuser would hold a ruled model-level name through Django's "all
+        permissions", and every check would load the user's permission tables for nothing.
+        """
+        from core.authz import registered_rules
+
+        if registered_rules(perm):
+            return False
+        return super().has_perm(user_obj, perm, obj)
+
     def _get_group_permissions(self, user_obj):
         from accounts.roles import Role
         from accounts.selectors import user_roles

@@ -55,6 +55,14 @@ def _staff(user, role, organization) -> bool:
 
 # Needs -----------------------------------------------------------------------------------------
 
+@rule("procurement.propose_need", model_level=True)
+def can_propose_need(user, obj=None) -> Decision:
+    """Return whether the user may submit needs at all (a resident or staff of a community)."""
+    if org_ids(user, Role.RESIDENT, Role.COMMUNITY):
+        return allow()
+    return deny(_("只有社区居民或社区工作人员可以提交需求。"))
+
+
 @rule("procurement.submit_need")
 def can_submit_need(user, need) -> Decision:
     """Return whether the user may submit a need for its community (residents or staff there)."""
@@ -93,6 +101,14 @@ def need_scope(user) -> Q:
 
 
 # Projects --------------------------------------------------------------------------------------
+
+@rule("procurement.design_serviceproject", model_level=True)
+def can_design_project(user, obj=None) -> Decision:
+    """Return whether the user may design projects at all (staff of a community)."""
+    if org_ids(user, Role.COMMUNITY):
+        return allow()
+    return deny(_("只有社区工作人员可以设计服务项目。"))
+
 
 @rule("procurement.create_serviceproject")
 def can_create_project(user, project) -> Decision:

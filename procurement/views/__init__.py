@@ -43,8 +43,7 @@ class NeedListView(OfficeListMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["can_submit"] = user_organizations(user, Role.RESIDENT).exists() or (
-            user_organizations(user, Role.COMMUNITY).exists())
+        context["can_submit"] = user.has_perm("procurement.propose_need")
         return context
 
 

@@ -63,3 +63,15 @@ def test_bid_scope_list_and_object_agree_for_every_role(world, clock):
     for user in (world.community, world.finance, world.admin, world.superuser,
                  world.outsiders["purchaser"]):
         assert readable(user) == set()
+
+
+def test_who_may_submit_needs_and_design_projects_at_all(world):
+    # Model-level rules: the inbox buttons, the need list's button and the start pages ask them.
+    for user in (world.resident, world.community):
+        assert user.has_perm("procurement.propose_need")
+    assert world.community.has_perm("procurement.design_serviceproject")
+    assert not world.resident.has_perm("procurement.design_serviceproject")
+    for user in (world.purchaser, world.finance, world.admin, world.superuser,
+                 *world.supplier_staff):
+        assert not user.has_perm("procurement.propose_need")
+        assert not user.has_perm("procurement.design_serviceproject")

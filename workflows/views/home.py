@@ -45,8 +45,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             # Only what the user can act on counts as 待办; own needs are information.
             "task_count": len(items) + sum(s["total"] for s in work_sections.values()),
             "roles": [Role(r).label for r in sorted(roles) if r in Role.values],
-            "can_submit_need": bool(roles & {Role.RESIDENT, Role.COMMUNITY}),
-            "can_create_project": Role.COMMUNITY in roles,
+            "can_submit_need": user.has_perm("procurement.propose_need"),
+            "can_create_project": user.has_perm("procurement.design_serviceproject"),
         })
         return context
 

@@ -158,10 +158,11 @@ class _StartView(LoginRequiredMixin, View):
     form_class: type[forms.Form]
     title = ""
     roles: set = set()
+    permission = ""  # the model-level rule that lets the user open the page at all
     error_fields: dict[str, str] = {}  # ServiceError code → the form field it belongs to
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not _community_ids(request.user, self.roles):
+        if request.user.is_authenticated and not request.user.has_perm(self.permission):
             raise Http404(_("没有找到该页面。"))
         return super().dispatch(request, *args, **kwargs)
 
@@ -192,6 +193,7 @@ class NeedSubmitView(_StartView):
     form_class = NeedSubmitForm
     title = gettext_lazy("提交居民需求")
     roles = {Role.RESIDENT, Role.COMMUNITY}
+    permission = "procurement.propose_need"
 
     def perform(self, data):
         need = need_submit(actor=self.request.user, community=data["community"], title=data["title"],
@@ -208,6 +210,7 @@ class ProjectDesignView(_StartView):
     form_class = ProjectDesignForm
     title = gettext_lazy("设计服务项目")
     roles = {Role.COMMUNITY}
+    permission = "procurement.design_serviceproject"
     error_fields = {"budget_caps": "budget_lines"}
 
     def perform(self, data):
