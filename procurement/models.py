@@ -318,6 +318,9 @@ class Tender(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
+    # Fixed at publication on the calendar of that day (87号令第16条、第19条; 磋商办法第10条).
+    announcement_ends_on = models.DateField(_("公告期限届满日"), null=True, blank=True)
+    documents_until = models.DateField(_("采购文件提供截止日"), null=True, blank=True)
     opened_at = models.DateTimeField(_("开标时间"), null=True, blank=True)
     failure_reason = models.TextField(_("废标理由"), blank=True)
 
@@ -470,6 +473,10 @@ class Contract(models.Model):
     supplier_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                            on_delete=models.PROTECT, related_name="+")
     supplier_signed_at = models.DateTimeField(_("乙方签订时间"), null=True, blank=True)
+    # 法46: signed within 30 days of the award notice; a later signature states why.
+    sign_due = models.DateField(_("签约期限"), null=True, blank=True)
+    purchaser_late_reason = models.TextField(_("甲方逾期签订理由"), blank=True)
+    supplier_late_reason = models.TextField(_("乙方逾期签订理由"), blank=True)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     class Meta:
@@ -491,6 +498,11 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}"
+
+    @property
+    def signed_late(self) -> bool:
+        """Return whether a party signed after the 30-day limit of 法46 (with a reason)."""
+        return bool(self.purchaser_late_reason or self.supplier_late_reason)
 
 
 class TenderQuestion(models.Model):

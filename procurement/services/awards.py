@@ -19,6 +19,14 @@ from procurement.services.projects import check_duration
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
 
+# Calendar days from the award notice within which the contract is signed (法46).
+SIGN_WITHIN_DAYS = 30
+
+
+def contract_sign_due(notice_at) -> datetime.date:
+    """Return the last day to sign the contract for an award notice sent at notice_at (法46)."""
+    return timezone.localdate(notice_at) + datetime.timedelta(days=SIGN_WITHIN_DAYS)
+
 
 def contract_url(contract) -> str:
     """Return the back-office page of the contract."""
@@ -52,7 +60,7 @@ def award_confirm(*, tender, actor, reason="") -> Award:
     contract = Contract.objects.create(
         award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
         purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
-        start_date=start, end_date=end,
+        start_date=start, end_date=end, sign_due=contract_sign_due(now),
     )
     contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
     contract.save(update_fields=["code"])
@@ -66,12 +74,15 @@ def award_confirm(*, tender, actor, reason="") -> Award:
                  before={"status": Tender.Status.EVALUATED, "project_status": project_before},
                  after={"status": tender.status, "project_status": project.status,
                         "bid": bid.pk, "supplier": bid.organization_id,
-                        "amount": str(bid.price), "contract": contract.code})
+                        "amount": str(bid.price), "contract": contract.code,
+                        "sign_due": contract.sign_due.isoformat()})
     url = contract_url(contract)
     notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
-           body=_("贵机构为中标人，中标金额 %(amount)s 元，请签订合同 %(contract)s。") % {
-               "amount": bid.price, "contract": contract.code},
+           body=_("贵机构为中标人，中标金额 %(amount)s 元，请于%(due)s前签订合同 %(contract)s"
+                  "（政府采购法第四十六条）。") % {
+               "amount": bid.price, "contract": contract.code,
+               "due": contract.sign_due.isoformat()},
            url=url)
     losers = (Bid.objects.filter(tender=tender).exclude(pk=bid.pk)
               .exclude(status=Bid.Status.WITHDRAWN).values_list("organization_id", flat=True))
@@ -84,8 +95,9 @@ def award_confirm(*, tender, actor, reason="") -> Award:
                     fallback=f"/procurement/tenders/{tender.pk}/"))
     notify(recipients=staff_of(project.purchaser, Role.PURCHASER),
            title=_("请签订服务合同：%(contract)s") % {"contract": contract.code},
-           body=_("合同金额 %(amount)s 元，乙方 %(name)s。") % {
-               "amount": contract.amount, "name": bid.organization.name},
+           body=_("合同金额 %(amount)s 元，乙方 %(name)s，签约期限%(due)s（政府采购法第四十六条）。") % {
+               "amount": contract.amount, "name": bid.organization.name,
+               "due": contract.sign_due.isoformat()},
            url=url)
     notify(recipients=staff_of(project.community, Role.COMMUNITY),
            title=_("项目已定标：%(code)s") % {"code": project.code},

@@ -1,8 +1,11 @@
 """Challenges (质疑): a supplier challenges the document, a step or the result in writing.
 
-Windows (法52, 条例53): 7 working days from the tender's publication (document), from the bid
+Windows (法52, 条例53): 7 working days from the day the supplier receives the documents or the
+announcement period (5 working days, 87号令第16条) ends (document, 条例53(一)), from the bid
 opening (step) or from the end of the result announcement, which lasts 1 working day after the
-award (result). The purchaser answers within 7 working days (法53); a late answer is still
+award (result). The platform does not record when each supplier takes the documents; they can be
+taken until the last day of the supply period (Tender.documents_until), so the document window
+counts from the later of that day and the end of the announcement, and opens at publication. The purchaser answers within 7 working days (法53); a late answer is still
 accepted and recorded as late.
 
 Contract signing (条例54): a challenge counts as possibly changing the result from its
@@ -43,7 +46,9 @@ def challenge_url(challenge) -> str:
 def challenge_window(tender, subject: str) -> tuple[datetime.date, datetime.date] | None:
     """Return (first, last day) of the window to challenge subject, None before it opens."""
     if subject == Subject.DOCUMENT:
-        opens = start = tender.published_at and timezone.localdate(tender.published_at)
+        opens = tender.published_at and timezone.localdate(tender.published_at)
+        start = opens and max(d for d in (tender.announcement_ends_on, tender.documents_until,
+                                          opens) if d is not None)
     elif subject == Subject.STEP:
         opens = start = tender.opened_at and timezone.localdate(tender.opened_at)
     elif subject == Subject.RESULT:
@@ -97,8 +102,11 @@ def challenge_submit(*, tender, actor, organization, subject, grounds) -> Challe
         raise ServiceError(_("该事项尚未发生，不能提出质疑。"), code="too_early")
     if today > window[1]:
         raise ServiceError(
-            _("质疑应在知道或者应知其权益受到损害之日起7个工作日内以书面形式提出（政府采购法第五十二条），"
-              "本事项的质疑期限已于%(date)s届满。") % {"date": window[1].isoformat()},
+            (_("对采购文件的质疑应在收到采购文件之日或者采购文件公告期限届满之日起7个工作日内提出"
+               "（政府采购法第五十二条、实施条例第五十三条第一项），本事项的质疑期限已于%(date)s届满。")
+             if subject == Subject.DOCUMENT else
+             _("质疑应在知道或者应知其权益受到损害之日起7个工作日内以书面形式提出（政府采购法第五十二条），"
+               "本事项的质疑期限已于%(date)s届满。")) % {"date": window[1].isoformat()},
             code="late")
     grounds = (grounds or "").strip()
     if not grounds:
