@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from core import authz
 from core.audit import audit_record
+from core.calendar import is_working_day
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
@@ -24,8 +25,15 @@ SIGN_WITHIN_DAYS = 30
 
 
 def contract_sign_due(notice_at) -> datetime.date:
-    """Return the last day to sign the contract for an award notice sent at notice_at (法46)."""
-    return timezone.localdate(notice_at) + datetime.timedelta(days=SIGN_WITHIN_DAYS)
+    """Return the last day to sign the contract for an award notice sent at notice_at (法46).
+
+    Calendar days, the notice day not counted; a last day that is a day off (weekend or
+    holiday, not a 调休 working day) moves to the next working day (民法典第二百零一条、第二百零三条).
+    """
+    due = timezone.localdate(notice_at) + datetime.timedelta(days=SIGN_WITHIN_DAYS)
+    while not is_working_day(due):
+        due += datetime.timedelta(days=1)
+    return due
 
 
 def contract_url(contract) -> str:
