@@ -322,6 +322,8 @@ class Tender(models.Model):
     announcement_ends_on = models.DateField(_("公告期限届满日"), null=True, blank=True)
     documents_until = models.DateField(_("采购文件提供截止日"), null=True, blank=True)
     opened_at = models.DateTimeField(_("开标时间"), null=True, blank=True)
+    # The committee's ranking is complete: the evaluation report reaches the purchaser (条例43).
+    evaluated_at = models.DateTimeField(_("评审完成时间"), null=True, blank=True)
     failure_reason = models.TextField(_("废标理由"), blank=True)
 
     class Meta:
@@ -438,6 +440,9 @@ class Award(models.Model):
                                      related_name="+")
     confirmed_at = models.DateTimeField(_("定标时间"))
     reason = models.TextField(_("定标说明"), blank=True)
+    # 条例43: confirmed within 5 working days of the evaluation report; later needs a reason.
+    confirm_due = models.DateField(_("定标期限"), null=True, blank=True)
+    late_reason = models.TextField(_("逾期定标理由"), blank=True)
 
     class Meta:
         verbose_name = _("中标结果")
@@ -575,6 +580,7 @@ class Challenge(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answered_late = models.BooleanField(_("逾期答复"), default=False)
+    late_reason = models.TextField(_("逾期答复理由"), blank=True)
 
     class Meta:
         verbose_name = _("质疑")

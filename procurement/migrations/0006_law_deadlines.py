@@ -47,6 +47,21 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='award',
+            name='confirm_due',
+            field=models.DateField(blank=True, null=True, verbose_name='定标期限'),
+        ),
+        migrations.AddField(
+            model_name='award',
+            name='late_reason',
+            field=models.TextField(blank=True, verbose_name='逾期定标理由'),
+        ),
+        migrations.AddField(
+            model_name='challenge',
+            name='late_reason',
+            field=models.TextField(blank=True, verbose_name='逾期答复理由'),
+        ),
+        migrations.AddField(
             model_name='contract',
             name='purchaser_late_reason',
             field=models.TextField(blank=True, verbose_name='甲方逾期签订理由'),
@@ -70,6 +85,11 @@ class Migration(migrations.Migration):
             model_name='tender',
             name='documents_until',
             field=models.DateField(blank=True, null=True, verbose_name='采购文件提供截止日'),
+        ),
+        migrations.AddField(
+            model_name='tender',
+            name='evaluated_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='评审完成时间'),
         ),
         migrations.RunPython(_fill, migrations.RunPython.noop),
     ]

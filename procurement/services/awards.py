@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from core import authz
 from core.audit import audit_record
-from core.calendar import is_working_day
+from core.calendar import add_working_days, is_working_day
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
@@ -22,6 +22,15 @@ from procurement.states import ServiceProjectStates, TenderStates
 
 # Calendar days from the award notice within which the contract is signed (法46).
 SIGN_WITHIN_DAYS = 30
+# Working days from the evaluation report within which the purchaser confirms the winner (条例43).
+CONFIRM_WORKING_DAYS = 5
+
+
+def award_confirm_due(tender) -> datetime.date | None:
+    """Return the last day to confirm the winner of the evaluated tender (条例43), if known."""
+    if tender.evaluated_at is None:
+        return None
+    return add_working_days(tender.evaluated_at, CONFIRM_WORKING_DAYS)
 
 
 def contract_sign_due(notice_at) -> datetime.date:
@@ -43,8 +52,12 @@ def contract_url(contract) -> str:
 
 
 @transaction.atomic
-def award_confirm(*, tender, actor, reason="") -> Award:
+def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
     """Confirm the first-ranked bid: tender and project → awarded, contract drafted with tranches.
+
+    条例43: within 5 working days of the evaluation report; later only with late_reason, kept on
+    the award and shown on the portal. The award notice and the result go out at once, so the
+    2 working days for them (条例43) always hold.
 
     finance receives ``contract_drafted`` in this transaction and plans the payment tranches.
     """
@@ -61,8 +74,17 @@ def award_confirm(*, tender, actor, reason="") -> Award:
     check_duration(duration_months=project.duration_months,
                    multi_year_budget_secured=project.multi_year_budget_secured)
     now = timezone.now()
+    confirm_due = award_confirm_due(tender)
+    late = confirm_due is not None and timezone.localdate(now) > confirm_due
+    late_reason = (late_reason or "").strip() if late else ""
+    if late and not late_reason:
+        raise ServiceError(
+            _("采购人应当自收到评审报告之日起5个工作日内确定中标供应商（政府采购法实施条例第四十三条），"
+              "期限已于%(date)s届满，请填写逾期定标的理由。") % {"date": confirm_due.isoformat()},
+            code="late_reason")
     award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
-                                 confirmed_at=now, reason=reason)
+                                 confirmed_at=now, reason=reason, confirm_due=confirm_due,
+                                 late_reason=late_reason)
     start = timezone.localdate(now)
     end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
     contract = Contract.objects.create(
@@ -83,7 +105,9 @@ def award_confirm(*, tender, actor, reason="") -> Award:
                  after={"status": tender.status, "project_status": project.status,
                         "bid": bid.pk, "supplier": bid.organization_id,
                         "amount": str(bid.price), "contract": contract.code,
-                        "sign_due": contract.sign_due.isoformat()})
+                        "sign_due": contract.sign_due.isoformat(),
+                        **({"late": True, "confirm_due": confirm_due.isoformat(),
+                            "late_reason": late_reason} if late else {})})
     url = contract_url(contract)
     notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},

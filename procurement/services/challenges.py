@@ -150,8 +150,11 @@ def challenge_assess(*, challenge, actor, may_change_result: bool) -> Challenge:
 
 @transaction.atomic
 def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
-                     may_change_result: bool) -> Challenge:
-    """Answer the challenge in writing: upheld, rejected, or (upheld=None) answered as explained."""
+                     may_change_result: bool, late_reason="") -> Challenge:
+    """Answer the challenge in writing: upheld, rejected, or (upheld=None) answered as explained.
+
+    After Challenge.answer_due (法53) the answer needs late_reason.
+    """
     challenge = _locked(challenge)
     authz.require(actor, "procurement.answer_challenge", challenge)
     if challenge.status not in OPEN_STATUSES:
@@ -160,18 +163,27 @@ def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
     if not answer:
         raise ServiceError(_("请填写答复内容。"), code="answer")
     now = timezone.now()
+    late = timezone.localdate(now) > challenge.answer_due
+    late_reason = (late_reason or "").strip() if late else ""
+    if late and not late_reason:
+        raise ServiceError(
+            _("采购人应当在收到质疑后7个工作日内作出答复（政府采购法第五十三条），"
+              "答复期限已于%(date)s届满，请填写逾期答复的理由。") % {
+                "date": challenge.answer_due.isoformat()},
+            code="late_reason")
     before = {"status": challenge.status, "may_change_result": challenge.may_change_result}
     states = ChallengeStates(challenge)
     (states.answer if upheld is None else states.uphold if upheld else states.reject)()
     challenge.answer, challenge.answered_by, challenge.answered_at = answer, actor, now
     challenge.may_change_result = bool(may_change_result)
-    challenge.answered_late = timezone.localdate(now) > challenge.answer_due
+    challenge.answered_late, challenge.late_reason = late, late_reason
     challenge.save(update_fields=["status", "answer", "answered_by", "answered_at",
-                                  "may_change_result", "answered_late"])
+                                  "may_change_result", "answered_late", "late_reason"])
     audit_record(actor=actor, action="challenge.answer", target=challenge, before=before,
                  after={"status": challenge.status,
                         "may_change_result": challenge.may_change_result,
-                        "answered_late": challenge.answered_late})
+                        "answered_late": challenge.answered_late,
+                        **({"late_reason": late_reason} if late else {})})
     notify(recipients=staff_of(challenge.organization, Role.SOCIAL_ORG),
            title=_("质疑已答复：%(code)s（%(status)s）") % {
                "code": challenge.tender.code, "status": challenge.get_status_display()},

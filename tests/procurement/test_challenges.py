@@ -4,9 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from core.exceptions import PermissionDenied, ServiceError
-from core.models import Holiday, Notification
+from core.models import AuditEntry, Holiday, Notification
 from procurement.models import Challenge, Contract
 from procurement.services.awards import award_confirm
 from procurement.services.challenges import (
@@ -197,11 +198,52 @@ def test_answer_in_time_and_late(world, tender, clock):
         challenge_answer(challenge=first, actor=world.purchaser, answer="再答", upheld=True,
                          may_change_result=True)
     second = file(world, tender, i=1)
-    clock.move_to(at(second.answer_due + dt.timedelta(days=1)))
+    assert second.answer_due == dt.date(2026, 3, 11)
+    clock.move_to(at(dt.date(2026, 3, 12), hour=0))
     late = challenge_answer(challenge=second, actor=world.purchaser, answer="已说明。",
-                            upheld=None, may_change_result=False)
+                            upheld=None, may_change_result=False, late_reason="需核实专家意见")
     assert late.status == Challenge.Status.ANSWERED and late.answered_late
+    assert late.late_reason == "需核实专家意见"
     assert audit_count("challenge.answer") == 2
+
+
+def test_late_answer_needs_a_recorded_reason_law_53(world, tender, clock):
+    first, second = file(world, tender), file(world, tender, i=1)  # Mon 03-02 → due Wed 03-11
+    clock.move_to(at(dt.date(2026, 3, 11), hour=23))
+    answered = challenge_answer(challenge=first, actor=world.purchaser, answer="已说明。",
+                                upheld=None, may_change_result=False, late_reason="不会记录")
+    assert not answered.answered_late and answered.late_reason == ""
+    clock.move_to(at(dt.date(2026, 3, 12), hour=0))
+    before = audit_count()
+    for reason in ("", "  "):
+        with pytest.raises(ServiceError, match="第五十三条") as error:
+            challenge_answer(challenge=second, actor=world.purchaser, answer="答复。",
+                             upheld=False, may_change_result=False, late_reason=reason)
+        assert "2026-03-11" in str(error.value.messages)
+    second.refresh_from_db()
+    assert second.status == Challenge.Status.SUBMITTED and audit_count() == before
+
+
+def test_late_answer_across_the_national_day_holiday_law_53(clock, client):
+    # Filed Wed 09-23: 09-24, (中秋 09-25..27), 09-28, 09-29, 09-30, (国庆 10-01..07), 10-08,
+    # 10-09 and the 调休 Saturday 10-10 → due 10-10.
+    clock.move_to(at(dt.date(2026, 9, 23), hour=9))
+    w = world_build(**PROCUREMENT_WORLD)
+    tender = tender_published(w)
+    challenge = file(w, tender)
+    assert challenge.answer_due == dt.date(2026, 10, 10)
+    clock.move_to(at(dt.date(2026, 10, 11), hour=9))  # Sunday, one day late
+    with pytest.raises(ServiceError, match="2026-10-10"):
+        challenge_answer(challenge=challenge, actor=w.purchaser, answer="答复。", upheld=False,
+                         may_change_result=False)
+    late = challenge_answer(challenge=challenge, actor=w.purchaser, answer="答复。",
+                            upheld=False, may_change_result=False, late_reason="国庆假期")
+    assert late.answered_late
+    entry = AuditEntry.objects.filter(action="challenge.answer").get()
+    assert entry.after["answered_late"] is True and entry.after["late_reason"] == "国庆假期"
+    client.force_login(w.purchaser)
+    page = client.get(reverse("procurement:challenge-detail", args=[challenge.pk]))
+    assert 'data-late="answer"' in page.content.decode() and "国庆假期" in page.content.decode()
 
 
 def test_withdraw_only_by_the_challenger(world, tender):

@@ -54,6 +54,12 @@ class ConfirmForm(forms.Form):
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class AwardConfirmForm(ConfirmForm):
+    late_reason = forms.CharField(
+        label=_("逾期定标理由（收到评审报告超过5个工作日确定中标人时必填）"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class Step:
     """A task page: build the form, describe the subject, perform the service."""
 
@@ -442,7 +448,7 @@ class ScoreStep(CommitteeFormStep):
 
 @step("ServiceProjectFlow", "award")
 class AwardStep(CommitteeFormStep):
-    form_class = ConfirmForm
+    form_class = AwardConfirmForm
     submit_label = _("确认中标人")
 
     def summary(self):
@@ -455,7 +461,8 @@ class AwardStep(CommitteeFormStep):
         return rows
 
     def perform(self, data, form=None):
-        award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""))
+        award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""),
+                      late_reason=data.get("late_reason", ""))
 
 
 class SignForm(forms.Form):

@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from core.models import AuditEntry, Notification
 from finance.models import PaymentTranche
 from finance.services.tranches import tranche_plan
 from procurement.models import Award, Contract, ServiceProject, Tender
-from procurement.services.awards import award_confirm, contract_sign_due
+from procurement.services.awards import award_confirm, award_confirm_due, contract_sign_due
 from procurement.services.contracts import contract_sign
 from tests.worlds import (
     TZ,
@@ -201,3 +202,42 @@ def test_late_signature_needs_a_recorded_reason_law_46(world, evaluated, clock, 
 ])
 def test_sign_due_on_the_2026_calendar_law_46(db, notice, due):
     assert contract_sign_due(_at(notice, 16)) == due
+
+
+def test_confirm_due_is_5_working_days_after_the_report_regulation_43(world, evaluated, clock,
+                                                                        client):
+    assert timezone.localdate(evaluated.evaluated_at) == dt.date(2026, 3, 23)
+    assert award_confirm_due(evaluated) == dt.date(2026, 3, 30)
+    clock.move_to(_at(dt.date(2026, 3, 30), 23, 59))
+    award = award_confirm(tender=evaluated, actor=world.purchaser, late_reason="不会记录")
+    assert award.confirm_due == dt.date(2026, 3, 30) and award.late_reason == ""
+    assert "late" not in AuditEntry.objects.get(action="award.confirm").after
+    assert 'data-late="award"' not in client.get(reverse("portal:award-list")).content.decode()
+
+
+def test_late_award_needs_a_recorded_reason_regulation_43(world, evaluated, clock, client):
+    clock.move_to(_at(dt.date(2026, 3, 31), 0, 0))
+    before = audit_count()
+    with pytest.raises(ServiceError, match="第四十三条") as error:
+        award_confirm(tender=evaluated, actor=world.purchaser, late_reason=" ")
+    assert "2026-03-30" in str(error.value.messages)
+    evaluated.refresh_from_db()
+    assert evaluated.status == Tender.Status.EVALUATED and not Award.objects.exists()
+    assert audit_count() == before
+    award = award_confirm(tender=evaluated, actor=world.purchaser, late_reason="需复核评审报告")
+    assert award.late_reason == "需复核评审报告"
+    after = AuditEntry.objects.get(action="award.confirm").after
+    assert after["late"] is True and after["confirm_due"] == "2026-03-30"
+    assert 'data-late="award"' in client.get(reverse("portal:award-list")).content.decode()
+    page = client.get(reverse("portal:tender-detail", args=[evaluated.pk])).content.decode()
+    assert 'data-late="award"' in page and "需复核评审报告" in page
+
+
+@pytest.mark.parametrize(("report", "due"), [
+    (dt.date(2026, 2, 12), dt.date(2026, 2, 26)),  # 春节 02-15..23; Sat 02-14 worked
+    (dt.date(2026, 9, 28), dt.date(2026, 10, 10)),  # 国庆 10-01..07; Sat 10-10 worked
+    (dt.date(2026, 9, 23), dt.date(2026, 10, 8)),  # 中秋 09-25..27 and 国庆
+])
+def test_confirm_due_on_the_2026_calendar_regulation_43(db, report, due):
+    assert award_confirm_due(SimpleNamespace(evaluated_at=_at(report, 16))) == due
+    assert award_confirm_due(SimpleNamespace(evaluated_at=None)) is None
