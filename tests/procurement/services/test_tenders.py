@@ -132,6 +132,13 @@ def test_documents_provided_at_least_five_working_days_order_87_19_circular_214_
     assert tender.documents_until == dt.date(2026, 3, 9)
 
 
+@pytest.mark.parametrize("bad", ["2026-03-09", dt.datetime(2026, 3, 9, 9, tzinfo=TZ), 20260309])
+def test_documents_until_must_be_a_date(world, bad):
+    with pytest.raises(ServiceError, match="采购文件提供截止日无效"):
+        tender_published(world, documents_until=bad)
+    assert not Tender.objects.exists()
+
+
 def test_documents_may_not_be_provided_after_the_deadline(world):
     with pytest.raises(ServiceError, match="不得晚于投标截止日"):
         tender_published(world, days=21, documents_until=dt.date(2026, 3, 24))
