@@ -292,4 +292,6 @@ PLATFORM_RULES = {
     "SERVICE_RECORD_DEADLINE_HOURS": 24,
     "CLARIFICATION_MIN_DAYS_TENDER": 15,
     "CLARIFICATION_MIN_DAYS_CONSULTATION": 5,
+    # Calendar days before a task's due date from which the inbox warns (即将到期).
+    "DEADLINE_WARNING_DAYS": 5,
 }

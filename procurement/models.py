@@ -318,7 +318,12 @@ class Tender(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
+    # Fixed at publication on the calendar of that day (87号令第16条、第19条; 磋商办法第10条).
+    announcement_ends_on = models.DateField(_("公告期限届满日"), null=True, blank=True)
+    documents_until = models.DateField(_("采购文件提供截止日"), null=True, blank=True)
     opened_at = models.DateTimeField(_("开标时间"), null=True, blank=True)
+    # The committee's ranking is complete: the evaluation report reaches the purchaser (条例43).
+    evaluated_at = models.DateTimeField(_("评审完成时间"), null=True, blank=True)
     failure_reason = models.TextField(_("废标理由"), blank=True)
 
     class Meta:
@@ -435,6 +440,9 @@ class Award(models.Model):
                                      related_name="+")
     confirmed_at = models.DateTimeField(_("定标时间"))
     reason = models.TextField(_("定标说明"), blank=True)
+    # 条例43: confirmed within 5 working days of the evaluation report; later needs a reason.
+    confirm_due = models.DateField(_("定标期限"), null=True, blank=True)
+    late_reason = models.TextField(_("逾期定标理由"), blank=True)
 
     class Meta:
         verbose_name = _("中标结果")
@@ -470,6 +478,10 @@ class Contract(models.Model):
     supplier_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                            on_delete=models.PROTECT, related_name="+")
     supplier_signed_at = models.DateTimeField(_("乙方签订时间"), null=True, blank=True)
+    # 法46: signed within 30 days of the award notice; a later signature states why.
+    sign_due = models.DateField(_("签约期限"), null=True, blank=True)
+    purchaser_late_reason = models.TextField(_("甲方逾期签订理由"), blank=True)
+    supplier_late_reason = models.TextField(_("乙方逾期签订理由"), blank=True)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     class Meta:
@@ -491,6 +503,11 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}"
+
+    @property
+    def signed_late(self) -> bool:
+        """Return whether a party signed after the 30-day limit of 法46 (with a reason)."""
+        return bool(self.purchaser_late_reason or self.supplier_late_reason)
 
 
 class TenderQuestion(models.Model):
@@ -563,6 +580,7 @@ class Challenge(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answered_late = models.BooleanField(_("逾期答复"), default=False)
+    late_reason = models.TextField(_("逾期答复理由"), blank=True)
 
     class Meta:
         verbose_name = _("质疑")

@@ -47,6 +47,10 @@ def _supplier(process):
     return process.project.contract.supplier
 
 
+def _contract_sign_due(process):
+    return process.project.contract.sign_due
+
+
 def _need_community(process):
     return process.need.community
 
@@ -257,13 +261,15 @@ class ServiceProjectFlow(ChainFlowPermissions, flow.Flow):
         .Always(this.sign_supplier)
     )
     sign_purchaser = (
-        RoleView().Role(Role.PURCHASER, _purchaser).Deadline(20)
-        .Annotation(title=_("甲方签订合同"))
+        RoleView().Role(Role.PURCHASER, _purchaser).DueDate(_contract_sign_due)
+        .Annotation(title=_("甲方签订合同"),
+                    description=_("中标通知书发出之日起30日内签订（政府采购法第四十六条）"))
         .Next(this.join_signing)
     )
     sign_supplier = (
-        RoleView().Role(Role.SOCIAL_ORG, _supplier).Deadline(20)
-        .Annotation(title=_("乙方签订合同"))
+        RoleView().Role(Role.SOCIAL_ORG, _supplier).DueDate(_contract_sign_due)
+        .Annotation(title=_("乙方签订合同"),
+                    description=_("中标通知书发出之日起30日内签订（政府采购法第四十六条）"))
         .Next(this.join_signing)
     )
     join_signing = flow.Join().Annotation(title=_("合同生效")).Next(this.pay_first)

@@ -26,6 +26,10 @@ class RoleViewActivation(ViewActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         data = dict(data or {})
+        if flow_task._due_date is not None and "deadline" not in data:
+            due = flow_task._due_date(prev_activation.process.coerced)
+            if due is not None:
+                data["deadline"] = due.isoformat()
         if flow_task._deadline_days is not None and "deadline" not in data:
             from core.calendar import add_working_days
 
@@ -39,7 +43,8 @@ class RoleView(flow.View):
 
     ``.Role(role, organization)`` opens the task to every user holding role in
     ``organization(process)`` (process is the coerced process); ``.Assign(callable)`` gives it to
-    one user. ``.Deadline(n)`` sets a due date n working days after creation.
+    one user. ``.Deadline(n)`` sets a due date n working days after creation; ``.DueDate(f)``
+    sets the date a legal limit gives, ``f(process)`` (e.g. the contract's 30-day signing limit).
     """
 
     activation_class = RoleViewActivation
@@ -47,6 +52,7 @@ class RoleView(flow.View):
     def __init__(self, view=None, **kwargs):
         super().__init__(view or _task_page_redirect, **kwargs)
         self._deadline_days = None
+        self._due_date = None
 
     def Role(self, role, organization):
         """Open the task to users holding role in the organization returned for the process."""
@@ -58,6 +64,11 @@ class RoleView(flow.View):
     def Deadline(self, working_days: int):
         """Set the task's due date to working_days after its creation."""
         self._deadline_days = working_days
+        return self
+
+    def DueDate(self, due_date):
+        """Set the task's due date to due_date(process), a date the domain holds."""
+        self._due_date = due_date
         return self
 
     def can_assign(self, user, task):

@@ -1,8 +1,10 @@
 """Reads for the workspace: the user's task inbox across both flows, in a fixed number of queries."""
 
+import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +31,25 @@ class InboxItem:
     role_label: str
     deadline: str
     url: str
+    due_state: str = ""  # "", "due_soon" or "overdue"
+
+    @property
+    def due_label(self) -> str:
+        """Return the warning shown beside the due date ("即将到期", "已逾期") or ""."""
+        return str({"due_soon": _("即将到期"), "overdue": _("已逾期")}.get(self.due_state, ""))
+
+
+def due_state(deadline: str, today: datetime.date) -> str:
+    """Return "overdue" past the due date, "due_soon" within the warning days, else ""."""
+    try:
+        due = datetime.date.fromisoformat(deadline)
+    except (TypeError, ValueError):
+        return ""
+    if today > due:
+        return "overdue"
+    if (due - today).days <= settings.PLATFORM_RULES["DEADLINE_WARNING_DAYS"]:
+        return "due_soon"
+    return ""
 
 
 def _subject(task) -> tuple[str, str]:
@@ -62,6 +83,7 @@ def task_inbox_queryset(user):
 def task_inbox_for_user(user) -> list[InboxItem]:
     """Return the user's inbox items (task, step title, project or need title, role, deadline)."""
     items = []
+    today = timezone.localdate()
     for task in task_inbox_queryset(user):
         permission = task.owner_permission or ""
         if task.owner_id == user.pk:
@@ -72,6 +94,7 @@ def task_inbox_for_user(user) -> list[InboxItem]:
         else:
             role, role_label = "", ""
         subject, code = _subject(task)
+        deadline = (task.data or {}).get("deadline", "")
         items.append(InboxItem(
             task=task,
             title=str(task.flow_task.task_title or task.flow_task.name),
@@ -79,8 +102,9 @@ def task_inbox_for_user(user) -> list[InboxItem]:
             subject_code=code,
             role=role,
             role_label=str(role_label),
-            deadline=(task.data or {}).get("deadline", ""),
+            deadline=deadline,
             url=reverse("workflows:task", kwargs={"task_pk": task.pk}),
+            due_state=due_state(deadline, today),
         ))
     return items
 

@@ -95,7 +95,8 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
                                      status=ScoreSheet.Status.DRAFT).exists():
         _rank(tender=tender, actor=actor)
         TenderStates(tender).complete_evaluation()
-        tender.save(update_fields=["status"])
+        tender.evaluated_at = now  # the report reaches the purchaser: 5 working days (条例43)
+        tender.save(update_fields=["status", "evaluated_at"])
         audit_record(actor=None, action="tender.evaluated", target=tender,
                      before={"status": Tender.Status.EVALUATING}, after={"status": tender.status})
         notify(

@@ -55,6 +55,8 @@ class ChallengeAnswerForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 6}),
                              error_messages={"required": REQUIRED, "max_length": _("内容过长。")})
     may_change_result = forms.BooleanField(label=_("影响中标结果"), required=False)
+    late_reason = forms.CharField(label=_("逾期答复理由（超过答复期限时必填）"), required=False,
+                                  max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def upheld(self) -> bool | None:
         """Return the upheld flag for challenge_answer (None: answered without a ruling)."""

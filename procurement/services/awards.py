@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from core import authz
 from core.audit import audit_record
+from core.calendar import add_working_days, is_working_day
 from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
@@ -20,6 +21,30 @@ from procurement.services.projects import check_duration
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
 
+# Calendar days from the award notice within which the contract is signed (法46).
+SIGN_WITHIN_DAYS = 30
+# Working days from the evaluation report within which the purchaser confirms the winner (条例43).
+CONFIRM_WORKING_DAYS = 5
+
+
+def award_confirm_due(tender) -> datetime.date | None:
+    """Return the last day to confirm the winner of the evaluated tender (条例43), if known."""
+    if tender.evaluated_at is None:
+        return None
+    return add_working_days(tender.evaluated_at, CONFIRM_WORKING_DAYS)
+
+
+def contract_sign_due(notice_at) -> datetime.date:
+    """Return the last day to sign the contract for an award notice sent at notice_at (法46).
+
+    Calendar days, the notice day not counted; a last day that is a day off (weekend or
+    holiday, not a 调休 working day) moves to the next working day (民法典第二百零一条、第二百零三条).
+    """
+    due = timezone.localdate(notice_at) + datetime.timedelta(days=SIGN_WITHIN_DAYS)
+    while not is_working_day(due):
+        due += datetime.timedelta(days=1)
+    return due
+
 
 def contract_url(contract) -> str:
     """Return the back-office page of the contract."""
@@ -28,8 +53,12 @@ def contract_url(contract) -> str:
 
 
 @transaction.atomic
-def award_confirm(*, tender, actor, reason="") -> Award:
+def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
     """Confirm the first-ranked bid: tender and project → awarded, contract drafted with tranches.
+
+    条例43: within 5 working days of the evaluation report; later only with late_reason, kept on
+    the award and shown on the portal. The award notice and the result go out at once, so the
+    2 working days for them (条例43) always hold.
 
     finance receives ``contract_drafted`` in this transaction and plans the payment tranches.
     """
@@ -46,14 +75,23 @@ def award_confirm(*, tender, actor, reason="") -> Award:
     check_duration(duration_months=project.duration_months,
                    multi_year_budget_secured=project.multi_year_budget_secured)
     now = timezone.now()
+    confirm_due = award_confirm_due(tender)
+    late = confirm_due is not None and timezone.localdate(now) > confirm_due
+    late_reason = (late_reason or "").strip() if late else ""
+    if late and not late_reason:
+        raise ServiceError(
+            _("采购人应当自收到评审报告之日起5个工作日内确定中标供应商（政府采购法实施条例第四十三条），"
+              "期限已于%(date)s届满，请填写逾期定标的理由。") % {"date": confirm_due.isoformat()},
+            code="late_reason")
     award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
-                                 confirmed_at=now, reason=reason)
+                                 confirmed_at=now, reason=reason, confirm_due=confirm_due,
+                                 late_reason=late_reason)
     start = timezone.localdate(now)
     end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
     contract = Contract.objects.create(
         award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
         purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
-        start_date=start, end_date=end,
+        start_date=start, end_date=end, sign_due=contract_sign_due(now),
     )
     contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
     contract.save(update_fields=["code"])
@@ -67,12 +105,17 @@ def award_confirm(*, tender, actor, reason="") -> Award:
                  before={"status": Tender.Status.EVALUATED, "project_status": project_before},
                  after={"status": tender.status, "project_status": project.status,
                         "bid": bid.pk, "supplier": bid.organization_id,
-                        "amount": str(bid.price), "contract": contract.code})
+                        "amount": str(bid.price), "contract": contract.code,
+                        "sign_due": contract.sign_due.isoformat(),
+                        **({"late": True, "confirm_due": confirm_due.isoformat(),
+                            "late_reason": late_reason} if late else {})})
     url = contract_url(contract)
     notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
-           body=_("贵机构为中标人，中标金额 %(amount)s 元，请签订合同 %(contract)s。") % {
-               "amount": bid.price, "contract": contract.code},
+           body=_("贵机构为中标人，中标金额 %(amount)s 元，请于%(due)s前签订合同 %(contract)s"
+                  "（政府采购法第四十六条）。") % {
+               "amount": bid.price, "contract": contract.code,
+               "due": contract.sign_due.isoformat()},
            url=url)
     losers = (Bid.objects.filter(tender=tender).exclude(pk=bid.pk)
               .exclude(status=Bid.Status.WITHDRAWN).values_list("organization_id", flat=True))
@@ -85,8 +128,9 @@ def award_confirm(*, tender, actor, reason="") -> Award:
                     fallback=f"/procurement/tenders/{tender.pk}/"))
     notify(recipients=project_purchaser_staff(project),
            title=_("请签订服务合同：%(contract)s") % {"contract": contract.code},
-           body=_("合同金额 %(amount)s 元，乙方 %(name)s。") % {
-               "amount": contract.amount, "name": bid.organization.name},
+           body=_("合同金额 %(amount)s 元，乙方 %(name)s，签约期限%(due)s（政府采购法第四十六条）。") % {
+               "amount": contract.amount, "name": bid.organization.name,
+               "due": contract.sign_due.isoformat()},
            url=url)
     notify(recipients=staff_of(project.community, Role.COMMUNITY),
            title=_("项目已定标：%(code)s") % {"code": project.code},

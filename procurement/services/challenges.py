@@ -1,8 +1,11 @@
 """Challenges (质疑): a supplier challenges the document, a step or the result in writing.
 
-Windows (法52, 条例53): 7 working days from the tender's publication (document), from the bid
+Windows (法52, 条例53): 7 working days from the day the supplier receives the documents or the
+announcement period (5 working days, 87号令第16条) ends (document, 条例53(一)), from the bid
 opening (step) or from the end of the result announcement, which lasts 1 working day after the
-award (result). The purchaser answers within 7 working days (法53); a late answer is still
+award (result). The platform does not record when each supplier takes the documents; they can be
+taken until the last day of the supply period (Tender.documents_until), so the document window
+counts from the later of that day and the end of the announcement, and opens at publication. The purchaser answers within 7 working days (法53); a late answer is still
 accepted and recorded as late.
 
 Contract signing (条例54): a challenge counts as possibly changing the result from its
@@ -44,7 +47,9 @@ def challenge_url(challenge) -> str:
 def challenge_window(tender, subject: str) -> tuple[datetime.date, datetime.date] | None:
     """Return (first, last day) of the window to challenge subject, None before it opens."""
     if subject == Subject.DOCUMENT:
-        opens = start = tender.published_at and timezone.localdate(tender.published_at)
+        opens = tender.published_at and timezone.localdate(tender.published_at)
+        start = opens and max(d for d in (tender.announcement_ends_on, tender.documents_until,
+                                          opens) if d is not None)
     elif subject == Subject.STEP:
         opens = start = tender.opened_at and timezone.localdate(tender.opened_at)
     elif subject == Subject.RESULT:
@@ -98,8 +103,11 @@ def challenge_submit(*, tender, actor, organization, subject, grounds) -> Challe
         raise ServiceError(_("该事项尚未发生，不能提出质疑。"), code="too_early")
     if today > window[1]:
         raise ServiceError(
-            _("质疑应在知道或者应知其权益受到损害之日起7个工作日内以书面形式提出（政府采购法第五十二条），"
-              "本事项的质疑期限已于%(date)s届满。") % {"date": window[1].isoformat()},
+            (_("对采购文件的质疑应在收到采购文件之日或者采购文件公告期限届满之日起7个工作日内提出"
+               "（政府采购法第五十二条、实施条例第五十三条第一项），本事项的质疑期限已于%(date)s届满。")
+             if subject == Subject.DOCUMENT else
+             _("质疑应在知道或者应知其权益受到损害之日起7个工作日内以书面形式提出（政府采购法第五十二条），"
+               "本事项的质疑期限已于%(date)s届满。")) % {"date": window[1].isoformat()},
             code="late")
     grounds = (grounds or "").strip()
     if not grounds:
@@ -143,8 +151,11 @@ def challenge_assess(*, challenge, actor, may_change_result: bool) -> Challenge:
 
 @transaction.atomic
 def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
-                     may_change_result: bool) -> Challenge:
-    """Answer the challenge in writing: upheld, rejected, or (upheld=None) answered as explained."""
+                     may_change_result: bool, late_reason="") -> Challenge:
+    """Answer the challenge in writing: upheld, rejected, or (upheld=None) answered as explained.
+
+    After Challenge.answer_due (法53) the answer needs late_reason.
+    """
     challenge = _locked(challenge)
     authz.require(actor, "procurement.answer_challenge", challenge)
     if challenge.status not in OPEN_STATUSES:
@@ -153,18 +164,27 @@ def challenge_answer(*, challenge, actor, answer, upheld: bool | None,
     if not answer:
         raise ServiceError(_("请填写答复内容。"), code="answer")
     now = timezone.now()
+    late = timezone.localdate(now) > challenge.answer_due
+    late_reason = (late_reason or "").strip() if late else ""
+    if late and not late_reason:
+        raise ServiceError(
+            _("采购人应当在收到质疑后7个工作日内作出答复（政府采购法第五十三条），"
+              "答复期限已于%(date)s届满，请填写逾期答复的理由。") % {
+                "date": challenge.answer_due.isoformat()},
+            code="late_reason")
     before = {"status": challenge.status, "may_change_result": challenge.may_change_result}
     states = ChallengeStates(challenge)
     (states.answer if upheld is None else states.uphold if upheld else states.reject)()
     challenge.answer, challenge.answered_by, challenge.answered_at = answer, actor, now
     challenge.may_change_result = bool(may_change_result)
-    challenge.answered_late = timezone.localdate(now) > challenge.answer_due
+    challenge.answered_late, challenge.late_reason = late, late_reason
     challenge.save(update_fields=["status", "answer", "answered_by", "answered_at",
-                                  "may_change_result", "answered_late"])
+                                  "may_change_result", "answered_late", "late_reason"])
     audit_record(actor=actor, action="challenge.answer", target=challenge, before=before,
                  after={"status": challenge.status,
                         "may_change_result": challenge.may_change_result,
-                        "answered_late": challenge.answered_late})
+                        "answered_late": challenge.answered_late,
+                        **({"late_reason": late_reason} if late else {})})
     notify(recipients=staff_of(challenge.organization, Role.SOCIAL_ORG),
            title=_("质疑已答复：%(code)s（%(status)s）") % {
                "code": challenge.tender.code, "status": challenge.get_status_display()},

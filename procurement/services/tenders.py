@@ -37,6 +37,11 @@ PRICE_WEIGHT_BOUNDS = {
     Method.CONSULTATION: (Decimal("10"), Decimal("30")),
 }
 HUNDRED = Decimal("100")
+# Working days of the tender announcement (招标公告期限, 87号令第16条).
+ANNOUNCEMENT_WORKING_DAYS = 5
+# Minimum working days the documents are provided from publication (87号令第19条 for tenders;
+# 磋商办法第10条 for 磋商). The other methods provide them until the deadline.
+MIN_DOCUMENT_WORKING_DAYS = {Method.OPEN: 5, Method.INVITED: 5, Method.CONSULTATION: 5}
 
 
 def tender_url(tender) -> str:
@@ -66,6 +71,46 @@ def check_deadline(method: str, published_at, bid_deadline) -> None:
             message = _("%(method)s自采购文件发出之日起至响应截止时间不得少于%(days)s个工作日。") % {
                 "method": Method(method).label, "days": MIN_WORKING_DAYS[method]}
         raise ServiceError(message, code="deadline")
+
+
+def announcement_end(published_at) -> datetime.date:
+    """Return the last day of the 5-working-day announcement of a tender published then."""
+    return add_working_days(published_at, ANNOUNCEMENT_WORKING_DAYS)
+
+
+def check_documents_until(method: str, published_at, bid_deadline,
+                          documents_until: datetime.date | None) -> datetime.date:
+    """Return the last day the documents are provided, refusing a supply period the law forbids.
+
+    Without a date the documents are provided for the method's minimum (or, for methods without
+    one, until the deadline). The period may not end after the day of the bid deadline.
+    """
+    minimum = MIN_DOCUMENT_WORKING_DAYS.get(method)
+    deadline_day = timezone.localdate(bid_deadline)
+    if documents_until is None:
+        documents_until = (add_working_days(published_at, minimum) if minimum is not None
+                           else deadline_day)
+    elif not isinstance(documents_until, datetime.date) or isinstance(documents_until,
+                                                                     datetime.datetime):
+        raise ServiceError(_("采购文件提供截止日无效。"), code="documents_until")
+    if minimum is not None and documents_until < add_working_days(published_at, minimum):
+        if method == Method.CONSULTATION:
+            message = _("磋商文件的发售期限自开始之日起不得少于%(days)s个工作日"
+                        "（政府采购竞争性磋商采购方式管理暂行办法第十条），最早可至%(date)s。")
+        else:
+            message = _("招标文件的提供期限自招标公告发布之日起不得少于%(days)s个工作日"
+                        "（政府采购货物和服务招标投标管理办法第十九条），最早可至%(date)s。")
+        raise ServiceError(message % {
+            "days": minimum, "date": add_working_days(published_at, minimum).isoformat()},
+            code="documents_until")
+    if documents_until > deadline_day:
+        raise ServiceError(
+            _("采购文件提供期限（至%(date)s）不得晚于投标截止日，请推迟投标截止时间。") % {
+                "date": documents_until.isoformat()},
+            code="documents_until")
+    if documents_until < timezone.localdate(published_at):
+        raise ServiceError(_("采购文件提供截止日不得早于发布日。"), code="documents_until")
+    return documents_until
 
 
 def check_price_weight(method: str, price_weight: Decimal) -> None:
@@ -144,8 +189,11 @@ CLOSED_TENDER_STATUSES = (Tender.Status.FAILED, Tender.Status.CANCELLED)
 
 @transaction.atomic
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
-                   eligibility="", tie_rule=None) -> Tender:
+                   eligibility="", tie_rule=None, documents_until=None) -> Tender:
     """Publish the project's tender once its budget is confirmed; project → tendering.
+
+    The announcement runs 5 working days (87号令第16条); the documents are provided until
+    documents_until, at least 5 working days for tenders and 磋商 (87号令第19条; 磋商办法第10条).
 
     After a failed procurement (废标, 法36) the purchaser publishes a new tender for the same
     project (重新招标): its code is the first tender's code with a suffix (CG2026-00008-2).
@@ -177,12 +225,14 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     rows = check_criteria(criteria, price_weight)
     now = timezone.now()
     check_deadline(method, now, bid_deadline)
+    documents_until = check_documents_until(method, now, bid_deadline, documents_until)
     tender = Tender.objects.create(
         project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
         budget_amount=project.budget_amount, price_weight=price_weight,
         eligibility=eligibility, tie_rule=tie_rule or Tender._meta.get_field("tie_rule").default,
         bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
-        published_by=actor,
+        published_by=actor, announcement_ends_on=announcement_end(now),
+        documents_until=documents_until,
     )
     if previous:
         tender.code = f"{previous[0].code}-{len(previous) + 1}"
@@ -198,6 +248,8 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     after = {"status": tender.status, "project_status": project.status,
              "method": method, "price_weight": str(price_weight),
              "bid_deadline": bid_deadline.isoformat(),
+             "announcement_ends_on": tender.announcement_ends_on.isoformat(),
+             "documents_until": documents_until.isoformat(),
              "budget_amount": str(tender.budget_amount)}
     if previous:
         after["retender_of"] = previous[-1].code

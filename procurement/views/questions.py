@@ -186,7 +186,8 @@ class ChallengeDetailView(OfficeMixin, TemplateView):
         if form.is_valid():
             done = call_service(form, challenge_answer, challenge=challenge, actor=request.user,
                                 answer=form.cleaned_data["answer"], upheld=form.upheld(),
-                                may_change_result=form.cleaned_data["may_change_result"])
+                                may_change_result=form.cleaned_data["may_change_result"],
+                                late_reason=form.cleaned_data["late_reason"])
             if done is not None:
                 messages.success(request, _("质疑答复已发送。"))
                 return redirect("procurement:challenge-detail", challenge.pk)

@@ -4,9 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from core.exceptions import PermissionDenied, ServiceError
-from core.models import Holiday, Notification
+from core.models import AuditEntry, Holiday, Notification
 from procurement.models import Challenge, Contract
 from procurement.services.awards import award_confirm
 from procurement.services.challenges import (
@@ -17,12 +18,14 @@ from procurement.services.challenges import (
 )
 from procurement.services.contracts import contract_sign
 from tests.worlds import (
+    PROCUREMENT_WORLD,
     TZ,
     audit_count,
     bids_opened_at_deadline,
     bids_submitted,
     tender_evaluated,
     tender_published,
+    world_build,
 )
 
 pytestmark = pytest.mark.django_db
@@ -93,23 +96,68 @@ def test_step_and_result_need_a_bid_and_the_step_to_have_happened(world, tender,
 
 
 def test_late_document_challenge_is_refused_citing_article_52(world, tender, clock):
-    clock.move_to(at(dt.date(2026, 3, 11)))  # 7th working day: still in time
+    # Published Mon 03-02: the announcement ends Mon 03-09 (5 working days, 87号令16); the
+    # documents are provided until then; 7 working days later is Wed 03-18 (条例53(一)).
+    assert tender.announcement_ends_on == dt.date(2026, 3, 9)
+    assert tender.documents_until == dt.date(2026, 3, 9)
+    clock.move_to(at(dt.date(2026, 3, 18), hour=23))  # 7th working day: still in time
     file(world, tender)
-    clock.move_to(at(dt.date(2026, 3, 12)))
+    clock.move_to(at(dt.date(2026, 3, 19), hour=0))
     with pytest.raises(ServiceError, match="第五十二条") as error:
         file(world, tender, i=1)
-    assert "2026-03-11" in str(error.value.messages)
+    assert "2026-03-18" in str(error.value.messages)
+    assert "第五十三条第一项" in str(error.value.messages)
     assert Challenge.objects.count() == 1
 
 
-def test_window_counts_working_days_across_a_holiday(world, tender, clock):
-    Holiday.objects.create(date=dt.date(2026, 3, 4), name="测试假日")
-    Holiday.objects.create(date=dt.date(2026, 3, 5), name="测试假日")
-    clock.move_to(at(dt.date(2026, 3, 13)))  # Friday: 7th working day with two days off
+def test_document_window_runs_from_the_end_of_the_announcement_regulation_53_1(
+        world, tender, clock):
+    # Under the old count (7 working days from publication) Thu 03-12 was already too late.
+    clock.move_to(at(dt.date(2026, 3, 12)))
+    assert file(world, tender).subject == Challenge.Subject.DOCUMENT
+
+
+def test_document_window_runs_from_the_last_day_documents_are_provided_regulation_53_1(
+        world, clock):
+    tender = tender_published(world, documents_until=dt.date(2026, 3, 16))
+    # Documents taken on their last day (Mon 03-16) → 7 working days → Wed 03-25.
+    clock.move_to(at(dt.date(2026, 3, 25)))
     file(world, tender)
-    clock.move_to(at(dt.date(2026, 3, 16)))
+    clock.move_to(at(dt.date(2026, 3, 26)))
+    with pytest.raises(ServiceError, match="2026-03-25"):
+        file(world, tender, i=1)
+
+
+def test_window_counts_working_days_across_a_holiday(world, tender, clock):
+    Holiday.objects.create(date=dt.date(2026, 3, 11), name="测试假日")
+    Holiday.objects.create(date=dt.date(2026, 3, 12), name="测试假日")
+    clock.move_to(at(dt.date(2026, 3, 20)))  # Friday: 7th working day after 03-09, two days off
+    file(world, tender)
+    clock.move_to(at(dt.date(2026, 3, 23)))
     with pytest.raises(ServiceError, match="第五十二条"):
         file(world, tender, i=1)
+
+
+@pytest.mark.parametrize(("published", "announcement_end", "last_day"), [
+    # 春节 02-15..23 off, Sat 02-14 and Sat 02-28 worked: Thu 02-12 → 02-13, 02-14, 02-24,
+    # 02-25, 02-26; then 02-27, 02-28, 03-02 .. 03-06.
+    (dt.date(2026, 2, 12), dt.date(2026, 2, 26), dt.date(2026, 3, 6)),
+    # 国庆 10-01..07 off, Sat 10-10 worked: Mon 09-28 → 09-29, 09-30, 10-08, 10-09, 10-10;
+    # then 10-12 .. 10-16, 10-19, 10-20.
+    (dt.date(2026, 9, 28), dt.date(2026, 10, 10), dt.date(2026, 10, 20)),
+])
+def test_document_window_on_the_2026_holidays_regulation_53_1(clock, published,
+                                                               announcement_end, last_day):
+    clock.move_to(at(published, hour=9))
+    w = world_build(**PROCUREMENT_WORLD)
+    tender = tender_published(w)
+    assert tender.announcement_ends_on == announcement_end
+    clock.move_to(at(last_day, hour=17))
+    file(w, tender)
+    clock.move_to(at(last_day + dt.timedelta(days=1), hour=9))
+    with pytest.raises(ServiceError, match=last_day.isoformat()):
+        file(w, tender, i=1)
+    assert Challenge.objects.count() == 1
 
 
 def test_result_window_starts_after_the_one_day_announcement(world, awarded, clock):
@@ -150,11 +198,52 @@ def test_answer_in_time_and_late(world, tender, clock):
         challenge_answer(challenge=first, actor=world.purchaser, answer="再答", upheld=True,
                          may_change_result=True)
     second = file(world, tender, i=1)
-    clock.move_to(at(second.answer_due + dt.timedelta(days=1)))
+    assert second.answer_due == dt.date(2026, 3, 11)
+    clock.move_to(at(dt.date(2026, 3, 12), hour=0))
     late = challenge_answer(challenge=second, actor=world.purchaser, answer="已说明。",
-                            upheld=None, may_change_result=False)
+                            upheld=None, may_change_result=False, late_reason="需核实专家意见")
     assert late.status == Challenge.Status.ANSWERED and late.answered_late
+    assert late.late_reason == "需核实专家意见"
     assert audit_count("challenge.answer") == 2
+
+
+def test_late_answer_needs_a_recorded_reason_law_53(world, tender, clock):
+    first, second = file(world, tender), file(world, tender, i=1)  # Mon 03-02 → due Wed 03-11
+    clock.move_to(at(dt.date(2026, 3, 11), hour=23))
+    answered = challenge_answer(challenge=first, actor=world.purchaser, answer="已说明。",
+                                upheld=None, may_change_result=False, late_reason="不会记录")
+    assert not answered.answered_late and answered.late_reason == ""
+    clock.move_to(at(dt.date(2026, 3, 12), hour=0))
+    before = audit_count()
+    for reason in ("", "  "):
+        with pytest.raises(ServiceError, match="第五十三条") as error:
+            challenge_answer(challenge=second, actor=world.purchaser, answer="答复。",
+                             upheld=False, may_change_result=False, late_reason=reason)
+        assert "2026-03-11" in str(error.value.messages)
+    second.refresh_from_db()
+    assert second.status == Challenge.Status.SUBMITTED and audit_count() == before
+
+
+def test_late_answer_across_the_national_day_holiday_law_53(clock, client):
+    # Filed Wed 09-23: 09-24, (中秋 09-25..27), 09-28, 09-29, 09-30, (国庆 10-01..07), 10-08,
+    # 10-09 and the 调休 Saturday 10-10 → due 10-10.
+    clock.move_to(at(dt.date(2026, 9, 23), hour=9))
+    w = world_build(**PROCUREMENT_WORLD)
+    tender = tender_published(w)
+    challenge = file(w, tender)
+    assert challenge.answer_due == dt.date(2026, 10, 10)
+    clock.move_to(at(dt.date(2026, 10, 11), hour=9))  # Sunday, one day late
+    with pytest.raises(ServiceError, match="2026-10-10"):
+        challenge_answer(challenge=challenge, actor=w.purchaser, answer="答复。", upheld=False,
+                         may_change_result=False)
+    late = challenge_answer(challenge=challenge, actor=w.purchaser, answer="答复。",
+                            upheld=False, may_change_result=False, late_reason="国庆假期")
+    assert late.answered_late
+    entry = AuditEntry.objects.filter(action="challenge.answer").get()
+    assert entry.after["answered_late"] is True and entry.after["late_reason"] == "国庆假期"
+    client.force_login(w.purchaser)
+    page = client.get(reverse("procurement:challenge-detail", args=[challenge.pk]))
+    assert 'data-late="answer"' in page.content.decode() and "国庆假期" in page.content.decode()
 
 
 def test_withdraw_only_by_the_challenger(world, tender):

@@ -17,6 +17,7 @@ from viewflow.workflow.models import Task
 from evaluation.models import CommitteeMember, PerformanceEvaluation
 from finance.models import Payment, PaymentTranche
 from procurement.models import Bid, Need, ServiceProject, Tender
+from procurement.services.awards import contract_sign_due
 from procurement.services.bids import bid_submit
 from procurement.tasks import open_due_tenders
 from workflows.flows import ServiceProjectFlow
@@ -70,6 +71,37 @@ class Chain:
 def _errors(response) -> str:
     html = response.content.decode()
     return " | ".join(re.findall(r'<ul class="errorlist[^"]*">(.*?)</ul>', html, re.S)) or html[:800]
+
+
+def _inbox_row(chain, user, title) -> str:
+    html = chain.client(user).get(reverse("home")).content.decode()
+    return next(row for row in re.findall(r'<tr class="inbox-task".*?</tr>', html, re.S)
+                if f'<td class="task-title">{title}</td>' in row)
+
+
+def _check_sign_due_warnings(chain, project, purchaser, supplier):
+    """The signing tasks are due on the contract's 30-day limit (法46); the inbox warns."""
+    contract = project.contract
+    due = contract.sign_due
+    assert due == contract_sign_due(contract.award.confirmed_at)
+    for task in Task.objects.filter(status="NEW", flow_task_type="HUMAN"):
+        assert task.data["deadline"] == due.isoformat()
+    row = _inbox_row(chain, supplier, "乙方签订合同")
+    assert due.isoformat() in row and "data-due" not in row
+    with time_machine.travel(dt.datetime.combine(due - dt.timedelta(days=5), dt.time(9),
+                                                 tzinfo=timezone.get_current_timezone())):
+        chain.clients.clear()
+        assert 'data-due="due_soon"' in _inbox_row(chain, supplier, "乙方签订合同")
+    with time_machine.travel(dt.datetime.combine(due + dt.timedelta(days=1), dt.time(9),
+                                                 tzinfo=timezone.get_current_timezone())):
+        chain.clients.clear()
+        assert 'data-due="overdue"' in _inbox_row(chain, purchaser, "甲方签订合同")
+        url = chain.task_url(purchaser, "甲方签订合同")
+        response = chain.client(purchaser).post(url, {"agree": "on"})
+        assert response.status_code == 200 and "第四十六条" in response.content.decode()
+        contract.refresh_from_db()
+        assert contract.purchaser_signed_at is None
+    chain.clients.clear()
 
 
 def _design_post(world, need):
@@ -182,6 +214,7 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
         winner = f"supplier{winner_index}"
         supplier = w.supplier_staff[winner_index]
         chain.assert_inboxes({"purchaser": ["甲方签订合同"], winner: ["乙方签订合同"]})
+        _check_sign_due_warnings(chain, project, w.purchaser, supplier)
 
         # 6. Both parties sign, in either order; a losing bidder cannot sign.
         sign_url = chain.task_url(supplier, "乙方签订合同")

@@ -54,6 +54,12 @@ class ConfirmForm(forms.Form):
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class AwardConfirmForm(ConfirmForm):
+    late_reason = forms.CharField(
+        label=_("逾期定标理由（收到评审报告超过5个工作日确定中标人时必填）"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class Step:
     """A task page: build the form, describe the subject, perform the service."""
 
@@ -283,6 +289,9 @@ class TenderPublishForm(forms.Form):
     )
     eligibility = forms.CharField(label=_("资格条件"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
+    documents_until = forms.DateField(
+        label=_("采购文件提供截止日（留空按法定最短期限：招标、磋商自发布之日起5个工作日）"),
+        required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
 
@@ -367,6 +376,7 @@ class TenderPublishStep(Step):
             project=self.project, actor=self.user, method=data["method"],
             bid_deadline=data["bid_deadline"], price_weight=data["price_weight"],
             criteria=criteria, eligibility=data.get("eligibility", ""),
+            documents_until=data.get("documents_until") or None,
         )
 
 
@@ -438,7 +448,7 @@ class ScoreStep(CommitteeFormStep):
 
 @step("ServiceProjectFlow", "award")
 class AwardStep(CommitteeFormStep):
-    form_class = ConfirmForm
+    form_class = AwardConfirmForm
     submit_label = _("确认中标人")
 
     def summary(self):
@@ -451,11 +461,15 @@ class AwardStep(CommitteeFormStep):
         return rows
 
     def perform(self, data, form=None):
-        award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""))
+        award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""),
+                      late_reason=data.get("late_reason", ""))
 
 
 class SignForm(forms.Form):
     agree = forms.BooleanField(label=_("已阅读合同全文，同意签订"), required=True)
+    late_reason = forms.CharField(
+        label=_("逾期签订理由（超过中标通知书发出之日起30日签订时必填）"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}))
 
 
 @step("ServiceProjectFlow", "sign_purchaser", "sign_supplier")
@@ -473,10 +487,14 @@ class ContractSignStep(Step):
             (_("合同编号"), contract.code), (_("甲方"), contract.purchaser),
             (_("乙方"), contract.supplier), (_("合同金额（元）"), contract.amount),
             (_("服务期限"), f"{contract.start_date} — {contract.end_date}"),
+            # 法46: shown while the contract waits for signatures.
+            *([(_("签约期限"), contract.sign_due)] if contract.purchaser_signed_at is None
+              or contract.supplier_signed_at is None else []),
         ]
 
     def perform(self, data, form=None):
-        contract_sign(contract=self.contract, actor=self.user)
+        contract_sign(contract=self.contract, actor=self.user,
+                      late_reason=data.get("late_reason", ""))
 
 
 # --- payments, delivery, evaluation ------------------------------------------------------------

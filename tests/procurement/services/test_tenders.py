@@ -6,16 +6,19 @@ from django.utils import timezone
 
 from core.calendar import add_working_days
 from core.exceptions import PermissionDenied, ServiceError
+from core.models import AuditEntry
 from finance.models import BudgetCommitment
 from procurement.models import ServiceProject, Tender
 from procurement.services.tenders import tender_extend_deadline, tender_publish
 from tests.worlds import (
+    PROCUREMENT_WORLD,
     TZ,
     audit_count,
     criteria,
     project_approved,
     project_budget_confirmed,
     tender_published,
+    world_build,
 )
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +91,89 @@ def test_negotiation_needs_three_working_days(world):
                             bid_deadline=dt.datetime(2026, 3, 5, 9, 0, tzinfo=TZ),
                             price_weight=Decimal("10"), criteria=criteria())
     assert tender.method == "negotiation"
+
+
+def _publish_at(clock, day, *, method, deadline, documents_until=None):
+    """Build a world on day (09:00) and publish its tender due at deadline (10:00)."""
+    clock.move_to(dt.datetime(day.year, day.month, day.day, 9, tzinfo=TZ))
+    w = world_build(**PROCUREMENT_WORLD)
+    weight = Decimal("20") if method == "consultation" else Decimal("10")
+    return tender_publish(
+        project=project_budget_confirmed(w), actor=w.purchaser, method=method,
+        bid_deadline=dt.datetime(deadline.year, deadline.month, deadline.day, 10, tzinfo=TZ),
+        price_weight=weight, criteria=criteria(weight), documents_until=documents_until)
+
+
+def test_publication_fixes_the_announcement_and_the_document_supply_period(world):
+    tender = tender_published(world)  # Monday 2026-03-02
+    assert tender.announcement_ends_on == dt.date(2026, 3, 9)  # 87号令16: 5 working days
+    assert tender.documents_until == dt.date(2026, 3, 9)  # 87号令19: at least as long
+    entry = AuditEntry.objects.get(action="tender.publish")
+    assert entry.after["documents_until"] == "2026-03-09"
+    assert entry.after["announcement_ends_on"] == "2026-03-09"
+
+
+@pytest.mark.parametrize(("method", "article"), [
+    ("open", "第十九条"), ("invited", "第十九条"), ("consultation", "第十条")])
+def test_documents_provided_at_least_five_working_days_order_87_19_circular_214_10(
+        world, method, article):
+    project = project_budget_confirmed(world)
+    weight = Decimal("20") if method == "consultation" else Decimal("10")
+    before = audit_count()
+    with pytest.raises(ServiceError, match=article) as error:
+        tender_published(world, project, method=method, price_weight=weight,
+                         documents_until=dt.date(2026, 3, 6))  # the 4th working day
+    assert "5个工作日" in str(error.value.messages) and "2026-03-09" in str(error.value.messages)
+    assert not Tender.objects.exists() and audit_count() == before
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.BUDGET_CONFIRMED
+    tender = tender_published(world, project, method=method, price_weight=weight,
+                              documents_until=dt.date(2026, 3, 9))
+    assert tender.documents_until == dt.date(2026, 3, 9)
+
+
+@pytest.mark.parametrize("bad", ["2026-03-09", dt.datetime(2026, 3, 9, 9, tzinfo=TZ), 20260309])
+def test_documents_until_must_be_a_date(world, bad):
+    with pytest.raises(ServiceError, match="采购文件提供截止日无效"):
+        tender_published(world, documents_until=bad)
+    assert not Tender.objects.exists()
+
+
+def test_documents_may_not_be_provided_after_the_deadline(world):
+    with pytest.raises(ServiceError, match="不得晚于投标截止日"):
+        tender_published(world, days=21, documents_until=dt.date(2026, 3, 24))
+    assert tender_published(world, days=21,
+                            documents_until=dt.date(2026, 3, 23)).documents_until == dt.date(
+                                2026, 3, 23)
+
+
+def test_negotiation_has_no_five_day_supply_period(world):
+    tender = tender_publish(project=project_budget_confirmed(world), actor=world.purchaser,
+                            method="negotiation",
+                            bid_deadline=dt.datetime(2026, 3, 5, 9, 0, tzinfo=TZ),
+                            price_weight=Decimal("10"), criteria=criteria())
+    assert tender.documents_until == dt.date(2026, 3, 5)
+
+
+@pytest.mark.parametrize(("published", "too_early", "earliest"), [
+    # 春节 02-15..23 off, Sat 02-14 worked: Thu 02-12 → 02-13, 02-14, 02-24, 02-25, 02-26.
+    (dt.date(2026, 2, 12), dt.date(2026, 2, 25), dt.date(2026, 2, 26)),
+    # 国庆 10-01..07 off, Sat 10-10 worked: Mon 09-28 → 09-29, 09-30, 10-08, 10-09, 10-10.
+    (dt.date(2026, 9, 28), dt.date(2026, 10, 9), dt.date(2026, 10, 10)),
+])
+def test_consultation_supply_period_on_the_2026_holidays_circular_214_10(
+        db, clock, published, too_early, earliest):
+    # Ten calendar days would be enough for the deadline (磋商办法第10条) but the documents
+    # must be sold for 5 working days, which the holidays push past the tenth day.
+    ten_days = published + dt.timedelta(days=10)
+    assert ten_days < earliest
+    with pytest.raises(ServiceError, match="不得晚于投标截止日"):
+        _publish_at(clock, published, method="consultation", deadline=ten_days)
+    with pytest.raises(ServiceError, match="第十条"):
+        _publish_at(clock, published, method="consultation", deadline=earliest,
+                    documents_until=too_early)
+    tender = _publish_at(clock, published, method="consultation", deadline=earliest)
+    assert tender.documents_until == earliest == tender.announcement_ends_on
 
 
 @pytest.mark.parametrize(("method", "weight", "ok"), [
