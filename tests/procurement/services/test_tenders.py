@@ -83,10 +83,10 @@ def test_negotiation_needs_three_working_days(world):
     with pytest.raises(ServiceError, match="3个工作日"):
         tender_publish(project=project, actor=world.purchaser, method="negotiation",
                        bid_deadline=dt.datetime(2026, 3, 5, 8, 59, tzinfo=TZ),
-                       price_weight=Decimal("10"), criteria=criteria())
+                       price_weight=Decimal("0"), criteria=criteria(Decimal("0")))
     tender = tender_publish(project=project, actor=world.purchaser, method="negotiation",
                             bid_deadline=dt.datetime(2026, 3, 5, 9, 0, tzinfo=TZ),
-                            price_weight=Decimal("10"), criteria=criteria())
+                            price_weight=Decimal("0"), criteria=criteria(Decimal("0")))
     assert tender.method == "negotiation"
 
 
