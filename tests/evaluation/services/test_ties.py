@@ -13,7 +13,15 @@ from evaluation.services.scoring import score_correct, scores_submit
 from evaluation.services.ties import tender_ties, tie_draw
 from procurement.models import Award, Bid, Tender
 from procurement.services.awards import award_confirm
-from tests.worlds import PROCUREMENT_WORLD, criteria, tender_evaluated, tender_opened, world_build
+from tests.worlds import (
+    CASE_AND_EVENTS,
+    PROCUREMENT_WORLD,
+    criteria,
+    project_budget_confirmed,
+    tender_evaluated,
+    tender_opened,
+    world_build,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +192,24 @@ def test_open_tender_still_ranks_by_comprehensive_score_87_55(world):
     dear.refresh_from_db()
     assert dear.rank == 1
     assert criteria(D("10"))[-1]["kind"] == "price"
+
+
+# --- fixed-price projects: price is not scored (87号令 55 last paragraph, 214号 24) -------------
+
+
+def test_fixed_price_tender_ranks_by_score_alone_87_55(world):
+    project = project_budget_confirmed(world, design=CASE_AND_EVENTS, fixed_price=True)
+    budget = project.budget_amount
+    tender = tender_opened(world, project=project, price_weight=D("0"), prices=(budget,) * 3)
+    assert tender.criteria.filter(kind="price").count() == 0
+    committee_form(tender=tender, actor=world.purchaser, seed="f")
+    a, b, c = _bids(tender)
+    _score(tender, {a: (D("30"), D("30")), b: (D("45"), D("40")), c: (D("45"), D("40"))})
+    for bid in (a, b, c):
+        bid.refresh_from_db()
+    assert {bid.price_score for bid in (a, b, c)} == {D("0.00")}
+    assert (b.final_score, a.final_score) == (D("85.00"), D("60.00"))
+    # b and c: equal totals, prices and technical scores → a tie for the draw, a last.
+    assert (b.rank, c.rank, a.rank) == (1, 1, 3)
+    draw = tie_draw(tender=tender, actor=world.purchaser, seed="f")
+    assert award_confirm(tender=tender, actor=world.purchaser).bid_id == draw.groups[0]["order"][0]
