@@ -284,10 +284,11 @@ class TenderPublishForm(forms.Form):
     )
     eligibility = forms.CharField(label=_("资格条件"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
+    # Stated at publication (87号令 57); left empty it is the default (技术分高者优先, then a draw).
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则"), choices=Tender.TieRule.choices,
-                                 initial=Tender.TieRule.TECHNICAL)
+                                 initial=Tender.TieRule.TECHNICAL, required=False)
 
-    PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria", "tie_rule")
+    PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
 
     def __init__(self, *args, failed_tender=None, fixed_price=False, **kwargs):
         super().__init__(*args, **kwargs)
