@@ -74,3 +74,14 @@ def test_publish_form_offers_the_tie_rules_and_zero_weight_for_fixed_price():
     assert dict(form.fields["tie_rule"].choices).keys() == {"technical", "draw"}
     assert form.fields["price_weight"].initial == 0
     assert TenderPublishForm().fields["price_weight"].initial == 10
+
+
+def test_tender_api_names_the_evaluation_method_and_tie_rule_law_38_5(world):
+    tender = tender_opened(world, method="negotiation", price_weight=D("0"))
+    client = Client()
+    client.force_login(world.purchaser)
+    rows = client.get("/api/procurement/tenders/").json()["results"]
+    data = next(row for row in rows if row["id"] == tender.pk)
+    assert data["evaluation_method"] == "lowest_price"
+    assert data["evaluation_method_display"] == "最低报价法"
+    assert data["tie_rule"] == "technical"
