@@ -28,7 +28,7 @@ DEMO_PLAN = [
     ("in_delivery", 4),         # social workers recording services, mid-term report due
     ("in_delivery", 3),         # (another supplier's team)
     ("in_delivery", 11),        # (a third supplier's team: every social worker has a ledger)
-    ("awarded", 5),             # both parties to sign
+    ("awarded", 5),             # both parties to sign; its first rank was tied and drawn (87号令 57)
     ("committee_formed", 6),    # experts scoring (all five: no recusal applies)
     ("bids_submitted", 7),      # sealed bids, deadline ahead
     ("budget_confirmed", 8),    # purchaser to publish the tender

@@ -26,6 +26,9 @@ class ProjectSpec:
     duration_months: int = 3
     design_partners: tuple = ()
     committee_size: int | None = None  # None: the legal minimum for the method
+    # The first two bidders offer the same price and get the same scores: a tie (并列) that the
+    # tender's tie rule (随机抽签) leaves to the purchaser's recorded draw before the award.
+    tie: bool = False
 
 
 PROJECTS = [
@@ -79,7 +82,7 @@ PROJECTS = [
         category="culture", target_group="社区全体居民",
         objectives="举办邻里文化节和常态化文体活动，培育社区文体骨干队伍。",
         community="淮滨社区", bidders=("hemei", "chunhui", "yangguang"),
-        budget=Decimal("150000.00"),
+        budget=Decimal("150000.00"), tie=True,
     ),
     ProjectSpec(
         title="学院社区“阳光少年”青少年成长支持项目",

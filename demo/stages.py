@@ -30,6 +30,7 @@ from demo.projects import CRITERIA, PARTY_SCORES, PRICE_WEIGHT, PROJECTS, Projec
 from evaluation.services.committees import committee_form
 from evaluation.services.performance import party_score_submit, satisfaction_submit
 from evaluation.services.scoring import scores_submit
+from evaluation.services.ties import tender_ties, tie_draw
 from finance.services.budget import budget_confirm
 from finance.services.tranches import tranche_approve, tranche_pay
 from procurement.models import Tender
@@ -278,6 +279,7 @@ def _step_tender(build, cast, clock) -> bool:
         bid_deadline=published + datetime.timedelta(days=BID_DEADLINE_DAYS),
         price_weight=PRICE_WEIGHT, criteria=CRITERIA,
         eligibility="依法登记的社会组织；上年度年检合格；具有3名以上持证社工。",
+        tie_rule=Tender.TieRule.DRAW if build.spec.tie else Tender.TieRule.TECHNICAL,
     )
     _flow(build, "publish", build.purchaser_staff)
     if build.stage == "tender_published":
@@ -287,7 +289,8 @@ def _step_tender(build, cast, clock) -> bool:
         clock.at("bid_submit", minutes=30 * index)
         organization = cast.social_orgs[key]
         # The intended winner offers the lowest price and the strongest proposal.
-        price = (budget * (Decimal("0.94") + Decimal("0.02") * index)).quantize(Decimal("1"))
+        step = _tie_index(build, index)
+        price = (budget * (Decimal("0.94") + Decimal("0.02") * step)).quantize(Decimal("1"))
         build.bids[key] = bid_submit(
             tender=build.tender, actor=cast.one(Role.SOCIAL_ORG, organization),
             organization=organization, price=price,
@@ -317,15 +320,28 @@ def _step_evaluation(build, cast, clock) -> bool:
         for index, key in enumerate(build.spec.bidders):
             bid = build.bids[key]
             # Winner ≈ 92 % of each criterion, the others a little lower; experts differ by seat.
-            share = Decimal("0.92") - Decimal("0.07") * index - Decimal("0.01") * seat
+            share = (Decimal("0.92") - Decimal("0.07") * _tie_index(build, index)
+                     - Decimal("0.01") * seat)
             scores[bid.pk] = {c.pk: (c.max_score * share).quantize(Decimal("0.5")) for c in criteria}
         scores_submit(member=member, actor=member.expert, scores=scores)
         _flow(build, "score", member.expert, member_id=member.pk)
     return _reached(build.stage, "awarded")
 
 
+DEMO_TIE_SEED = "定标会-3"
+
+
+def _tie_index(build, index: int) -> int:
+    """Return the bidder's place in the price and score ladder (the first two share it on a tie)."""
+    return max(index - 1, 0) if build.spec.tie else index
+
+
 def _step_award(build, cast, clock) -> bool:
     clock.at("award_confirm")
+    if tender_ties(build.tender).get(1):
+        # 87号令 57: equal score and price, the tie rule says 随机抽签 — drawn on the record. A fixed
+        # seed, chosen so that the draw picks the spec's first bidder (the demo's intended winner).
+        tie_draw(tender=build.tender, actor=build.purchaser_staff, seed=DEMO_TIE_SEED)
     build.award = award_confirm(tender=build.tender, actor=build.purchaser_staff,
                                 reason="依评标委员会推荐的排名第一的候选人确定中标人。")
     _flow(build, "award", build.purchaser_staff)

@@ -16,6 +16,7 @@ from evaluation.models import (
     ScoreCorrection,
     ScoreItem,
     ScoreSheet,
+    TieDraw,
 )
 from procurement.models import Tender
 
@@ -64,6 +65,12 @@ class ScoreItemAdmin(ServiceManagedAdmin):
 @admin.register(ScoreCorrection)
 class ScoreCorrectionAdmin(ServiceManagedAdmin):
     list_display = ["item", "old_score", "new_score", "reason", "corrected_by", "corrected_at"]
+
+
+@admin.register(TieDraw)
+class TieDrawAdmin(ServiceManagedAdmin):
+    list_display = ["tender", "seed", "drawn_by", "drawn_at"]
+    list_select_related = ["tender", "drawn_by"]
 
 
 class PartyScoreInline(admin.TabularInline):

@@ -111,6 +111,30 @@ class ScoreCorrection(models.Model):
         return f"{self.old_score} → {self.new_score} ({self.get_reason_display()})"
 
 
+class TieDraw(models.Model):
+    """A recorded random draw that orders bids the ranking and the tie rule left tied (87号令 57).
+
+    ``groups`` is [{"rank": r, "bids": [ids ascending], "order": [ids as drawn]}]; the order is
+    ``evaluation.rules.draw_order(bids, seed, rank)``, so anyone holding the seed can replay it.
+    """
+
+    tender = models.OneToOneField(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                                  related_name="tie_draw")
+    seed = models.CharField(_("抽签随机种子"), max_length=64,
+                            help_text=_("记录抽签的随机种子，任何人可据此复核抽签结果。"))
+    groups = models.JSONField(_("并列投标与抽签结果"))
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("抽签人"),
+                                 on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(_("抽签时间"))
+
+    class Meta:
+        verbose_name = _("并列排名随机抽签")
+        verbose_name_plural = _("并列排名随机抽签")
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} 随机抽签"
+
+
 class EvaluationParty(models.TextChoices):
     PURCHASER = "purchaser", _("购买主体")
     COMMUNITY = "community", _("社区")

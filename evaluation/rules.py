@@ -1,17 +1,16 @@
-"""Pure scoring rules: price score, bid totals, ranking, grade bands and achievement steps.
+"""Pure scoring rules: price score, bid totals, ranking and ties, grade bands, achievement steps.
 
 Every function takes and returns Decimal, rounding half up to 2 places (RULES.md).
 """
 
+import random
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
 TWO_PLACES = Decimal("0.01")
-TECHNICAL_TIE_RULE = "技术分高者优先"
 
 
 def q2(value: Decimal) -> Decimal:
@@ -51,24 +50,58 @@ class RankRow:
     total: Decimal
     price: Decimal
     technical: Decimal = Decimal(0)
-    submitted_at: datetime | None = None
 
 
-def rank_bids(rows: Iterable[RankRow], tie_rule: str = TECHNICAL_TIE_RULE) -> dict[Hashable, int]:
-    """Return rank (1 = best) by total desc, then lower price, then the tender's tie rule.
+COMPREHENSIVE = "comprehensive"
+LOWEST_PRICE = "lowest_price"
+TECHNICAL_TIE_RULE = "technical"
 
-    The default tie rule (技术分高者优先) prefers the higher mean technical score; any remaining tie
-    falls back to the earlier submission, so ranks are always distinct.
+
+def rank_bids(rows: Iterable[RankRow], *, method: str = COMPREHENSIVE,
+              tie_rule: str = TECHNICAL_TIE_RULE) -> dict[Hashable, int]:
+    """Return rank (1 = best); bids the method and the tie rule cannot tell apart share a rank.
+
+    综合评分法: total desc, then lower price (87号令 57). 最低报价法 (法38(五)): price asc only,
+    the scores play no part. The tender's tie rule ``technical`` then prefers the higher mean
+    technical score. What remains equal is a tie (并列, standard competition ranking 1, 1, 3),
+    settled by a recorded random draw (``draw_order``), never by submission time.
     """
-    use_technical = "技术" in (tie_rule or "")
+    use_technical = tie_rule == TECHNICAL_TIE_RULE
 
-    def sort_key(row: RankRow):
+    def sort_key(row: RankRow) -> tuple:
         technical = -Decimal(row.technical) if use_technical else Decimal(0)
-        submitted = row.submitted_at.timestamp() if row.submitted_at else 0.0
-        return (-Decimal(row.total), Decimal(row.price), technical, submitted)
+        if method == LOWEST_PRICE:
+            return (Decimal(row.price), technical)
+        return (-Decimal(row.total), Decimal(row.price), technical)
 
     ordered = sorted(rows, key=sort_key)
-    return {row.key: position for position, row in enumerate(ordered, start=1)}
+    ranks: dict[Hashable, int] = {}
+    previous = None
+    for position, row in enumerate(ordered, start=1):
+        key = sort_key(row)
+        if key != previous:
+            rank, previous = position, key
+        ranks[row.key] = rank
+    return ranks
+
+
+def tied_groups(ranks: Mapping[Hashable, int]) -> dict[int, list]:
+    """Return {rank: keys ascending} for every rank that more than one bid shares."""
+    groups: dict[int, list] = {}
+    for key, rank in ranks.items():
+        groups.setdefault(rank, []).append(key)
+    return {rank: sorted(keys) for rank, keys in sorted(groups.items()) if len(keys) > 1}
+
+
+def draw_order(keys: Iterable[Hashable], *, seed: str, rank: int) -> list:
+    """Return the tied keys in drawn order: random.Random(f"{seed}:{rank}") shuffles them sorted.
+
+    A string seed makes the draw the same on every machine and Python run, so the recorded seed
+    replays the recorded result.
+    """
+    ordered = sorted(keys)
+    random.Random(f"{seed}:{rank}").shuffle(ordered)  # noqa: S311 - reproducible draw, not crypto
+    return ordered
 
 
 def grade_for(total: Decimal) -> str:

@@ -25,11 +25,15 @@ class TenderSerializer(serializers.ModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     purchaser = serializers.CharField(source="project.purchaser.name", read_only=True)
     method_display = serializers.CharField(source="get_method_display", read_only=True)
+    evaluation_method = serializers.CharField(read_only=True)
+    evaluation_method_display = serializers.CharField(source="get_evaluation_method_display",
+                                                      read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = Tender
         fields = ["id", "code", "title", "project_code", "purchaser", "method", "method_display",
+                  "evaluation_method", "evaluation_method_display", "tie_rule",
                   "budget_amount", "price_weight", "bid_deadline", "status", "status_display",
                   "published_at", "opened_at", "failure_reason"]
 

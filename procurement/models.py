@@ -150,6 +150,11 @@ class ServiceProject(models.Model):
         _("跨年度预算已落实"), default=False,
         help_text=_("服务周期超过12个月（最长36个月）须预算有保障且服务稳定（102号令第24条）。"),
     )
+    fixed_price = models.BooleanField(
+        _("固定价格采购"), default=False,
+        help_text=_("按统一价格标准（固定价格）购买的服务，价格不列为评审因素，价格分权重为0，"
+                    "投标报价即项目预算（87号令第55条，财库〔2014〕214号第24条）。"),
+    )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
                               default=Status.DRAFT, db_index=True)
     return_reason = models.TextField(_("退回意见"), blank=True)
@@ -290,6 +295,17 @@ class Tender(models.Model):
         SINGLE_SOURCE = "single_source", _("单一来源")
         CONSULTATION = "consultation", _("竞争性磋商")
 
+    class EvaluationMethod(models.TextChoices):
+        # 公开/邀请招标 and 磋商 rank by 综合评分 (87号令 55, 磋商办法 24); 谈判 and 单一来源 award
+        # the responsive bid with the lowest price (法38(五); 询价 法40 is for goods only).
+        COMPREHENSIVE = "comprehensive", _("综合评分法")
+        LOWEST_PRICE = "lowest_price", _("最低报价法")
+
+    class TieRule(models.TextChoices):
+        # Stated at publication (87号令 57); what it leaves tied goes to a recorded random draw.
+        TECHNICAL = "technical", _("技术分高者优先，仍相同的随机抽签")
+        DRAW = "draw", _("随机抽签")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("投标中")
@@ -310,8 +326,8 @@ class Tender(models.Model):
     budget_amount = models.DecimalField(_("预算金额（元）"), **MONEY)
     price_weight = models.DecimalField(_("价格分权重（%）"), max_digits=5, decimal_places=2)
     eligibility = models.TextField(_("资格条件"), blank=True)
-    tie_rule = models.CharField(_("得分且报价相同时的排序规则"), max_length=200,
-                                default="技术分高者优先")
+    tie_rule = models.CharField(_("得分且报价相同时的排序规则"), max_length=20,
+                                choices=TieRule.choices, default=TieRule.TECHNICAL)
     bid_deadline = models.DateTimeField(_("投标截止时间"), db_index=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
                               default=Status.DRAFT, db_index=True)
@@ -343,6 +359,24 @@ class Tender(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def evaluation_method(self) -> str:
+        """Return how the method ranks the bids (an EvaluationMethod value)."""
+        return EVALUATION_METHODS[self.method]
+
+    def get_evaluation_method_display(self) -> str:
+        """Return the evaluation method's label (综合评分法 / 最低报价法)."""
+        return str(self.EvaluationMethod(self.evaluation_method).label)
+
+
+EVALUATION_METHODS = {
+    Tender.Method.OPEN: Tender.EvaluationMethod.COMPREHENSIVE,
+    Tender.Method.INVITED: Tender.EvaluationMethod.COMPREHENSIVE,
+    Tender.Method.CONSULTATION: Tender.EvaluationMethod.COMPREHENSIVE,
+    Tender.Method.NEGOTIATION: Tender.EvaluationMethod.LOWEST_PRICE,
+    Tender.Method.SINGLE_SOURCE: Tender.EvaluationMethod.LOWEST_PRICE,
+}
 
 
 class TenderCriterion(models.Model):

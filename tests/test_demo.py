@@ -65,6 +65,17 @@ def test_demo_is_complete_and_rerun_creates_nothing(demo):
                                       "evaluating", "tendering", "budget_confirmed", "approved",
                                       "submitted"}
 
+    # A tie settled by the purchaser's recorded draw (87号令 57) before the award.
+    from evaluation.models import TieDraw
+    from evaluation.rules import draw_order
+
+    tied = next(spec for spec in PROJECTS if spec.tie)
+    draw = TieDraw.objects.get(tender__project__title=tied.title)
+    group = draw.groups[0]
+    assert group["rank"] == 1 and len(group["bids"]) == 2
+    assert group["order"] == draw_order(group["bids"], seed=draw.seed, rank=1)
+    assert draw.tender.award.bid_id == group["order"][0]
+
     logins = (demo / "demo_logins.txt").read_text(encoding="utf-8")
     for username in ("admin", "mz_wang", "cz_zhao", "sq_longquan", "jm_chen", "org_yangguang",
                      "sg_lin", "zj_qian"):

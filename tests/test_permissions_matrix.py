@@ -256,6 +256,14 @@ def _score_correct(w, actor, role):
                          explanation="分值汇总有误")
 
 
+def _prepare_tie(w):
+    """Tie the two best bids of the evaluated tender (equal score and price, 87号令 57)."""
+    from procurement.models import Bid
+
+    best = list(Bid.objects.filter(tender=w.build.tender, rank__isnull=False).order_by("rank")[:2])
+    Bid.objects.filter(pk__in=[b.pk for b in best]).update(rank=1)
+
+
 def _score(w, actor, role):
     from evaluation.services.scoring import scores_submit
 
@@ -331,6 +339,8 @@ SCENARIOS = {
     "score_correct": ("evaluated", None, _score_correct),
     "service_record_confirm": ("in_delivery", None, lambda w, a, r: _svc(
         "delivery.services.records", "service_record_confirm")(record=w.build.records[0], actor=a)),
+    "tie_draw": ("evaluated", _prepare_tie, lambda w, a, r: _svc(
+        "evaluation.services.ties", "tie_draw")(tender=w.build.tender, actor=a, seed="matrix")),
     "award_confirm": ("evaluated", None, lambda w, a, r: _svc(
         "procurement.services.awards", "award_confirm")(tender=w.build.tender, actor=a)),
     "contract_sign": ("awarded", None, lambda w, a, r: _svc(

@@ -283,13 +283,18 @@ def project_budget_confirmed(world: World, **kw) -> ServiceProject:
 
 
 def criteria(price_weight=Decimal("10")) -> list[dict]:
-    """Return the scoring criteria of a tender: technical 50, commercial the rest, price."""
+    """Return the scoring criteria of a tender: technical 50, commercial the rest, price.
+
+    At price weight 0 (最低报价法, fixed-price projects) there is no price criterion.
+    """
     price_weight = Decimal(price_weight)
-    return [
+    rows = [
         {"name": "服务方案", "kind": "technical", "max_score": Decimal("50")},
         {"name": "团队与经验", "kind": "commercial", "max_score": Decimal("50") - price_weight},
-        {"name": "价格", "kind": "price", "max_score": price_weight},
     ]
+    if price_weight:
+        rows.append({"name": "价格", "kind": "price", "max_score": price_weight})
+    return rows
 
 
 def tender_published(world: World, project=None, *, method="open", days=21,
@@ -317,10 +322,13 @@ def bids_opened_at_deadline(clock, tender: Tender, actor=None) -> Tender:
 
 
 def tender_opened(world: World, *, prices=PRICES, method="open", price_weight=Decimal("10"),
-                  project=None) -> Tender:
-    """Return a tender whose bids (one per supplier, at prices) were submitted and opened."""
+                  project=None, **kw) -> Tender:
+    """Return a tender whose bids (one per supplier, at prices) were submitted and opened.
+
+    Further keyword arguments (tie_rule, eligibility) go to tender_publish.
+    """
     project = project or project_budget_confirmed(world, design=CASE_AND_EVENTS)
-    tender = tender_published(world, project, method=method, price_weight=price_weight)
+    tender = tender_published(world, project, method=method, price_weight=price_weight, **kw)
     bids_submitted(world, tender, prices)
     with time_machine.travel(tender.bid_deadline + dt.timedelta(minutes=1)):
         bids_open(tender=tender, actor=None)

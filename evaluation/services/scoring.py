@@ -11,7 +11,7 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
-from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet
+from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet, TieDraw
 from evaluation.rules import RankRow, bid_final_score, price_scores, q2, rank_bids
 from evaluation.states import ScoreSheetStates
 from procurement.models import Bid, Tender, TenderCriterion
@@ -108,7 +108,11 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
 
 
 def _rank(*, tender: Tender, actor) -> list[Bid]:
-    """Set each evaluated bid's price score, final score (mean of totals) and rank."""
+    """Set each evaluated bid's price score, final score (mean of totals) and rank.
+
+    The tender's evaluation method decides the order (综合评分法 by total, 最低报价法 by price,
+    法38(五)); bids still equal after the tie rule share a rank until ``tie_draw`` orders them.
+    """
     sheets = list(
         ScoreSheet.objects.filter(member__committee__tender=tender).select_related("bid")
         .prefetch_related("items__criterion")
@@ -129,9 +133,9 @@ def _rank(*, tender: Tender, actor) -> list[Bid]:
         bid.price_score = prices[bid_id]
     ranks = rank_bids(
         [RankRow(key=b.pk, total=b.final_score, price=b.price,
-                 technical=bid_final_score(technical[b.pk]), submitted_at=b.submitted_at)
+                 technical=bid_final_score(technical[b.pk]))
          for b in bids.values()],
-        tie_rule=tender.tie_rule,
+        method=tender.evaluation_method, tie_rule=tender.tie_rule,
     )
     for bid_id, bid in bids.items():
         bid.rank = ranks[bid_id]
@@ -155,6 +159,9 @@ def score_correct(*, item: ScoreItem, actor, new_score, reason: str, explanation
         raise ServiceError(_("请说明修改情况。"), code="explanation")
     if item.criterion.kind == TenderCriterion.Kind.PRICE:
         raise ServiceError(_("价格分由系统按公式计算，不能手工修改。"), code="price")
+    if TieDraw.objects.filter(tender=tender).exists():
+        # A correction would re-rank and re-open the tie: the drawn order must not be redrawable.
+        raise ServiceError(_("并列排名已随机抽签确定，不能再修改评分。"), code="drawn")
     new_score = _decimal(new_score, item.criterion)
     _check_range(new_score, item.criterion)
     new_score = q2(new_score)

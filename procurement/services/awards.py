@@ -56,6 +56,9 @@ def contract_url(contract) -> str:
 def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
     """Confirm the first-ranked bid: tender and project → awarded, contract drafted with tranches.
 
+    The ranking follows the tender's evaluation method (综合评分法, or 最低报价法 for 谈判, 法38(五));
+    a tie at the first rank is refused until the recorded draw (evaluation ``tie_draw``) orders it.
+
     条例43: within 5 working days of the evaluation report; later only with late_reason, kept on
     the award and shown on the portal. The award notice and the result go out at once, so the
     2 working days for them (条例43) always hold.
@@ -67,10 +70,16 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
     authz.require(actor, "procurement.award_tender", tender)
     if tender.status != Tender.Status.EVALUATED:
         raise ServiceError(_("只有评审完成、待定标的采购项目可以确认中标结果。"), code="state")
-    bid = (Bid.objects.select_related("organization")
-           .filter(tender=tender, rank=1, status=Bid.Status.QUALIFIED).first())
-    if bid is None:
+    first = list(Bid.objects.select_related("organization")
+                 .filter(tender=tender, rank=1, status=Bid.Status.QUALIFIED)[:2])
+    if not first:
         raise ServiceError(_("没有排名第一的有效投标，不能定标。"), code="no_winner")
+    if len(first) > 1:
+        # Equal score and price that the tender's tie rule cannot settle is a tie (87号令 57),
+        # never settled by who submitted first: the purchaser draws lots on the record first.
+        raise ServiceError(_("排名第一的投标并列（得分和报价相同，招标文件规定的排序规则不能区分），"
+                             "请先进行随机抽签确定排名。"), code="tie")
+    bid = first[0]
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
     check_duration(duration_months=project.duration_months,
                    multi_year_budget_secured=project.multi_year_budget_secured)

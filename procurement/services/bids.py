@@ -88,6 +88,10 @@ def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
         raise ServiceError(_("投标报价必须大于零。"), code="price")
     if not (proposal or "").strip():
         raise ServiceError(_("请填写服务方案。"), code="proposal")
+    if project.fixed_price and price != tender.budget_amount:
+        # Bought at a fixed price (87号令 55): price is not competed, every offer is that price.
+        raise ServiceError(_("本项目为固定价格采购，投标报价应为 %(amount)s 元。")
+                           % {"amount": tender.budget_amount}, code="fixed_price")
     bid = Bid.objects.select_for_update().filter(tender=tender, organization=organization).first()
     if bid is not None and bid.status != Bid.Status.WITHDRAWN:
         raise ServiceError(_("本机构已递交投标文件；如需修改请先撤回。"), code="duplicate")

@@ -83,8 +83,12 @@ def _build_rows(model, project, rows, label):
 def project_create(*, actor, community, purchaser, title, category, objectives, target_groups,
                    fiscal_year, funding_source, duration_months, deliverables, indicators,
                    budget_lines, needs=(), design_partners=(),
-                   multi_year_budget_secured=False) -> ServiceProject:
-    """Design a draft service project for the community from its accepted needs."""
+                   multi_year_budget_secured=False, fixed_price=False) -> ServiceProject:
+    """Design a draft service project for the community from its accepted needs.
+
+    ``fixed_price``: the service is bought at a fixed price (统一价格标准), so its tender leaves
+    price out of scoring (87号令 55 last paragraph; 磋商办法 24) and every offer is the budget.
+    """
     authz.require(actor, "procurement.create_serviceproject",
                   ServiceProject(community=community))
     if purchaser.kind != Organization.Kind.PURCHASER:
@@ -114,7 +118,8 @@ def project_create(*, actor, community, purchaser, title, category, objectives, 
         community=community, purchaser=purchaser, objectives=objectives,
         target_groups=target_groups, fiscal_year=fiscal_year, funding_source=funding_source,
         budget_amount=budget_amount, duration_months=duration_months,
-        multi_year_budget_secured=multi_year_budget_secured, created_by=actor,
+        multi_year_budget_secured=multi_year_budget_secured, fixed_price=bool(fixed_price),
+        created_by=actor,
     )
     project.code = f"XM{fiscal_year}-{project.pk:05d}"
     project.save(update_fields=["code"])
@@ -136,6 +141,7 @@ def project_create(*, actor, community, purchaser, title, category, objectives, 
         project.design_partners.set(list(design_partners))
     audit_record(actor=actor, action="project.create", target=project, before=None,
                  after={"status": project.status, "budget_amount": str(budget_amount),
+                        "fixed_price": project.fixed_price,
                         "needs": sorted(n.pk for n in need_rows),
                         "design_partners": sorted(getattr(o, "pk", o) for o in design_partners)})
     return project

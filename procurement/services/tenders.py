@@ -18,7 +18,7 @@ from core.audit import audit_record
 from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
-from procurement.models import Bid, ServiceProject, Tender, TenderCriterion
+from procurement.models import EVALUATION_METHODS, Bid, ServiceProject, Tender, TenderCriterion
 from procurement.services._common import link, staff_of
 from procurement.services.projects import check_duration
 from procurement.signals import project_ended, tender_cancelled
@@ -113,8 +113,26 @@ def check_documents_until(method: str, published_at, bid_deadline,
     return documents_until
 
 
-def check_price_weight(method: str, price_weight: Decimal) -> None:
-    """Refuse a price weight outside the method's allowed range."""
+def check_price_weight(method: str, price_weight: Decimal, *, fixed_price: bool = False) -> None:
+    """Refuse a price weight outside the method's allowed range.
+
+    A fixed-price project leaves price out of scoring (weight 0; 87号令 55 last paragraph, 磋商办法
+    24); a method awarding the lowest price (谈判, 单一来源; 法38(五)) has no price score at all.
+    """
+    if fixed_price:
+        if method == Method.NEGOTIATION:
+            raise ServiceError(_("固定价格项目的价格不参与竞争，不能采用按最低报价成交的竞争性谈判。"),
+                               code="method")
+        if price_weight != 0:
+            raise ServiceError(_("固定价格项目的价格不列为评审因素，价格分权重应为0（87号令第五十五条）。"),
+                               code="price_weight")
+        return
+    if EVALUATION_METHODS[method] == Tender.EvaluationMethod.LOWEST_PRICE:
+        if price_weight != 0:
+            raise ServiceError(
+                _("%(method)s按最低报价确定成交供应商（政府采购法第三十八条），不设价格分，价格分权重应为0。")
+                % {"method": Method(method).label}, code="price_weight")
+        return
     low, high = PRICE_WEIGHT_BOUNDS.get(method, (Decimal("0"), HUNDRED))
     if not low <= price_weight <= high:
         if method == Method.CONSULTATION:
@@ -221,15 +239,18 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     except InvalidOperation as exc:
         raise ServiceError(_("价格分权重无效。"), code="price_weight") from exc
     check_method_threshold(method, project.budget_amount)
-    check_price_weight(method, price_weight)
+    check_price_weight(method, price_weight, fixed_price=project.fixed_price)
     rows = check_criteria(criteria, price_weight)
+    tie_rule = tie_rule or Tender.TieRule.TECHNICAL
+    if tie_rule not in Tender.TieRule.values:
+        raise ServiceError(_("请选择有效的并列排序规则。"), code="tie_rule")
     now = timezone.now()
     check_deadline(method, now, bid_deadline)
     documents_until = check_documents_until(method, now, bid_deadline, documents_until)
     tender = Tender.objects.create(
         project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
         budget_amount=project.budget_amount, price_weight=price_weight,
-        eligibility=eligibility, tie_rule=tie_rule or Tender._meta.get_field("tie_rule").default,
+        eligibility=eligibility, tie_rule=tie_rule,
         bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
         published_by=actor, announcement_ends_on=announcement_end(now),
         documents_until=documents_until,
@@ -246,7 +267,8 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     ServiceProjectStates(project).start_tendering()
     project.save(update_fields=["status"])
     after = {"status": tender.status, "project_status": project.status,
-             "method": method, "price_weight": str(price_weight),
+             "method": method, "evaluation_method": tender.evaluation_method,
+             "price_weight": str(price_weight), "tie_rule": tie_rule,
              "bid_deadline": bid_deadline.isoformat(),
              "announcement_ends_on": tender.announcement_ends_on.isoformat(),
              "documents_until": documents_until.isoformat(),

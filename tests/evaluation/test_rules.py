@@ -1,4 +1,3 @@
-import datetime as dt
 from decimal import Decimal as D
 
 import pytest
@@ -7,10 +6,15 @@ from evaluation.rules import (
     RankRow,
     achievement_score,
     bid_final_score,
+    draw_order,
     grade_for,
     price_scores,
     rank_bids,
+    tied_groups,
 )
+
+# random.Random("2026-03-02-public:1").shuffle([7, 12, 31]); stable across Python 3 releases.
+PINNED_DRAW = [7, 31, 12]
 
 
 def test_price_score_rules_md_example():
@@ -41,13 +45,47 @@ def test_rank_total_then_lower_price():
     assert rank_bids(rows) == {"c": 1, "b": 2, "a": 3}
 
 
-def test_rank_tie_rule_technical_then_submission_time():
-    t0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-    rows = [RankRow("a", D("88"), D("900"), technical=D("40"), submitted_at=t0),
-            RankRow("b", D("88"), D("900"), technical=D("45"), submitted_at=t0 + dt.timedelta(hours=1))]
+def test_rank_tie_rule_technical_then_tie_never_submission_time_87_57():
+    rows = [RankRow("a", D("88"), D("900"), technical=D("40")),
+            RankRow("b", D("88"), D("900"), technical=D("45"))]
     assert rank_bids(rows) == {"b": 1, "a": 2}
-    # A tie rule without 技术 falls back to the earlier submission.
-    assert rank_bids(rows, tie_rule="先递交者优先") == {"a": 1, "b": 2}
+    # The draw rule (or equal technical scores) leaves them tied (并列), whoever submitted first.
+    assert rank_bids(rows, tie_rule="draw") == {"a": 1, "b": 1}
+    same = [RankRow("a", D("88"), D("900"), technical=D("45")),
+            RankRow("b", D("88"), D("900"), technical=D("45"))]
+    assert rank_bids(same) == {"a": 1, "b": 1}
+
+
+def test_tied_bids_share_a_rank_and_the_next_rank_skips_87_57():
+    rows = [RankRow("a", D("90"), D("1000")), RankRow("b", D("88"), D("900")),
+            RankRow("c", D("88"), D("900")), RankRow("d", D("80"), D("800"))]
+    ranks = rank_bids(rows, tie_rule="draw")
+    assert ranks == {"a": 1, "b": 2, "c": 2, "d": 4}
+    assert tied_groups(ranks) == {2: ["b", "c"]}
+    assert tied_groups({"a": 1, "b": 2}) == {}
+
+
+def test_negotiation_ranks_by_lowest_price_not_score_law_38_5():
+    rows = [RankRow("rich", D("95"), D("300000")), RankRow("cheap", D("60"), D("250000")),
+            RankRow("mid", D("99"), D("280000"))]
+    assert rank_bids(rows, method="lowest_price") == {"cheap": 1, "mid": 2, "rich": 3}
+    assert rank_bids(rows) == {"mid": 1, "rich": 2, "cheap": 3}
+    # Equal lowest prices: the tie rule (technical) first, then a tie.
+    equal = [RankRow("x", D("60"), D("250000"), technical=D("30")),
+             RankRow("y", D("90"), D("250000"), technical=D("40"))]
+    assert rank_bids(equal, method="lowest_price") == {"y": 1, "x": 2}
+    assert rank_bids(equal, method="lowest_price", tie_rule="draw") == {"x": 1, "y": 1}
+
+
+def test_draw_order_is_reproducible_from_the_seed_87_57():
+    keys = [31, 7, 12]
+    first = draw_order(keys, seed="2026-03-02-public", rank=1)
+    assert sorted(first) == [7, 12, 31]
+    assert draw_order(list(reversed(keys)), seed="2026-03-02-public", rank=1) == first
+    # Pinned: the same seed gives the same order on every machine and Python run.
+    assert first == PINNED_DRAW
+    orders = {tuple(draw_order(keys, seed=f"s{i}", rank=1)) for i in range(20)}
+    assert len(orders) > 1
 
 
 @pytest.mark.parametrize(("total", "grade"), [

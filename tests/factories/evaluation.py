@@ -16,6 +16,7 @@ from evaluation.models import (
     ScoreCorrection,
     ScoreItem,
     ScoreSheet,
+    TieDraw,
 )
 from tests.factories.accounts import UserFactory
 from tests.factories.procurement import (
@@ -81,6 +82,17 @@ class ScoreCorrectionFactory(DjangoModelFactory):
     explanation = "分项评分超出该项满分，按评标委员会意见更正。"
     corrected_by = factory.SubFactory(UserFactory)
     corrected_at = factory.LazyFunction(timezone.now)
+
+
+class TieDrawFactory(DjangoModelFactory):
+    class Meta:
+        model = TieDraw
+
+    tender = factory.SubFactory(TenderFactory, opened=True)
+    seed = factory.Sequence(lambda n: f"tie-seed-{n}")
+    groups = factory.LazyFunction(lambda: [{"rank": 1, "bids": [1, 2], "order": [2, 1]}])
+    drawn_by = factory.SubFactory(UserFactory)
+    drawn_at = factory.LazyFunction(timezone.now)
 
 
 class PerformanceEvaluationFactory(DjangoModelFactory):

@@ -97,6 +97,8 @@ class ProjectDesignForm(forms.Form):
     duration_months = forms.IntegerField(label=gettext_lazy("服务周期（月）"), min_value=1, max_value=36,
                                          initial=12)
     needs = _NeedChoiceField(label=gettext_lazy("回应的需求"), queryset=None, required=False)
+    fixed_price = forms.BooleanField(
+        label=gettext_lazy("固定价格采购（价格不列为评审因素，投标报价即项目预算）"), required=False)
     deliverables = forms.CharField(
         label=gettext_lazy("服务产出（每行：类型,内容,数量,单价,最低质量标准）"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -221,6 +223,7 @@ class ProjectDesignView(_StartView):
             funding_source=data["funding_source"], duration_months=data["duration_months"],
             deliverables=data["deliverables"], indicators=data["indicators"],
             budget_lines=data["budget_lines"], needs=list(data["needs"]),
+            fixed_price=data.get("fixed_price", False),
         )
         project_submit(project=project, actor=self.request.user)
         project_flow_start(project=project)

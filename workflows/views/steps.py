@@ -15,6 +15,7 @@ from evaluation.models import CommitteeMember, PerformanceEvaluation
 from evaluation.services.committees import committee_form, evaluable_bids
 from evaluation.services.performance import party_score_submit
 from evaluation.services.scoring import scores_submit
+from evaluation.services.ties import tender_ties, tie_draw
 from finance.models import BudgetEnvelope, PaymentTranche
 from finance.services.budget import budget_confirm, budget_reject
 from finance.services.tranches import tranche_approve, tranche_pay
@@ -292,12 +293,18 @@ class TenderPublishForm(forms.Form):
     documents_until = forms.DateField(
         label=_("采购文件提供截止日（留空按法定最短期限：招标、磋商自发布之日起5个工作日）"),
         required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Stated at publication (87号令 57); left empty it is the default (技术分高者优先, then a draw).
+    tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则"), choices=Tender.TieRule.choices,
+                                 initial=Tender.TieRule.TECHNICAL, required=False)
 
     PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
 
-    def __init__(self, *args, failed_tender=None, **kwargs):
+    def __init__(self, *args, failed_tender=None, fixed_price=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = Tender.Method.choices
+        if fixed_price:
+            # 固定价格项目价格不列为评审因素 (87号令 55).
+            self.fields["price_weight"].initial = Decimal("0")
         self.failed_tender = failed_tender
         if failed_tender is not None:
             # After a 废标 the purchaser re-tenders, or cancels the procurement (法36).
@@ -355,10 +362,14 @@ class TenderPublishStep(Step):
         return latest if latest is not None and latest.status == Tender.Status.FAILED else None
 
     def form_kwargs(self):
-        return {"failed_tender": self.failed_tender}
+        return {"failed_tender": self.failed_tender, "fixed_price": self.project.fixed_price}
 
     def summary(self):
         rows = super().summary()
+        if self.project.fixed_price:
+            rows.append((_("固定价格采购"), _("价格不列为评审因素，价格分权重为0，投标报价即项目预算")))
+        rows.append((_("评审方法"), _("公开招标、邀请招标、竞争性磋商按综合评分法；"
+                                      "竞争性谈判、单一来源按最低报价法（价格分权重为0）")))
         failed = self.failed_tender
         if failed is not None:
             rows += [(_("上次采购（废标）"), failed.code), (_("废标理由"), failed.failure_reason)]
@@ -377,6 +388,7 @@ class TenderPublishStep(Step):
             bid_deadline=data["bid_deadline"], price_weight=data["price_weight"],
             criteria=criteria, eligibility=data.get("eligibility", ""),
             documents_until=data.get("documents_until") or None,
+            tie_rule=data.get("tie_rule") or None,
         )
 
 
@@ -446,21 +458,47 @@ class ScoreStep(CommitteeFormStep):
         scores_submit(member=self.member, actor=self.user, scores=form.scores())
 
 
+class AwardForm(AwardConfirmForm):
+    def __init__(self, *args, tied=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tied:
+            self.fields["draw"] = forms.BooleanField(
+                label=_("排名第一的投标并列：当场随机抽签确定排名（随机种子和结果记录在案、可复核），"
+                        "按抽签结果确认中标人"), required=True)
+            self.order_fields(["draw", "comment", "late_reason"])
+
+
 @step("ServiceProjectFlow", "award")
 class AwardStep(CommitteeFormStep):
-    form_class = AwardConfirmForm
+    form_class = AwardForm
     submit_label = _("确认中标人")
 
+    @cached_property
+    def ties(self):
+        return tender_ties(self.tender)
+
+    def form_kwargs(self):
+        return {"tied": 1 in self.ties}
+
     def summary(self):
+        tender = self.tender
         rows = super().summary()
-        for bid in Bid.objects.filter(tender=self.tender, rank__isnull=False).select_related(
+        lowest_price = tender.evaluation_method == Tender.EvaluationMethod.LOWEST_PRICE
+        rows.append((_("评审方法"), tender.get_evaluation_method_display()))
+        rows.append((_("排序依据"), _("报价由低到高（政府采购法第三十八条）") if lowest_price
+                     else _("综合得分由高到低，得分相同的报价低者优先（87号令第五十七条）")))
+        rows.append((_("得分且报价相同时的排序规则"), tender.get_tie_rule_display()))
+        tied = {bid_id for keys in self.ties.values() for bid_id in keys}
+        for bid in Bid.objects.filter(tender=tender, rank__isnull=False).select_related(
             "organization"
-        ).order_by("rank"):
-            rows.append((_("第%(rank)s名") % {"rank": bid.rank},
-                         f"{bid.organization.name}  {bid.final_score}分  报价{bid.price}"))
+        ).order_by("rank", "pk"):
+            label = (_("并列第%(rank)s名") if bid.pk in tied else _("第%(rank)s名")) % {"rank": bid.rank}
+            rows.append((label, f"{bid.organization.name}  {bid.final_score}分  报价{bid.price}"))
         return rows
 
     def perform(self, data, form=None):
+        if data.get("draw"):
+            tie_draw(tender=self.tender, actor=self.user)
         award_confirm(tender=self.tender, actor=self.user, reason=data.get("comment", ""),
                       late_reason=data.get("late_reason", ""))
 

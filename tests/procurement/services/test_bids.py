@@ -236,3 +236,16 @@ def test_design_partner_rule_still_applies_with_legal_representatives(world):
         bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=Decimal("1000"), proposal="x")
     assert error.value.code == "design_partner"
+
+
+def test_fixed_price_offer_must_be_the_budget_87_55(world):
+    project = project_budget_confirmed(world, fixed_price=True)
+    tender = tender_published(world, project, price_weight=Decimal("0"))
+    with pytest.raises(ServiceError, match="固定价格") as exc:
+        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+                   price=tender.budget_amount - Decimal("0.01"), proposal="方案")
+    assert exc.value.code == "fixed_price"
+    assert not Bid.objects.exists()
+    bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+                     price=tender.budget_amount, proposal="方案")
+    assert bid.price == tender.budget_amount

@@ -86,10 +86,10 @@ def test_negotiation_needs_three_working_days(world):
     with pytest.raises(ServiceError, match="3个工作日"):
         tender_publish(project=project, actor=world.purchaser, method="negotiation",
                        bid_deadline=dt.datetime(2026, 3, 5, 8, 59, tzinfo=TZ),
-                       price_weight=Decimal("10"), criteria=criteria())
+                       price_weight=Decimal("0"), criteria=criteria(Decimal("0")))
     tender = tender_publish(project=project, actor=world.purchaser, method="negotiation",
                             bid_deadline=dt.datetime(2026, 3, 5, 9, 0, tzinfo=TZ),
-                            price_weight=Decimal("10"), criteria=criteria())
+                            price_weight=Decimal("0"), criteria=criteria(Decimal("0")))
     assert tender.method == "negotiation"
 
 
@@ -151,7 +151,7 @@ def test_negotiation_has_no_five_day_supply_period(world):
     tender = tender_publish(project=project_budget_confirmed(world), actor=world.purchaser,
                             method="negotiation",
                             bid_deadline=dt.datetime(2026, 3, 5, 9, 0, tzinfo=TZ),
-                            price_weight=Decimal("10"), criteria=criteria())
+                            price_weight=Decimal("0"), criteria=criteria(Decimal("0")))
     assert tender.documents_until == dt.date(2026, 3, 5)
 
 
@@ -402,3 +402,61 @@ def test_cancel_denied(world, who):
     assert Tender.objects.get(pk=tender.pk).status == Tender.Status.PUBLISHED
     assert ServiceProject.objects.get(pk=tender.project_id).status == ServiceProject.Status.TENDERING
     assert audit_count() == before
+
+
+# --- 评审方法 and fixed-price projects ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["negotiation", "single_source"])
+def test_lowest_price_methods_have_no_price_score_law_38_5(world, method):
+    project = project_budget_confirmed(world)
+    with pytest.raises(ServiceError, match="最低报价") as exc:
+        tender_published(world, project, method=method, days=10, price_weight=Decimal("10"))
+    assert exc.value.code == "price_weight"
+    assert not Tender.objects.exists()
+    tender = tender_published(world, project, method=method, days=10, price_weight=Decimal("0"))
+    assert tender.evaluation_method == Tender.EvaluationMethod.LOWEST_PRICE
+    assert not tender.criteria.filter(kind="price").exists()
+
+
+def test_tie_rule_is_stated_at_publication_87_57(world):
+    project = project_budget_confirmed(world)
+    with pytest.raises(ServiceError, match="排序规则"):
+        tender_published(world, project, tie_rule="先递交者优先")
+    assert not Tender.objects.exists()
+    tender = tender_published(world, project, tie_rule=Tender.TieRule.DRAW)
+    assert tender.tie_rule == "draw"
+    entry = __import__("core.models", fromlist=["x"]).AuditEntry.objects.get(action="tender.publish")
+    assert entry.after["tie_rule"] == "draw"
+    assert entry.after["evaluation_method"] == "comprehensive"
+
+
+@pytest.mark.parametrize(("method", "weight", "ok"), [
+    ("open", "0", True), ("open", "10", False), ("consultation", "0", True),
+    ("consultation", "10", False), ("invited", "0", True), ("single_source", "0", True),
+])
+def test_fixed_price_project_scores_no_price_87_55(world, method, weight, ok):
+    project = project_budget_confirmed(world, fixed_price=True)
+    assert project.fixed_price
+    if ok:
+        tender = tender_published(world, project, method=method, price_weight=Decimal(weight))
+        assert tender.price_weight == 0 and not tender.criteria.filter(kind="price").exists()
+    else:
+        with pytest.raises(ServiceError, match="固定价格") as exc:
+            tender_published(world, project, method=method, price_weight=Decimal(weight))
+        assert exc.value.code == "price_weight"
+        assert not Tender.objects.exists()
+
+
+def test_fixed_price_project_cannot_use_negotiation_law_38_5(world):
+    project = project_budget_confirmed(world, fixed_price=True)
+    with pytest.raises(ServiceError, match="竞争性谈判") as exc:
+        tender_published(world, project, method="negotiation", days=10, price_weight=Decimal("0"))
+    assert exc.value.code == "method"
+
+
+def test_price_weight_zero_refused_without_fixed_price_87_55(world):
+    project = project_budget_confirmed(world)
+    assert not project.fixed_price
+    with pytest.raises(ServiceError, match="不得低于10%"):
+        tender_published(world, project, method="open", price_weight=Decimal("0"))
