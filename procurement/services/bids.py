@@ -1,6 +1,7 @@
 """Bids (投标): submit and withdraw before the deadline; open them after it."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -39,20 +40,65 @@ def _normalized(name: str) -> str:
     return "".join((name or "").split())
 
 
-def _check_legal_representative(tender, organization) -> None:
-    """Refuse a second live bid by an organization with the same legal representative (条例18)."""
-    own = _normalized(organization.legal_representative)
-    if not own:
-        return
-    others = (Bid.objects.filter(tender=tender).exclude(status=Bid.Status.WITHDRAWN)
-              .exclude(organization_id=organization.pk)
-              .values_list("organization__legal_representative", flat=True))
-    if any(_normalized(name) == own for name in others):
-        raise ServiceError(
-            _("单位负责人为同一人或者存在直接控股、管理关系的不同供应商，不得参加同一合同项下的"
-              "政府采购活动（政府采购法实施条例第十八条）：已有法定代表人相同的机构投标。"),
-            code="same_legal_representative",
-        )
+# The one form a price is typed in on the bid form and sent to the API: ASCII digits, an optional
+# point and at most two decimals. Anything else is refused, never read "helpfully" (see
+# parse_bid_price).
+PRICE_FORM = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+MAX_PRICE_DIGITS = 12  # Bid.price: max_digits 14, decimal_places 2
+
+
+def parse_bid_price(value) -> Decimal:
+    """Return the bid price as a 2-place Decimal, or refuse it with the reason; never round.
+
+    A price is the bidder's offer: one with more than two decimals, with full-width digits,
+    thousands separators, a sign, an exponent or spaces inside, or sent as a float, is refused
+    (the bidder must state exactly what they offer, in the form the page showed), as is zero.
+    """
+    if isinstance(value, bool | float):
+        raise ServiceError(_("投标报价须以数字文本提交（如 280000.00），不接受浮点数。"),
+                           code="price_form")
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ServiceError(_("投标报价无效。"), code="price")
+        if value.adjusted() >= MAX_PRICE_DIGITS:
+            raise ServiceError(_("投标报价过大。"), code="price")
+        if value != value.quantize(Decimal("0.01")):
+            raise ServiceError(_("投标报价最多保留两位小数（分），不得四舍五入：请按实际报价填写。"),
+                               code="price_decimals")
+        text = f"{value:.2f}"
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ServiceError(_("投标报价无效。"), code="price")
+    if not text:
+        raise ServiceError(_("请填写投标报价。"), code="price")
+    if not PRICE_FORM.fullmatch(text):
+        message, code = _price_form_refusal(text)
+        raise ServiceError(message, code=code)
+    price = Decimal(text)
+    if price <= 0:
+        raise ServiceError(_("投标报价必须大于0。"), code="price")
+    return price.quantize(Decimal("0.01"))
+
+
+def _price_form_refusal(text: str) -> tuple[str, str]:
+    """Return (message, code): why text is not a price in the form the bidder was shown."""
+    if re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
+        return _("投标报价最多保留两位小数（分），不得四舍五入：请按实际报价填写。"), "price_decimals"
+    if re.fullmatch(r"-[0-9.]+", text):
+        return _("投标报价必须大于0。"), "price"
+    if re.fullmatch(r"[0-9]{13,}(\.[0-9]{1,2})?", text):
+        return _("投标报价过大。"), "price"
+    if not text.isascii():
+        return _("投标报价只能使用半角数字和小数点（如 280000.00），"
+                 "不接受全角数字、中文数字或其他符号。"), "price_form"
+    if "," in text or " " in text or "_" in text:
+        return _("投标报价不得包含千位分隔符或空格，请按 280000.00 的格式填写。"), "price_form"
+    if "e" in text.lower():
+        return _("投标报价不得使用科学计数法，请按 280000.00 的格式填写。"), "price_form"
+    return _("投标报价格式不正确，请按 280000.00 的格式填写（半角数字，最多两位小数）。"), "price_form"
 
 
 def _locked_tender(tender) -> Tender:
@@ -78,13 +124,9 @@ def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
             _("参与本项目需求调研或项目设计的机构不得参加本项目投标（政府采购法实施条例第十八条）。"),
             code="design_partner",
         )
-    _check_legal_representative(tender, organization)
-    try:
-        price = Decimal(str(price)).quantize(Decimal("0.01"))
-    except InvalidOperation as exc:
-        raise ServiceError(_("投标报价无效。"), code="price") from exc
-    if price <= 0:
-        raise ServiceError(_("投标报价必须大于零。"), code="price")
+    # 条例18 (same legal representative) is checked at opening (bids_open), never here: a
+    # refusal now would tell a bidder that another bid exists.
+    price = parse_bid_price(price)
     if not (proposal or "").strip():
         raise ServiceError(_("请填写服务方案。"), code="proposal")
     bid = Bid.objects.select_for_update().filter(tender=tender, organization=organization).first()
