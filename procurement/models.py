@@ -427,6 +427,30 @@ class Bid(models.Model):
         return decide(user, "procurement.edit_bid", self)
 
 
+class BidFlag(models.Model):
+    """A finding at opening that the committee weighs (never an automatic rejection or a
+    message to a bidder): e.g. two bids whose organizations name the same legal representative
+    (条例18). Seen by the purchaser and the committee (procurement.view_bidflag)."""
+
+    class Kind(models.TextChoices):
+        SAME_LEGAL_REPRESENTATIVE = "same_legal_representative", _("单位负责人相同（条例第十八条）")
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                               related_name="bid_flags")
+    kind = models.CharField(_("类型"), max_length=40, choices=Kind.choices)
+    reason = models.CharField(_("说明"), max_length=300)
+    bids = models.ManyToManyField(Bid, verbose_name=_("涉及的投标文件"), related_name="flags")
+    created_at = models.DateTimeField(_("标记时间"))
+
+    class Meta:
+        verbose_name = _("开标提示")
+        verbose_name_plural = _("开标提示")
+        ordering = ["tender", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · {self.get_kind_display()}"
+
+
 class Award(models.Model):
     tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="award")
     bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="award")

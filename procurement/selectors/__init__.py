@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from core import authz
-from procurement.models import Bid, Contract, Need, ServiceProject, Tender
+from procurement.models import Bid, BidFlag, Contract, Need, ServiceProject, Tender
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -136,6 +136,12 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
         }
         for bid in rows
     ]
+
+
+def bid_flag_list_for_user(*, user, tender: Tender) -> QuerySet[BidFlag]:
+    """Return the tender's opening flags the user may read (purchaser, committee), with bids."""
+    return (authz.scoped(user, "procurement.view_bidflag", tender.bid_flags.all())
+            .prefetch_related("bids__organization").order_by("id"))
 
 
 # Contracts -------------------------------------------------------------------------------------

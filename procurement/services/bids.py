@@ -13,7 +13,7 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
-from procurement.models import Bid, ServiceProject, Tender
+from procurement.models import Bid, BidFlag, ServiceProject, Tender
 from procurement.services._common import staff_of
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
@@ -99,6 +99,36 @@ def _price_form_refusal(text: str) -> tuple[str, str]:
     if "e" in text.lower():
         return _("投标报价不得使用科学计数法，请按 280000.00 的格式填写。"), "price_form"
     return _("投标报价格式不正确，请按 280000.00 的格式填写（半角数字，最多两位小数）。"), "price_form"
+
+
+def _flag_same_legal_representative(tender, bids, now) -> list[BidFlag]:
+    """Flag, for the committee, each group of opened bids whose organizations name the same
+    legal representative (条例18: 单位负责人为同一人 … 不得参加同一合同项下的政府采购活动).
+
+    Checked at opening, never at submission: a refusal then would tell a bidder that another
+    bid exists, and anyone could copy a rival's representative to get it refused. Names compare
+    with all whitespace removed; organizations without one recorded are not compared. The
+    committee decides (资格审查); the bids stay as they are.
+    """
+    groups: dict[str, list[Bid]] = {}
+    for bid in bids:
+        name = _normalized(bid.organization.legal_representative)
+        if name:
+            groups.setdefault(name, []).append(bid)
+    flags = []
+    for name, same in groups.items():
+        if len(same) < 2:
+            continue
+        flag = BidFlag.objects.create(
+            tender=tender, kind=BidFlag.Kind.SAME_LEGAL_REPRESENTATIVE, created_at=now,
+            reason=_("%(orgs)s 的法定代表人均为“%(name)s”：单位负责人为同一人的不同供应商不得参加"
+                     "同一合同项下的政府采购活动（政府采购法实施条例第十八条），请评标委员会在资格审查中"
+                     "核实并作出认定。") % {
+                "orgs": "、".join(b.organization.name for b in same), "name": name},
+        )
+        flag.bids.set(same)
+        flags.append(flag)
+    return flags
 
 
 def _locked_tender(tender) -> Tender:
@@ -201,6 +231,7 @@ def bids_open(*, tender, actor=None) -> Tender:
             bid.disqualification_reason = ""
             qualified.append(bid)
     Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
+    flags = _flag_same_legal_representative(tender, bids, now)
     needed = MIN_QUALIFIED_BIDS.get(tender.method, DEFAULT_MIN_QUALIFIED_BIDS)
     tender.opened_at = now
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
@@ -223,7 +254,8 @@ def bids_open(*, tender, actor=None) -> Tender:
         before={"status": Tender.Status.PUBLISHED, "project_status": project_before},
         after={"status": tender.status, "project_status": project.status,
                "bids": len(bids), "qualified": len(qualified),
-               "over_budget": len(over_budget), "failure_reason": tender.failure_reason},
+               "over_budget": len(over_budget), "failure_reason": tender.failure_reason,
+               "flags": [flag.pk for flag in flags]},
     )
     url = tender_url(tender)
     bidder_staff = _org_staff(b.organization_id for b in bids)
@@ -237,7 +269,9 @@ def bids_open(*, tender, actor=None) -> Tender:
                body=_("开标记录已公布。"), url=url)
         notify(recipients=purchaser_staff,
                title=_("已开标，请组建评标委员会：%(code)s") % {"code": tender.code},
-               body=_("有效投标 %(count)s 家。") % {"count": len(qualified)}, url=url)
+               body=_("有效投标 %(count)s 家。") % {"count": len(qualified)}
+               + (_("开标提示 %(count)s 条，请提交评标委员会核实。") % {"count": len(flags)}
+                  if flags else ""), url=url)
     tender_id, failed = tender.pk, tender.status == Tender.Status.FAILED
     transaction.on_commit(
         lambda: tender_opened.send(sender=Tender, tender=Tender.objects.get(pk=tender_id),

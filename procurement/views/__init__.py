@@ -146,6 +146,7 @@ class TenderDetailView(OfficeMixin, TemplateView):
             tender=tender,
             bids=bids,
             opening_record=selectors.tender_opening_record(tender=tender),
+            bid_flags=list(selectors.bid_flag_list_for_user(user=user, tender=tender)),
             can_bid=_bid_open(tender) and user.has_perm("procurement.submit_bid", Bid(tender=tender)),
             now=timezone.now(),
         )

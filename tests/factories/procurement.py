@@ -16,6 +16,7 @@ from accounts.models import Organization
 from procurement.models import (
     Award,
     Bid,
+    BidFlag,
     BudgetLine,
     Challenge,
     Contract,
@@ -179,6 +180,16 @@ class BidFactory(DjangoModelFactory):
 
     class Params:
         qualified = factory.Trait(status=Bid.Status.QUALIFIED)
+
+
+class BidFlagFactory(DjangoModelFactory):
+    class Meta:
+        model = BidFlag
+
+    tender = factory.SubFactory(TenderFactory)
+    kind = BidFlag.Kind.SAME_LEGAL_REPRESENTATIVE
+    reason = "两家投标机构的法定代表人均为张伟"
+    created_at = factory.LazyAttribute(lambda o: o.tender.bid_deadline)
 
 
 class AwardFactory(DjangoModelFactory):
