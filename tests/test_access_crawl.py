@@ -153,6 +153,7 @@ def _admin_model(route: Route):
 
 def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
+    from accounts.models import Organization, OrganizationIdentityChange
     from core.models import Notification, StoredFile
     from evaluation.models import PerformanceEvaluation
     from procurement.models import (
@@ -175,6 +176,7 @@ def _object_model(route: Route, kwarg: str):
         ("/bids/", Bid), ("delivery/contracts/", Contract), ("/contracts/", Contract),
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
+        ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
     ]
     for fragment, model in table:
         if fragment in "/" + t:
