@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, OrganizationIdentityChange
@@ -136,9 +136,9 @@ def organization_identity_change_request(*, organization: Organization, actor, n
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     authz.require(actor, "accounts.request_identity_change", organization)
     if not (reason or "").strip():
-        raise ServiceError(_g("请填写变更原因及依据（如登记管理机关的变更登记）。"), code="reason")
+        raise ServiceError(gettext("请填写变更原因及依据（如登记管理机关的变更登记）。"), code="reason")
     if _pending_change(organization) is not None:
-        raise ServiceError(_g("本机构已有一项待审核的身份信息变更申请，请等待审核结果。"),
+        raise ServiceError(gettext("本机构已有一项待审核的身份信息变更申请，请等待审核结果。"),
                            code="pending")
     proposed = copy.copy(organization)
     proposed.name = (name or "").strip()
@@ -149,7 +149,7 @@ def organization_identity_change_request(*, organization: Organization, actor, n
         else organization.credit_code_override_reason)
     proposed.legal_representative = " ".join((legal_representative or "").split())
     if _identity(proposed) == _identity(organization):
-        raise ServiceError(_g("申请内容与现有信息相同，无需变更。"), code="unchanged")
+        raise ServiceError(gettext("申请内容与现有信息相同，无需变更。"), code="unchanged")
     try:
         proposed.full_clean()
     except ValidationError as error:
@@ -166,7 +166,7 @@ def organization_identity_change_request(*, organization: Organization, actor, n
                  before=change.before, after={**_identity(change), "change": change.pk,
                                               "reason": change.reason})
     notify(recipients=platform_admins().exclude(pk=actor.pk),
-           title=_g("待审核：%(name)s 申请变更机构身份信息") % {"name": organization.name},
+           title=gettext("待审核：%(name)s 申请变更机构身份信息") % {"name": organization.name},
            body=change.reason)
     return change
 
@@ -183,10 +183,10 @@ def organization_identity_change_approve(*, change: OrganizationIdentityChange, 
     change = _locked_change(change)
     authz.require(actor, "accounts.review_identity_change", change)
     if change.status != OrganizationIdentityChange.Status.PENDING:
-        raise ServiceError(_g("该申请已审核，不能重复处理。"), code="state")
+        raise ServiceError(gettext("该申请已审核，不能重复处理。"), code="state")
     organization = Organization.objects.select_for_update().get(pk=change.organization_id)
     if _identity(organization) != change.before:
-        raise ServiceError(_g("机构信息在申请后已发生变化，请驳回本申请并由机构重新提交。"),
+        raise ServiceError(gettext("机构信息在申请后已发生变化，请驳回本申请并由机构重新提交。"),
                            code="stale")
     before = _snapshot(organization)
     for field in IDENTITY_FIELDS:
@@ -212,7 +212,7 @@ def organization_identity_change_approve(*, change: OrganizationIdentityChange, 
                      after={"credit_code": organization.credit_code,
                             "reason": organization.credit_code_override_reason})
     notify(recipients=[change.requested_by],
-           title=_g("机构身份信息变更已批准：%(name)s") % {"name": organization.name},
+           title=gettext("机构身份信息变更已批准：%(name)s") % {"name": organization.name},
            body=change.review_note)
     return organization
 
@@ -224,9 +224,9 @@ def organization_identity_change_reject(*, change: OrganizationIdentityChange, a
     change = _locked_change(change)
     authz.require(actor, "accounts.review_identity_change", change)
     if change.status != OrganizationIdentityChange.Status.PENDING:
-        raise ServiceError(_g("该申请已审核，不能重复处理。"), code="state")
+        raise ServiceError(gettext("该申请已审核，不能重复处理。"), code="state")
     if not (note or "").strip():
-        raise ServiceError(_g("请填写驳回理由。"), code="note")
+        raise ServiceError(gettext("请填写驳回理由。"), code="note")
     IdentityChangeStates(change).reject()
     change.reviewed_by, change.reviewed_at, change.review_note = actor, timezone.now(), note.strip()
     change.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
@@ -234,6 +234,6 @@ def organization_identity_change_reject(*, change: OrganizationIdentityChange, a
                  target=change.organization, before={"status": "pending", "change": change.pk},
                  after={"status": change.status, "note": change.review_note})
     notify(recipients=[change.requested_by],
-           title=_g("机构身份信息变更被驳回：%(name)s") % {"name": change.organization.name},
+           title=gettext("机构身份信息变更被驳回：%(name)s") % {"name": change.organization.name},
            body=change.review_note)
     return change
