@@ -150,10 +150,13 @@ class TenderOpeningRecordApi(APIView):
         writer = csv.writer(response)
         writer.writerow([str(_("采购编号")), str(_("投标机构")), str(_("统一社会信用代码")),
                          str(_("投标报价（元）")), str(_("状态")), str(_("说明")),
-                         str(_("开标时间"))])
+                         str(_("开标时间")), str(_("报价摘要（SHA-256）")),
+                         str(_("服务方案摘要（SHA-256）")), str(_("附件摘要（SHA-256）"))])
         opened = timezone.localtime(tender.opened_at).strftime("%Y-%m-%d %H:%M")
         for row in rows:
             writer.writerow([tender.code, row["organization"], row["credit_code"],
                              str(row["price"]), row["status_display"],
-                             row["disqualification_reason"], opened])
+                             row["disqualification_reason"], opened, row["price_sha256"],
+                             row["proposal_sha256"],
+                             "; ".join(f"{f['name']}:{f['sha256']}" for f in row["files"])])
         return response

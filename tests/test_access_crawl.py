@@ -158,6 +158,7 @@ def _object_model(route: Route, kwarg: str):
     from evaluation.models import PerformanceEvaluation
     from procurement.models import (
         Bid,
+        BidReceipt,
         Challenge,
         Contract,
         Need,
@@ -177,6 +178,7 @@ def _object_model(route: Route, kwarg: str):
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
+        ("/receipts/", BidReceipt),
     ]
     for fragment, model in table:
         if fragment in "/" + t:

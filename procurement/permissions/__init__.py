@@ -250,6 +250,12 @@ def supervised_bid_scope(user) -> Q:
             & supervised_project_q(user, "tender__project"))
 
 
+@scope("procurement.view_bidreceipt", reason=_("无权查看该投标回执。"))
+def bid_receipt_scope(user) -> Q:
+    """Select the receipts of the bids of the user's organizations (its social-org staff)."""
+    return Q(bid__organization_id__in=org_ids(user, Role.SOCIAL_ORG))
+
+
 @scope("procurement.view_bidflag", reason=_("无权查看开标提示。"))
 def bid_flag_scope(user) -> Q:
     """Select the opening flags the purchaser's staff read (evaluation adds the committee).

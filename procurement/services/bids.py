@@ -12,9 +12,11 @@ from accounts.roles import Role
 from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
+from core.files import stored_files_create
 from core.notifications import notify
-from procurement.models import Bid, BidFlag, ServiceProject, Tender
+from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.services._common import staff_of
+from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
 from procurement.states import BidStates, ServiceProjectStates, TenderStates
@@ -26,6 +28,7 @@ MIN_QUALIFIED_BIDS = {
     Tender.Method.SINGLE_SOURCE: 1,
 }
 DEFAULT_MIN_QUALIFIED_BIDS = 3
+BID_FILE_TYPES = ("pdf", "office")
 
 
 def _org_staff(org_ids) -> list:
@@ -137,8 +140,10 @@ def _locked_tender(tender) -> Tender:
 
 
 @transaction.atomic
-def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
-    """Submit the organization's sealed bid before the deadline."""
+def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid:
+    """Submit the organization's sealed bid before the deadline, with its files, and give the
+    bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
+    (bid_files.bid_submit_with_files does)."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
@@ -173,6 +178,8 @@ def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
     bid.submitted_at = now
     bid.withdrawn_at = None
     bid.save()
+    stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
+    bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
     # The audit row never holds the price or proposal: the log is readable before opening.
     audit_record(actor=actor, action="bid.submit", target=bid, before=before,
                  after={"status": bid.status, "tender": tender.pk})
@@ -196,6 +203,7 @@ def bid_withdraw(*, bid, actor) -> Bid:
     BidStates(bid).withdraw()
     bid.withdrawn_at = timezone.now()
     bid.save(update_fields=["status", "withdrawn_at"])
+    bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.WITHDRAWN, actor=actor, at=bid.withdrawn_at)
     audit_record(actor=actor, action="bid.withdraw", target=bid,
                  before={"status": Bid.Status.SUBMITTED}, after={"status": bid.status})
     notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),

@@ -17,6 +17,7 @@ from procurement.models import (
     Award,
     Bid,
     BidFlag,
+    BidReceipt,
     BudgetLine,
     Challenge,
     Contract,
@@ -180,6 +181,19 @@ class BidFactory(DjangoModelFactory):
 
     class Params:
         qualified = factory.Trait(status=Bid.Status.QUALIFIED)
+
+
+class BidReceiptFactory(DjangoModelFactory):
+    class Meta:
+        model = BidReceipt
+
+    bid = factory.SubFactory(BidFactory)
+    number = factory.Sequence(lambda n: f"HZ-TEST-{n}")
+    kind = BidReceipt.Kind.SUBMITTED
+    issued_at = factory.LazyAttribute(lambda o: o.bid.submitted_at)
+    issued_to = factory.LazyAttribute(lambda o: o.bid.submitted_by)
+    price_sha256 = "0" * 64
+    proposal_sha256 = "0" * 64
 
 
 class BidFlagFactory(DjangoModelFactory):
