@@ -66,7 +66,7 @@ def can_grant_membership(user, membership) -> Decision:
     return deny(_("您无权为该机构分配此角色。"))
 
 
-@rule("accounts.request_identity_change")
+@rule("accounts.request_organizationidentitychange")
 def can_request_identity_change(user, organization) -> Decision:
     """Return whether user may ask to change the organization's identity (its managers, admins)."""
     if is_platform_admin(user):
@@ -77,7 +77,7 @@ def can_request_identity_change(user, organization) -> Decision:
     return deny(_("只有本机构的管理人员可以申请变更机构身份信息。"))
 
 
-@rule("accounts.review_identity_change")
+@rule("accounts.review_organizationidentitychange")
 def can_review_identity_change(user, change) -> Decision:
     """Return whether user may approve or reject the request (a platform admin, not the requester).
 

@@ -118,7 +118,7 @@ def identity_organizations_for_user(*, user) -> list[Organization]:
     seen, found = set(), []
     for membership in user_memberships(user):
         organization = membership.organization
-        if organization is not None and organization.pk not in seen and user.has_perm("accounts.request_identity_change",
+        if organization is not None and organization.pk not in seen and user.has_perm("accounts.request_organizationidentitychange",
                                                          organization):
             seen.add(organization.pk)
             found.append(organization)

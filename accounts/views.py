@@ -71,7 +71,7 @@ class IdentityChangeRequestView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         self.organization = get_object_or_404(Organization, pk=kwargs["pk"])
         if request.user.is_authenticated and not request.user.has_perm(
-                "accounts.request_identity_change", self.organization):
+                "accounts.request_organizationidentitychange", self.organization):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -104,7 +104,7 @@ class IdentityChangeReviewView(LoginRequiredMixin, FormView):
             OrganizationIdentityChange.objects.select_related("organization", "requested_by"),
             pk=kwargs["pk"])
         if request.user.is_authenticated and not request.user.has_perm(
-                "accounts.review_identity_change", self.change):
+                "accounts.review_organizationidentitychange", self.change):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

@@ -49,7 +49,7 @@ class BidSerializer(serializers.ModelSerializer):
                   "disqualification_reason", "price_score", "final_score", "rank"]
 
 
-class PriceTextField(serializers.Field):
+class PriceTextField(serializers.CharField):
     """A price as the text the bidder typed ("280000.00"); a JSON number is refused, because
     its float reading may already differ from what was meant. bid_submit checks the form."""
 
@@ -60,10 +60,7 @@ class PriceTextField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("form")
-        return data
-
-    def to_representation(self, value):
-        return str(value)
+        return super().to_internal_value(data)
 
 
 class BidSubmitSerializer(serializers.Serializer):

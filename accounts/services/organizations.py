@@ -134,7 +134,7 @@ def organization_identity_change_request(*, organization: Organization, actor, n
     override reason, uniqueness); nothing changes until a platform admin approves.
     """
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    authz.require(actor, "accounts.request_identity_change", organization)
+    authz.require(actor, "accounts.request_organizationidentitychange", organization)
     if not (reason or "").strip():
         raise ServiceError(gettext("请填写变更原因及依据（如登记管理机关的变更登记）。"), code="reason")
     if _pending_change(organization) is not None:
@@ -181,7 +181,7 @@ def organization_identity_change_approve(*, change: OrganizationIdentityChange, 
                                          note: str = "") -> Organization:
     """Approve the request and change the organization's identity (audited, with the before)."""
     change = _locked_change(change)
-    authz.require(actor, "accounts.review_identity_change", change)
+    authz.require(actor, "accounts.review_organizationidentitychange", change)
     if change.status != OrganizationIdentityChange.Status.PENDING:
         raise ServiceError(gettext("该申请已审核，不能重复处理。"), code="state")
     organization = Organization.objects.select_for_update().get(pk=change.organization_id)
@@ -222,7 +222,7 @@ def organization_identity_change_reject(*, change: OrganizationIdentityChange, a
                                         note: str) -> OrganizationIdentityChange:
     """Reject the request with a reason; the organization stays as it is."""
     change = _locked_change(change)
-    authz.require(actor, "accounts.review_identity_change", change)
+    authz.require(actor, "accounts.review_organizationidentitychange", change)
     if change.status != OrganizationIdentityChange.Status.PENDING:
         raise ServiceError(gettext("该申请已审核，不能重复处理。"), code="state")
     if not (note or "").strip():
