@@ -2,9 +2,15 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ExpertRecusal, Organization, User
-from accounts.services.organizations import organization_save, organization_validate
+from accounts.services.organizations import (
+    IDENTITY_CHANGE_ONLY,
+    IDENTITY_FIELDS,
+    organization_save,
+    organization_validate,
+)
 from accounts.validators import normalize_credit_code
 
 
@@ -23,6 +29,12 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor if actor is not None else self.default_actor
+        if self.instance.pk is not None:
+            # Who the organization is changes only through an approved identity change.
+            for name in IDENTITY_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = IDENTITY_CHANGE_ONLY
 
     def clean_credit_code(self):
         return normalize_credit_code(self.cleaned_data.get("credit_code"))
@@ -58,3 +70,25 @@ class UserLanguageForm(forms.Form):
     """Choose the interface language (unbound to the user, so the service sees the change)."""
 
     language = forms.ChoiceField(choices=User._meta.get_field("language").choices)
+
+
+class IdentityChangeRequestForm(forms.Form):
+    """The organization's request to change its name, credit code or legal representative."""
+
+    name = forms.CharField(label=_("名称"), max_length=200)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
+    credit_code_override_reason = forms.CharField(
+        label=_("信用代码校验例外理由"), max_length=200, required=False,
+        help_text=_("仅当新代码无法通过校验位检查而确属真实时填写，由平台管理员确认。"))
+    legal_representative = forms.CharField(label=_("法定代表人"), max_length=50, required=False)
+    reason = forms.CharField(
+        label=_("变更原因及依据"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("如登记管理机关核准的变更登记，请写明日期与文号。"))
+
+
+class IdentityChangeReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("审核结论"), choices=[
+        ("approve", _("批准")), ("reject", _("驳回"))], widget=forms.RadioSelect)
+    note = forms.CharField(label=_("审核意见"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("驳回时必填。"))

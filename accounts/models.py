@@ -201,6 +201,52 @@ class Organization(models.Model):
         return False
 
 
+class OrganizationIdentityChange(models.Model):
+    """A request to change an organization's identity (name, credit code, legal representative).
+
+    These fields decide who an organization is (条例18 compares legal representatives at
+    opening), so they change only here: the organization asks, a platform admin other than the
+    requester approves or rejects, and both steps are audited
+    (accounts.services.organizations.organization_identity_change_*).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("机构"), on_delete=models.PROTECT,
+                                     related_name="identity_changes")
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING, db_index=True)
+    name = models.CharField(_("名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
+    credit_code_override_reason = models.CharField(_("信用代码校验例外理由"), max_length=200,
+                                                   blank=True, default="")
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    before = models.JSONField(_("变更前"), default=dict)
+    reason = models.TextField(_("变更原因及依据"))
+    requested_by = models.ForeignKey(User, verbose_name=_("申请人"),
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+    reviewed_by = models.ForeignKey(User, verbose_name=_("审核人"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("机构身份信息变更申请")
+        verbose_name_plural = _("机构身份信息变更申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(status="pending"),
+                                    name="identity_change_one_pending_per_organization"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization.name} · {self.get_status_display()}"
+
+
 class Membership(models.Model):
     """A user's role in an organization."""
 

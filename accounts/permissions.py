@@ -64,3 +64,27 @@ def can_grant_membership(user, membership) -> Decision:
     ):
         return allow()
     return deny(_("您无权为该机构分配此角色。"))
+
+
+@rule("accounts.request_organizationidentitychange")
+def can_request_identity_change(user, organization) -> Decision:
+    """Return whether user may ask to change the organization's identity (its managers, admins)."""
+    if is_platform_admin(user):
+        return allow()
+    role = ORGANIZATION_MANAGER_ROLE.get(organization.kind)
+    if role and user_has_role(user, role, organization):
+        return allow()
+    return deny(_("只有本机构的管理人员可以申请变更机构身份信息。"))
+
+
+@rule("accounts.review_organizationidentitychange")
+def can_review_identity_change(user, change) -> Decision:
+    """Return whether user may approve or reject the request (a platform admin, not the requester).
+
+    The one who asks never decides (不相容岗位相互分离), admins included.
+    """
+    if not is_platform_admin(user):
+        return deny(_("只有平台管理员可以审核机构身份信息变更。"))
+    if change.requested_by_id == user.pk:
+        return deny(_("申请人不能审核自己提交的变更申请。"))
+    return allow()

@@ -7,7 +7,7 @@ makes. Services that change memberships clear that cache with ``user_memberships
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Division, Membership, Organization
+from accounts.models import Division, Membership, Organization, OrganizationIdentityChange
 from accounts.roles import Role
 
 _CACHE_ATTR = "_sanshe_memberships"
@@ -90,3 +90,36 @@ def organization_members(organization: Organization | None, role: str) -> QueryS
         memberships__role=role,
         memberships__is_active=True,
     ).distinct()
+
+
+def platform_admins() -> QuerySet:
+    """Return the active platform admins: superusers and holders of an active admin membership."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(memberships__role=Role.ADMIN, memberships__is_active=True),
+        is_active=True,
+    ).distinct()
+
+
+def identity_change_list_for_user(*, user) -> QuerySet:
+    """Return the identity-change requests the user may read: all for platform admins, else
+    those of the organizations the user manages."""
+    rows = OrganizationIdentityChange.objects.select_related(
+        "organization", "requested_by", "reviewed_by")
+    if is_platform_admin(user):
+        return rows
+    return rows.filter(organization_id__in=[o.pk for o in identity_organizations_for_user(
+        user=user)])
+
+
+def identity_organizations_for_user(*, user) -> list[Organization]:
+    """Return the organizations whose identity change the user may request (its managers)."""
+    seen, found = set(), []
+    for membership in user_memberships(user):
+        organization = membership.organization
+        if organization is not None and organization.pk not in seen and user.has_perm("accounts.request_organizationidentitychange",
+                                                         organization):
+            seen.add(organization.pk)
+            found.append(organization)
+    return found

@@ -144,6 +144,13 @@ def committee_bid_scope(user) -> Q:
             & ~Q(status=Bid.Status.WITHDRAWN))
 
 
+@scope("procurement.view_bidflag")
+def committee_bid_flag_scope(user) -> Q:
+    """Select the opening flags of the tenders on whose committee the user sits."""
+    seats = CommitteeMember.objects.filter(expert_id=user.pk).values("committee__tender_id")
+    return Q(tender__opened_at__isnull=False, tender_id__in=seats)
+
+
 @scope("procurement.view_serviceproject")
 def expert_project_scope(user) -> Q:
     """Select the projects of the user's committee seats and third-party evaluations."""

@@ -35,6 +35,10 @@ NAV = [
     ("evaluation:performance-list", _("绩效评价"), "grade",
      {Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.RESIDENT, Role.EXPERT,
       Role.FINANCE, Role.SUPERVISOR, Role.EVALUATOR}),
+    # The organization's managers ask, platform admins decide (accounts.request/review_...).
+    ("accounts:identity-change-list", _("机构身份信息变更"), "badge",
+     {Role.ADMIN, Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.FINANCE, Role.EVALUATOR,
+      Role.SUPERVISOR}),
 ]
 
 

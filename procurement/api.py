@@ -1,4 +1,5 @@
-"""Read-only REST endpoints for tenders and bids, through the sealing selectors."""
+"""REST endpoints for tenders and bids: reads through the sealing selectors, and a bid's
+submission through the same service as the page (bid_submit)."""
 
 import csv
 
@@ -6,11 +7,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Organization
 from core.api import ObjectRulePermission
 from procurement.models import Bid, Tender
 from procurement.selectors import (
@@ -19,6 +21,7 @@ from procurement.selectors import (
     tender_list_for_user,
     tender_opening_record,
 )
+from procurement.services.bids import bid_submit
 
 
 class TenderSerializer(serializers.ModelSerializer):
@@ -50,6 +53,28 @@ class BidSerializer(serializers.ModelSerializer):
                   "disqualification_reason", "price_score", "final_score", "rank"]
 
 
+class PriceTextField(serializers.CharField):
+    """A price as the text the bidder typed ("280000.00"); a JSON number is refused, because
+    its float reading may already differ from what was meant. bid_submit checks the form."""
+
+    default_error_messages = {
+        "form": _("投标报价须以字符串提交，如 \"280000.00\"（半角数字，最多两位小数）。"),
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("form")
+        return super().to_internal_value(data)
+
+
+class BidSubmitSerializer(serializers.Serializer):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), label=_("投标机构"),
+        error_messages={"does_not_exist": _("请选择您所在的社会组织。")})
+    price = PriceTextField(label=_("投标报价（元）"))
+    proposal = serializers.CharField(label=_("服务方案"), allow_blank=True)
+
+
 class TenderListApi(generics.ListAPIView):
     """List the tenders visible to the user (GET /api/procurement/tenders/)."""
 
@@ -61,7 +86,8 @@ class TenderListApi(generics.ListAPIView):
 
 
 class TenderBidListApi(generics.ListAPIView):
-    """List the bids of a tender that the user may read (GET /api/procurement/tenders/<id>/bids/)."""
+    """List the bids of a tender that the user may read (GET /api/procurement/tenders/<id>/bids/);
+    submit the user's organization's sealed bid (POST, the service bid_submit)."""
 
     serializer_class = BidSerializer
     not_found_message = _("未找到该采购项目。")
@@ -69,6 +95,14 @@ class TenderBidListApi(generics.ListAPIView):
     def get_queryset(self):
         tender = tender_get_for_user(user=self.request.user, tender_id=self.kwargs["pk"])
         return bid_list_for_user(user=self.request.user, tender=tender)
+
+    @extend_schema(request=BidSubmitSerializer, responses={201: BidSerializer})
+    def post(self, request, pk):
+        tender = tender_get_for_user(user=request.user, tender_id=pk)
+        payload = BidSubmitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        bid = bid_submit(tender=tender, actor=request.user, **payload.validated_data)
+        return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
 
 
 class BidDetailApi(generics.RetrieveAPIView):
@@ -117,10 +151,13 @@ class TenderOpeningRecordApi(APIView):
         writer = csv.writer(response)
         writer.writerow([str(_("采购编号")), str(_("投标机构")), str(_("统一社会信用代码")),
                          str(_("投标报价（元）")), str(_("状态")), str(_("说明")),
-                         str(_("开标时间"))])
+                         str(_("开标时间")), str(_("报价摘要（SHA-256）")),
+                         str(_("服务方案摘要（SHA-256）")), str(_("附件摘要（SHA-256）"))])
         opened = timezone.localtime(tender.opened_at).strftime("%Y-%m-%d %H:%M")
         for row in rows:
             writer.writerow([tender.code, row["organization"], row["credit_code"],
                              str(row["price"]), row["status_display"],
-                             row["disqualification_reason"], opened])
+                             row["disqualification_reason"], opened, row["price_sha256"],
+                             row["proposal_sha256"],
+                             "; ".join(f"{f['name']}:{f['sha256']}" for f in row["files"])])
         return response

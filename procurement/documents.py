@@ -1,4 +1,4 @@
-"""The contract (合同) PDF, built from the contract's data, and its download response.
+"""The contract (合同) and bid receipt (投标回执) PDFs, built from their data, and their downloads.
 
 The context builder returns plain JSON data with display-ready strings (core.documents stores the
 context and renders from it) and runs a fixed number of queries.
@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from core.documents import document_bytes, document_ensure, pdf_attachment
 from core.models import Document
-from procurement.models import Contract
+from procurement.models import BidReceipt, Contract
 
 CONTRACT_TEMPLATE = "documents/contract.html"
+RECEIPT_TEMPLATE = "documents/bid_receipt.html"
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _UNITS = ["", "拾", "佰", "仟"]
@@ -133,3 +134,31 @@ def contract_pdf_response(contract: Contract) -> HttpResponse:
     return pdf_attachment(data=document_bytes(contract_pdf(contract)),
                           filename=f"服务合同-{contract.code}.pdf",
                           fallback=f"contract-{contract.code}.pdf")
+
+
+def bid_receipt_context(receipt: BidReceipt) -> dict:
+    """Return the receipt's data: who, what, when (to the second) and the digests; no price."""
+    bid, tender = receipt.bid, receipt.bid.tender
+    return {
+        "title": f"投标回执 {receipt.number}",
+        "number": receipt.number,
+        "kind": str(receipt.get_kind_display()),
+        "issued_at": timezone.localtime(receipt.issued_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "tender": {"code": tender.code, "title": tender.title,
+                   "deadline": timezone.localtime(tender.bid_deadline).strftime("%Y-%m-%d %H:%M")},
+        "tender_version": receipt.tender_version,
+        "organization": {"name": bid.organization.name,
+                         "credit_code": bid.organization.credit_code},
+        "issued_to": receipt.issued_to.display_name,
+        "price_sha256": receipt.price_sha256,
+        "proposal_sha256": receipt.proposal_sha256,
+        "files": list(receipt.files),
+    }
+
+
+def bid_receipt_pdf_response(receipt: BidReceipt) -> HttpResponse:
+    """Build the receipt PDF and return it as an attachment."""
+    document = document_ensure(owner=receipt, kind="bid_receipt", template_name=RECEIPT_TEMPLATE,
+                               context=bid_receipt_context(receipt))
+    return pdf_attachment(data=document_bytes(document), filename=f"投标回执-{receipt.number}.pdf",
+                          fallback=f"receipt-{receipt.number}.pdf")

@@ -466,6 +466,63 @@ class Bid(models.Model):
         return decide(user, "procurement.edit_bid", self)
 
 
+class BidReceipt(models.Model):
+    """A receipt (投标回执) given to the bidder for every submission, change of its files,
+    withdrawal or re-confirmation: the arrival time to the second, the tender version when
+    there is one, and SHA-256 digests of its price, proposal and each file, so the bidder can
+    prove at opening that nothing changed. Never the price or proposal themselves."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("递交")
+        FILES_CHANGED = "files_changed", _("修改附件")
+        WITHDRAWN = "withdrawn", _("撤回")
+        RECONFIRMED = "reconfirmed", _("重新确认")
+
+    bid = models.ForeignKey(Bid, verbose_name=_("投标文件"), on_delete=models.PROTECT,
+                            related_name="receipts")
+    number = models.CharField(_("回执编号"), max_length=60, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    issued_at = models.DateTimeField(_("到达时间"))
+    issued_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"),
+                                  on_delete=models.PROTECT, related_name="+")
+    tender_version = models.PositiveIntegerField(_("采购文件版本"), null=True, blank=True)
+    price_sha256 = models.CharField(_("报价摘要（SHA-256）"), max_length=64)
+    proposal_sha256 = models.CharField(_("服务方案摘要（SHA-256）"), max_length=64)
+    files = models.JSONField(_("附件摘要"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("投标回执")
+        verbose_name_plural = _("投标回执")
+        ordering = ["bid", "issued_at", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class BidFlag(models.Model):
+    """A finding at opening that the committee weighs (never an automatic rejection or a
+    message to a bidder): e.g. two bids whose organizations name the same legal representative
+    (条例18). Seen by the purchaser and the committee (procurement.view_bidflag)."""
+
+    class Kind(models.TextChoices):
+        SAME_LEGAL_REPRESENTATIVE = "same_legal_representative", _("单位负责人相同（条例第十八条）")
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                               related_name="bid_flags")
+    kind = models.CharField(_("类型"), max_length=40, choices=Kind.choices)
+    reason = models.CharField(_("说明"), max_length=300)
+    bids = models.ManyToManyField(Bid, verbose_name=_("涉及的投标文件"), related_name="flags")
+    created_at = models.DateTimeField(_("标记时间"))
+
+    class Meta:
+        verbose_name = _("开标提示")
+        verbose_name_plural = _("开标提示")
+        ordering = ["tender", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · {self.get_kind_display()}"
+
+
 class Award(models.Model):
     tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="award")
     bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="award")

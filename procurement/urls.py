@@ -14,6 +14,7 @@ urlpatterns = [
     path("tenders/<int:pk>/bid/", views.BidSubmitView.as_view(), name="bid-submit"),
     path("bids/<int:pk>/", views.BidDetailView.as_view(), name="bid-detail"),
     path("bids/<int:pk>/withdraw/", views.bid_withdraw_view, name="bid-withdraw"),
+    path("receipts/<int:pk>/pdf/", views.bid_receipt_pdf_view, name="bid-receipt-pdf"),
     path("bids/<int:pk>/files/<int:file_pk>/delete/", views.bid_file_remove_view,
          name="bid-file-remove"),
     path("contracts/", views.ContractListView.as_view(), name="contract-list"),

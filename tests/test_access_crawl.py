@@ -153,10 +153,12 @@ def _admin_model(route: Route):
 
 def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
+    from accounts.models import Organization, OrganizationIdentityChange
     from core.models import Notification, StoredFile
     from evaluation.models import PerformanceEvaluation
     from procurement.models import (
         Bid,
+        BidReceipt,
         Challenge,
         Contract,
         Need,
@@ -175,6 +177,8 @@ def _object_model(route: Route, kwarg: str):
         ("/bids/", Bid), ("delivery/contracts/", Contract), ("/contracts/", Contract),
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
+        ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
+        ("/receipts/", BidReceipt),
     ]
     for fragment, model in table:
         if fragment in "/" + t:

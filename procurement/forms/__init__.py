@@ -1,14 +1,14 @@
 """Forms of the procurement pages that are not flow tasks: bids, and the attachment field."""
 
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from core.exceptions import ServiceError
 from core.uploads import validate_upload
+from procurement.services.bids import parse_bid_price
 
 REQUIRED = _("此项为必填项。")
 ORGANIZATION_ERRORS = {"required": REQUIRED, "invalid_choice": _("请选择您所在的社会组织。")}
@@ -75,12 +75,14 @@ class BidForm(OrganizationScopedForm):
     organization = forms.ModelChoiceField(
         label=_("投标机构"), queryset=Organization.objects.none(), error_messages=ORGANIZATION_ERRORS,
     )
-    price = forms.DecimalField(
-        label=_("投标报价（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
-        error_messages={"required": REQUIRED, "invalid": _("请输入有效的金额。"),
-                        "min_value": _("投标报价必须大于0。"),
-                        "max_decimal_places": _("金额最多保留两位小数。"),
-                        "max_digits": _("金额过大。")},
+    # A text field, not a DecimalField: Django's would read full-width digits and "1e3" as
+    # numbers. The price must be typed exactly in the form shown (parse_bid_price).
+    price = forms.CharField(
+        label=_("投标报价（元）"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "280000.00",
+                                      "autocomplete": "off"}),
+        help_text=_("半角数字，最多两位小数，不含千位分隔符，如 280000.00；报价不会被四舍五入。"),
+        error_messages={"required": REQUIRED},
     )
     proposal = forms.CharField(label=_("服务方案"), widget=forms.Textarea(attrs={"rows": 8}),
                                error_messages={"required": REQUIRED})
@@ -88,6 +90,12 @@ class BidForm(OrganizationScopedForm):
         label=_("投标文件附件"), allowed=("pdf", "office"),
         help_text=_("投标文件、资格证明等，PDF 或 Office 文档，可多选；开标前仅本机构可以查看。"),
     )
+
+    def clean_price(self):
+        try:
+            return parse_bid_price(self.cleaned_data["price"])
+        except ServiceError as error:
+            raise ValidationError(error.messages, code=error.code) from None
 
 
 

@@ -266,6 +266,28 @@ def supervised_bid_scope(user) -> Q:
             & supervised_project_q(user, "tender__project"))
 
 
+@scope("procurement.view_bidreceipt", reason=_("无权查看该投标回执。"))
+def bid_receipt_scope(user) -> Q:
+    """Select the receipts of the bids of the user's organizations (its social-org staff)."""
+    return Q(bid__organization_id__in=org_ids(user, Role.SOCIAL_ORG))
+
+
+@scope("procurement.view_bidflag", reason=_("无权查看开标提示。"))
+def bid_flag_scope(user) -> Q:
+    """Select the opening flags the purchaser's staff read (evaluation adds the committee).
+
+    Never the bidders: a flag names another bid's organization and is for the committee.
+    """
+    return Q(tender__opened_at__isnull=False,
+             tender__project__purchaser_id__in=org_ids(user, Role.PURCHASER))
+
+
+@scope("procurement.view_bidflag")
+def supervised_bid_flag_scope(user) -> Q:
+    """Select the opening flags of the projects the user supervises (as purchaser)."""
+    return Q(tender__opened_at__isnull=False) & supervised_project_q(user, "tender__project")
+
+
 # Contracts -------------------------------------------------------------------------------------
 
 @rule("procurement.sign_contract")

@@ -15,7 +15,8 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from core import authz
-from procurement.models import Bid, Contract, Need, ServiceProject, Tender
+from procurement.digests import bid_files_digests, price_digest, text_digest
+from procurement.models import Bid, BidFlag, BidReceipt, Contract, Need, ServiceProject, Tender
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -116,13 +117,16 @@ def bid_files_for_user(*, user, bid: Bid) -> QuerySet:
 
 
 def tender_opening_record(*, tender: Tender) -> list[dict] | None:
-    """Return the public opening record (开标记录): bidder names, prices, status; None if sealed."""
+    """Return the public opening record (开标记录): bidder names, prices, status and the digests
+    of each bid's price, proposal and files (the same as on the bidder's receipt); None if
+    sealed."""
     if tender.opened_at is None:
         return None
-    rows = (
+    rows = list(
         Bid.objects.filter(tender_id=tender.pk).exclude(status=Bid.Status.WITHDRAWN)
         .select_related("organization").order_by("submitted_at", "id")
     )
+    files = bid_files_digests(bid.pk for bid in rows)
     return [
         {
             "bid_id": bid.pk,
@@ -133,9 +137,32 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
             "status_display": str(bid.get_status_display()),
             "disqualification_reason": bid.disqualification_reason,
             "submitted_at": bid.submitted_at,
+            "price_sha256": price_digest(bid.price),
+            "proposal_sha256": text_digest(bid.proposal),
+            "files": files.get(bid.pk, []),
         }
         for bid in rows
     ]
+
+
+def bid_receipt_list_for_user(*, user, bid: Bid) -> QuerySet[BidReceipt]:
+    """Return the bid's receipts the user may read (the bidding organization's staff)."""
+    return authz.scoped(user, "procurement.view_bidreceipt", bid.receipts.all()).order_by(
+        "issued_at", "id")
+
+
+def bid_receipt_get_for_user(*, user, receipt_id: int) -> BidReceipt:
+    """Return one receipt with its bid and tender; Http404 when missing or forbidden."""
+    return get_for_user_or_404(
+        user, "procurement.view_bidreceipt",
+        BidReceipt.objects.select_related("bid__tender", "bid__organization", "issued_to"),
+        receipt_id)
+
+
+def bid_flag_list_for_user(*, user, tender: Tender) -> QuerySet[BidFlag]:
+    """Return the tender's opening flags the user may read (purchaser, committee), with bids."""
+    return (authz.scoped(user, "procurement.view_bidflag", tender.bid_flags.all())
+            .prefetch_related("bids__organization").order_by("id"))
 
 
 # Contracts -------------------------------------------------------------------------------------

@@ -6,31 +6,32 @@ adding and removing.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import ServiceError
 from core.files import atomic_with_files, stored_file_delete, stored_files_create
 from core.models import StoredFile
-from procurement.models import Bid
-from procurement.services.bids import bid_submit
-
-BID_FILE_TYPES = ("pdf", "office")
+from procurement.models import Bid, BidReceipt
+from procurement.services.bids import BID_FILE_TYPES, bid_submit
+from procurement.services.receipts import bid_receipt_issue
 
 
 def bid_submit_with_files(*, tender, actor, organization, price, proposal, files=()) -> Bid:
     """Submit the bid and store its files in one transaction: all of it or nothing."""
     with atomic_with_files():
-        bid = bid_submit(tender=tender, actor=actor, organization=organization, price=price,
-                         proposal=proposal)
-        stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
-    return bid
+        return bid_submit(tender=tender, actor=actor, organization=organization, price=price,
+                          proposal=proposal, files=files)
 
 
 def bid_files_add(*, bid, actor, files) -> list[StoredFile]:
-    """Attach more files to the bidder's own bid before the deadline."""
+    """Attach more files to the bidder's own bid before the deadline; a new receipt follows."""
     with atomic_with_files():
         bid = Bid.objects.select_for_update().select_related("tender", "organization").get(pk=bid.pk)
-        return stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
+        stored = stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
+        if stored:
+            bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.FILES_CHANGED, actor=actor)
+        return stored
 
 
 def bid_file_remove(*, bid, stored_file_id: int, actor) -> None:
@@ -41,4 +42,6 @@ def bid_file_remove(*, bid, stored_file_id: int, actor) -> None:
     ).first()
     if stored is None:
         raise ServiceError(_("该文件不存在或已删除。"), code="missing")
-    stored_file_delete(stored=stored, actor=actor)
+    with transaction.atomic():
+        stored_file_delete(stored=stored, actor=actor)
+        bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.FILES_CHANGED, actor=actor)

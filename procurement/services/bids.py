@@ -1,6 +1,7 @@
 """Bids (投标): submit and withdraw before the deadline; open them after it."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -11,10 +12,12 @@ from accounts.roles import Role
 from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
+from core.files import stored_files_create
 from core.notifications import notify
-from procurement.models import Bid, ServiceProject, Tender
+from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
+from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
 from procurement.states import BidStates, ServiceProjectStates, TenderStates
@@ -26,6 +29,7 @@ MIN_QUALIFIED_BIDS = {
     Tender.Method.SINGLE_SOURCE: 1,
 }
 DEFAULT_MIN_QUALIFIED_BIDS = 3
+BID_FILE_TYPES = ("pdf", "office")
 
 
 def _org_staff(org_ids) -> list:
@@ -40,20 +44,95 @@ def _normalized(name: str) -> str:
     return "".join((name or "").split())
 
 
-def _check_legal_representative(tender, organization) -> None:
-    """Refuse a second live bid by an organization with the same legal representative (条例18)."""
-    own = _normalized(organization.legal_representative)
-    if not own:
-        return
-    others = (Bid.objects.filter(tender=tender).exclude(status=Bid.Status.WITHDRAWN)
-              .exclude(organization_id=organization.pk)
-              .values_list("organization__legal_representative", flat=True))
-    if any(_normalized(name) == own for name in others):
-        raise ServiceError(
-            _("单位负责人为同一人或者存在直接控股、管理关系的不同供应商，不得参加同一合同项下的"
-              "政府采购活动（政府采购法实施条例第十八条）：已有法定代表人相同的机构投标。"),
-            code="same_legal_representative",
+# The one form a price is typed in on the bid form and sent to the API: ASCII digits, an optional
+# point and at most two decimals. Anything else is refused, never read "helpfully" (see
+# parse_bid_price).
+PRICE_FORM = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+MAX_PRICE_DIGITS = 12  # Bid.price: max_digits 14, decimal_places 2
+
+
+def parse_bid_price(value) -> Decimal:
+    """Return the bid price as a 2-place Decimal, or refuse it with the reason; never round.
+
+    A price is the bidder's offer: one with more than two decimals, with full-width digits,
+    thousands separators, a sign, an exponent or spaces inside, or sent as a float, is refused
+    (the bidder must state exactly what they offer, in the form the page showed), as is zero.
+    """
+    if isinstance(value, bool | float):
+        raise ServiceError(_("投标报价须以数字文本提交（如 280000.00），不接受浮点数。"),
+                           code="price_form")
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ServiceError(_("投标报价无效。"), code="price")
+        if value.adjusted() >= MAX_PRICE_DIGITS:
+            raise ServiceError(_("投标报价过大。"), code="price")
+        if value != value.quantize(Decimal("0.01")):
+            raise ServiceError(_("投标报价最多保留两位小数（分），不得四舍五入：请按实际报价填写。"),
+                               code="price_decimals")
+        text = f"{value:.2f}"
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ServiceError(_("投标报价无效。"), code="price")
+    if not text:
+        raise ServiceError(_("请填写投标报价。"), code="price")
+    if not PRICE_FORM.fullmatch(text):
+        message, code = _price_form_refusal(text)
+        raise ServiceError(message, code=code)
+    price = Decimal(text)
+    if price <= 0:
+        raise ServiceError(_("投标报价必须大于0。"), code="price")
+    return price.quantize(Decimal("0.01"))
+
+
+def _price_form_refusal(text: str) -> tuple[str, str]:
+    """Return (message, code): why text is not a price in the form the bidder was shown."""
+    if re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
+        return _("投标报价最多保留两位小数（分），不得四舍五入：请按实际报价填写。"), "price_decimals"
+    if re.fullmatch(r"-[0-9.]+", text):
+        return _("投标报价必须大于0。"), "price"
+    if re.fullmatch(r"[0-9]{13,}(\.[0-9]{1,2})?", text):
+        return _("投标报价过大。"), "price"
+    if not text.isascii():
+        return _("投标报价只能使用半角数字和小数点（如 280000.00），"
+                 "不接受全角数字、中文数字或其他符号。"), "price_form"
+    if "," in text or " " in text or "_" in text:
+        return _("投标报价不得包含千位分隔符或空格，请按 280000.00 的格式填写。"), "price_form"
+    if "e" in text.lower():
+        return _("投标报价不得使用科学计数法，请按 280000.00 的格式填写。"), "price_form"
+    return _("投标报价格式不正确，请按 280000.00 的格式填写（半角数字，最多两位小数）。"), "price_form"
+
+
+def _flag_same_legal_representative(tender, bids, now) -> list[BidFlag]:
+    """Flag, for the committee, each group of opened bids whose organizations name the same
+    legal representative (条例18: 单位负责人为同一人 … 不得参加同一合同项下的政府采购活动).
+
+    Checked at opening, never at submission: a refusal then would tell a bidder that another
+    bid exists, and anyone could copy a rival's representative to get it refused. Names compare
+    with all whitespace removed; organizations without one recorded are not compared. The
+    committee decides (资格审查); the bids stay as they are.
+    """
+    groups: dict[str, list[Bid]] = {}
+    for bid in bids:
+        name = _normalized(bid.organization.legal_representative)
+        if name:
+            groups.setdefault(name, []).append(bid)
+    flags = []
+    for name, same in groups.items():
+        if len(same) < 2:
+            continue
+        flag = BidFlag.objects.create(
+            tender=tender, kind=BidFlag.Kind.SAME_LEGAL_REPRESENTATIVE, created_at=now,
+            reason=_("%(orgs)s 的法定代表人均为“%(name)s”：单位负责人为同一人的不同供应商不得参加"
+                     "同一合同项下的政府采购活动（政府采购法实施条例第十八条），请评标委员会在资格审查中"
+                     "核实并作出认定。") % {
+                "orgs": "、".join(b.organization.name for b in same), "name": name},
         )
+        flag.bids.set(same)
+        flags.append(flag)
+    return flags
 
 
 def _locked_tender(tender) -> Tender:
@@ -62,8 +141,10 @@ def _locked_tender(tender) -> Tender:
 
 
 @transaction.atomic
-def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
-    """Submit the organization's sealed bid before the deadline."""
+def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid:
+    """Submit the organization's sealed bid before the deadline, with its files, and give the
+    bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
+    (bid_files.bid_submit_with_files does)."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
@@ -79,13 +160,9 @@ def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
             _("参与本项目需求调研或项目设计的机构不得参加本项目投标（政府采购法实施条例第十八条）。"),
             code="design_partner",
         )
-    _check_legal_representative(tender, organization)
-    try:
-        price = Decimal(str(price)).quantize(Decimal("0.01"))
-    except InvalidOperation as exc:
-        raise ServiceError(_("投标报价无效。"), code="price") from exc
-    if price <= 0:
-        raise ServiceError(_("投标报价必须大于零。"), code="price")
+    # 条例18 (same legal representative) is checked at opening (bids_open), never here: a
+    # refusal now would tell a bidder that another bid exists.
+    price = parse_bid_price(price)
     if not (proposal or "").strip():
         raise ServiceError(_("请填写服务方案。"), code="proposal")
     if project.fixed_price and price != tender.budget_amount:
@@ -106,6 +183,8 @@ def bid_submit(*, tender, actor, organization, price, proposal) -> Bid:
     bid.submitted_at = now
     bid.withdrawn_at = None
     bid.save()
+    stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
+    bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
     # The audit row never holds the price or proposal: the log is readable before opening.
     audit_record(actor=actor, action="bid.submit", target=bid, before=before,
                  after={"status": bid.status, "tender": tender.pk})
@@ -129,6 +208,7 @@ def bid_withdraw(*, bid, actor) -> Bid:
     BidStates(bid).withdraw()
     bid.withdrawn_at = timezone.now()
     bid.save(update_fields=["status", "withdrawn_at"])
+    bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.WITHDRAWN, actor=actor, at=bid.withdrawn_at)
     audit_record(actor=actor, action="bid.withdraw", target=bid,
                  before={"status": Bid.Status.SUBMITTED}, after={"status": bid.status})
     notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
@@ -164,6 +244,7 @@ def bids_open(*, tender, actor=None) -> Tender:
             bid.disqualification_reason = ""
             qualified.append(bid)
     Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
+    flags = _flag_same_legal_representative(tender, bids, now)
     needed = MIN_QUALIFIED_BIDS.get(tender.method, DEFAULT_MIN_QUALIFIED_BIDS)
     tender.opened_at = now
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
@@ -186,7 +267,8 @@ def bids_open(*, tender, actor=None) -> Tender:
         before={"status": Tender.Status.PUBLISHED, "project_status": project_before},
         after={"status": tender.status, "project_status": project.status,
                "bids": len(bids), "qualified": len(qualified),
-               "over_budget": len(over_budget), "failure_reason": tender.failure_reason},
+               "over_budget": len(over_budget), "failure_reason": tender.failure_reason,
+               "flags": [flag.pk for flag in flags]},
     )
     url = tender_url(tender)
     bidder_staff = _org_staff(b.organization_id for b in bids)
@@ -200,7 +282,9 @@ def bids_open(*, tender, actor=None) -> Tender:
                body=_("开标记录已公布。"), url=url)
         notify(recipients=purchaser_staff,
                title=_("已开标，请组建评标委员会：%(code)s") % {"code": tender.code},
-               body=_("有效投标 %(count)s 家。") % {"count": len(qualified)}, url=url)
+               body=_("有效投标 %(count)s 家。") % {"count": len(qualified)}
+               + (_("开标提示 %(count)s 条，请提交评标委员会核实。") % {"count": len(flags)}
+                  if flags else ""), url=url)
     tender_id, failed = tender.pk, tender.status == Tender.Status.FAILED
     transaction.on_commit(
         lambda: tender_opened.send(sender=Tender, tender=Tender.objects.get(pk=tender_id),

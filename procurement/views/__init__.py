@@ -7,6 +7,7 @@ bids.
 """
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -23,6 +24,7 @@ from core.exceptions import ServiceError
 from core.models import StoredFile
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
+from procurement.documents import bid_receipt_pdf_response
 from procurement.forms import BidFilesForm, BidForm
 from procurement.models import Bid, Need, Tender
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
@@ -145,6 +147,7 @@ class TenderDetailView(OfficeMixin, TemplateView):
             tender=tender,
             bids=bids,
             opening_record=selectors.tender_opening_record(tender=tender),
+            bid_flags=list(selectors.bid_flag_list_for_user(user=user, tender=tender)),
             can_bid=_bid_open(tender) and user.has_perm("procurement.submit_bid", Bid(tender=tender)),
             now=timezone.now(),
         )
@@ -202,6 +205,7 @@ class BidDetailView(OfficeMixin, TemplateView):
         context.update(
             bid=bid,
             files=selectors.bid_files_for_user(user=user, bid=bid),
+            receipts=list(selectors.bid_receipt_list_for_user(user=user, bid=bid)),
             can_manage_files=can_manage_files,
             withdrawable=bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender),
         )
@@ -278,3 +282,10 @@ class ContractDetailView(OfficeMixin, TemplateView):
         contract = selectors.contract_get_for_user(user=user, contract_id=kwargs["pk"])
         context.update(contract=contract, **contract_grants_context(user, contract))
         return context
+
+
+@login_required
+def bid_receipt_pdf_view(request, pk: int):
+    """Download one of the bidder's receipts (投标回执) as a PDF; 404 for anyone else."""
+    receipt = selectors.bid_receipt_get_for_user(user=request.user, receipt_id=pk)
+    return bid_receipt_pdf_response(receipt)

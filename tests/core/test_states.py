@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from accounts.states import IdentityChangeStates
 from core.states import mermaid, transition_table
 from delivery.states import MilestoneReportStates
 from evaluation.states import PerformanceEvaluationStates, ScoreSheetStates
@@ -31,7 +32,7 @@ SKIPPED_DIRS = {".venv", "tests", "node_modules", "static", "templates", "var", 
 FLOWS = [  # in the order of the chain
     NeedStates, ServiceProjectStates, BudgetCommitmentStates, TenderStates, BidStates,
     ScoreSheetStates, ContractStates, ChallengeStates, PaymentTrancheStates,
-    MilestoneReportStates, PerformanceEvaluationStates,
+    MilestoneReportStates, PerformanceEvaluationStates, IdentityChangeStates,
 ]
 
 
@@ -120,7 +121,7 @@ def test_the_states_modules_were_scanned():
 
 
 def test_every_status_model_has_a_declaration():
-    assert len({flow.model for flow in FLOWS}) == len(FLOWS) == 11
+    assert len({flow.model for flow in FLOWS}) == len(FLOWS) == 12
 
 
 def render_states_doc() -> str:

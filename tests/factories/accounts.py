@@ -12,6 +12,7 @@ import functools
 
 import factory
 from django.contrib.auth.hashers import get_hasher, make_password
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import (
@@ -20,6 +21,7 @@ from accounts.models import (
     ExpertRecusal,
     Membership,
     Organization,
+    OrganizationIdentityChange,
     SocialWorkerProfile,
     User,
 )
@@ -238,3 +240,21 @@ def user_with_role(role: str, organization: Organization | None = None, **kw) ->
     user = UserFactory(**kw)
     membership_grant(user=user, organization=organization, role=role, actor=None)
     return user
+
+
+class OrganizationIdentityChangeFactory(DjangoModelFactory):
+    """A pending request to change an organization's legal representative."""
+
+    class Meta:
+        model = OrganizationIdentityChange
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.LazyAttribute(lambda o: o.organization.name)
+    credit_code = factory.LazyAttribute(lambda o: o.organization.credit_code)
+    legal_representative = factory.Sequence(lambda n: f"新法人{n}")
+    before = factory.LazyAttribute(lambda o: {
+        "name": o.organization.name, "credit_code": o.organization.credit_code,
+        "legal_representative": o.organization.legal_representative})
+    reason = "民政部门核准变更登记"
+    requested_by = factory.SubFactory(UserFactory)
+    requested_at = factory.LazyFunction(timezone.now)

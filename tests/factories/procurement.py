@@ -16,6 +16,8 @@ from accounts.models import Organization
 from procurement.models import (
     Award,
     Bid,
+    BidFlag,
+    BidReceipt,
     BudgetLine,
     Challenge,
     Contract,
@@ -179,6 +181,29 @@ class BidFactory(DjangoModelFactory):
 
     class Params:
         qualified = factory.Trait(status=Bid.Status.QUALIFIED)
+
+
+class BidReceiptFactory(DjangoModelFactory):
+    class Meta:
+        model = BidReceipt
+
+    bid = factory.SubFactory(BidFactory)
+    number = factory.Sequence(lambda n: f"HZ-TEST-{n}")
+    kind = BidReceipt.Kind.SUBMITTED
+    issued_at = factory.LazyAttribute(lambda o: o.bid.submitted_at)
+    issued_to = factory.LazyAttribute(lambda o: o.bid.submitted_by)
+    price_sha256 = "0" * 64
+    proposal_sha256 = "0" * 64
+
+
+class BidFlagFactory(DjangoModelFactory):
+    class Meta:
+        model = BidFlag
+
+    tender = factory.SubFactory(TenderFactory)
+    kind = BidFlag.Kind.SAME_LEGAL_REPRESENTATIVE
+    reason = "两家投标机构的法定代表人均为张伟"
+    created_at = factory.LazyAttribute(lambda o: o.tender.bid_deadline)
 
 
 class AwardFactory(DjangoModelFactory):

@@ -193,7 +193,7 @@ def test_bid_refused_after_files_were_written_leaves_no_file(client, world, tend
         raise ServiceError("模拟的拒绝")
 
     before = snapshot()
-    with mock.patch("procurement.services.bid_files.stored_files_create", store_then_refuse):
+    with mock.patch("procurement.services.bids.stored_files_create", store_then_refuse):
         response = bid_post(client_for(client, bidder), tender, bidder,
                             [upload("甲.pdf", PDF), upload("乙.pdf", PDF)])
     assert response.status_code == 200 and "模拟的拒绝" in errors_of(response)

@@ -124,3 +124,33 @@ def test_bid_list_constant_after_opening(world, clock, client, django_assert_num
     tender_published(world)
     with django_assert_num_queries(small_list):
         client.get("/api/procurement/tenders/")
+
+
+def test_opening_record_with_digests_and_flags_constant(world, clock, client,
+                                                        django_assert_max_num_queries):
+    """The opening record's digests and the opening flags add no query per bid."""
+    small_tender = tender_published(world)
+    _bids(small_tender, 4, 0)
+    big_tender = tender_published(world)
+    _bids(big_tender, 40, 100)
+    for tender in (small_tender, big_tender):  # one same-representative pair in each
+        orgs = list(Organization.objects.filter(bids__tender=tender).order_by("pk")[:2])
+        Organization.objects.filter(pk__in=[o.pk for o in orgs]).update(
+            legal_representative=f"同一人{tender.pk}")
+    clock.move_to(big_tender.bid_deadline + dt.timedelta(minutes=1))
+    for tender in (small_tender, big_tender):
+        bids_open(tender=tender)
+    client.force_login(world.purchaser)
+
+    def page(tender):
+        return lambda: client.get(f"/workspace/procurement/tenders/{tender.pk}/")
+
+    def api(tender):
+        return lambda: client.get(f"/api/procurement/tenders/{tender.pk}/opening-record/")
+
+    small_page, small_api = count(page(small_tender)), count(api(small_tender))
+    with django_assert_max_num_queries(small_page):
+        html = page(big_tender)().content.decode()
+    assert f"同一人{big_tender.pk}" in html
+    with django_assert_max_num_queries(small_api):
+        assert len(api(big_tender)().json()["bids"]) == 40

@@ -21,6 +21,7 @@ from finance.services.budget import budget_confirm, budget_reject
 from finance.services.tranches import tranche_approve, tranche_pay
 from procurement.models import Bid, Need, Tender
 from procurement.rules import split_purchase_warning
+from procurement.selectors import bid_flag_list_for_user
 from procurement.services.awards import award_confirm
 from procurement.services.contracts import contract_sign
 from procurement.services.needs import need_accept, need_decline, need_merge
@@ -410,6 +411,10 @@ class CommitteeFormStep(Step):
             (_("采购编号"), tender.code), (_("采购方式"), tender.get_method_display()),
             (_("投标截止时间"), tender.bid_deadline), (_("开标时间"), tender.opened_at),
             (_("有效投标数"), tender.bids.exclude(status="withdrawn").count()),
+        ] + [
+            # Opening flags (条例18 …): for the committee to weigh in 资格审查, never automatic.
+            (_("开标提示：%(kind)s") % {"kind": flag.get_kind_display()}, flag.reason)
+            for flag in bid_flag_list_for_user(user=self.user, tender=tender)
         ]
 
     def perform(self, data, form=None):

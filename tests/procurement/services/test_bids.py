@@ -5,7 +5,8 @@ import pytest
 
 from core.exceptions import PermissionDenied, ServiceError
 from core.models import AuditEntry, Notification
-from procurement.models import Bid, ServiceProject, Tender
+from procurement.models import Bid, BidFlag, ServiceProject, Tender
+from procurement.selectors import bid_flag_list_for_user
 from procurement.services.bids import bid_submit, bid_withdraw, bids_open
 from procurement.signals import tender_opened
 from tests.worlds import (
@@ -174,7 +175,8 @@ def test_all_bids_over_budget_fail(world, clock):
     assert set(tender.bids.values_list("status", flat=True)) == {Bid.Status.DISQUALIFIED}
 
 
-# 条例第十八条: suppliers with the same legal representative may not bid on the same tender.
+# 条例第十八条: suppliers with the same legal representative may not bid on the same tender. The
+# check runs at opening and flags both bids for the committee; submission reveals nothing.
 
 def _set_legal_representatives(world, *names):
     for org, name in zip(world.suppliers, names, strict=False):
@@ -182,50 +184,79 @@ def _set_legal_representatives(world, *names):
         org.save(update_fields=["legal_representative"])
 
 
-def test_same_legal_representative_cannot_bid_twice(world):
+def test_same_legal_representative_bids_are_accepted_and_nothing_revealed_law_18(world):
+    _set_legal_representatives(world, "张 伟", "张伟　")
+    tender = tender_published(world)
+    bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+               price=Decimal("280000"), proposal="方案")
+    second = bid_submit(tender=tender, actor=world.supplier_staff[1],
+                        organization=world.suppliers[1], price=Decimal("270000"), proposal="方案")
+    assert second.status == Bid.Status.SUBMITTED
+    # Each bidder is told exactly the same thing, and nothing about the other bid.
+    bidders = [u.pk for u in world.supplier_staff]
+    told = {(n.title, n.body) for n in Notification.objects.filter(recipient_id__in=bidders)}
+    assert len(told) == 1
+    assert not BidFlag.objects.exists()
+
+
+def test_same_legal_representative_flagged_for_the_committee_at_opening_law_18(world, clock):
     _set_legal_representatives(world, "张 伟", "张伟　", "李娜", "")
     tender = tender_published(world)
-    first = bid_submit(tender=tender, actor=world.supplier_staff[0],
-                       organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
-    before = audit_count()
-    with pytest.raises(ServiceError, match="第十八条") as error:
-        bid_submit(tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
-                   price=Decimal("270000"), proposal="方案")
-    assert error.value.code == "same_legal_representative"
-    assert list(Bid.objects.values_list("pk", flat=True)) == [first.pk]
-    assert audit_count() == before
-    # Another representative, or none recorded, may bid.
-    bid_submit(tender=tender, actor=world.supplier_staff[2], organization=world.suppliers[2],
-               price=Decimal("260000"), proposal="方案")
-    bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
-               price=Decimal("250000"), proposal="方案")
-    assert Bid.objects.count() == 3
+    bids = bids_submitted(world, tender, prices=[Decimal("280000"), Decimal("270000"),
+                                                  Decimal("260000"), Decimal("250000")])
+    before = set(Notification.objects.values_list("pk", flat=True))
+    tender = bids_opened_at_deadline(clock, tender)
+    assert tender.status == Tender.Status.OPENED  # never an automatic rejection
+    [flag] = BidFlag.objects.all()
+    assert flag.kind == BidFlag.Kind.SAME_LEGAL_REPRESENTATIVE
+    assert set(flag.bids.all()) == {bids[0], bids[1]}
+    assert "张伟" in flag.reason and "第十八条" in flag.reason
+    assert world.suppliers[0].name in flag.reason and world.suppliers[1].name in flag.reason
+    assert set(Bid.objects.values_list("status", flat=True)) == {Bid.Status.QUALIFIED}
+    entry = AuditEntry.objects.get(action="tender.open")
+    assert entry.after["flags"] == [flag.pk]
+    # The bidders are told only that the bids were opened; the purchaser that a flag exists.
+    new = Notification.objects.exclude(pk__in=before)
+    bidders = [u.pk for u in world.supplier_staff]
+    for note in new.filter(recipient_id__in=bidders):
+        assert "十八" not in note.body + note.title and "提示" not in note.body + note.title
+    assert new.filter(recipient=world.purchaser, body__contains="开标提示 1 条").exists()
 
 
-def test_same_legal_representative_may_bid_once_the_other_bid_is_withdrawn(world):
+def test_same_legal_representative_flag_read_by_purchaser_and_committee_only_law_18(world, clock):
+    from tests.factories import CommitteeMemberFactory, EvaluationCommitteeFactory
+
     _set_legal_representatives(world, "王芳", "王芳")
     tender = tender_published(world)
-    first = bid_submit(tender=tender, actor=world.supplier_staff[0],
-                       organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
-    bid_withdraw(bid=first, actor=world.supplier_staff[0])
-    bid = bid_submit(tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
-                     price=Decimal("270000"), proposal="方案")
-    assert bid.status == Bid.Status.SUBMITTED
-    # ... and the first one cannot come back while the second is live.
-    with pytest.raises(ServiceError, match="第十八条"):
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
-                   price=Decimal("280000"), proposal="方案")
+    bids_submitted(world, tender, prices=[Decimal("280000"), Decimal("270000"),
+                                          Decimal("260000")])
+    assert not bid_flag_list_for_user(user=world.purchaser, tender=tender).exists()
+    tender = bids_opened_at_deadline(clock, tender)
+    assert bid_flag_list_for_user(user=world.purchaser, tender=tender).count() == 1
+    for bidder in world.supplier_staff:
+        assert not bid_flag_list_for_user(user=bidder, tender=tender).exists()
+    expert = world.experts[0]
+    assert not bid_flag_list_for_user(user=expert, tender=tender).exists()
+    committee = EvaluationCommitteeFactory(tender=tender, formed_by=world.purchaser)
+    CommitteeMemberFactory(committee=committee, expert=expert, chair=True)
+    assert bid_flag_list_for_user(user=expert, tender=tender).count() == 1
 
 
-def test_same_legal_representative_on_another_tender_is_no_conflict(world):
-    _set_legal_representatives(world, "赵磊", "赵磊")
+def test_same_legal_representative_withdrawn_or_other_tender_not_flagged_law_18(world, clock):
+    _set_legal_representatives(world, "赵磊", "赵磊", "孙强", "周敏")
     first_tender = tender_published(world)
     second_tender = tender_published(world)
-    bid_submit(tender=first_tender, actor=world.supplier_staff[0],
+    withdrawn = bid_submit(tender=first_tender, actor=world.supplier_staff[0],
+                           organization=world.suppliers[0], price=Decimal("280000"),
+                           proposal="方案")
+    bid_withdraw(bid=withdrawn, actor=world.supplier_staff[0])
+    for i in (1, 2, 3):
+        bid_submit(tender=first_tender, actor=world.supplier_staff[i],
+                   organization=world.suppliers[i], price=Decimal("270000"), proposal="方案")
+    bid_submit(tender=second_tender, actor=world.supplier_staff[0],
                organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
-    assert bid_submit(tender=second_tender, actor=world.supplier_staff[1],
-                      organization=world.suppliers[1], price=Decimal("270000"),
-                      proposal="方案").status == Bid.Status.SUBMITTED
+    bids_opened_at_deadline(clock, first_tender)
+    assert not BidFlag.objects.exists()
 
 
 def test_design_partner_rule_still_applies_with_legal_representatives(world):
@@ -249,3 +280,22 @@ def test_fixed_price_offer_must_be_the_budget_87_55(world):
     bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price=tender.budget_amount, proposal="方案")
     assert bid.price == tender.budget_amount
+
+
+def test_same_legal_representative_flag_shown_on_the_tender_page_to_purchaser_only_law_18(
+        client, world, clock):
+    from django.urls import reverse
+
+    _set_legal_representatives(world, "王芳", "王芳")
+    tender = tender_published(world)
+    bids_submitted(world, tender, prices=[Decimal("280000"), Decimal("270000"),
+                                          Decimal("260000")])
+    tender = bids_opened_at_deadline(clock, tender)
+    url = reverse("procurement:tender-detail", args=[tender.pk])
+    client.force_login(world.purchaser)
+    html = client.get(url).content.decode()
+    assert "开标提示（供评标委员会核实）" in html and "“王芳”" in html
+    for bidder in world.supplier_staff[:3]:
+        client.force_login(bidder)
+        html = client.get(url).content.decode()
+        assert "开标提示" not in html and "王芳" not in html
