@@ -196,7 +196,8 @@ def _prepare_tranche_approved(w):
     from finance.services.tranches import tranche_approve
 
     tranche = w.build.contract.tranches.get(sequence=1)
-    tranche_approve(tranche=tranche, actor=w.build.finance_staff)
+    # 不相容岗位相互分离: the second officer approves, so the matrix's finance actor may pay.
+    tranche_approve(tranche=tranche, actor=w.build.finance_payer)
 
 
 def _prepare_settled_tranches(w):
@@ -204,7 +205,7 @@ def _prepare_settled_tranches(w):
 
     tranche = w.build.contract.tranches.get(sequence=3)
     tranche_approve(tranche=tranche, actor=w.build.finance_staff)
-    tranche_pay(tranche=tranche, actor=w.build.finance_staff, voucher_number="PZ-CLOSE")
+    tranche_pay(tranche=tranche, actor=w.build.finance_payer, voucher_number="PZ-CLOSE")
 
 
 def _bid_submit(w, actor, role):
