@@ -81,6 +81,8 @@ TIANJIAAN = DistrictSpec(
         Person("mz_wang", "王建国", Role.PURCHASER, "purchaser", "13905540101"),
         Person("mz_li", "李敏", Role.PURCHASER, "purchaser", "13905540102"),
         Person("cz_zhao", "赵丽", Role.FINANCE, "finance", "13905540201"),
+        # The second finance officer pays what the first approved (不相容岗位相互分离).
+        Person("cz_qian", "钱芳", Role.FINANCE, "finance", "13905540202"),
         Person("sq_longquan", "孙红梅", Role.COMMUNITY, "龙泉社区", "13905540301"),
         Person("sq_huaibin", "周志强", Role.COMMUNITY, "淮滨社区", "13905540302"),
         Person("sq_xueyuan", "吴静", Role.COMMUNITY, "学院社区", "13905540303"),
@@ -126,6 +128,7 @@ DATONG = DistrictSpec(
     people=[
         Person("dt_mz", "邓志刚", Role.PURCHASER, "purchaser"),
         Person("dt_cz", "彭丽娟", Role.FINANCE, "finance"),
+        Person("dt_cn", "戴敏", Role.FINANCE, "finance"),
         Person("dt_sq", "曾红", Role.COMMUNITY, "大通街道新华社区"),
         Person("dt_jm", "蒋大伟", Role.RESIDENT, "大通街道新华社区"),
         Person("dt_org", "曹宇", Role.SOCIAL_ORG, "datong_org"),

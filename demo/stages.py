@@ -122,6 +122,8 @@ class ProjectBuild:
     resident: User
     purchaser_staff: User
     finance_staff: User
+    # 不相容岗位相互分离: the second finance officer pays what finance_staff approved.
+    finance_payer: User | None = None
     need: object = None
     project: object = None
     commitment: object = None
@@ -203,6 +205,7 @@ def build_project_at_stage(stage: str, *, cast: Cast, spec: ProjectSpec | None =
         community_staff=cast.one(Role.COMMUNITY, community),
         resident=cast.one(Role.RESIDENT, community),
         purchaser_staff=cast.one(Role.PURCHASER), finance_staff=cast.one(Role.FINANCE),
+        finance_payer=cast.by_role(Role.FINANCE)[1],
         with_flows=with_flows,
     )
     with Clock(start) as clock:
@@ -368,9 +371,9 @@ def _pay(build, clock, step: str, sequence: int) -> None:
     clock.at(step)
     tranche_approve(tranche=tranche, actor=build.finance_staff)
     clock.at(step, minutes=24 * 60)
-    tranche_pay(tranche=tranche, actor=build.finance_staff,
+    tranche_pay(tranche=tranche, actor=build.finance_payer,
                 voucher_number=f"{build.contract.code}-{sequence}")
-    _flow(build, PAY_NODES[sequence], build.finance_staff)
+    _flow(build, PAY_NODES[sequence], build.finance_payer)
 
 
 def _records(build, cast, clock, step: str, count: int) -> None:

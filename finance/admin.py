@@ -1,4 +1,5 @@
-"""Admin for envelopes (editable by finance admins) and the read-only money trail."""
+"""Admin for envelopes (created here; the amount then changes only through ``envelope_adjust``)
+and the read-only money trail."""
 
 from django.contrib import admin
 
@@ -11,6 +12,11 @@ class BudgetEnvelopeAdmin(admin.ModelAdmin):
     list_display = ["name", "fiscal_year", "funding_source", "division", "finance_bureau", "amount"]
     list_select_related = ["division", "finance_bureau"]
     list_filter = ["fiscal_year", "funding_source"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """An existing envelope's amount changes only through the audited ``envelope_adjust``."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "amount"] if obj is not None else readonly
 
 
 @admin.register(BudgetCommitment)

@@ -149,6 +149,14 @@ def supervised_tranche_scope(user) -> Q:
     return supervised_project_q(user, "contract__project")
 
 
+@rule("finance.adjust_budgetenvelope")
+def can_adjust_envelope(user, envelope) -> Decision:
+    """Return whether the user may change an envelope's amount (staff of its finance bureau)."""
+    if envelope.finance_bureau_id not in org_ids(user, Role.FINANCE):
+        return deny(_("只有该预算额度所属财政部门的人员可以调整预算额度。"))
+    return allow()
+
+
 @scope("finance.view_budgetenvelope", reason=_("无权查看该预算额度。"))
 def envelope_scope(user) -> Q:
     """Select the envelopes of the user's finance bureaus."""

@@ -140,8 +140,8 @@ def test_one_project_from_need_to_final_payment(traveller):
     project_approve(project=project, actor=users["mz_wang"], comment="同意")
     project.refresh_from_db()
     assert project.status == ServiceProject.Status.APPROVED and project.approved_at is not None
-    notes = ledger.step([("project.approve", "mz_wang")], notified={"cz_zhao", "sq_longquan"})
-    assert _titled(notes, "服务项目待预算审核") == {"cz_zhao"}
+    notes = ledger.step([("project.approve", "mz_wang")], notified={"cz_zhao", "cz_qian", "sq_longquan"})
+    assert _titled(notes, "服务项目待预算审核") == {"cz_zhao", "cz_qian"}
 
     at(3)
     envelope = cast.envelopes["fiscal"]
@@ -259,8 +259,8 @@ def test_one_project_from_need_to_final_payment(traveller):
     assert project.status == ServiceProject.Status.IN_DELIVERY
     assert contract.tranches.get(sequence=1).status == PaymentTranche.Status.DUE
     notes = ledger.step([("contract.sign", "org_yangguang")],
-                        notified=purchaser_staff | {"cz_zhao", "org_yangguang", "sq_longquan"})
-    assert _titled(notes, "合同已签订，首期款待审核") == {"cz_zhao"}
+                        notified=purchaser_staff | {"cz_zhao", "cz_qian", "org_yangguang", "sq_longquan"})
+    assert _titled(notes, "合同已签订，首期款待审核") == {"cz_zhao", "cz_qian"}
 
     def pay(sequence, day, *, last=False):
         tranche = contract.tranches.get(sequence=sequence)
@@ -270,11 +270,11 @@ def test_one_project_from_need_to_final_payment(traveller):
         assert tranche.status == PaymentTranche.Status.APPROVED
         ledger.step([("tranche.approve", "cz_zhao")], notified=set())
         at(day + 1)
-        payment = tranche_pay(tranche=tranche, actor=users["cz_zhao"], voucher_number=f"PZ-{sequence}")
+        payment = tranche_pay(tranche=tranche, actor=users["cz_qian"], voucher_number=f"PZ-{sequence}")
         tranche.refresh_from_db()
         assert tranche.status == PaymentTranche.Status.PAID
         assert payment.amount == (tranche.payable_amount or tranche.amount)
-        notes = ledger.step([("tranche.pay", "cz_zhao")],
+        notes = ledger.step([("tranche.pay", "cz_qian")],
                             notified={"org_yangguang"} | (purchaser_staff if last else set()))
         if last:
             assert _titled(notes, "项目 ") == purchaser_staff
@@ -301,7 +301,7 @@ def test_one_project_from_need_to_final_payment(traveller):
     at(57)
     milestone_accept(report=mid, actor=users["mz_wang"], comment="通过")
     assert contract.tranches.get(sequence=2).status == PaymentTranche.Status.DUE
-    ledger.step([("milestone.accept", "mz_wang")], notified={"org_yangguang", "cz_zhao"})
+    ledger.step([("milestone.accept", "mz_wang")], notified={"org_yangguang", "cz_zhao", "cz_qian"})
     pay(2, 58)
 
     at(85)
@@ -336,7 +336,7 @@ def test_one_project_from_need_to_final_payment(traveller):
         if last:
             expected.append(("performance.finalize", None))
         notes = ledger.step(expected,
-                            notified=(purchaser_staff | {"cz_zhao", "org_yangguang"}) if last else set())
+                            notified=(purchaser_staff | {"cz_zhao", "cz_qian", "org_yangguang"}) if last else set())
     evaluation.refresh_from_db()
     project.refresh_from_db()
     # (30×91 purchaser + 20×93 community + 30×89 third party + 10×90 residents' mean
@@ -347,7 +347,7 @@ def test_one_project_from_need_to_final_payment(traveller):
     final_tranche = contract.tranches.get(sequence=3)
     assert final_tranche.status == PaymentTranche.Status.DUE
     assert final_tranche.payable_amount == final_tranche.amount  # 优 → 100 %
-    assert _titled(notes, "绩效评价完成，尾款待审核") == {"cz_zhao"}
+    assert _titled(notes, "绩效评价完成，尾款待审核") == {"cz_zhao", "cz_qian"}
 
     # 10. 资金拨付与结项 -----------------------------------------------------------------------
     pay(3, 90, last=True)

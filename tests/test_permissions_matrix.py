@@ -93,7 +93,7 @@ def snapshot() -> dict:
         SatisfactionResponse,
         ScoreSheet,
     )
-    from finance.models import BudgetCommitment, Payment, PaymentTranche
+    from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
     from procurement.models import Award, Bid, Contract, Need, NeedSupport, ServiceProject, Tender
 
     state = {"audit": AuditEntry.objects.count(), "notifications": Notification.objects.count()}
@@ -108,6 +108,7 @@ def snapshot() -> dict:
     state["PartyScore"] = sorted(PartyScore.objects.values_list("pk", "party"))
     state["SatisfactionResponse"] = SatisfactionResponse.objects.count()
     state["EvaluationCommittee"] = EvaluationCommittee.objects.count()
+    state["envelopes"] = sorted(BudgetEnvelope.objects.values_list("pk", "amount"))
     return state
 
 
@@ -196,7 +197,8 @@ def _prepare_tranche_approved(w):
     from finance.services.tranches import tranche_approve
 
     tranche = w.build.contract.tranches.get(sequence=1)
-    tranche_approve(tranche=tranche, actor=w.build.finance_staff)
+    # 不相容岗位相互分离: the second officer approves, so the matrix's finance actor may pay.
+    tranche_approve(tranche=tranche, actor=w.build.finance_payer)
 
 
 def _prepare_settled_tranches(w):
@@ -204,7 +206,7 @@ def _prepare_settled_tranches(w):
 
     tranche = w.build.contract.tranches.get(sequence=3)
     tranche_approve(tranche=tranche, actor=w.build.finance_staff)
-    tranche_pay(tranche=tranche, actor=w.build.finance_staff, voucher_number="PZ-CLOSE")
+    tranche_pay(tranche=tranche, actor=w.build.finance_payer, voucher_number="PZ-CLOSE")
 
 
 def _bid_submit(w, actor, role):
@@ -292,6 +294,9 @@ SCENARIOS = {
     "budget_confirm": ("project_approved", None, lambda w, a, r: _svc(
         "finance.services.budget", "budget_confirm")(project=w.build.project, actor=a,
                                                      envelope=w.cast.envelopes["fiscal"])),
+    "envelope_adjust": ("project_approved", None, lambda w, a, r: _svc(
+        "finance.services.budget", "envelope_adjust")(envelope=w.cast.envelopes["fiscal"], actor=a,
+                                                      amount="90000000.00", reason="预算调整")),
     "budget_reject": ("project_approved", None, lambda w, a, r: _svc(
         "finance.services.budget", "budget_reject")(project=w.build.project, actor=a,
                                                     reason="额度不足")),

@@ -87,6 +87,7 @@ class World:
     outsiders: dict = field(default_factory=dict)  # role -> user of another district's org
     admin: User | None = None  # platform admin (operator), no superuser
     superuser: User | None = None
+    cashier: User | None = None  # the second finance officer, who pays what ``finance`` approved
 
     def users(self) -> dict:
         """Return the users by the names the permission tests parametrize on."""
@@ -135,6 +136,8 @@ def world_spec(*, suffix: str = "", suppliers: int = 4, experts: int = 5, social
         Person(f"purchaser{suffix}", "王采购", Role.PURCHASER, "purchaser"),
         Person(f"community{suffix}", "孙社区", Role.COMMUNITY, "舜耕社区" + suffix),
         Person(f"finance{suffix}", "赵财政", Role.FINANCE, "finance"),
+        # A second finance officer: the one who approves a tranche may not pay it (内部控制).
+        Person(f"cashier{suffix}", "钱出纳", Role.FINANCE, "finance"),
         Person(f"resident{suffix}", "陈居民", Role.RESIDENT, "舜耕社区" + suffix),
         *(Person(f"supplier{i}{suffix}", f"社会组织{i}", Role.SOCIAL_ORG, f"s{i}")
           for i in range(suppliers)),
@@ -187,6 +190,7 @@ def world_build(*, suffix: str = "", suppliers: int = 4, experts: int = 5, socia
         finance_org=cast.finance, suppliers=list(cast.social_orgs.values()),
         purchaser=users[f"purchaser{suffix}"], community=users[f"community{suffix}"],
         finance=users[f"finance{suffix}"], resident=users[f"resident{suffix}"],
+        cashier=users[f"cashier{suffix}"],
         supplier_staff=[users[f"supplier{i}{suffix}"] for i in range(suppliers)],
         envelope=cast.envelopes["fiscal"],
         experts=[users[f"expert{i}{suffix}"] for i in range(experts)],

@@ -7,7 +7,7 @@ regains the unspent money in one audited step. Releasing at award time would let
 spent twice if the award is later challenged and re-run.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Sum
@@ -33,6 +33,38 @@ def envelope_available(envelope: BudgetEnvelope) -> Decimal:
         total=Sum("amount")
     )["total"] or Decimal("0")
     return envelope.amount - committed
+
+
+@transaction.atomic
+def envelope_adjust(*, envelope: BudgetEnvelope, actor, amount, reason: str) -> BudgetEnvelope:
+    """Set an envelope's amount (预算调整), never below what is already committed; audited.
+
+    The only way an envelope's amount changes after it is created: the admin shows it read-only.
+    """
+    envelope = BudgetEnvelope.objects.select_for_update().select_related("finance_bureau").get(pk=envelope.pk)
+    authz.require(actor, "finance.adjust_budgetenvelope", envelope)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写预算额度调整理由。"), code="reason")
+    try:
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as exc:
+        raise ServiceError(_("请填写有效的预算额度金额。"), code="amount") from exc
+    if not amount.is_finite() or amount < 0:
+        raise ServiceError(_("请填写有效的预算额度金额。"), code="amount")
+    committed = envelope.amount - envelope_available(envelope)
+    if amount < committed:
+        raise ServiceError(
+            _("预算额度不能低于已占用金额：已占用 %(committed)s 元，调整后 %(amount)s 元。")
+            % {"committed": committed, "amount": amount},
+            code="below_committed",
+        )
+    before = {"amount": str(envelope.amount)}
+    envelope.amount = amount
+    envelope.save(update_fields=["amount"])
+    audit_record(actor=actor, action="envelope.adjust", target=envelope, before=before,
+                 after={"amount": str(amount), "committed": str(committed), "reason": reason})
+    return envelope
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
 """Payment tranches: planned when a contract is drafted, made due when their condition is met,
-approved by finance, then paid."""
+approved by finance, then paid by another finance officer (不相容岗位相互分离)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -105,6 +105,14 @@ def tranche_pay(*, tranche: PaymentTranche, actor, voucher_number: str) -> Payme
     authz.require(actor, "finance.pay_paymenttranche", tranche)
     if tranche.status != PaymentTranche.Status.APPROVED:
         raise ServiceError(_("只有已审核的付款节点可以支付。"), code="state")
+    if tranche.approved_by_id is not None and tranche.approved_by_id == actor.pk:
+        # 行政事业单位内部控制规范（试行）第十二条、第二十九条: approval and payment are
+        # incompatible duties and must be held by different people.
+        raise ServiceError(
+            _("不相容岗位相互分离：审核该付款节点的人员不得同时办理支付，请由本部门另一名财务人员支付"
+              "（《行政事业单位内部控制规范（试行）》第十二条）。"),
+            code="segregation",
+        )
     voucher_number = (voucher_number or "").strip()
     if not voucher_number:
         raise ServiceError(_("请填写支付凭证号。"), code="voucher")

@@ -79,6 +79,15 @@ def _inbox_row(chain, user, title) -> str:
                 if f'<td class="task-title">{title}</td>' in row)
 
 
+def _pay_by_two(chain, w, title, voucher):
+    """Finance approves; the task stays open; the approver may not pay; the cashier pays (内部控制)."""
+    chain.do(w.finance, title, {})
+    chain.assert_inboxes({"finance": [title]})
+    refused = chain.do(w.finance, title, {"voucher_number": voucher}, expect_redirect=False)
+    assert refused.status_code == 200 and "不相容岗位相互分离" in refused.content.decode()
+    chain.do(w.cashier, title, {"voucher_number": voucher})
+
+
 def _check_sign_due_warnings(chain, project, purchaser, supplier):
     """The signing tasks are due on the contract's 30-day limit (法46); the inbox warns."""
     contract = project.contract
@@ -228,7 +237,7 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
         chain.assert_inboxes({"finance": ["拨付首期资金"]})
 
         # 7. Tranche 1, mid-term report (returned once), tranche 2.
-        chain.do(w.finance, "拨付首期资金", {"voucher_number": "PZ-001"})
+        _pay_by_two(chain, w, "拨付首期资金", "PZ-001")
         chain.assert_inboxes({winner: ["提交中期报告"]})
         chain.do(supplier, "提交中期报告", {"summary": "已完成个案5个、活动2场。"})
         chain.assert_inboxes({"purchaser": ["中期验收"]})
@@ -237,7 +246,7 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
         chain.do(supplier, "提交中期报告", {"summary": "已完成个案5个、活动2场，台账已补充。"})
         chain.do(w.purchaser, "中期验收", {"decision": "accept", "comment": "通过"})
         chain.assert_inboxes({"finance": ["拨付中期资金"]})
-        chain.do(w.finance, "拨付中期资金", {"voucher_number": "PZ-002"})
+        _pay_by_two(chain, w, "拨付中期资金", "PZ-002")
         chain.assert_inboxes({winner: ["提交终期报告"]})
 
         # 8. Final report, acceptance, four evaluations in parallel.
@@ -261,7 +270,7 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
         chain.assert_inboxes({"finance": ["拨付尾款"]})
 
         # 9. Final tranche and closure.
-        chain.do(w.finance, "拨付尾款", {"voucher_number": "PZ-003"})
+        _pay_by_two(chain, w, "拨付尾款", "PZ-003")
         chain.assert_inboxes({"purchaser": ["项目结项"]})
         chain.do(w.purchaser, "项目结项", {})
         chain.assert_inboxes({})

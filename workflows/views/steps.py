@@ -544,18 +544,29 @@ class ContractSignStep(Step):
 
 
 class PayForm(forms.Form):
-    voucher_number = forms.CharField(label=_("支付凭证号"), max_length=50)
+    voucher_number = forms.CharField(
+        label=_("支付凭证号（审核后由另一名财务人员支付时填写）"), max_length=50, required=False)
 
 
 class TranchePayStep(ContractSignStep):
+    """Approve a due tranche, or pay an approved one: two officers (不相容岗位相互分离).
+
+    Approving leaves the task open (``perform`` returns False) for another finance officer of the
+    bureau, who records the payment and so completes the task.
+    """
+
     form_class = PayForm
-    submit_label = _("审核并支付")
     condition = ""
+    pending_message = _("已审核该付款节点，请由本部门另一名财务人员办理支付。")
 
     @property
     def tranche(self):
         return PaymentTranche.objects.get(contract__project_id=self.project.pk,
                                           condition=self.condition)
+
+    @property
+    def submit_label(self):
+        return _("审核") if self.tranche.status == PaymentTranche.Status.DUE else _("支付")
 
     def summary(self):
         tranche = self.tranche
@@ -565,14 +576,16 @@ class TranchePayStep(ContractSignStep):
             (_("核定金额（元）"), tranche.payable_amount if tranche.payable_amount is not None
              else tranche.amount),
             (_("状态"), tranche.get_status_display()),
+            *([(_("审核人"), tranche.approved_by)] if tranche.approved_by_id else []),
         ]
 
     def perform(self, data, form=None):
         tranche = self.tranche
         if tranche.status == PaymentTranche.Status.DUE:
             tranche_approve(tranche=tranche, actor=self.user)
-            tranche.refresh_from_db()
-        tranche_pay(tranche=tranche, actor=self.user, voucher_number=data["voucher_number"])
+            return False
+        tranche_pay(tranche=tranche, actor=self.user, voucher_number=data.get("voucher_number", ""))
+        return None
 
 
 @step("ServiceProjectFlow", "pay_first")

@@ -57,11 +57,17 @@ class TaskView(LoginRequiredMixin, View):
                 if not request.user.has_perm(TASK_PERMISSION, task):
                     raise Http404(_("没有找到该待办。"))
                 step = step_for(task)(task=task, user=request.user)
-                step.perform(form.cleaned_data, form=form)
-                task_complete(task=task, actor=request.user, request=request)
+                # A step returns False when its task stays open for someone else (a tranche
+                # approved by one finance officer waits for another to pay it).
+                done = step.perform(form.cleaned_data, form=form) is not False
+                if done:
+                    task_complete(task=task, actor=request.user, request=request)
         except ServiceError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
             return self.render(request, step, form)
+        if not done:
+            messages.success(request, step.pending_message)
+            return redirect("home")
         messages.success(request, _("已办理：%(title)s") % {"title": task.flow_task.task_title})
         return redirect("home")

@@ -98,3 +98,94 @@ def test_budget_reject_needs_reason_and_role(world, project):
             budget_reject(project=project, actor=actor, reason="x")
     project.refresh_from_db()
     assert project.status == ServiceProject.Status.APPROVED
+
+
+# --- envelope_adjust: the only way an envelope's amount changes (内部控制, 预算调整) ---------------
+
+
+def test_envelope_adjust_by_finance_with_reason_is_audited_internal_control(world):
+    original = world.envelope.amount
+    from finance.services.budget import envelope_adjust
+
+    envelope = envelope_adjust(envelope=world.envelope, actor=world.finance, amount=D("12000000.00"),
+                               reason="区人大批准预算调整")
+    envelope.refresh_from_db()
+    assert envelope.amount == D("12000000.00")
+    audit = AuditEntry.objects.get(action="envelope.adjust")
+    assert audit.actor == world.finance and audit.target_id == str(envelope.pk)
+    assert audit.before == {"amount": str(original)}
+    assert audit.after["amount"] == "12000000.00" and audit.after["reason"] == "区人大批准预算调整"
+
+
+def test_envelope_adjust_refuses_below_committed_internal_control(world, project):
+    """The envelope may shrink to exactly what is committed, never below it."""
+    original = world.envelope.amount
+    from finance.services.budget import envelope_adjust
+
+    budget_confirm(project=project, envelope=world.envelope, actor=world.finance)  # 300,000 committed
+    with pytest.raises(ServiceError, match="不能低于已占用金额") as refused:
+        envelope_adjust(envelope=world.envelope, actor=world.finance, amount=D("299999.99"),
+                        reason="压减预算")
+    assert refused.value.code == "below_committed"
+    world.envelope.refresh_from_db()
+    assert world.envelope.amount == original
+    assert not AuditEntry.objects.filter(action="envelope.adjust").exists()
+    envelope_adjust(envelope=world.envelope, actor=world.finance, amount=D("300000.00"), reason="压减预算")
+    world.envelope.refresh_from_db()
+    assert world.envelope.amount == D("300000.00")
+    assert AuditEntry.objects.filter(action="envelope.adjust").count() == 1
+
+
+@pytest.mark.parametrize("amount, reason, code", [
+    (D("9000000.00"), "", "reason"), (D("9000000.00"), "   ", "reason"),
+    (D("-1.00"), "调整", "amount"), ("abc", "调整", "amount"),
+])
+def test_envelope_adjust_bad_input_changes_nothing(world, amount, reason, code):
+    original = world.envelope.amount
+    from finance.services.budget import envelope_adjust
+
+    with pytest.raises(ServiceError) as refused:
+        envelope_adjust(envelope=world.envelope, actor=world.finance, amount=amount, reason=reason)
+    assert refused.value.code == code
+    world.envelope.refresh_from_db()
+    assert world.envelope.amount == original
+    assert not AuditEntry.objects.filter(action="envelope.adjust").exists()
+
+
+def test_envelope_adjust_denied_outside_the_envelopes_bureau(world):
+    original = world.envelope.amount
+    from finance.services.budget import envelope_adjust
+
+    other_finance = user_with_role(Role.FINANCE, OrganizationFactory(kind=Organization.Kind.FINANCE))
+    for actor in (world.purchaser, world.community, world.supplier_staff[0], other_finance,
+                  world.outsiders["finance"], world.admin):
+        with pytest.raises(PermissionDenied):
+            envelope_adjust(envelope=world.envelope, actor=actor, amount=D("1.00"), reason="调整")
+    world.envelope.refresh_from_db()
+    assert world.envelope.amount == original
+    assert not AuditEntry.objects.filter(action="envelope.adjust").exists()
+
+
+def test_admin_cannot_edit_an_envelopes_amount_internal_control(world, client):
+    """The admin change form shows the amount read-only; a posted amount is ignored."""
+    original = world.envelope.amount
+    from django.contrib import admin
+
+    from finance.admin import BudgetEnvelopeAdmin
+
+    model_admin = BudgetEnvelopeAdmin(BudgetEnvelope, admin.site)
+    assert "amount" in model_admin.get_readonly_fields(None, world.envelope)
+    assert "amount" not in model_admin.get_readonly_fields(None, None)  # set when created
+    client.force_login(world.superuser)
+    from django.urls import reverse
+
+    url = reverse("admin:finance_budgetenvelope_change", args=[world.envelope.pk])
+    envelope = world.envelope
+    response = client.post(url, {
+        "fiscal_year": envelope.fiscal_year, "funding_source": envelope.funding_source,
+        "division": envelope.division_id, "finance_bureau": envelope.finance_bureau_id,
+        "name": envelope.name, "amount": "1.00",
+    })
+    assert response.status_code in (200, 302)
+    envelope.refresh_from_db()
+    assert envelope.amount == original

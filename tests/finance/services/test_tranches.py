@@ -26,7 +26,7 @@ def test_approve_then_pay_first_tranche(world, contract):
     tranche_approve(tranche=tranche, actor=world.finance)
     tranche.refresh_from_db()
     assert tranche.status == PaymentTranche.Status.APPROVED and tranche.approved_by == world.finance
-    payment = tranche_pay(tranche=tranche, actor=world.finance, voucher_number="PZ-001")
+    payment = tranche_pay(tranche=tranche, actor=world.cashier, voucher_number="PZ-001")
     assert payment.amount == tranche.amount == D("81000.00")
     tranche.refresh_from_db()
     assert tranche.status == PaymentTranche.Status.PAID
@@ -42,10 +42,10 @@ def test_pay_requires_approval_and_unique_voucher(world, contract):
     with pytest.raises(ServiceError):
         tranche_approve(tranche=second, actor=world.finance)  # still pending
     tranche_approve(tranche=first, actor=world.finance)
-    tranche_pay(tranche=first, actor=world.finance, voucher_number="PZ-1")
+    tranche_pay(tranche=first, actor=world.cashier, voucher_number="PZ-1")
     PaymentTranche.objects.filter(pk=second.pk).update(status=PaymentTranche.Status.APPROVED)
     with pytest.raises(ServiceError, match="凭证号"):
-        tranche_pay(tranche=second, actor=world.finance, voucher_number="PZ-1")
+        tranche_pay(tranche=second, actor=world.cashier, voucher_number="PZ-1")
     assert Payment.objects.count() == 1
 
 
@@ -66,7 +66,7 @@ def test_last_payment_notifies_purchaser_and_uses_payable_amount(world, contract
     PaymentTranche.objects.filter(pk=final.pk).update(payable_amount=D("64800.00"))
     for n, tranche in enumerate(contract.tranches.order_by("sequence")):
         tranche_approve(tranche=tranche, actor=world.finance)
-        tranche_pay(tranche=tranche, actor=world.finance, voucher_number=f"V{n}")
+        tranche_pay(tranche=tranche, actor=world.cashier, voucher_number=f"V{n}")
     assert Payment.objects.get(tranche=final).amount == D("64800.00")
     assert Notification.objects.filter(recipient=world.purchaser, title__contains="办理结项").exists()
     rows = ledger_for_user(user=world.finance)
@@ -100,3 +100,26 @@ def test_ledger_and_tranche_list_constant_queries(world, django_assert_num_queri
     assert list(tranche_list_for_user(user=world.community)) == []
     assert len(list(tranche_list_for_user(user=world.supplier_staff[2]))) == 6
     assert list(tranche_list_for_user(user=world.supplier_staff[0])) == []
+
+
+def test_approver_may_not_pay_the_same_tranche_internal_control_12(world, contract):
+    """行政事业单位内部控制规范（试行）第十二条: 不相容岗位相互分离 — approve and pay are two people."""
+    tranche = contract.tranches.get(sequence=1)
+    tranche_approve(tranche=tranche, actor=world.finance)
+    with pytest.raises(ServiceError, match="不相容岗位相互分离") as refused:
+        tranche_pay(tranche=tranche, actor=world.finance, voucher_number="PZ-SELF")
+    assert refused.value.code == "segregation"
+    tranche.refresh_from_db()
+    assert tranche.status == PaymentTranche.Status.APPROVED
+    assert not Payment.objects.exists()
+    assert not AuditEntry.objects.filter(action="tranche.pay").exists()
+    # The other officer of the same bureau pays; and the roles may be the other way round.
+    tranche_pay(tranche=tranche, actor=world.cashier, voucher_number="PZ-OTHER")
+    second = contract.tranches.get(sequence=2)
+    PaymentTranche.objects.filter(pk=second.pk).update(status=PaymentTranche.Status.DUE)
+    tranche_approve(tranche=second, actor=world.cashier)
+    with pytest.raises(ServiceError, match="不相容岗位相互分离"):
+        tranche_pay(tranche=second, actor=world.cashier, voucher_number="PZ-SELF-2")
+    payment = tranche_pay(tranche=second, actor=world.finance, voucher_number="PZ-2")
+    assert payment.paid_by == world.finance
+    assert payment.tranche.approved_by == world.cashier
