@@ -1,11 +1,13 @@
-"""evaluation's answers to delivery's signals (connected in EvaluationConfig.ready).
+"""evaluation's answers to delivery's and procurement's signals (connected in EvaluationConfig.ready).
 
 delivery sits below evaluation and never imports it; it sends ``final_report_accepted`` inside
 milestone_accept's transaction, so the evaluation opened here commits or rolls back with it.
 """
 
 from delivery.signals import final_report_accepted
+from evaluation.services.committees import seats_available
 from evaluation.services.performance import performance_evaluation_open
+from procurement.signals import committee_seats_wanted
 
 
 def open_performance_evaluation_on_final_report(sender, *, contract, actor=None, **kwargs) -> None:
@@ -13,7 +15,13 @@ def open_performance_evaluation_on_final_report(sender, *, contract, actor=None,
     performance_evaluation_open(contract=contract, actor=actor)
 
 
+def seats_for_tender(sender, *, project, method, **kwargs) -> tuple[int, int]:
+    """Answer procurement: (committee size needed, experts free of the project's parties)."""
+    return seats_available(project=project, method=method)
+
+
 def connect() -> None:
-    """Connect evaluation's receivers to delivery's signals."""
+    """Connect evaluation's receivers to delivery's and procurement's signals."""
+    committee_seats_wanted.connect(seats_for_tender, dispatch_uid="evaluation.committee_seats")
     final_report_accepted.connect(open_performance_evaluation_on_final_report,
                                   dispatch_uid="evaluation.open_performance_evaluation")

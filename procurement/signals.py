@@ -18,6 +18,10 @@ Asked (a receiver returns the answer):
 
 - ``budget_reviewer_wanted``: with ``project``; finance returns the finance bureau (an
   Organization, or None) that reviews the project's budget or funds it, to notify its staff.
+- ``committee_seats_wanted``: with ``project`` and ``method``; evaluation returns
+  ``(needed, available)``: the lawful committee size for the method and budget and the number
+  of active experts free of the project's purchaser and designing community. tender_publish
+  refuses an open or invited tender the pool cannot seat.
 
 Sent *on commit* (the step is final; receivers advance the flows):
 
@@ -32,6 +36,7 @@ contract_signed = Signal()
 project_ended = Signal()
 
 budget_reviewer_wanted = Signal()
+committee_seats_wanted = Signal()
 
 tender_opened = Signal()
 tender_cancelled = Signal()

@@ -25,30 +25,57 @@ def evaluable_bids(tender: Tender):
     return tender.bids.filter(status__in=EVALUABLE_BID_STATUSES).select_related("organization")
 
 
-def minimum_committee_size(tender: Tender) -> int:
-    """Return the smallest lawful committee for the tender's method and budget (法38, 87号令 47)."""
-    if tender.method in (Tender.Method.CONSULTATION, Tender.Method.NEGOTIATION,
-                         Tender.Method.SINGLE_SOURCE):
+def committee_size_for(method: str, budget_amount) -> int:
+    """Return the smallest lawful committee for a method and budget (法38, 87号令 47)."""
+    if method in (Tender.Method.CONSULTATION, Tender.Method.NEGOTIATION,
+                  Tender.Method.SINGLE_SOURCE):
         return 3
-    if tender.budget_amount >= settings.PLATFORM_RULES["LARGE_COMMITTEE_BUDGET"]:
+    if budget_amount >= settings.PLATFORM_RULES["LARGE_COMMITTEE_BUDGET"]:
         return 7
     return 5
 
 
-def eligible_experts(*, tender: Tender, bidder_orgs) -> list:
-    """Return the users of active experts free of conflicts with the bidders and the purchaser."""
-    purchaser = tender.project.purchaser
-    codes = [org.credit_code for org in bidder_orgs if org.credit_code]
-    conflict_orgs = [org.pk for org in bidder_orgs] + [purchaser.pk]
-    qs = (
+def minimum_committee_size(tender: Tender) -> int:
+    """Return the smallest lawful committee for the tender's method and budget (法38, 87号令 47)."""
+    return committee_size_for(tender.method, tender.budget_amount)
+
+
+def project_parties(project) -> list:
+    """Return the organizations every expert of the project must be free of: the purchaser and
+    the community that designed the project (known at publication, before any bid)."""
+    return [org for org in (project.purchaser, project.community) if org is not None]
+
+
+def free_experts(conflict_orgs):
+    """Return the active expert profiles free of conflicts with conflict_orgs, in a fixed order:
+    not employed by, not an active member of, not recused for (条例9) any of them (条例39)."""
+    codes = [org.credit_code for org in conflict_orgs if org.credit_code]
+    pks = [org.pk for org in conflict_orgs]
+    return (
         ExpertProfile.objects.filter(is_active=True, user__is_active=True)
         .exclude(recusals__credit_code__in=codes)
-        .exclude(employer_id__in=conflict_orgs)
-        # Staff of the purchaser or of a bidder never sit on its own project (条例39).
-        .exclude(user__memberships__organization_id__in=conflict_orgs, user__memberships__is_active=True)
+        .exclude(employer_id__in=pks)
+        # Staff of the purchaser, the designing community or a bidder never sit on its project.
+        .exclude(user__memberships__organization_id__in=pks, user__memberships__is_active=True)
         .select_related("user").order_by("pk").distinct()
     )
-    return [profile.user for profile in qs]
+
+
+def seats_available(*, project, method: str) -> tuple[int, int]:
+    """Return (committee size needed, experts free of the project's parties) before bidding.
+
+    Conflicts with the bidders are unknown at publication, so this counts what can be known:
+    active experts not employed by, member of or recused for the purchaser or the community.
+    """
+    needed = committee_size_for(method, project.budget_amount)
+    return needed, free_experts(project_parties(project)).count()
+
+
+def eligible_experts(*, tender: Tender, bidder_orgs) -> list:
+    """Return the users of active experts free of conflicts with the bidders and the project's
+    parties (purchaser and designing community)."""
+    conflict_orgs = list(bidder_orgs) + project_parties(tender.project)
+    return [profile.user for profile in free_experts(conflict_orgs)]
 
 
 def draw_experts(*, candidates: list, size: int, seed: str) -> list:
@@ -59,7 +86,7 @@ def draw_experts(*, candidates: list, size: int, seed: str) -> list:
 @transaction.atomic
 def committee_form(*, tender: Tender, actor, size: int | None = None, seed: str | None = None) -> EvaluationCommittee:
     """Draw the committee for an opened tender and open the score sheets: opened → evaluating."""
-    tender = Tender.objects.select_for_update(of=("self",)).select_related("project__purchaser").get(pk=tender.pk)
+    tender = Tender.objects.select_for_update(of=("self",)).select_related("project__purchaser", "project__community").get(pk=tender.pk)
     authz.require(actor, "evaluation.form_evaluationcommittee", EvaluationCommittee(tender=tender))
     if tender.status != Tender.Status.OPENED:
         raise ServiceError(_("只有已开标的采购项目可以组建评标委员会。"), code="state")

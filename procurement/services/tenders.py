@@ -21,7 +21,7 @@ from core.notifications import notify
 from procurement.models import EVALUATION_METHODS, Bid, ServiceProject, Tender, TenderCriterion
 from procurement.services._common import link, staff_of
 from procurement.services.projects import check_duration
-from procurement.signals import project_ended, tender_cancelled
+from procurement.signals import committee_seats_wanted, project_ended, tender_cancelled
 from procurement.states import ServiceProjectStates, TenderStates
 
 Method = Tender.Method
@@ -205,6 +205,33 @@ HAS_COMMITTED_BUDGET = Q(budget_commitment__status="committed")
 CLOSED_TENDER_STATUSES = (Tender.Status.FAILED, Tender.Status.CANCELLED)
 
 
+SEATED_METHODS = (Method.OPEN, Method.INVITED)
+
+
+def check_committee_seats(project, method) -> None:
+    """Refuse an open or invited tender when the expert pool cannot seat its committee.
+
+    The committee (≥ 5, ≥ 7 from LARGE_COMMITTEE_BUDGET; 87号令 47) is drawn from active
+    experts free of the purchaser and the designing community (条例39, 条例9); conflicts with
+    bidders are unknown before bidding, so the count is an upper bound the draw may still miss.
+    evaluation answers ``committee_seats_wanted``; without an answer nothing is checked.
+    """
+    if method not in SEATED_METHODS:
+        return
+    for _receiver, answer in committee_seats_wanted.send(sender=Tender, project=project,
+                                                         method=method):
+        if answer is None:
+            continue
+        needed, available = answer
+        if available < needed:
+            raise ServiceError(
+                _("%(method)s的评标委员会至少需要%(size)d名专家（87号令第47条），"
+                  "专家库中与采购人、设计社区无利害关系的在库专家仅有%(n)d人，不能发布采购公告。")
+                % {"method": Method(method).label, "size": needed, "n": available},
+                code="experts",
+            )
+
+
 @transaction.atomic
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
                    eligibility="", tie_rule=None, documents_until=None) -> Tender:
@@ -247,6 +274,7 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     now = timezone.now()
     check_deadline(method, now, bid_deadline)
     documents_until = check_documents_until(method, now, bid_deadline, documents_until)
+    check_committee_seats(project, method)
     tender = Tender.objects.create(
         project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
         budget_amount=project.budget_amount, price_weight=price_weight,

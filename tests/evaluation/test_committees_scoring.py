@@ -74,6 +74,18 @@ def test_recused_and_conflicted_experts_never_drawn(world, tender):
     assert not drawn & {recused.pk, employed.pk, purchaser_staff.pk}
 
 
+def test_experts_of_the_designing_community_or_recused_for_the_purchaser_never_drawn(world, tender):
+    community_staff, recused = world.experts[:2]
+    community_staff.expert_profile.employer = tender.project.community
+    community_staff.expert_profile.save()
+    ExpertRecusal.objects.create(expert=recused.expert_profile,
+                                 credit_code=tender.project.purchaser.credit_code)
+    assert len(world.experts[2:]) == 5  # the world's 7 experts less the two: exactly the seats
+    committee = committee_form(tender=tender, actor=world.purchaser)
+    drawn = set(committee.members.values_list("expert_id", flat=True))
+    assert drawn == {u.pk for u in world.experts[2:]}
+
+
 def test_not_enough_experts(world, tender):
     for user in world.experts[:3]:
         user.expert_profile.is_active = False

@@ -10,6 +10,7 @@ from core.models import AuditEntry
 from finance.models import BudgetCommitment
 from procurement.models import ServiceProject, Tender
 from procurement.services.tenders import tender_extend_deadline, tender_publish
+from tests.factories import ExpertProfileFactory, ExpertRecusalFactory, MembershipFactory
 from tests.worlds import (
     PROCUREMENT_WORLD,
     TZ,
@@ -460,3 +461,70 @@ def test_price_weight_zero_refused_without_fixed_price_87_55(world):
     assert not project.fixed_price
     with pytest.raises(ServiceError, match="不得低于10%"):
         tender_published(world, project, method="open", price_weight=Decimal("0"))
+
+
+# --- The expert pool must seat the committee before an open or invited tender is published
+# (issue 7 item 14; 87号令第47条: ≥ 5 experts, ≥ 7 from LARGE_COMMITTEE_BUDGET). Conflicts with
+# bidders are unknown before bidding; the purchaser and the designing community are known.
+
+
+def _deactivate(experts):
+    for user in experts:
+        user.expert_profile.is_active = False
+        user.expert_profile.save()
+
+
+@pytest.mark.parametrize("method", ["open", "invited"])
+def test_tender_refused_when_pool_cannot_seat_the_committee_87_47(world, method):
+    _deactivate(world.experts[:1])  # 4 of the world's 5 experts left
+    project = project_budget_confirmed(world)
+    before = audit_count()
+    with pytest.raises(ServiceError, match=r"至少需要5名专家（87号令第47条）.*仅有4人") as exc:
+        tender_published(world, project, method=method)
+    assert exc.value.code == "experts"
+    project.refresh_from_db()
+    assert project.status == ServiceProject.Status.BUDGET_CONFIRMED
+    assert not Tender.objects.exists() and audit_count() == before
+
+
+def test_tender_published_when_pool_seats_exactly_the_committee_87_47(world):
+    assert len(world.experts) == 5  # exactly the 5 seats of an open tender below 10,000,000
+    assert tender_published(world).status == Tender.Status.PUBLISHED
+
+
+def test_tender_published_with_more_experts_than_seats_87_47(world):
+    ExpertProfileFactory()
+    assert tender_published(world, method="invited").status == Tender.Status.PUBLISHED
+
+
+def test_experts_tied_to_purchaser_or_community_do_not_count_87_47_regulation_39(world):
+    project = project_budget_confirmed(world)
+    purchaser, community = project.purchaser, project.community
+    # Five more experts, none of whom may sit: employed by, staff of or recused for the parties.
+    ExpertProfileFactory(employer=purchaser)
+    ExpertProfileFactory(employer=community)
+    MembershipFactory(user=ExpertProfileFactory().user, organization=purchaser)
+    ExpertRecusalFactory(credit_code=purchaser.credit_code)
+    ExpertRecusalFactory(credit_code=community.credit_code)
+    ExpertProfileFactory(user__is_active=False)
+    _deactivate(world.experts[:1])
+    with pytest.raises(ServiceError, match="仅有4人"):
+        tender_published(world, project)
+    ExpertProfileFactory()  # one free expert more: exactly five
+    assert tender_published(world, project).status == Tender.Status.PUBLISHED
+
+
+def test_large_budget_tender_needs_seven_experts_at_publication_87_47(world, settings):
+    settings.PLATFORM_RULES = {**settings.PLATFORM_RULES,
+                               "LARGE_COMMITTEE_BUDGET": Decimal("300000.00")}
+    project = project_budget_confirmed(world)  # budget 300,000 = the large-committee budget
+    with pytest.raises(ServiceError, match="至少需要7名专家.*仅有5人"):
+        tender_published(world, project)
+    ExpertProfileFactory()
+    ExpertProfileFactory()
+    assert tender_published(world, project).status == Tender.Status.PUBLISHED
+
+
+def test_consultation_not_checked_against_the_pool_at_publication(world):
+    _deactivate(world.experts)
+    assert tender_published(world, method="consultation", price_weight=Decimal("20")).pk
