@@ -7,7 +7,6 @@ to the page with a message. A refused actor gets 404, like everywhere in the bac
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -69,12 +68,11 @@ def contract_grants_context(user, contract) -> dict:
 
 
 def _call(request, func, success: str, **kwargs) -> None:
+    # A refusal (core PermissionDenied) is answered 404 by core.middleware.ServiceErrorMiddleware.
     try:
         func(actor=request.user, **kwargs)
     except ServiceError as error:
         messages.error(request, " ".join(error.messages))
-    except PermissionDenied:
-        raise Http404 from None
     else:
         messages.success(request, success)
 
