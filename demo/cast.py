@@ -108,6 +108,9 @@ TIANJIAAN = DistrictSpec(
         ("zj_zhou", "周文博", "财务管理,政府采购", "evaluator"),
         ("zj_wu", "吴海燕", "儿童青少年服务,心理健康", None),
         ("zj_zheng", "郑国华", "社会组织管理,绩效评估", None),
+        # Enough for a 公开招标's five seats (87号令 47) after recusals from any demo bidder.
+        ("zj_he", "何志远", "社区治理,政府采购", None),
+        ("zj_ma", "马晓兰", "养老服务,残疾人服务", None),
     ],
     recusals=[("zj_zheng", "yangguang", "近三年曾在该机构担任理事")],
     envelopes=[

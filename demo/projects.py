@@ -29,6 +29,9 @@ class ProjectSpec:
     # The first two bidders offer the same price and get the same scores: a tie (并列) that the
     # tender's tie rule (随机抽签) leaves to the purchaser's recorded draw before the award.
     tie: bool = False
+    # 采购方式: 竞争性磋商 for most; the fully walked project is a 公开招标 (its committee is five,
+    # 87号令 47, and the pool must seat it before publication).
+    method: str = "consultation"
 
 
 PROJECTS = [
@@ -39,7 +42,7 @@ PROJECTS = [
                          "陪同就医，并组织老年人文体活动。",
         category="elderly", target_group="60岁以上独居、空巢老人",
         objectives="为独居、空巢老人提供探访关怀、个案服务和社区文体活动，提升老人生活质量和社会参与。",
-        community="龙泉社区", bidders=("yangguang", "hemei", "chunhui"),
+        community="龙泉社区", bidders=("yangguang", "hemei", "chunhui"), method="open",
     ),
     ProjectSpec(
         title="淮滨社区“七彩童年”困境儿童关爱项目",
@@ -90,7 +93,7 @@ PROJECTS = [
         need_description="学院社区青少年课余时间多沉迷手机，家长希望有成长辅导和兴趣小组。",
         category="children", target_group="10—16岁青少年",
         objectives="开展成长小组、生涯探索和亲子沟通活动，提升青少年自我管理能力。",
-        community="学院社区", bidders=("hemei", "yilin", "chunhui"), committee_size=5,
+        community="学院社区", bidders=("hemei", "yilin", "chunhui"), committee_size=7,
     ),
     ProjectSpec(
         title="龙泉社区志愿服务队伍培育项目",

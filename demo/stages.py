@@ -88,14 +88,14 @@ TIMELINE = {
     "need_submit": (0, 9), "need_support": (0, 11), "need_accept": (0, 15),
     "project_create": (1, 10), "project_submit": (1, 11), "project_approve": (2, 10),
     "budget_confirm": (3, 10), "tender_publish": (4, 10), "bid_submit": (6, 10),
-    "bids_open": (18, 10), "committee_form": (18, 11), "scores_submit": (18, 14),
-    "award_confirm": (19, 10), "contract_sign": (24, 10), "tranche_1": (25, 10),
-    "records_1": (27, 10), "mid_term_submit": (55, 10), "mid_term_accept": (57, 10),
-    "tranche_2": (58, 10), "records_2": (65, 10), "final_submit": (85, 10),
-    "final_accept": (87, 10), "party_scores": (88, 10), "tranche_3": (90, 10),
-    "project_close": (92, 10),
+    "bids_open": (25, 10), "committee_form": (25, 11), "scores_submit": (25, 14),
+    "award_confirm": (26, 10), "contract_sign": (31, 10), "tranche_1": (32, 10),
+    "records_1": (34, 10), "mid_term_submit": (62, 10), "mid_term_accept": (64, 10),
+    "tranche_2": (65, 10), "records_2": (72, 10), "final_submit": (92, 10),
+    "final_accept": (94, 10), "party_scores": (95, 10), "tranche_3": (97, 10),
+    "project_close": (99, 10),
 }
-BID_DEADLINE_DAYS = 14  # 竞争性磋商: ≥ 10 calendar days from publication (磋商办法第10条)
+BID_DEADLINE_DAYS = 21  # ≥ 20 days for 公开招标 (法35), ≥ 10 for 竞争性磋商 (磋商办法第10条)
 STAGE_LAST_STEP = {
     "need_submitted": "need_support", "need_accepted": "need_accept",
     "project_draft": "project_create", "project_submitted": "project_submit",
@@ -278,7 +278,7 @@ def _step_approval(build, cast, clock) -> bool:
 def _step_tender(build, cast, clock) -> bool:
     published = clock.at("tender_publish")
     build.tender = tender_publish(
-        project=build.project, actor=build.purchaser_staff, method=Tender.Method.CONSULTATION,
+        project=build.project, actor=build.purchaser_staff, method=build.spec.method,
         bid_deadline=published + datetime.timedelta(days=BID_DEADLINE_DAYS),
         price_weight=PRICE_WEIGHT, criteria=CRITERIA,
         eligibility="依法登记的社会组织；上年度年检合格；具有3名以上持证社工。",

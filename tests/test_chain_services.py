@@ -204,7 +204,7 @@ def test_one_project_from_need_to_final_payment(traveller):
     committee = committee_form(tender=tender, actor=users["mz_wang"], seed="chain-test")
     members = list(committee.members.select_related("expert").order_by("pk"))
     experts = {m.expert.username for m in members}
-    assert len(members) == 3 and experts <= {"zj_qian", "zj_sun", "zj_zhou", "zj_wu"}
+    assert len(members) == 3 and experts <= {"zj_qian", "zj_sun", "zj_zhou", "zj_wu", "zj_he", "zj_ma"}
     assert "zj_zheng" not in experts  # recused from 阳光 (a bidder)
     tender.refresh_from_db()
     assert tender.status == Tender.Status.EVALUATING

@@ -61,6 +61,13 @@ def test_demo_is_complete_and_rerun_creates_nothing(demo):
     assert closed.status == ServiceProject.Status.CLOSED
     contract = closed.contract
     assert sum(t.payment.amount for t in contract.tranches.all()) == contract.amount
+    # The fully walked project is a 公开招标: 20 days to the deadline (法35), a five-seat
+    # committee (87号令 47), at least three bids (法36), scored by 综合评分.
+    tender = closed.tenders.get()
+    assert tender.method == "open" and tender.evaluation_method == "comprehensive"
+    assert (tender.bid_deadline - tender.published_at).days >= 20
+    assert tender.committee.members.count() == 5
+    assert tender.bids.count() >= 3
     assert set(statuses.values()) >= {"closed", "performance_review", "in_delivery", "awarded",
                                       "evaluating", "tendering", "budget_confirmed", "approved",
                                       "submitted"}
