@@ -52,7 +52,7 @@ def test_opened_tender_shows_opening_record(client, world):
     (project,) = rows_at_stage(world, 1, "opened")
     tender = project.current_tender
     html = client.get(reverse("portal:tender-detail", args=[tender.pk])).content.decode()
-    assert "95000.00" in html and "98000.00" in html
+    assert "95,000.00" in html and "98,000.00" in html  # 千分位, as documents print amounts
     assert "淮南市同心社工服务社" in html
     data = client.get(reverse("portal:tender-ocds", args=[tender.pk])).json()
     prices = sorted(b["value"]["amount"] for b in data["bids"]["details"])
