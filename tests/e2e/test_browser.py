@@ -46,6 +46,7 @@ def browser():
                 "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
                 "--window-size=1280,1000", "--lang=zh-CN"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option("prefs", {
         "download.default_directory": downloads,
         "download.prompt_for_download": False,
@@ -139,3 +140,40 @@ def test_purchaser_logs_in_completes_a_task_and_downloads_the_contract(browser, 
     assert pdf is not None, list(browser.download_dir.iterdir())
     assert pdf.read_bytes().startswith(b"%PDF")
     assert contract.code in pdf.name
+
+
+def _console_errors(driver) -> list:
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_back_office_menu_opens_on_a_phone_without_script_errors(browser, live_server):
+    """At 390 px the ☰ button opens the menu on every base layout, and no page throws (issue 8).
+
+    viewflow's <vf-page> script binds a menu toggle that our menu template used to drop: every
+    back-office page threw a TypeError and ☰ did nothing; pages outside /workspace/ had no ☰.
+    """
+    from selenium.webdriver.common.by import By
+
+    from accounts.roles import Role
+    from demo.cast import DEMO_PASSWORD, cast_build
+
+    cast = cast_build()
+    purchaser = cast.one(Role.PURCHASER)
+    browser.set_window_size(390, 844)
+    browser.get(f"{live_server.url}/accounts/login/?next=/workspace/")
+    _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "input[name=username]"))[0].send_keys(
+        purchaser.username)
+    browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(DEMO_PASSWORD)
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert _wait_for(lambda: "/accounts/login/" not in browser.current_url)
+    browser.get_log("browser")  # the login page is not a back-office page
+    for path in ("/workspace/", "/workspace/procurement/projects/", "/workspace/procurement/tenders/"):
+        browser.get(f"{live_server.url}{path}")
+        toggle = _wait_for(lambda: browser.find_elements(
+            By.CSS_SELECTOR, "button.mdc-top-app-bar__navigation-icon"))
+        assert toggle, (path, browser.page_source[:1000])
+        drawer = browser.find_element(By.CSS_SELECTOR, "aside.vf-page__menu")
+        assert "mdc-drawer--open" not in drawer.get_attribute("class"), path
+        click(browser, toggle[0])
+        assert _wait_for(lambda: "mdc-drawer--open" in drawer.get_attribute("class"), timeout=5), path
+        assert _console_errors(browser) == [], path
