@@ -1,7 +1,13 @@
 """The back-office role menu, shared by the office pages, the inbox and the task pages."""
 
-from django import template
+import datetime
+from decimal import Decimal
 
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from core.templatetags.money import money
 from office.shell import office_nav
 
 register = template.Library()
@@ -26,3 +32,25 @@ def may(context, perm: str, obj=None) -> bool:
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     return bool(user is not None and user.has_perm(perm, obj))
+
+
+@register.filter
+def shown(value) -> str:
+    """Return a summary value as people read it: local time, 2-decimal amounts, 是/否, "—".
+
+    Task summaries hold model values; ``{{ value|linebreaksbr }}`` alone turned an aware
+    datetime into ``2026-11-29 02:00:00+00:00`` (UTC, ISO) and an amount into ``3000000.00``.
+    """
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return money(value)
+    return str(value)

@@ -194,7 +194,12 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
         chain.assert_inboxes({"purchaser": ["组建评标委员会"]})
         assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 1
 
-        # 5. Committee, one scoring task per seat, award.
+        # 5. Committee, one scoring task per seat, award. The task page shows the deadline and
+        # the opening in local time (Asia/Shanghai), never as UTC ISO text.
+        page = chain.client(w.purchaser).get(chain.task_url(w.purchaser, "组建评标委员会"))
+        html = page.content.decode()
+        opened = timezone.localtime(tender.opened_at).strftime("%Y-%m-%d %H:%M")
+        assert f"<dd>{opened}</dd>" in html and "+00:00" not in html
         chain.do(w.purchaser, "组建评标委员会", {"size": ""})
         seats = list(CommitteeMember.objects.select_related("expert"))
         assert len(seats) >= 5
