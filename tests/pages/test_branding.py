@@ -58,3 +58,11 @@ def test_server_error_page_renders_without_a_request():
     html = loader.get_template("500.html").render()
     _branded(html)
     assert "500 服务器错误" in html
+
+
+def test_notifications_page_is_a_back_office_page_with_the_menu(client):
+    client.force_login(UserFactory())
+    html = client.get(reverse("core:notification-list")).content.decode()
+    _branded(html)
+    assert 'class="vf-page__menu' in html and "mdc-top-app-bar__navigation-icon" in html
+    assert html.count("<h1") == 1
