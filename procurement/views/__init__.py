@@ -62,6 +62,9 @@ class NeedDetailView(OfficeMixin, TemplateView):
             need=need,
             photos=StoredFile.objects.filter(
                 content_type=ContentType.objects.get_for_model(Need), object_id=need.pk),
+            # The stage tracker of each project answering the need (dates, no officials' names):
+            # the residents who raised it follow it to the end (the seed's 居民监督).
+            need_projects=need.projects.exclude(status="draft").order_by("pk"),
             can_support=need.status in ("submitted", "accepted")
             and user.has_perm("procurement.support_need", need)
             and not need.supports.filter(user=user).exists(),
