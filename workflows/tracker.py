@@ -2,7 +2,7 @@
 
 Read from the audit log, the record of every state change: one query whatever the project's
 size (the objects of the later stages are matched by subqueries, not loaded). A stage is done
-when its action is on record; the current stage is the first one after the last done stage.
+when its action is on record; the current stage is the one after the last stage done.
 """
 
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ class Stage:
     label: str
     actions: tuple  # audit actions that mark the stage done (the first one on record counts)
     last: bool = False  # the stage ends with the last of its actions (both signatures, payments)
+    until_closed: bool = False  # under way (not done) until the project closes: the tranches
 
 
 STAGES = (
@@ -40,7 +41,7 @@ STAGES = (
     Stage("delivery", _("服务实施"), ("service_record.add",)),
     Stage("acceptance", _("履约验收"), ("milestone.accept",), last=True),
     Stage("evaluation", _("绩效评价"), ("performance.finalize",)),
-    Stage("payment", _("资金拨付"), ("tranche.pay",), last=True),
+    Stage("payment", _("资金拨付"), ("tranche.pay",), last=True, until_closed=True),
     Stage("closed", _("结项"), ("project.close",)),
 )
 
@@ -50,6 +51,7 @@ class StageState:
     key: str
     label: str
     done: bool = False
+    partial: bool = False  # begun but not finished (an advance paid before acceptance)
     current: bool = False
     at: datetime | None = None
     actor: str = ""
@@ -91,10 +93,16 @@ def project_tracker(project) -> list[StageState]:
         state = StageState(stage.key, str(stage.label), count=len(found))
         if found:
             entry = found[-1] if stage.last else found[0]
-            state.done, state.at = True, entry.created_at
+            state.at = entry.created_at
             state.actor = entry.actor.display_name if entry.actor else str(_("系统"))
+            state.done = not (stage.until_closed and project.status != "closed")
+            state.partial = not state.done
         states.append(state)
-    last_done = max((i for i, s in enumerate(states) if s.done), default=-1)
-    if last_done + 1 < len(states) and project.status not in ("closed", "cancelled"):
-        states[last_done + 1].current = True
+    if project.status not in ("closed", "cancelled"):
+        # The stage after the last one done is where the project stands (an advance payment
+        # made before acceptance shows as begun, not as the project's place in the chain; a
+        # project designed without a resident's need starts at its design).
+        last_done = max((i for i, s in enumerate(states) if s.done), default=-1)
+        if last_done + 1 < len(states):
+            states[last_done + 1].current = True
     return states

@@ -72,3 +72,17 @@ def test_tracker_labels_follow_the_language(world, language, label):
     project = project_draft(world)
     with translation.override(language):
         assert _by_key(project_tracker(project))["award"].label == label
+
+
+def test_advance_payment_shows_as_begun_and_acceptance_stays_current(world):
+    """The first tranche is paid on signing (预付): 资金拨付 has begun, the project stands at delivery."""
+    from finance.services.tranches import tranche_approve, tranche_pay
+
+    contract = contract_signed(world)
+    first = contract.tranches.order_by("sequence").first()
+    tranche_approve(tranche=first, actor=world.finance)
+    tranche_pay(tranche=first, actor=world.cashier, voucher_number="PZ-2026-001")
+    states = _by_key(project_tracker(contract.project))
+    assert states["payment"].partial and not states["payment"].done
+    assert states["payment"].count == 1 and states["payment"].at is not None
+    assert states["delivery"].current and not states["payment"].current
