@@ -63,6 +63,9 @@ class Chain:
         page = self.client(user).get(url)
         assert page.status_code == 200, page.content.decode()[:500]
         response = self.client(user).post(url, data)
+        if response.status_code == 200 and b'class="mdc-card vf-card task-confirm"' in response.content:
+            # An irreversible step asks first: the user reads the consequence and confirms.
+            response = self.client(user).post(url, {**data, "confirmed": "1"})
         if expect_redirect:
             assert response.status_code == 302, _errors(response)
         return response
@@ -106,7 +109,7 @@ def _check_sign_due_warnings(chain, project, purchaser, supplier):
         chain.clients.clear()
         assert 'data-due="overdue"' in _inbox_row(chain, purchaser, "甲方签订合同")
         url = chain.task_url(purchaser, "甲方签订合同")
-        response = chain.client(purchaser).post(url, {"agree": "on"})
+        response = chain.client(purchaser).post(url, {"agree": "on", "confirmed": "1"})
         assert response.status_code == 200 and "第四十六条" in response.content.decode()
         contract.refresh_from_db()
         assert contract.purchaser_signed_at is None
@@ -222,6 +225,20 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
             chain.assert_inboxes(expected)
         tender.refresh_from_db()
         assert tender.status == Tender.Status.EVALUATED
+        # Awarding is irreversible: the first POST only shows the consequence and what was
+        # entered; "返回修改" gives the form back filled in; nothing changes until confirmed.
+        url = chain.task_url(w.purchaser, "确认中标结果")
+        asked = chain.client(w.purchaser).post(url, {"comment": "按排名第一确定"})
+        html = asked.content.decode()
+        assert asked.status_code == 200 and "请确认：确认中标结果" in html
+        assert "不能撤回" in html and "按排名第一确定" in html
+        assert '<input type="hidden" name="comment" value="按排名第一确定">' in html
+        assert 'name="confirmed" value="1"' in html
+        edit = chain.client(w.purchaser).post(url, {"comment": "按排名第一确定", "edit": "1"})
+        assert 'class="vf-form task-form"' in edit.content.decode() and "task-confirm" not in (
+            edit.content.decode())
+        tender.refresh_from_db()
+        assert tender.status == Tender.Status.EVALUATED and not hasattr(tender, "award")
         chain.do(w.purchaser, "确认中标结果", {"comment": "按排名第一确定"})
         winner_bid = Bid.objects.get(tender=tender, rank=1)
         winner_index = w.suppliers.index(winner_bid.organization)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_organizations
+from core.templatetags.money import money
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
@@ -67,6 +68,9 @@ class Step:
 
     form_class: type[forms.Form] = ConfirmForm
     submit_label = _("提交")
+    # An irreversible step names its consequence; the page asks for a second, explicit
+    # confirmation (a page of its own, so it works without JavaScript) before the service runs.
+    confirm_message = None
 
     def __init__(self, *, task, user):
         self.task = task
@@ -400,6 +404,7 @@ class CommitteeForm(forms.Form):
 @step("ServiceProjectFlow", "form_committee")
 class CommitteeFormStep(Step):
     form_class = CommitteeForm
+    confirm_message = _("将从专家库中随机抽取评标委员会成员，抽取结果记录在案，不能重新抽取。")
 
     @cached_property
     def tender(self):
@@ -446,6 +451,8 @@ class ScoreForm(forms.Form):
 @step("ServiceProjectFlow", "score")
 class ScoreStep(CommitteeFormStep):
     form_class = ScoreForm
+    confirm_message = _("提交后评分不能自行修改；确有计算错误等情形的，只能由评标委员会依照87号令第六十四条"
+                        "更正并记录理由。")
 
     @property
     def member(self):
@@ -477,6 +484,7 @@ class AwardForm(AwardConfirmForm):
 class AwardStep(CommitteeFormStep):
     form_class = AwardForm
     submit_label = _("确认中标人")
+    confirm_message = _("确认后将公告中标结果、向中标人发出中标通知书并生成合同，不能撤回。")
 
     @cached_property
     def ties(self):
@@ -498,7 +506,8 @@ class AwardStep(CommitteeFormStep):
             "organization"
         ).order_by("rank", "pk"):
             label = (_("并列第%(rank)s名") if bid.pk in tied else _("第%(rank)s名")) % {"rank": bid.rank}
-            rows.append((label, f"{bid.organization.name}  {bid.final_score}分  报价{bid.price}"))
+            rows.append((label, _("%(org)s　%(score)s分　报价%(price)s元") % {
+                "org": bid.organization.name, "score": bid.final_score, "price": money(bid.price)}))
         return rows
 
     def perform(self, data, form=None):
@@ -519,6 +528,7 @@ class SignForm(forms.Form):
 class ContractSignStep(Step):
     form_class = SignForm
     submit_label = _("签订合同")
+    confirm_message = _("签订后合同对双方生效，并公开合同文本，不能撤回。")
 
     @property
     def contract(self):
@@ -557,6 +567,7 @@ class TranchePayStep(ContractSignStep):
 
     form_class = PayForm
     condition = ""
+    confirm_message = _("审核通过后交由另一名财务人员支付；支付记录一经登记不能撤回。")
     pending_message = _("已审核该付款节点，请由本部门另一名财务人员办理支付。")
 
     @property
@@ -721,6 +732,7 @@ class SelfEvaluationStep(PartyScoreStep):
 @step("ServiceProjectFlow", "close")
 class ProjectCloseStep(Step):
     submit_label = _("结项")
+    confirm_message = _("结项后项目关闭，不能再登记服务、报告或拨付。")
 
     def perform(self, data, form=None):
         project_close(project=self.project, actor=self.user)

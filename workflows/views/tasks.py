@@ -28,6 +28,21 @@ def task_get_for_user(user, task_pk: int) -> Task:
     return task
 
 
+def _entered(form) -> list[tuple[str, object]]:
+    """Return (label, value as shown) for each field the user filled, for the confirmation page."""
+    rows = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", False):
+            continue
+        if value is True:
+            value = _("是")
+        elif hasattr(field, "choices") and not isinstance(value, list | tuple):
+            value = dict(field.choices).get(value, value)
+        rows.append((field.label, value))
+    return rows
+
+
 class TaskView(LoginRequiredMixin, View):
     """Show a human task's page; on POST call the step's service and complete the task."""
 
@@ -48,8 +63,18 @@ class TaskView(LoginRequiredMixin, View):
         task = task_get_for_user(request.user, task_pk)
         step = step_for(task)(task=task, user=request.user)
         form = step.make_form(data=request.POST)
-        if not form.is_valid():
+        if not form.is_valid() or "edit" in request.POST:
             return self.render(request, step, form)
+        if step.confirm_message and request.POST.get("confirmed") != "1":
+            # Irreversible: show what was entered and its consequence; nothing changes until the
+            # user confirms on this page (the same data posted again with confirmed=1).
+            return TemplateResponse(request, "workflows/task_confirm.html", {
+                "task": step.task, "step": step, "form": form,
+                "title": step.task.flow_task.task_title, "summary": step.summary(),
+                "entered": _entered(form),
+                "repost": [(k, v) for k in request.POST for v in request.POST.getlist(k)
+                           if k not in ("csrfmiddlewaretoken", "confirmed", "edit")],
+            })
         flow_class = task.flow_task.flow_class
         try:
             with transaction.atomic(), flow_class.lock(task.process_id):
