@@ -176,5 +176,5 @@ def test_back_office_menu_opens_on_a_phone_without_script_errors(browser, live_s
         drawer = browser.find_element(By.CSS_SELECTOR, "aside.vf-page__menu")
         assert "mdc-drawer--open" not in drawer.get_attribute("class"), path
         click(browser, toggle[0])
-        assert _wait_for(lambda: "mdc-drawer--open" in drawer.get_attribute("class"), timeout=5), path
+        assert _wait_for(lambda d=drawer: "mdc-drawer--open" in d.get_attribute("class"), timeout=5), path
         assert _console_errors(browser) == [], path
