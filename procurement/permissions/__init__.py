@@ -317,3 +317,4 @@ def granted_contract_scope(user) -> Q:
 
 
 from procurement.permissions import questions  # noqa: E402, F401  (registers the Q&A rules)
+from procurement.permissions import amendments  # noqa: E402, F401  (更正公告, re-confirmation)

@@ -17,6 +17,7 @@ from core.notifications import notify
 from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
+from procurement.services.amendments import flag_outdated_bids
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
@@ -182,6 +183,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid
     bid.submitted_by = actor
     bid.submitted_at = now
     bid.withdrawn_at = None
+    bid.tender_version = tender.version  # the version the bidder saw (更正公告, 87号令27)
     bid.save()
     stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
@@ -245,6 +247,7 @@ def bids_open(*, tender, actor=None) -> Tender:
             qualified.append(bid)
     Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
     flags = _flag_same_legal_representative(tender, bids, now)
+    flags += flag_outdated_bids(tender, bids, now)  # amendments (87号令27)
     needed = MIN_QUALIFIED_BIDS.get(tender.method, DEFAULT_MIN_QUALIFIED_BIDS)
     tender.opened_at = now
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)

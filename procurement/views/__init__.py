@@ -149,6 +149,8 @@ class TenderDetailView(OfficeMixin, TemplateView):
             opening_record=selectors.tender_opening_record(tender=tender),
             bid_flags=list(selectors.bid_flag_list_for_user(user=user, tender=tender)),
             can_bid=_bid_open(tender) and user.has_perm("procurement.submit_bid", Bid(tender=tender)),
+            amendments=list(tender.amendments.all()) if tender.version > 1 else [],
+            can_amend=_bid_open(tender) and user.has_perm("procurement.amend_tender", tender),
             now=timezone.now(),
         )
         return context
@@ -208,6 +210,10 @@ class BidDetailView(OfficeMixin, TemplateView):
             receipts=list(selectors.bid_receipt_list_for_user(user=user, bid=bid)),
             can_manage_files=can_manage_files,
             withdrawable=bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender),
+            # After an amendment (更正公告) the bidder re-confirms against the current version.
+            reconfirmable=(bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender)
+                           and (bid.tender_version or 1) != bid.tender.version
+                           and user.has_perm("procurement.reconfirm_bid", bid)),
         )
         if can_manage_files:
             context.setdefault("file_form", BidFilesForm())
