@@ -43,8 +43,8 @@ from procurement.services.clarifications import question_recipients
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import (
     check_criteria,
-    check_price_weight,
     check_documents_until,
+    check_price_weight,
     tender_url,
 )
 
