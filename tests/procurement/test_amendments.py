@@ -325,3 +325,11 @@ def test_bid_page_reconfirms(world, tender, client):
     assert 'class="office-form reconfirm"' not in page and "重新确认" in page  # the receipt row
     client.force_login(world.supplier_staff[1])
     assert client.post(url, {"confirm": "on"}).status_code == 404
+
+
+def test_ocds_release_lists_the_amendments(world, tender, client):
+    amend(world, tender, content="更正服务时间。")
+    release = client.get(f"/portal/tenders/{tender.pk}/ocds.json").json()
+    assert "tenderAmendment" in release["tag"]
+    assert release["tender"]["amendments"][0]["description"] == "更正服务时间。"
+    assert release["tender"]["tenderPeriod"]["endDate"] == tender.bid_deadline.isoformat()
