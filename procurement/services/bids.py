@@ -142,10 +142,12 @@ def _locked_tender(tender) -> Tender:
 
 
 @transaction.atomic
-def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid:
+def bid_submit(*, tender, actor, organization, price, proposal, files=(),
+               tender_version=None) -> Bid:
     """Submit the organization's sealed bid before the deadline, with its files, and give the
     bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
-    (bid_files.bid_submit_with_files does)."""
+    (bid_files.bid_submit_with_files does). ``tender_version``, when given, is the version of the
+    documents the bidder's form showed: refused if an amendment (更正公告) came in between."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
@@ -153,6 +155,9 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid
     now = timezone.now()
     if now >= tender.bid_deadline:
         raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
+    if tender_version is not None and tender_version != tender.version:
+        raise ServiceError(_("采购文件已更正为第%(v)d版，请阅读更正公告后再递交投标文件。")
+                           % {"v": tender.version}, code="tender_version")
     project = tender.project
     if organization.pk == project.community_id or project.design_partners.filter(
         pk=organization.pk

@@ -174,6 +174,9 @@ class BidSubmitView(OfficeMixin, FormView):
         orgs = user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name")
         return {**super().get_form_kwargs(), "organizations": orgs}
 
+    def get_initial(self):
+        return {**super().get_initial(), "tender_version": self.tender.version}
+
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "tender": self.tender}
 

@@ -333,3 +333,29 @@ def test_ocds_release_lists_the_amendments(world, tender, client):
     assert "tenderAmendment" in release["tag"]
     assert release["tender"]["amendments"][0]["description"] == "更正服务时间。"
     assert release["tender"]["tenderPeriod"]["endDate"] == tender.bid_deadline.isoformat()
+
+
+def test_a_bid_prepared_on_the_old_version_is_refused_87号令27(world, tender):
+    """The version is the one the bidder saw: an amendment between the form and the submission
+    refuses the bid with a message instead of stamping a version the bidder never read."""
+    amend(world, tender, affects_bids=True)
+    with pytest.raises(ServiceError, match="第2版") as error:
+        bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
+                   price="260000.00", proposal="方案", tender_version=1)
+    assert error.value.code == "tender_version"
+    assert not Bid.objects.filter(organization=world.suppliers[3]).exists()
+    bid = bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
+                     price="260000.00", proposal="方案", tender_version=2)
+    assert bid.tender_version == 2
+
+
+def test_bid_form_carries_the_version_it_showed(world, tender, client):
+    client.force_login(world.supplier_staff[3])
+    url = f"/workspace/procurement/tenders/{tender.pk}/bid/"
+    page = client.get(url).content.decode()
+    assert 'name="tender_version" value="1"' in page
+    amend(world, tender, affects_bids=True)
+    response = client.post(url, {"organization": world.suppliers[3].pk, "price": "260000.00",
+                                 "proposal": "方案", "tender_version": "1"})
+    assert response.status_code == 200 and "第2版" in response.content.decode()
+    assert not Bid.objects.filter(organization=world.suppliers[3]).exists()
