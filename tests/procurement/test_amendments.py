@@ -359,3 +359,15 @@ def test_bid_form_carries_the_version_it_showed(world, tender, client):
                                  "proposal": "方案", "tender_version": "1"})
     assert response.status_code == 200 and "第2版" in response.content.decode()
     assert not Bid.objects.filter(organization=world.suppliers[3]).exists()
+
+
+def test_api_refuses_a_stale_version_87号令27(world, tender, client):
+    amend(world, tender, affects_bids=True)
+    client.force_login(world.supplier_staff[3])
+    url = f"/api/procurement/tenders/{tender.pk}/bids/"
+    payload = {"organization": world.suppliers[3].pk, "price": "260000.00", "proposal": "方案"}
+    response = client.post(url, {**payload, "tender_version": 1}, content_type="application/json")
+    assert response.status_code == 400 and "第2版" in response.content.decode()
+    response = client.post(url, {**payload, "tender_version": 2}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert Bid.objects.get(organization=world.suppliers[3]).tender_version == 2
