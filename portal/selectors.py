@@ -139,6 +139,14 @@ def public_tender_release(*, tender: Tender) -> dict:
             ],
         },
     }
+    if tender.version > 1:  # 更正公告 (87号令第27条): OCDS tender amendments
+        release["tag"].append("tenderAmendment")
+        release["tender"]["amendments"] = [
+            {"id": f"{tender.code}-v{a.version}", "date": a.published_at.isoformat(),
+             "description": a.content,
+             "rationale": "affects bid preparation" if a.affects_bids else ""}
+            for a in tender.amendments.all()
+        ]
     bids = public_opening_record(tender=tender)
     if bids:
         release["bids"] = {

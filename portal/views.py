@@ -87,6 +87,8 @@ class TenderDetailView(TemplateView):
             opened=selectors.tender_is_opened(tender),
             bids=selectors.public_opening_record(tender=tender),
             award=getattr(tender, "award", None),
+            # 更正公告 and their history (87号令第27条: published where the tender was).
+            amendments=list(tender.amendments.all()) if tender.version > 1 else [],
         )
         return context
 

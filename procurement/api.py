@@ -73,6 +73,9 @@ class BidSubmitSerializer(serializers.Serializer):
         error_messages={"does_not_exist": _("请选择您所在的社会组织。")})
     price = PriceTextField(label=_("投标报价（元）"))
     proposal = serializers.CharField(label=_("服务方案"), allow_blank=True)
+    # The version of the tender documents the bid answers (更正公告); refused when stale.
+    tender_version = serializers.IntegerField(label=_("所响应的采购文件版本"), required=False,
+                                              min_value=1)
 
 
 class TenderListApi(generics.ListAPIView):

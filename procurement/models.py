@@ -341,6 +341,9 @@ class Tender(models.Model):
     # The committee's ranking is complete: the evaluation report reaches the purchaser (条例43).
     evaluated_at = models.DateTimeField(_("评审完成时间"), null=True, blank=True)
     failure_reason = models.TextField(_("废标理由"), blank=True)
+    # The version of the tender documents: 1 at publication, +1 with each amendment (更正公告,
+    # 87号令第27条). Each bid records the version it answers (Bid.tender_version).
+    version = models.PositiveIntegerField(_("采购文件版本"), default=1)
 
     class Meta:
         verbose_name = _("采购公告")
@@ -368,6 +371,14 @@ class Tender(models.Model):
     def get_evaluation_method_display(self) -> str:
         """Return the evaluation method's label (综合评分法 / 最低报价法)."""
         return str(self.EvaluationMethod(self.evaluation_method).label)
+
+    def required_bid_version(self) -> int:
+        """Return the oldest version a bid may answer without re-confirming: the one made by the
+        latest amendment that may affect bids (更正公告, 87号令第27条), else 1."""
+        if self.version <= 1:
+            return 1
+        latest = self.amendments.filter(affects_bids=True).aggregate(v=models.Max("version"))["v"]
+        return latest or 1
 
 
 EVALUATION_METHODS = {
@@ -432,6 +443,9 @@ class Bid(models.Model):
     final_score = models.DecimalField(_("综合得分"), max_digits=6, decimal_places=2, null=True,
                                       blank=True)
     rank = models.PositiveSmallIntegerField(_("排名"), null=True, blank=True)
+    # The tender version the bid answers: stamped at submission and at re-confirmation after
+    # an amendment (procurement.services.amendments.bid_reconfirm).
+    tender_version = models.PositiveIntegerField(_("所响应的采购文件版本"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("投标文件")
@@ -506,6 +520,7 @@ class BidFlag(models.Model):
 
     class Kind(models.TextChoices):
         SAME_LEGAL_REPRESENTATIVE = "same_legal_representative", _("单位负责人相同（条例第十八条）")
+        OUTDATED_VERSION = "outdated_version", _("响应的是更正前的采购文件（87号令第二十七条）")
 
     tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
                                related_name="bid_flags")
@@ -521,6 +536,41 @@ class BidFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender.code} · {self.get_kind_display()}"
+
+
+class TenderAmendment(models.Model):
+    """A published amendment (更正公告) of a tender's documents: what changed, why, and the
+    version it makes current (87号令第27条; 磋商办法第10条). An amendment that may affect how
+    bids are prepared (影响投标文件编制) obliges every bidder that already submitted to
+    re-confirm or resubmit, and moves the deadline when it came too late (see
+    procurement.services.amendments). Public once published: the portal shows the history."""
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                               related_name="amendments")
+    version = models.PositiveIntegerField(_("更正后的采购文件版本"))
+    content = models.TextField(_("更正事项及内容"))
+    affects_bids = models.BooleanField(_("影响投标文件编制"), default=False)
+    changes = models.JSONField(_("更正前后对照"), default=dict, blank=True)
+    old_deadline = models.DateTimeField(_("原投标截止时间"))
+    new_deadline = models.DateTimeField(_("更正后投标截止时间"))
+    deadline_postponed_by_law = models.BooleanField(_("依法顺延截止时间"), default=False)
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"),
+                                     on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("更正公告")
+        verbose_name_plural = _("更正公告")
+        ordering = ["tender", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "version"],
+                                    name="amendment_one_per_version"),
+            models.CheckConstraint(condition=Q(new_deadline__gte=F("old_deadline")),
+                                   name="amendment_never_advances_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · v{self.version}"
 
 
 class Award(models.Model):

@@ -52,3 +52,11 @@ urlpatterns += [
     path("contracts/<int:pk>/grants/evaluation/revoke/",
          grant_views.contract_evaluation_revoke_view, name="contract-evaluation-revoke"),
 ]
+
+# Amendments (更正公告) and re-confirmation of bids.
+from procurement.views import amendments as amendment_views  # noqa: E402
+
+urlpatterns += [
+    path("tenders/<int:pk>/amend/", amendment_views.TenderAmendView.as_view(), name="tender-amend"),
+    path("bids/<int:pk>/reconfirm/", amendment_views.bid_reconfirm_view, name="bid-reconfirm"),
+]

@@ -90,6 +90,8 @@ class BidForm(OrganizationScopedForm):
         label=_("投标文件附件"), allowed=("pdf", "office"),
         help_text=_("投标文件、资格证明等，PDF 或 Office 文档，可多选；开标前仅本机构可以查看。"),
     )
+    # The version of the documents the page showed (更正公告): bid_submit refuses a stale one.
+    tender_version = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
 
     def clean_price(self):
         try:

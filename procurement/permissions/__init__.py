@@ -316,4 +316,8 @@ def granted_contract_scope(user) -> Q:
     return evaluated_contract_q(user) | supervised_project_q(user, "project")
 
 
-from procurement.permissions import questions  # noqa: E402, F401  (registers the Q&A rules)
+# Registers the rules of the Q&A and challenges, and of amendments (更正公告) and re-confirmation.
+from procurement.permissions import (  # noqa: E402, F401
+    amendments,
+    questions,
+)

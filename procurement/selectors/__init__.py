@@ -127,6 +127,9 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
         .select_related("organization").order_by("submitted_at", "id")
     )
     files = bid_files_digests(bid.pk for bid in rows)
+    # The version each bid answers (更正公告, 87号令27); "outdated" when an amendment affecting
+    # bids came after it and it was neither re-confirmed nor resubmitted.
+    needed = tender.required_bid_version()
     return [
         {
             "bid_id": bid.pk,
@@ -140,6 +143,8 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
             "price_sha256": price_digest(bid.price),
             "proposal_sha256": text_digest(bid.proposal),
             "files": files.get(bid.pk, []),
+            "tender_version": bid.tender_version or 1,
+            "outdated": (bid.tender_version or 1) < needed,
         }
         for bid in rows
     ]

@@ -17,6 +17,7 @@ from core.notifications import notify
 from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
+from procurement.services.amendments import flag_outdated_bids
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
@@ -141,10 +142,12 @@ def _locked_tender(tender) -> Tender:
 
 
 @transaction.atomic
-def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid:
+def bid_submit(*, tender, actor, organization, price, proposal, files=(),
+               tender_version=None) -> Bid:
     """Submit the organization's sealed bid before the deadline, with its files, and give the
     bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
-    (bid_files.bid_submit_with_files does)."""
+    (bid_files.bid_submit_with_files does). ``tender_version``, when given, is the version of the
+    documents the bidder's form showed: refused if an amendment (更正公告) came in between."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
@@ -152,6 +155,9 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid
     now = timezone.now()
     if now >= tender.bid_deadline:
         raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
+    if tender_version is not None and tender_version != tender.version:
+        raise ServiceError(_("采购文件已更正为第%(v)d版，请阅读更正公告后再递交投标文件。")
+                           % {"v": tender.version}, code="tender_version")
     project = tender.project
     if organization.pk == project.community_id or project.design_partners.filter(
         pk=organization.pk
@@ -182,6 +188,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid
     bid.submitted_by = actor
     bid.submitted_at = now
     bid.withdrawn_at = None
+    bid.tender_version = tender.version  # the version the bidder saw (更正公告, 87号令27)
     bid.save()
     stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
@@ -245,6 +252,7 @@ def bids_open(*, tender, actor=None) -> Tender:
             qualified.append(bid)
     Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
     flags = _flag_same_legal_representative(tender, bids, now)
+    flags += flag_outdated_bids(tender, bids, now)  # amendments (87号令27)
     needed = MIN_QUALIFIED_BIDS.get(tender.method, DEFAULT_MIN_QUALIFIED_BIDS)
     tender.opened_at = now
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)

@@ -152,6 +152,8 @@ class TenderDetailView(OfficeMixin, TemplateView):
             opening_record=selectors.tender_opening_record(tender=tender),
             bid_flags=list(selectors.bid_flag_list_for_user(user=user, tender=tender)),
             can_bid=_bid_open(tender) and user.has_perm("procurement.submit_bid", Bid(tender=tender)),
+            amendments=list(tender.amendments.all()) if tender.version > 1 else [],
+            can_amend=_bid_open(tender) and user.has_perm("procurement.amend_tender", tender),
             now=timezone.now(),
         )
         return context
@@ -174,6 +176,9 @@ class BidSubmitView(OfficeMixin, FormView):
     def get_form_kwargs(self):
         orgs = user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name")
         return {**super().get_form_kwargs(), "organizations": orgs}
+
+    def get_initial(self):
+        return {**super().get_initial(), "tender_version": self.tender.version}
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "tender": self.tender}
@@ -211,6 +216,10 @@ class BidDetailView(OfficeMixin, TemplateView):
             receipts=list(selectors.bid_receipt_list_for_user(user=user, bid=bid)),
             can_manage_files=can_manage_files,
             withdrawable=bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender),
+            # After an amendment (更正公告) the bidder re-confirms against the current version.
+            reconfirmable=(bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender)
+                           and (bid.tender_version or 1) != bid.tender.version
+                           and user.has_perm("procurement.reconfirm_bid", bid)),
         )
         if can_manage_files:
             context.setdefault("file_form", BidFilesForm())

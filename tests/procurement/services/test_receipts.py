@@ -54,7 +54,7 @@ def test_submission_receipt_has_time_to_the_second_and_digests_87_33(world, cloc
     assert receipt.price_sha256 == sha(b"280000.50")
     assert receipt.proposal_sha256 == sha("服务方案全文".encode())
     assert receipt.files == [{"name": "方案.pdf", "size": len(PDF), "sha256": sha(PDF)}]
-    assert receipt.tender_version is None  # tenders carry no version yet
+    assert receipt.tender_version == 1  # the version the bidder saw (item 11)
     assert receipt.number == f"HZ-{tender.code}-{bid.pk:04d}-01"
 
 

@@ -1,0 +1,78 @@
+"""Pages for amendments (更正公告): the purchaser's amend form and list, the bidder's
+re-confirmation. Thin views over procurement.services.amendments."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView
+
+from core.exceptions import ServiceError
+from office.shell import OfficeMixin, call_service
+from procurement import selectors
+from procurement.forms.amendments import AmendmentForm
+from procurement.models import Tender
+from procurement.services.amendments import bid_reconfirm, tender_amend
+
+
+def amendable(tender) -> bool:
+    """Return whether the tender may still be amended (published, before its deadline)."""
+    return tender.status == Tender.Status.PUBLISHED and timezone.now() < tender.bid_deadline
+
+
+class TenderAmendView(OfficeMixin, FormView):
+    """The purchaser publishes an amendment; the page lists the tender's amendments so far."""
+
+    template_name = "procurement/amendment_form.html"
+    form_class = AmendmentForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tender = selectors.tender_get_for_user(user=request.user, tender_id=kwargs["pk"])
+        if not request.user.has_perm("procurement.amend_tender", self.tender):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tender": self.tender,
+                "amendments": list(self.tender.amendments.all()),
+                "amendable": amendable(self.tender), "submit_label": _("发布更正公告")}
+
+    def form_valid(self, form):
+        if not amendable(self.tender):
+            form.add_error(None, _("只有投标截止前的采购项目可以发布更正公告。"))
+            return self.form_invalid(form)
+        amendment = call_service(form, tender_amend, tender=self.tender, actor=self.request.user,
+                                 **form.service_kwargs(self.tender))
+        if amendment is None:
+            return self.form_invalid(form)
+        if amendment.deadline_postponed_by_law:
+            messages.warning(self.request, _("更正公告已发布。更正距投标截止不足法定天数，投标截止时间已顺延至 "
+                                             "%(deadline)s。") % {
+                "deadline": timezone.localtime(amendment.new_deadline).strftime("%Y-%m-%d %H:%M")})
+        else:
+            messages.success(self.request, _("更正公告已发布。"))
+        return redirect("procurement:tender-detail", self.tender.pk)
+
+
+@require_POST
+def bid_reconfirm_view(request, pk: int):
+    """The bidder re-confirms its bid against the tender's current version."""
+    if not request.user.is_authenticated:
+        raise Http404
+    bid = selectors.bid_get_for_user(user=request.user, bid_id=pk)
+    if not request.user.has_perm("procurement.reconfirm_bid", bid):
+        raise Http404
+    if not request.POST.get("confirm"):
+        messages.error(request, _("请勾选确认。"))
+        return redirect("procurement:bid-detail", bid.pk)
+    try:
+        bid_reconfirm(bid=bid, actor=request.user)
+    except ServiceError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已对当前版本的采购文件重新确认投标，回执已生成。"))
+    return redirect("procurement:bid-detail", bid.pk)
