@@ -49,7 +49,8 @@ class BidSerializer(serializers.ModelSerializer):
     class Meta:
         model = Bid
         fields = ["id", "tender", "tender_code", "organization", "organization_name", "price",
-                  "proposal", "status", "status_display", "submitted_at",
+                  "proposal", "contact_person", "contact_phone", "project_manager",
+                  "status", "status_display", "submitted_at",
                   "disqualification_reason", "price_score", "final_score", "rank"]
 
 
@@ -73,6 +74,12 @@ class BidSubmitSerializer(serializers.Serializer):
         error_messages={"does_not_exist": _("请选择您所在的社会组织。")})
     price = PriceTextField(label=_("投标报价（元）"))
     proposal = serializers.CharField(label=_("服务方案"), allow_blank=True)
+    contact_person = serializers.CharField(label=_("联系人"), max_length=50, required=False,
+                                           allow_blank=True)
+    contact_phone = serializers.CharField(label=_("联系电话"), max_length=30, required=False,
+                                          allow_blank=True)
+    project_manager = serializers.CharField(label=_("项目负责人"), max_length=50,
+                                            required=False, allow_blank=True)
 
 
 class TenderListApi(generics.ListAPIView):

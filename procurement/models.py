@@ -432,6 +432,12 @@ class Bid(models.Model):
     final_score = models.DecimalField(_("综合得分"), max_digits=6, decimal_places=2, null=True,
                                       blank=True)
     rank = models.PositiveSmallIntegerField(_("排名"), null=True, blank=True)
+    # Who answers for the bid, compared at opening across bids (87号令 37 视为串通).
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    project_manager = models.CharField(_("项目负责人"), max_length=50, blank=True)
+    # The client address the bid was submitted from (core.middleware, TRUSTED_PROXY_COUNT).
+    client_address = models.GenericIPAddressField(_("递交地址"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("投标文件")
@@ -506,13 +512,30 @@ class BidFlag(models.Model):
 
     class Kind(models.TextChoices):
         SAME_LEGAL_REPRESENTATIVE = "same_legal_representative", _("单位负责人相同（条例第十八条）")
+        SAME_FILE = "same_file", _("投标文件相同（87号令第三十七条）")
+        SAME_DOCUMENT_AUTHOR = "same_document_author", _("文件作者或单位相同（87号令第三十七条）")
+        SAME_CONTACT = "same_contact", _("联系人、电话或项目负责人相同（87号令第三十七条）")
+        PRICE_PATTERN = "price_pattern", _("报价呈规律性差异（87号令第三十七条）")
+        SAME_CLIENT_ADDRESS = "same_client_address", _("同一地址相近时间递交（87号令第三十七条）")
+
+    class Decision(models.TextChoices):
+        PENDING = "", _("待评标委员会认定")
+        CLEARED = "cleared", _("不构成串通，投标有效")
+        COLLUSION = "collusion", _("视为串通投标，相关投标无效")
 
     tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
                                related_name="bid_flags")
     kind = models.CharField(_("类型"), max_length=40, choices=Kind.choices)
-    reason = models.CharField(_("说明"), max_length=300)
+    reason = models.TextField(_("说明"))
     bids = models.ManyToManyField(Bid, verbose_name=_("涉及的投标文件"), related_name="flags")
     created_at = models.DateTimeField(_("标记时间"))
+    # The committee's finding on the flag (collusion.bid_flag_decide), audited.
+    decision = models.CharField(_("认定结论"), max_length=20, choices=Decision.choices,
+                                blank=True, default=Decision.PENDING)
+    decision_note = models.TextField(_("认定理由"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("认定人"), null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("开标提示")

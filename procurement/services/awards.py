@@ -17,6 +17,7 @@ from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
+from procurement.services.collusion import collusion_bid_ids
 from procurement.services.projects import check_duration
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
@@ -80,6 +81,10 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
         raise ServiceError(_("排名第一的投标并列（得分和报价相同，招标文件规定的排序规则不能区分），"
                              "请先进行随机抽签确定排名。"), code="tie")
     bid = first[0]
+    if bid.pk in collusion_bid_ids(tender.pk):
+        # The committee found the bid deemed colluding (87号令 37): it is invalid.
+        raise ServiceError(_("排名第一的投标经评标委员会认定视为串通投标，投标无效（政府采购货物和服务"
+                             "招标投标管理办法第三十七条），不能确定为中标人。"), code="collusion")
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
     check_duration(duration_months=project.duration_months,
                    multi_year_budget_secured=project.multi_year_budget_secured)

@@ -13,10 +13,12 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.files import stored_files_create
+from core.middleware import get_client_address
 from core.notifications import notify
 from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
+from procurement.services.collusion import flag_collusion_signals
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
@@ -141,9 +143,11 @@ def _locked_tender(tender) -> Tender:
 
 
 @transaction.atomic
-def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid:
+def bid_submit(*, tender, actor, organization, price, proposal, files=(), contact_person="",
+               contact_phone="", project_manager="") -> Bid:
     """Submit the organization's sealed bid before the deadline, with its files, and give the
-    bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
+    bidder a receipt (投标回执). The contact person, phone and project manager and the client
+    address the bid comes from are kept for the collusion signals at opening (87号令 37). Call it inside core.files.atomic_with_files when files are given
     (bid_files.bid_submit_with_files does)."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
@@ -182,6 +186,10 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid
     bid.submitted_by = actor
     bid.submitted_at = now
     bid.withdrawn_at = None
+    bid.contact_person = (contact_person or "").strip()[:50]
+    bid.contact_phone = (contact_phone or "").strip()[:30]
+    bid.project_manager = (project_manager or "").strip()[:50]
+    bid.client_address = get_client_address()
     bid.save()
     stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
@@ -232,7 +240,8 @@ def bids_open(*, tender, actor=None) -> Tender:
     if now < tender.bid_deadline:
         raise ServiceError(_("投标截止时间未到，不能开标。"), code="before_deadline")
     bids = list(Bid.objects.select_for_update().filter(tender=tender)
-                .exclude(status=Bid.Status.WITHDRAWN).select_related("organization"))
+                .exclude(status=Bid.Status.WITHDRAWN).select_related("organization")
+                .order_by("pk"))
     qualified, over_budget = [], []
     for bid in bids:
         if bid.price > tender.budget_amount:
@@ -245,6 +254,7 @@ def bids_open(*, tender, actor=None) -> Tender:
             qualified.append(bid)
     Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
     flags = _flag_same_legal_representative(tender, bids, now)
+    flags += flag_collusion_signals(tender, bids, now)  # 87号令 37, for the committee
     needed = MIN_QUALIFIED_BIDS.get(tender.method, DEFAULT_MIN_QUALIFIED_BIDS)
     tender.opened_at = now
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
