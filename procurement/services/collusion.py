@@ -18,8 +18,10 @@ and links the bids. The signals, precisely:
   two bids (37(三)).
 - ``price_pattern``: sorted by price, a run of at least 3 consecutive opened bids whose prices rise
   by exactly the same amount (equal differences, to the cent), or in which every middle price is the
-  geometric mean of its neighbours to within one cent (equal ratios); equal prices are not a pattern
-  and fixed-price tenders are skipped (37(四) 投标报价呈规律性差异).
+  geometric mean of its neighbours to within one cent (equal ratios); equal prices are not a pattern,
+  fixed-price tenders are skipped, and so is a run whose prices are all whole thousands of 元
+  (``ROUND_PRICE_UNIT``): bidders commonly quote round sums, and equal steps between round sums
+  near one budget happen by chance (37(四) 投标报价呈规律性差异).
 - ``same_client_address``: bids submitted from the same client address (core.middleware, behind
   TRUSTED_PROXY_COUNT proxies) within ``SAME_ADDRESS_MINUTES`` of each other (37(二)).
 
@@ -28,7 +30,6 @@ collusion (the bids are invalid, 87号令 37; the award refuses such a bid).
 """
 
 import datetime
-import math
 import re
 import zipfile
 from decimal import Decimal
@@ -55,6 +56,8 @@ GENERIC_AUTHORS = frozenset({
     "administrator", "admin", "user", "users", "author", "unknown", "owner", "microsoftofficeuser",
     "microsoft", "微软用户", "用户", "作者", "walkinnet", "wps", "python-docx",
 })
+# A run of prices that are all multiples of this (元) is not flagged as a pattern: round quotes.
+ROUND_PRICE_UNIT = Decimal("1000")
 DECIDABLE_STATUSES = (Tender.Status.EVALUATING, Tender.Status.EVALUATED)
 CENT = Decimal("0.01")
 
@@ -87,19 +90,36 @@ _OFFICE_NS = {
 }
 
 
+MAX_PROPERTIES_BYTES = 256 * 1024
+
+
+def _properties(archive, name):
+    """Return the parsed XML part, or None when absent, too large or declaring a DTD (an
+    untrusted file: no entity expansion is ever attempted)."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > MAX_PROPERTIES_BYTES:
+        return None
+    data = archive.read(info)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return None
+    return ElementTree.fromstring(data)  # noqa: S314 - small, DTD-free, checked above
+
+
 def _office_metadata(handle) -> list[str]:
     found = []
     with zipfile.ZipFile(handle) as archive:
-        names = set(archive.namelist())
-        if "docProps/core.xml" in names:
-            root = ElementTree.fromstring(archive.read("docProps/core.xml"))
+        core = _properties(archive, "docProps/core.xml")
+        if core is not None:
             for tag in ("dc:creator", "cp:lastModifiedBy"):
-                node = root.find(tag, _OFFICE_NS)
+                node = core.find(tag, _OFFICE_NS)
                 if node is not None and node.text:
                     found.append(node.text)
-        if "docProps/app.xml" in names:
-            root = ElementTree.fromstring(archive.read("docProps/app.xml"))
-            node = root.find("ep:Company", _OFFICE_NS)
+        app = _properties(archive, "docProps/app.xml")
+        if app is not None:
+            node = app.find("ep:Company", _OFFICE_NS)
             if node is not None and node.text:
                 found.append(node.text)
     return found
@@ -156,7 +176,7 @@ def equal_differences(a: Decimal, b: Decimal, c: Decimal) -> bool:
 def equal_ratios(a: Decimal, b: Decimal, c: Decimal) -> bool:
     """Return whether b is the geometric mean of a and c within one cent (a < b < c): the bids
     rise by one ratio, each rounded to the cent."""
-    return a < b < c and abs(Decimal(math.sqrt(a * c)) - b) <= CENT
+    return a < b < c and abs((a * c).sqrt() - b) <= CENT
 
 
 def price_patterns(bids) -> list[tuple[str, list[Bid]]]:
@@ -169,6 +189,8 @@ def price_patterns(bids) -> list[tuple[str, list[Bid]]]:
         for first, last in _runs(prices, same):
             run = ordered[first:last + 1]
             if {b.pk for b in run} <= covered:
+                continue
+            if all(b.price % ROUND_PRICE_UNIT == 0 for b in run):
                 continue
             covered |= {b.pk for b in run}
             found.append((text, run))
