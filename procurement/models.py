@@ -696,6 +696,21 @@ class Challenge(models.Model):
     answered_late = models.BooleanField(_("逾期答复"), default=False)
     late_reason = models.TextField(_("逾期答复理由"), blank=True)
 
+    class Remedy(models.TextChoices):
+        NONE = "", _("尚未处理")
+        REEVALUATE = "reevaluate", _("组织原评标委员会重新评审")
+        NEXT_RANKED = "next_ranked", _("依次另行确定中标供应商")
+        RETENDER = "retender", _("重新开展采购活动")
+
+    # What the purchaser did about an upheld challenge that may change the result
+    # (procurement.services.remedies); signing stays suspended until it is set.
+    remedy = models.CharField(_("质疑成立后的处理"), max_length=20, choices=Remedy.choices,
+                              blank=True, default=Remedy.NONE)
+    remedy_reason = models.TextField(_("处理说明"), blank=True)
+    remedied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    remedied_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("质疑")
         verbose_name_plural = _("质疑")

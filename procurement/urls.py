@@ -31,6 +31,8 @@ urlpatterns += [
          name="challenge-submit"),
     path("questions/<int:pk>/answer/", question_views.question_answer_view, name="question-answer"),
     path("challenges/<int:pk>/", question_views.ChallengeDetailView.as_view(), name="challenge-detail"),
+    path("challenges/<int:pk>/remedy/", question_views.ChallengeRemedyView.as_view(),
+         name="challenge-remedy"),
     path("challenges/<int:pk>/withdraw/", question_views.challenge_withdraw_view,
          name="challenge-withdraw"),
     path("qa/", question_views.QAPendingView.as_view(), name="qa-pending"),

@@ -97,19 +97,9 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
             _("采购人应当自收到评审报告之日起5个工作日内确定中标供应商（政府采购法实施条例第四十三条），"
               "期限已于%(date)s届满，请填写逾期定标的理由。") % {"date": confirm_due.isoformat()},
             code="late_reason")
-    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
-                                 confirmed_at=now, reason=reason, confirm_due=confirm_due,
-                                 late_reason=late_reason)
-    start = timezone.localdate(now)
-    end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
-    contract = Contract.objects.create(
-        award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
-        purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
-        start_date=start, end_date=end, sign_due=contract_sign_due(now),
-    )
-    contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
-    contract.save(update_fields=["code"])
-    contract_drafted.send(sender=Contract, contract=contract, actor=actor)
+    award = award_draft(tender=tender, project=project, bid=bid, actor=actor, now=now,
+                        reason=reason, confirm_due=confirm_due, late_reason=late_reason)
+    contract = award.contract
     TenderStates(tender).award()
     tender.save(update_fields=["status"])
     project_before = project.status
@@ -123,6 +113,35 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
                         "sign_due": contract.sign_due.isoformat(),
                         **({"late": True, "confirm_due": confirm_due.isoformat(),
                             "late_reason": late_reason} if late else {})})
+    award_notify(award)
+    return award
+
+
+def award_draft(*, tender, project, bid, actor, now, reason="", confirm_due=None,
+                late_reason="") -> Award:
+    """Create the award of bid and draft its contract (finance plans the tranches on
+    ``contract_drafted``); the caller moves the states, audits and calls award_notify."""
+    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
+                                 confirmed_at=now, reason=reason, confirm_due=confirm_due,
+                                 late_reason=late_reason)
+    start = timezone.localdate(now)
+    end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
+    contract = Contract.objects.create(
+        award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
+        purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
+        start_date=start, end_date=end, sign_due=contract_sign_due(now),
+    )
+    contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
+    contract.save(update_fields=["code"])
+    contract_drafted.send(sender=Contract, contract=contract, actor=actor)
+    return award
+
+
+def award_notify(award) -> None:
+    """Send the award notice (中标通知) to the winner, the result to the other bidders, and the
+    signing task to the purchaser and the news to the community."""
+    tender, bid, contract = award.tender, award.bid, award.contract
+    project = contract.project
     url = contract_url(contract)
     notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
@@ -151,4 +170,3 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
            body=_("中标人：%(name)s。") % {"name": bid.organization.name},
            url=link("procurement:project-detail", project.pk,
                     fallback=f"/procurement/projects/{project.pk}/"))
-    return award
