@@ -325,3 +325,18 @@ def test_flag_decision_page_for_committee_only_and_shown_on_the_tender_87_37(wor
     client.force_login(world.purchaser)
     body = client.get(reverse("procurement:tender-detail", args=[tender.pk])).content.decode()
     assert "视为串通投标，相关投标无效" in body and "同一联系电话" in body
+
+
+def test_demo_builds_a_flagged_tender_the_committee_decided_87_37():
+    from demo.cast import cast_build
+    from demo.integrity import INTEGRITY_SPEC, integrity_build
+
+    cast = cast_build(district="tianjiaan")
+    integrity_build(cast)
+    integrity_build(cast)  # a rerun adds nothing
+    tender = Tender.objects.get(project__title=INTEGRITY_SPEC.title)
+    assert tender.status == Tender.Status.EVALUATING
+    flags = list(tender.bid_flags.all())
+    assert [f.kind for f in flags] == [BidFlag.Kind.SAME_CONTACT]
+    assert flags[0].decision == BidFlag.Decision.CLEARED and flags[0].bids.count() == 2
+    assert AuditEntry.objects.filter(action="bid_flag.decide").count() == 1
