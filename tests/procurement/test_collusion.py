@@ -340,3 +340,19 @@ def test_demo_builds_a_flagged_tender_the_committee_decided_87_37():
     assert [f.kind for f in flags] == [BidFlag.Kind.SAME_CONTACT]
     assert flags[0].decision == BidFlag.Decision.CLEARED and flags[0].bids.count() == 2
     assert AuditEntry.objects.filter(action="bid_flag.decide").count() == 1
+
+
+def test_committee_steps_show_the_finding_87_37(world, clock):
+    from types import SimpleNamespace
+
+    from workflows.views.steps import CommitteeFormStep
+
+    tender, flag = _flagged_and_committee(world, clock)
+    committee = committee_form(tender=tender, actor=world.purchaser, seed="collusion")
+    bid_flag_decide(flag=flag, actor=committee.members.first().expert,
+                    decision=BidFlag.Decision.CLEARED, note="孵化基地公共电话")
+    process = SimpleNamespace(project=tender.project)
+    step = CommitteeFormStep(task=SimpleNamespace(process=SimpleNamespace(coerced=process)),
+                             user=world.purchaser)
+    [value] = [v for k, v in step.summary() if str(k).startswith("开标提示")]
+    assert "不构成串通" in value and "孵化基地公共电话" in value
