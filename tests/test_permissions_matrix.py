@@ -256,7 +256,10 @@ def _prepare_upheld_result_challenge(w):
     org = w.cast.social_orgs[loser]
     challenge = challenge_submit(tender=w.build.tender, actor=w.cast.one(Role.SOCIAL_ORG, org),
                                  organization=org, subject="result", grounds="中标人资格不符。")
-    w.extra["challenge"] = challenge_answer(challenge=challenge, actor=w.build.purchaser_staff,
+    # Whoever answers for the purchaser now (the delegate while the project is delegated).
+    answerer = next(u for u in w.cast.by_role(Role.PURCHASER)
+                    if u.has_perm("procurement.answer_challenge", challenge))
+    w.extra["challenge"] = challenge_answer(challenge=challenge, actor=answerer,
                                             answer="质疑成立。", upheld=True,
                                             may_change_result=True)
 
