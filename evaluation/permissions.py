@@ -144,6 +144,16 @@ def committee_bid_scope(user) -> Q:
             & ~Q(status=Bid.Status.WITHDRAWN))
 
 
+@rule("procurement.decide_bidflag")
+def can_decide_bid_flag(user, flag) -> Decision:
+    """Return whether user may record the finding on an opening flag (87号令 37): a member of
+    the flag's tender's evaluation committee, and nobody else (not the purchaser)."""
+    if user is None or not getattr(user, "pk", None) or not CommitteeMember.objects.filter(
+            committee__tender_id=flag.tender_id, expert_id=user.pk).exists():
+        return deny(_("只有本项目评标委员会成员可以认定开标提示。"))
+    return allow()
+
+
 @scope("procurement.view_bidflag")
 def committee_bid_flag_scope(user) -> Q:
     """Select the opening flags of the tenders on whose committee the user sits."""

@@ -15,6 +15,7 @@ from procurement.signals import (
     budget_reviewer_wanted,
     contract_drafted,
     contract_signed,
+    contract_voided,
     project_ended,
 )
 
@@ -22,6 +23,14 @@ from procurement.signals import (
 def plan_tranches_on_contract_drafted(sender, *, contract, **kwargs) -> None:
     """Plan the payment tranches of the contract award_confirm just drafted."""
     tranches_plan(contract=contract)
+
+
+def delete_tranches_on_contract_voided(sender, *, contract, **kwargs) -> None:
+    """Delete the planned tranches of an unsigned contract a challenge remedy voids."""
+    tranches = PaymentTranche.objects.select_for_update().filter(contract=contract)
+    if tranches.exclude(status=PaymentTranche.Status.PENDING).exists():
+        raise ServiceError(_("合同已有到期或已支付的付款节点，不能作废。"), code="tranches")
+    tranches.delete()
 
 
 def first_tranche_due_on_contract_signed(sender, *, contract, **kwargs) -> dict:
@@ -50,6 +59,8 @@ def connect() -> None:
     """Connect finance's receivers to procurement's signals."""
     contract_drafted.connect(plan_tranches_on_contract_drafted,
                              dispatch_uid="finance.plan_tranches")
+    contract_voided.connect(delete_tranches_on_contract_voided,
+                            dispatch_uid="finance.delete_tranches")
     contract_signed.connect(first_tranche_due_on_contract_signed,
                             dispatch_uid="finance.first_tranche_due")
     project_ended.connect(settle_on_project_ended, dispatch_uid="finance.settle_commitment")

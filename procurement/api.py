@@ -49,7 +49,8 @@ class BidSerializer(serializers.ModelSerializer):
     class Meta:
         model = Bid
         fields = ["id", "tender", "tender_code", "organization", "organization_name", "price",
-                  "proposal", "status", "status_display", "submitted_at",
+                  "proposal", "contact_person", "contact_phone", "project_manager",
+                  "status", "status_display", "submitted_at",
                   "disqualification_reason", "price_score", "final_score", "rank"]
 
 
@@ -76,6 +77,12 @@ class BidSubmitSerializer(serializers.Serializer):
     # The version of the tender documents the bid answers (更正公告); refused when stale.
     tender_version = serializers.IntegerField(label=_("所响应的采购文件版本"), required=False,
                                               min_value=1)
+    contact_person = serializers.CharField(label=_("联系人"), max_length=50, required=False,
+                                           allow_blank=True)
+    contact_phone = serializers.CharField(label=_("联系电话"), max_length=30, required=False,
+                                          allow_blank=True)
+    project_manager = serializers.CharField(label=_("项目负责人"), max_length=50,
+                                            required=False, allow_blank=True)
 
 
 class TenderListApi(generics.ListAPIView):

@@ -446,6 +446,12 @@ class Bid(models.Model):
     # The tender version the bid answers: stamped at submission and at re-confirmation after
     # an amendment (procurement.services.amendments.bid_reconfirm).
     tender_version = models.PositiveIntegerField(_("所响应的采购文件版本"), null=True, blank=True)
+    # Who answers for the bid, compared at opening across bids (87号令 37 视为串通).
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    project_manager = models.CharField(_("项目负责人"), max_length=50, blank=True)
+    # The client address the bid was submitted from (core.middleware, TRUSTED_PROXY_COUNT).
+    client_address = models.GenericIPAddressField(_("递交地址"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("投标文件")
@@ -521,13 +527,30 @@ class BidFlag(models.Model):
     class Kind(models.TextChoices):
         SAME_LEGAL_REPRESENTATIVE = "same_legal_representative", _("单位负责人相同（条例第十八条）")
         OUTDATED_VERSION = "outdated_version", _("响应的是更正前的采购文件（87号令第二十七条）")
+        SAME_FILE = "same_file", _("投标文件相同（87号令第三十七条）")
+        SAME_DOCUMENT_AUTHOR = "same_document_author", _("文件作者或单位相同（87号令第三十七条）")
+        SAME_CONTACT = "same_contact", _("联系人、电话或项目负责人相同（87号令第三十七条）")
+        PRICE_PATTERN = "price_pattern", _("报价呈规律性差异（87号令第三十七条）")
+        SAME_CLIENT_ADDRESS = "same_client_address", _("同一地址相近时间递交（87号令第三十七条）")
+
+    class Decision(models.TextChoices):
+        PENDING = "", _("待评标委员会认定")
+        CLEARED = "cleared", _("不构成串通，投标有效")
+        COLLUSION = "collusion", _("视为串通投标，相关投标无效")
 
     tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
                                related_name="bid_flags")
     kind = models.CharField(_("类型"), max_length=40, choices=Kind.choices)
-    reason = models.CharField(_("说明"), max_length=300)
+    reason = models.TextField(_("说明"))
     bids = models.ManyToManyField(Bid, verbose_name=_("涉及的投标文件"), related_name="flags")
     created_at = models.DateTimeField(_("标记时间"))
+    # The committee's finding on the flag (collusion.bid_flag_decide), audited.
+    decision = models.CharField(_("认定结论"), max_length=20, choices=Decision.choices,
+                                blank=True, default=Decision.PENDING)
+    decision_note = models.TextField(_("认定理由"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("认定人"), null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("开标提示")
@@ -722,6 +745,21 @@ class Challenge(models.Model):
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answered_late = models.BooleanField(_("逾期答复"), default=False)
     late_reason = models.TextField(_("逾期答复理由"), blank=True)
+
+    class Remedy(models.TextChoices):
+        NONE = "", _("尚未处理")
+        REEVALUATE = "reevaluate", _("组织原评标委员会重新评审")
+        NEXT_RANKED = "next_ranked", _("依次另行确定中标供应商")
+        RETENDER = "retender", _("重新开展采购活动")
+
+    # What the purchaser did about an upheld challenge that may change the result
+    # (procurement.services.remedies); signing stays suspended until it is set.
+    remedy = models.CharField(_("质疑成立后的处理"), max_length=20, choices=Remedy.choices,
+                              blank=True, default=Remedy.NONE)
+    remedy_reason = models.TextField(_("处理说明"), blank=True)
+    remedied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    remedied_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("质疑")

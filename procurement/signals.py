@@ -8,6 +8,8 @@ Sent *inside* the service's transaction (a receiver's write commits or rolls bac
 step; a receiver raising ServiceError refuses the whole step):
 
 - ``contract_drafted``: award_confirm drafted ``contract``; finance plans its payment tranches.
+- ``contract_voided``: a remedy after an upheld challenge (remedies) voids the unsigned
+  ``contract``; finance deletes its planned tranches (refuses when one is no longer pending).
 - ``contract_signed``: contract_sign got the second signature on ``contract`` (``project`` now
   in delivery); finance makes the first tranche due. A receiver may return a dict of facts,
   merged into the ``contract.sign`` audit row.
@@ -32,6 +34,7 @@ Sent *on commit* (the step is final; receivers advance the flows):
 from django.dispatch import Signal
 
 contract_drafted = Signal()
+contract_voided = Signal()
 contract_signed = Signal()
 project_ended = Signal()
 

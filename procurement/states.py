@@ -68,6 +68,14 @@ class ServiceProjectStates(StatusFlow):
     def award(self):
         """The purchaser confirms the winning bid; the contract is drafted."""
 
+    @status.transition(source=P.AWARDED, target=P.EVALUATING)
+    def reopen_evaluation(self):
+        """An upheld challenge: the award is void while the committee re-evaluates (87号令 64)."""
+
+    @status.transition(source=P.AWARDED, target=P.TENDERING)
+    def retender(self):
+        """An upheld challenge: the award is void and the procurement repeated (94号令 16)."""
+
     @status.transition(source=P.AWARDED, target=P.IN_DELIVERY)
     def start_delivery(self):
         """Both parties signed the contract."""
@@ -116,6 +124,16 @@ class TenderStates(StatusFlow):
     def award(self):
         """The purchaser confirms the first-ranked bid (定标)."""
 
+    @status.transition(source=T.AWARDED, target=T.EVALUATED)
+    def reopen_evaluation(self):
+        """An upheld challenge: the original committee re-evaluates for the errors of 87号令 64
+        (remedies.remedy_reevaluate); the award is void."""
+
+    @status.transition(source=T.AWARDED, target=T.FAILED)
+    def fail_after_challenge(self):
+        """An upheld challenge leaves no lawful winner: the procurement is repeated
+        (remedies.remedy_retender, 94号令 16)."""
+
     @status.transition(source=[T.PUBLISHED, T.OPENED, T.EVALUATING, T.EVALUATED],
                        target=T.CANCELLED)
     def cancel(self):
@@ -143,6 +161,10 @@ class BidStates(StatusFlow):
     @status.transition(source=B.SUBMITTED, target=B.DISQUALIFIED)
     def disqualify(self):
         """The opening finds the price over the budget."""
+
+    @status.transition(source=B.QUALIFIED, target=B.DISQUALIFIED)
+    def set_aside(self):
+        """An upheld challenge sets the winner's bid aside (remedies.remedy_next_ranked)."""
 
 
 class ContractStates(StatusFlow):

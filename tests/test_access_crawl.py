@@ -158,6 +158,7 @@ def _object_model(route: Route, kwarg: str):
     from evaluation.models import PerformanceEvaluation
     from procurement.models import (
         Bid,
+        BidFlag,
         BidReceipt,
         Challenge,
         Contract,
@@ -178,7 +179,7 @@ def _object_model(route: Route, kwarg: str):
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
-        ("/receipts/", BidReceipt),
+        ("/receipts/", BidReceipt), ("/flags/", BidFlag),
     ]
     for fragment, model in table:
         if fragment in "/" + t:

@@ -238,6 +238,32 @@ def _prepare_challenge(w):
         subject="document", grounds="评分标准指向特定供应商。")
 
 
+def _prepare_flag(w):
+    """A flag at the opening of the committee's tender (87号令 37), for the committee to decide."""
+    from procurement.models import BidFlag
+
+    flag = BidFlag.objects.create(tender=w.build.tender, kind=BidFlag.Kind.SAME_CONTACT,
+                                  reason="联系电话相同", created_at=timezone.now())
+    flag.bids.set(list(w.build.bids.values())[:2])
+    w.extra["flag"] = flag
+
+
+def _prepare_upheld_result_challenge(w):
+    """A losing bidder's challenge to the result, upheld as affecting it (94号令 16)."""
+    from procurement.services.challenges import challenge_answer, challenge_submit
+
+    loser = next(k for k in w.build.spec.bidders if k != w.build.winner_key)
+    org = w.cast.social_orgs[loser]
+    challenge = challenge_submit(tender=w.build.tender, actor=w.cast.one(Role.SOCIAL_ORG, org),
+                                 organization=org, subject="result", grounds="中标人资格不符。")
+    # Whoever answers for the purchaser now (the delegate while the project is delegated).
+    answerer = next(u for u in w.cast.by_role(Role.PURCHASER)
+                    if u.has_perm("procurement.answer_challenge", challenge))
+    w.extra["challenge"] = challenge_answer(challenge=challenge, actor=answerer,
+                                            answer="质疑成立。", upheld=True,
+                                            may_change_result=True)
+
+
 def _service_record_add(w, actor, role):
     from delivery.services.records import service_record_add
 
@@ -342,6 +368,18 @@ SCENARIOS = {
         "evaluation.services.committees", "committee_form")(tender=w.build.tender, actor=a)),
     "scores_submit": ("committee_formed", None, _score),
     "score_correct": ("evaluated", None, _score_correct),
+    "bid_flag_decide": ("committee_formed", _prepare_flag, lambda w, a, r: _svc(
+        "procurement.services.collusion", "bid_flag_decide")(
+            flag=w.extra["flag"], actor=a, decision="cleared", note="经核实不构成串通。")),
+    "remedy_reevaluate": ("awarded", _prepare_upheld_result_challenge, lambda w, a, r: _svc(
+        "procurement.services.remedies", "remedy_reevaluate")(
+            challenge=w.extra["challenge"], actor=a, ground="arithmetic", reason="汇总错误")),
+    "remedy_next_ranked": ("awarded", _prepare_upheld_result_challenge, lambda w, a, r: _svc(
+        "procurement.services.remedies", "remedy_next_ranked")(
+            challenge=w.extra["challenge"], actor=a, reason="中标人资格不符")),
+    "remedy_retender": ("awarded", _prepare_upheld_result_challenge, lambda w, a, r: _svc(
+        "procurement.services.remedies", "remedy_retender")(
+            challenge=w.extra["challenge"], actor=a, reason="重新采购")),
     "service_record_confirm": ("in_delivery", None, lambda w, a, r: _svc(
         "delivery.services.records", "service_record_confirm")(record=w.build.records[0], actor=a)),
     "tie_draw": ("evaluated", _prepare_tie, lambda w, a, r: _svc(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from core.exceptions import ServiceError
 from core.uploads import validate_upload
+from procurement.models import BidFlag
 from procurement.services.bids import parse_bid_price
 
 REQUIRED = _("此项为必填项。")
@@ -86,6 +87,12 @@ class BidForm(OrganizationScopedForm):
     )
     proposal = forms.CharField(label=_("服务方案"), widget=forms.Textarea(attrs={"rows": 8}),
                                error_messages={"required": REQUIRED})
+    contact_person = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    project_manager = forms.CharField(
+        label=_("项目负责人"), max_length=50, required=False,
+        help_text=_("开标后评标委员会可见；不同投标人的联系人或项目负责人相同将提示评标委员会核实"
+                    "（政府采购货物和服务招标投标管理办法第三十七条）。"))
     files = AttachmentsField(
         label=_("投标文件附件"), allowed=("pdf", "office"),
         help_text=_("投标文件、资格证明等，PDF 或 Office 文档，可多选；开标前仅本机构可以查看。"),
@@ -104,3 +111,16 @@ class BidForm(OrganizationScopedForm):
 class BidFilesForm(forms.Form):
     files = AttachmentsField(label=_("补充投标文件"), allowed=("pdf", "office"), required=True,
                              help_text=_("PDF 或 Office 文档，可多选。"))
+
+
+class BidFlagDecisionForm(forms.Form):
+    """The evaluation committee's finding on an opening flag (87号令 37); final once saved."""
+
+    decision = forms.ChoiceField(
+        label=_("认定结论"), widget=forms.RadioSelect, error_messages={"required": REQUIRED},
+        choices=[(BidFlag.Decision.CLEARED, BidFlag.Decision.CLEARED.label),
+                 (BidFlag.Decision.COLLUSION, BidFlag.Decision.COLLUSION.label)])
+    note = forms.CharField(label=_("认定理由"), widget=forms.Textarea(attrs={"rows": 4}),
+                           error_messages={"required": REQUIRED})
+    confirm = forms.BooleanField(label=_("我确认：认定提交后不能修改，并记入评审记录。"),
+                                 error_messages={"required": _("请确认后再提交认定。")})

@@ -61,3 +61,25 @@ class ChallengeAnswerForm(forms.Form):
     def upheld(self) -> bool | None:
         """Return the upheld flag for challenge_answer (None: answered without a ruling)."""
         return {"upheld": True, "rejected": False}.get(self.cleaned_data["outcome"])
+
+
+class ChallengeRemedyForm(forms.Form):
+    """What the purchaser does about an upheld challenge (remedies; 94号令 16, 87号令 64)."""
+
+    remedy = forms.ChoiceField(
+        label=_("处理方式"), widget=forms.RadioSelect, error_messages={"required": REQUIRED},
+        choices=[(v, label) for v, label in Challenge.Remedy.choices if v])
+    ground = forms.ChoiceField(
+        label=_("重新评审的理由（仅限87号令第六十四条规定的情形）"), required=False,
+        choices=[("", "—")])
+    reason = forms.CharField(label=_("处理说明"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             error_messages={"required": REQUIRED, "max_length": _("内容过长。")})
+    confirm = forms.BooleanField(label=_("我确认：原中标结果和未签订的合同将作废，此操作不能撤销。"),
+                                 error_messages={"required": _("请确认后再提交。")})
+
+    def __init__(self, *args, **kwargs):
+        from procurement.services.remedies import REEVALUATION_GROUNDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = [("", "—"), *REEVALUATION_GROUNDS.items()]

@@ -56,6 +56,15 @@ def can_answer_challenge(user, challenge) -> Decision:
     return deny(_("只有购买主体的工作人员可以答复质疑。"))
 
 
+@rule("procurement.remedy_challenge")
+def can_remedy_challenge(user, challenge) -> Decision:
+    """Return whether the user may act on an upheld challenge (re-evaluate, award the next
+    ranked, re-tender): the purchaser's staff, like answering it."""
+    if acts_for_purchaser(user, challenge.tender.project):
+        return allow()
+    return deny(_("只有购买主体的工作人员可以处理成立的质疑。"))
+
+
 @rule("procurement.withdraw_challenge")
 def can_withdraw_challenge(user, challenge) -> Decision:
     """Return whether the user may withdraw the challenge (staff of the challenging supplier)."""

@@ -167,7 +167,15 @@ def bid_receipt_get_for_user(*, user, receipt_id: int) -> BidReceipt:
 def bid_flag_list_for_user(*, user, tender: Tender) -> QuerySet[BidFlag]:
     """Return the tender's opening flags the user may read (purchaser, committee), with bids."""
     return (authz.scoped(user, "procurement.view_bidflag", tender.bid_flags.all())
-            .prefetch_related("bids__organization").order_by("id"))
+            .select_related("decided_by").prefetch_related("bids__organization").order_by("id"))
+
+
+def bid_flag_get_for_user(*, user, flag_id: int) -> BidFlag:
+    """Return one opening flag with its tender and bids; Http404 when missing or forbidden."""
+    return get_for_user_or_404(
+        user, "procurement.view_bidflag",
+        BidFlag.objects.select_related("tender", "decided_by")
+        .prefetch_related("bids__organization"), flag_id)
 
 
 # Contracts -------------------------------------------------------------------------------------

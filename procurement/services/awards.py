@@ -17,6 +17,7 @@ from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
+from procurement.services.collusion import collusion_bid_ids
 from procurement.services.projects import check_duration
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
@@ -80,6 +81,10 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
         raise ServiceError(_("排名第一的投标并列（得分和报价相同，招标文件规定的排序规则不能区分），"
                              "请先进行随机抽签确定排名。"), code="tie")
     bid = first[0]
+    if bid.pk in collusion_bid_ids(tender.pk):
+        # The committee found the bid deemed colluding (87号令 37): it is invalid.
+        raise ServiceError(_("排名第一的投标经评标委员会认定视为串通投标，投标无效（政府采购货物和服务"
+                             "招标投标管理办法第三十七条），不能确定为中标人。"), code="collusion")
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
     check_duration(duration_months=project.duration_months,
                    multi_year_budget_secured=project.multi_year_budget_secured)
@@ -92,19 +97,9 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
             _("采购人应当自收到评审报告之日起5个工作日内确定中标供应商（政府采购法实施条例第四十三条），"
               "期限已于%(date)s届满，请填写逾期定标的理由。") % {"date": confirm_due.isoformat()},
             code="late_reason")
-    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
-                                 confirmed_at=now, reason=reason, confirm_due=confirm_due,
-                                 late_reason=late_reason)
-    start = timezone.localdate(now)
-    end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
-    contract = Contract.objects.create(
-        award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
-        purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
-        start_date=start, end_date=end, sign_due=contract_sign_due(now),
-    )
-    contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
-    contract.save(update_fields=["code"])
-    contract_drafted.send(sender=Contract, contract=contract, actor=actor)
+    award = award_draft(tender=tender, project=project, bid=bid, actor=actor, now=now,
+                        reason=reason, confirm_due=confirm_due, late_reason=late_reason)
+    contract = award.contract
     TenderStates(tender).award()
     tender.save(update_fields=["status"])
     project_before = project.status
@@ -118,6 +113,35 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
                         "sign_due": contract.sign_due.isoformat(),
                         **({"late": True, "confirm_due": confirm_due.isoformat(),
                             "late_reason": late_reason} if late else {})})
+    award_notify(award)
+    return award
+
+
+def award_draft(*, tender, project, bid, actor, now, reason="", confirm_due=None,
+                late_reason="") -> Award:
+    """Create the award of bid and draft its contract (finance plans the tranches on
+    ``contract_drafted``); the caller moves the states, audits and calls award_notify."""
+    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
+                                 confirmed_at=now, reason=reason, confirm_due=confirm_due,
+                                 late_reason=late_reason)
+    start = timezone.localdate(now)
+    end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
+    contract = Contract.objects.create(
+        award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
+        purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
+        start_date=start, end_date=end, sign_due=contract_sign_due(now),
+    )
+    contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
+    contract.save(update_fields=["code"])
+    contract_drafted.send(sender=Contract, contract=contract, actor=actor)
+    return award
+
+
+def award_notify(award) -> None:
+    """Send the award notice (中标通知) to the winner, the result to the other bidders, and the
+    signing task to the purchaser and the news to the community."""
+    tender, bid, contract = award.tender, award.bid, award.contract
+    project = contract.project
     url = contract_url(contract)
     notify(recipients=staff_of(bid.organization, Role.SOCIAL_ORG),
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
@@ -146,4 +170,3 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
            body=_("中标人：%(name)s。") % {"name": bid.organization.name},
            url=link("procurement:project-detail", project.pk,
                     fallback=f"/procurement/projects/{project.pk}/"))
-    return award

@@ -13,11 +13,13 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.files import stored_files_create
+from core.middleware import get_client_address
 from core.notifications import notify
 from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
+from procurement.services.collusion import flag_collusion_signals
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
@@ -143,11 +145,14 @@ def _locked_tender(tender) -> Tender:
 
 @transaction.atomic
 def bid_submit(*, tender, actor, organization, price, proposal, files=(),
-               tender_version=None) -> Bid:
+               tender_version=None, contact_person="", contact_phone="",
+               project_manager="") -> Bid:
     """Submit the organization's sealed bid before the deadline, with its files, and give the
     bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
     (bid_files.bid_submit_with_files does). ``tender_version``, when given, is the version of the
-    documents the bidder's form showed: refused if an amendment (更正公告) came in between."""
+    documents the bidder's form showed: refused if an amendment (更正公告) came in between. The
+    contact person, phone and project manager and the client address the bid comes from are kept
+    for the collusion signals at opening (87号令 37)."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
@@ -189,6 +194,10 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(),
     bid.submitted_at = now
     bid.withdrawn_at = None
     bid.tender_version = tender.version  # the version the bidder saw (更正公告, 87号令27)
+    bid.contact_person = (contact_person or "").strip()[:50]
+    bid.contact_phone = (contact_phone or "").strip()[:30]
+    bid.project_manager = (project_manager or "").strip()[:50]
+    bid.client_address = get_client_address()
     bid.save()
     stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
@@ -239,7 +248,8 @@ def bids_open(*, tender, actor=None) -> Tender:
     if now < tender.bid_deadline:
         raise ServiceError(_("投标截止时间未到，不能开标。"), code="before_deadline")
     bids = list(Bid.objects.select_for_update().filter(tender=tender)
-                .exclude(status=Bid.Status.WITHDRAWN).select_related("organization"))
+                .exclude(status=Bid.Status.WITHDRAWN).select_related("organization")
+                .order_by("pk"))
     qualified, over_budget = [], []
     for bid in bids:
         if bid.price > tender.budget_amount:
@@ -253,6 +263,7 @@ def bids_open(*, tender, actor=None) -> Tender:
     Bid.objects.bulk_update(bids, ["status", "disqualification_reason"])
     flags = _flag_same_legal_representative(tender, bids, now)
     flags += flag_outdated_bids(tender, bids, now)  # amendments (87号令27)
+    flags += flag_collusion_signals(tender, bids, now)  # 87号令 37, for the committee
     needed = MIN_QUALIFIED_BIDS.get(tender.method, DEFAULT_MIN_QUALIFIED_BIDS)
     tender.opened_at = now
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)

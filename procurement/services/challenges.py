@@ -65,10 +65,12 @@ def challenge_window(tender, subject: str) -> tuple[datetime.date, datetime.date
 
 
 def signing_block(tender_id: int) -> Challenge | None:
-    """Return a challenge that suspends signing the tender's contract (条例54), if any."""
+    """Return a challenge that suspends signing the tender's contract (条例54), if any: one
+    open that may change the result, or one upheld that no remedy (remedies) has answered."""
     return (Challenge.objects.filter(tender_id=tender_id, may_change_result=True,
                                      status__in=[Challenge.Status.SUBMITTED,
-                                                 Challenge.Status.UPHELD])
+                                                 Challenge.Status.UPHELD],
+                                     remedy=Challenge.Remedy.NONE)
             .order_by("pk").first())
 
 
@@ -78,8 +80,9 @@ def check_signing_allowed(tender_id: int) -> None:
     if block is None:
         return
     if block.status == Challenge.Status.UPHELD:
-        raise ServiceError(_("质疑成立且影响中标结果，不得按原结果签订合同，应依法另行确定中标供应商"
-                             "或重新采购（政府采购法实施条例第五十四条）。"), code="challenge_upheld")
+        raise ServiceError(_("质疑成立且影响中标结果，不得按原结果签订合同，应依法组织重新评审、另行确定"
+                             "中标供应商或重新采购（政府采购法实施条例第五十四条，政府采购质疑和投诉办法"
+                             "第十六条）。"), code="challenge_upheld")
     raise ServiceError(_("有可能影响中标结果的质疑尚未处理完毕，暂停签订合同"
                          "（政府采购法实施条例第五十四条）。"), code="challenge_open")
 

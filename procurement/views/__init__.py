@@ -25,10 +25,11 @@ from core.models import StoredFile
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
 from procurement.documents import bid_receipt_pdf_response
-from procurement.forms import BidFilesForm, BidForm
+from procurement.forms import BidFilesForm, BidFlagDecisionForm, BidForm
 from procurement.models import Bid, Need, Tender
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
 from procurement.services.bids import bid_withdraw
+from procurement.services.collusion import DECIDABLE_STATUSES, bid_flag_decide
 from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
 
@@ -146,17 +147,49 @@ class TenderDetailView(OfficeMixin, TemplateView):
         user = self.request.user
         tender = selectors.tender_get_for_user(user=user, tender_id=kwargs["pk"])
         bids = list(selectors.bid_list_for_user(user=user, tender=tender))
+        bid_flags = list(selectors.bid_flag_list_for_user(user=user, tender=tender))
         context.update(
             tender=tender,
             bids=bids,
             opening_record=selectors.tender_opening_record(tender=tender),
-            bid_flags=list(selectors.bid_flag_list_for_user(user=user, tender=tender)),
+            bid_flags=bid_flags,
+            can_decide_flags=tender.status in DECIDABLE_STATUSES and any(
+                user.has_perm("procurement.decide_bidflag", f) for f in bid_flags[:1]),
             can_bid=_bid_open(tender) and user.has_perm("procurement.submit_bid", Bid(tender=tender)),
             amendments=list(tender.amendments.all()) if tender.version > 1 else [],
             can_amend=_bid_open(tender) and user.has_perm("procurement.amend_tender", tender),
             now=timezone.now(),
         )
         return context
+
+
+class BidFlagDecideView(OfficeMixin, FormView):
+    """Let a member of the evaluation committee record its finding on an opening flag
+    (87号令 37, bid_flag_decide); 404 to everyone else."""
+
+    template_name = "procurement/bid_flag_decide.html"
+    form_class = BidFlagDecisionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.flag = selectors.bid_flag_get_for_user(user=request.user, flag_id=kwargs["pk"])
+        if not request.user.has_perm("procurement.decide_bidflag", self.flag):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "flag": self.flag,
+                "tender": self.flag.tender}
+
+    def form_valid(self, form):
+        flag = call_service(form, bid_flag_decide, flag=self.flag, actor=self.request.user,
+                            decision=form.cleaned_data["decision"],
+                            note=form.cleaned_data["note"])
+        if flag is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("认定已记录。"))
+        return redirect("procurement:tender-detail", flag.tender_id)
 
 
 class BidSubmitView(OfficeMixin, FormView):

@@ -18,6 +18,7 @@ from procurement.forms.questions import (
     ChallengeAnswerForm,
     ChallengeAssessForm,
     ChallengeForm,
+    ChallengeRemedyForm,
     QuestionForm,
 )
 from procurement.models import Challenge, Tender
@@ -30,6 +31,12 @@ from procurement.services.challenges import (
     challenge_withdraw,
 )
 from procurement.services.clarifications import question_answer, question_ask
+from procurement.services.remedies import (
+    pending_remedy,
+    remedy_next_ranked,
+    remedy_reevaluate,
+    remedy_retender,
+)
 
 
 def _supplier_orgs(user):
@@ -165,6 +172,7 @@ class ChallengeDetailView(OfficeMixin, TemplateView):
             context.setdefault("assess_form", ChallengeAssessForm(
                 initial={"may_change_result": challenge.may_change_result}))
         context.update(
+            can_remedy=_can_remedy(self.request.user, challenge),
             challenge=challenge, tender=challenge.tender, can_answer=can_answer,
             withdrawable=challenge.status == Challenge.Status.SUBMITTED,
             submit_label=_("答复质疑"),
@@ -192,6 +200,48 @@ class ChallengeDetailView(OfficeMixin, TemplateView):
                 messages.success(request, _("质疑答复已发送。"))
                 return redirect("procurement:challenge-detail", challenge.pk)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+def _can_remedy(user, challenge) -> bool:
+    pending = pending_remedy(challenge.tender_id)
+    return (pending is not None and pending.pk == challenge.pk
+            and challenge.tender.status == Tender.Status.AWARDED
+            and user.has_perm("procurement.remedy_challenge", challenge))
+
+
+class ChallengeRemedyView(OfficeMixin, FormView):
+    """Let the purchaser act on an upheld challenge: re-evaluate, award the next ranked bidder
+    or repeat the procurement (remedies); 404 to anyone else or when nothing is pending."""
+
+    template_name = "procurement/qa/challenge_remedy.html"
+    form_class = ChallengeRemedyForm
+    SERVICES = {Challenge.Remedy.REEVALUATE: remedy_reevaluate,
+                Challenge.Remedy.NEXT_RANKED: remedy_next_ranked,
+                Challenge.Remedy.RETENDER: remedy_retender}
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.challenge = selectors_qa.challenge_get_for_user(user=request.user,
+                                                             challenge_id=kwargs["pk"])
+        if not _can_remedy(request.user, self.challenge):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "challenge": self.challenge,
+                "tender": self.challenge.tender, "submit_label": _("提交处理")}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        extra = {"ground": data["ground"]} if data["remedy"] == Challenge.Remedy.REEVALUATE else {}
+        done = call_service(form, self.SERVICES[data["remedy"]], challenge=self.challenge,
+                            actor=self.request.user, reason=data["reason"], **extra)
+        if done is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("已按质疑结果处理：%(remedy)s。") % {
+            "remedy": Challenge.Remedy(data["remedy"]).label})
+        return redirect("procurement:challenge-detail", self.challenge.pk)
 
 
 @require_POST

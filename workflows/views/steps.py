@@ -418,7 +418,10 @@ class CommitteeFormStep(Step):
             (_("有效投标数"), tender.bids.exclude(status="withdrawn").count()),
         ] + [
             # Opening flags (条例18 …): for the committee to weigh in 资格审查, never automatic.
-            (_("开标提示：%(kind)s") % {"kind": flag.get_kind_display()}, flag.reason)
+            (_("开标提示：%(kind)s") % {"kind": flag.get_kind_display()},
+             _("%(reason)s（评标委员会认定：%(decision)s%(note)s）") % {
+                 "reason": flag.reason, "decision": flag.get_decision_display(),
+                 "note": f"，{flag.decision_note}" if flag.decision else ""})
             for flag in bid_flag_list_for_user(user=self.user, tender=tender)
         ]
 
