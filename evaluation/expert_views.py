@@ -32,8 +32,7 @@ def _profiles():
 
 
 def _regions():
-    return Division.objects.filter(level__in=[Division.Level.CITY, Division.Level.DISTRICT,
-                                              Division.Level.STREET])
+    return Division.objects.order_by("code", "name")
 
 
 class ExpertFilterForm(forms.Form):
