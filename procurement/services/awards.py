@@ -18,6 +18,7 @@ from procurement.models import Award, Bid, Contract, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
 from procurement.services.projects import check_duration
+from procurement.services.teams import contract_team_copy, member_snapshot
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
 
@@ -104,6 +105,7 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
     )
     contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
     contract.save(update_fields=["code"])
+    team = contract_team_copy(contract=contract, bid=bid, at=now)
     contract_drafted.send(sender=Contract, contract=contract, actor=actor)
     TenderStates(tender).award()
     tender.save(update_fields=["status"])
@@ -116,6 +118,7 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
                         "bid": bid.pk, "supplier": bid.organization_id,
                         "amount": str(bid.price), "contract": contract.code,
                         "sign_due": contract.sign_due.isoformat(),
+                        "team": [member_snapshot(m) for m in team],
                         **({"late": True, "confirm_due": confirm_due.isoformat(),
                             "late_reason": late_reason} if late else {})})
     url = contract_url(contract)

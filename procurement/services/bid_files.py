@@ -17,11 +17,12 @@ from procurement.services.bids import BID_FILE_TYPES, bid_submit
 from procurement.services.receipts import bid_receipt_issue
 
 
-def bid_submit_with_files(*, tender, actor, organization, price, proposal, files=()) -> Bid:
+def bid_submit_with_files(*, tender, actor, organization, price, proposal, files=(),
+                          team=()) -> Bid:
     """Submit the bid and store its files in one transaction: all of it or nothing."""
     with atomic_with_files():
         return bid_submit(tender=tender, actor=actor, organization=organization, price=price,
-                          proposal=proposal, files=files)
+                          proposal=proposal, files=files, team=team)
 
 
 def bid_files_add(*, bid, actor, files) -> list[StoredFile]:

@@ -31,6 +31,7 @@ from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_s
 from procurement.services.bids import bid_withdraw
 from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
+from procurement.views.teams import contract_team_context
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -280,7 +281,8 @@ class ContractDetailView(OfficeMixin, TemplateView):
         # this page may download the PDF.
         user = self.request.user
         contract = selectors.contract_get_for_user(user=user, contract_id=kwargs["pk"])
-        context.update(contract=contract, **contract_grants_context(user, contract))
+        context.update(contract=contract, **contract_grants_context(user, contract),
+                       **contract_team_context(user, contract))
         return context
 
 
