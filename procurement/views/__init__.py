@@ -205,6 +205,7 @@ class BidDetailView(OfficeMixin, TemplateView):
         can_manage_files = bool(bid.user_can_upload_file(user))
         context.update(
             bid=bid,
+            team=bid.team.select_related("user").order_by("pk"),
             files=selectors.bid_files_for_user(user=user, bid=bid),
             receipts=list(selectors.bid_receipt_list_for_user(user=user, bid=bid)),
             can_manage_files=can_manage_files,
