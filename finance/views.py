@@ -12,8 +12,8 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
-from finance import selectors
 from core.models import AuditEntry
+from finance import selectors
 from finance.models import PaymentTranche
 from finance.services.budget import envelope_adjust, envelope_available
 from office.shell import OfficeListMixin, OfficeMixin, call_service

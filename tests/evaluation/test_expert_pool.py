@@ -28,7 +28,6 @@ from procurement.services.tenders import tender_publish
 from tests.factories import (
     DEFAULT_PASSWORD,
     ExpertConflictDeclarationFactory,
-    ExpertProfileFactory,
     ExpertUnavailabilityFactory,
     user_with_role,
 )

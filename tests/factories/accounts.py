@@ -18,8 +18,8 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import (
     Division,
-    ExpertProfile,
     ExpertConflictDeclaration,
+    ExpertProfile,
     ExpertRecusal,
     ExpertSpecialty,
     ExpertUnavailability,
