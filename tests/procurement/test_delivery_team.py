@@ -243,3 +243,20 @@ def test_outsiders_cannot_use_the_team_endpoints(client, world, workers, contrac
                         "reason": "x"}).status_code == 404
     change.refresh_from_db()
     assert change.status == ContractTeamChange.Status.PENDING
+
+
+def test_bidder_names_its_team_on_the_bid_form(client, world, workers):
+    tender = tender_published(world)
+    stranger = SocialWorkerProfileFactory(organization=world.suppliers[1])
+    client.login(username=world.supplier_staff[0].username, password=DEFAULT_PASSWORD)
+    url = reverse("procurement:bid-submit", args=[tender.pk])
+    page = client.get(url).content.decode()
+    assert _profile(workers[0]).certificate_number in page and "高级社会工作师" in page
+    assert stranger.certificate_number not in page  # only the bidder's own social workers
+    response = client.post(url, {"organization": world.suppliers[0].pk, "price": "270000.00",
+                                 "proposal": "服务方案",
+                                 "team": [_profile(workers[0]).pk, _profile(workers[1]).pk]})
+    assert response.status_code == 302
+    bid = tender.bids.get(organization=world.suppliers[0])
+    assert set(bid.team.all()) == {_profile(workers[0]), _profile(workers[1])}
+    assert _profile(workers[1]).certificate_number in client.get(response.url).content.decode()
