@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ROLES_WITHOUT_ORGANIZATION, Role, role_allows_organization_kind
@@ -332,14 +332,40 @@ class SocialWorkerProfile(models.Model):
         return f"{self.user} ({self.get_qualification_display()})"
 
 
+class ExpertSpecialty(models.TextChoices):
+    """An expert's evaluation specialties: the service categories projects are bought in.
+
+    The same values as procurement's NeedCategory (accounts sits below procurement and cannot
+    import it; tests/evaluation/test_expert_pool.py pins the two lists equal).
+    """
+
+    ELDERLY = "elderly", _("养老服务")
+    CHILDREN = "children", _("儿童关爱")
+    DISABILITY = "disability", _("助残服务")
+    HARDSHIP = "hardship", _("困难群体帮扶")
+    GOVERNANCE = "governance", _("社区治理")
+    CULTURE = "culture", _("文化体育")
+    HEALTH = "health", _("健康服务")
+    OTHER = "other", _("其他")
+
+
 class ExpertProfile(models.Model):
+    Specialty = ExpertSpecialty
+
     user = models.OneToOneField(
         User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="expert_profile"
     )
     specialties = models.CharField(_("专业领域"), max_length=200, help_text=_("多个领域用逗号分隔。"))
+    # The service categories the expert may evaluate; the draw seats only experts with one the
+    # tender names (Tender.required_specialties). Values of ExpertSpecialty.
+    categories = models.JSONField(_("评审专业（服务类别）"), default=list, blank=True)
     employer = models.ForeignKey(
         Organization, verbose_name=_("工作单位"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="employed_experts",
+    )
+    region = models.ForeignKey(
+        Division, verbose_name=_("所在地区"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="experts",
     )
     is_active = models.BooleanField(_("在库"), default=True)
 
@@ -353,6 +379,57 @@ class ExpertProfile(models.Model):
     @property
     def specialty_list(self) -> list[str]:
         return [s.strip() for s in self.specialties.replace("，", ",").split(",") if s.strip()]
+
+    def get_categories_display(self) -> str:
+        """Return the expert's evaluation specialties as labels, separated by 、."""
+        labels = dict(ExpertSpecialty.choices)
+        return "、".join(str(labels.get(code, code)) for code in self.categories)
+
+
+class ExpertUnavailability(models.Model):
+    """A period an expert cannot evaluate (declared by the expert or the pool's keeper)."""
+
+    expert = models.ForeignKey(ExpertProfile, verbose_name=_("专家"), on_delete=models.CASCADE,
+                               related_name="unavailable_periods")
+    starts_on = models.DateField(_("不可参评起始日"))
+    ends_on = models.DateField(_("不可参评截止日"))
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("专家不可参评期间")
+        verbose_name_plural = _("专家不可参评期间")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                   name="expert_unavailability_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} {self.starts_on}–{self.ends_on}"
+
+
+class ExpertConflictDeclaration(models.Model):
+    """An organization the expert declares a conflict of interest with (beyond recusal units):
+    the draw never seats the expert on a tender that organization bids in (条例39)."""
+
+    expert = models.ForeignKey(ExpertProfile, verbose_name=_("专家"), on_delete=models.CASCADE,
+                               related_name="conflict_declarations")
+    organization = models.ForeignKey(Organization, verbose_name=_("利害关系机构"),
+                                     on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("利害关系说明"), max_length=200)
+    declared_at = models.DateTimeField(_("申报时间"))
+
+    class Meta:
+        verbose_name = _("专家利害关系申报")
+        verbose_name_plural = _("专家利害关系申报")
+        ordering = ["-declared_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["expert", "organization"],
+                                    name="expert_conflict_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} ≠ {self.organization}"
 
 
 class ExpertRecusal(models.Model):

@@ -88,3 +88,27 @@ def can_review_identity_change(user, change) -> Decision:
     if change.requested_by_id == user.pk:
         return deny(_("申请人不能审核自己提交的变更申请。"))
     return allow()
+
+
+def _keeps_expert_pool(user) -> bool:
+    return is_platform_admin(user) or user_has_role(user, Role.PURCHASER)
+
+
+@rule("accounts.manage_expertprofile", model_level=True)
+def can_manage_expert_pool(user, profile=None) -> Decision:
+    """Return whether user keeps the expert pool: lists, searches and edits experts' profiles
+    (platform admins and the procurement bureau's purchaser staff)."""
+    if _keeps_expert_pool(user):
+        return allow()
+    return deny(_("只有平台管理员和采购人可以维护专家库。"))
+
+
+@rule("accounts.maintain_expertprofile")
+def can_maintain_expert_profile(user, profile) -> Decision:
+    """Return whether user may declare the expert's unavailable periods and conflicts of
+    interest (the expert, or a keeper of the pool)."""
+    if profile.user_id == user.pk and user_has_role(user, Role.EXPERT):
+        return allow()
+    if _keeps_expert_pool(user):
+        return allow()
+    return deny(_("您无权维护该专家的信息。"))

@@ -18,6 +18,7 @@ from accounts.models import (
     Division,
     ExpertProfile,
     ExpertRecusal,
+    ExpertSpecialty,
     Organization,
     SocialWorkerProfile,
     User,
@@ -341,8 +342,10 @@ def cast_build(*, district: str | DistrictSpec = "tianjiaan", password: str = DE
         cast.people[username] = Person(username, real_name, Role.EXPERT,
                                        "evaluator" if employer else None)
         membership_grant(user=user, organization=employer, role=Role.EXPERT, actor=admin)
+        # Every cast expert may evaluate every service category; the pool pages narrow it.
         ExpertProfile.objects.get_or_create(
-            user=user, defaults={"specialties": specialties, "employer": employer}
+            user=user, defaults={"specialties": specialties, "employer": employer,
+                                 "categories": list(ExpertSpecialty.values)}
         )
     for username, org_key, reason in spec.recusals:
         unit = social_orgs[org_key]

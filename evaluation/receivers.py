@@ -15,9 +15,11 @@ def open_performance_evaluation_on_final_report(sender, *, contract, actor=None,
     performance_evaluation_open(contract=contract, actor=actor)
 
 
-def seats_for_tender(sender, *, project, method, **kwargs) -> tuple[int, int]:
-    """Answer procurement: (committee size needed, experts free of the project's parties)."""
-    return seats_available(project=project, method=method)
+def seats_for_tender(sender, *, project, method, specialties=(), on_date=None,
+                     **kwargs) -> tuple[int, int]:
+    """Answer procurement: (committee size needed, experts the draw could seat before bidding)."""
+    return seats_available(project=project, method=method, specialties=specialties,
+                           on_date=on_date)
 
 
 def connect() -> None:

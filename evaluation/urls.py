@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import views
+from evaluation import expert_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -11,5 +11,10 @@ urlpatterns = [
          name="satisfaction"),
     path("performance/<int:pk>/report.pdf", views.performance_report_pdf_download,
          name="performance-report-pdf"),
+    path("experts/", expert_views.ExpertListView.as_view(), name="expert-list"),
+    path("experts/mine/", expert_views.my_expert_profile, name="expert-mine"),
+    path("experts/<int:pk>/", expert_views.ExpertEditView.as_view(), name="expert-edit"),
+    path("experts/<int:pk>/availability/", expert_views.ExpertAvailabilityView.as_view(),
+         name="expert-availability"),
     path("contracts/<int:pk>/contract.pdf", views.contract_pdf_download, name="contract-pdf"),
 ]

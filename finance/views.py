@@ -2,14 +2,21 @@
 
 from decimal import Decimal
 
+from django import forms
+from django.contrib import messages
 from django.http import Http404
-from django.views.generic import TemplateView
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.models import AuditEntry
 from finance import selectors
 from finance.models import PaymentTranche
-from office.shell import OfficeListMixin, OfficeMixin
+from finance.services.budget import envelope_adjust, envelope_available
+from office.shell import OfficeListMixin, OfficeMixin, call_service
 
 
 class LedgerView(OfficeMixin, TemplateView):
@@ -51,3 +58,46 @@ class TrancheListView(OfficeListMixin, TemplateView):
         context["statuses"] = PaymentTranche.Status.choices
         context["current_status"] = self.request.GET.get("status", "")
         return context
+
+
+class EnvelopeAdjustForm(forms.Form):
+    amount = forms.DecimalField(label=gettext_lazy("调整后年度额度（元）"), min_value=0,
+                                max_digits=14, decimal_places=2)
+    reason = forms.CharField(label=gettext_lazy("调整理由及依据（如预算调整批复文号）"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EnvelopeAdjustView(OfficeMixin, FormView):
+    """Let the finance bureau's staff adjust an envelope's amount with a reason (envelope_adjust);
+    never below what is already committed (issue 7 item 17). 404 for anyone else."""
+
+    template_name = "finance/envelope_adjust.html"
+    form_class = EnvelopeAdjustForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.envelope = get_object_or_404(selectors.envelope_list_for_user(user=request.user),
+                                              pk=kwargs["pk"])
+            if not request.user.has_perm("finance.adjust_budgetenvelope", self.envelope):
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"amount": self.envelope.amount}
+
+    def get_context_data(self, **kwargs):
+        available = envelope_available(self.envelope)
+        history = AuditEntry.objects.filter(
+            action="envelope.adjust", target_type=self.envelope._meta.label_lower,
+            target_id=str(self.envelope.pk)).order_by("-pk")[:50]
+        return super().get_context_data(
+            envelope=self.envelope, available=available,
+            committed=self.envelope.amount - available, history=history,
+            submit_label=_("确认调整"), **kwargs)
+
+    def form_valid(self, form):
+        if call_service(form, envelope_adjust, envelope=self.envelope, actor=self.request.user,
+                        **form.cleaned_data) is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("预算额度已调整，并记入审计日志。"))
+        return redirect("finance:ledger")

@@ -35,6 +35,9 @@ NAV = [
     ("evaluation:performance-list", _("绩效评价"), "grade",
      {Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.RESIDENT, Role.EXPERT,
       Role.FINANCE, Role.SUPERVISOR, Role.EVALUATOR}),
+    # The expert pool's keepers (accounts.manage_expertprofile); experts keep their own page.
+    ("evaluation:expert-list", _("专家库"), "groups", {Role.ADMIN, Role.PURCHASER}),
+    ("evaluation:expert-mine", _("我的专家信息"), "event_busy", {Role.EXPERT}),
     # The organization's managers ask, platform admins decide (accounts.request/review_...).
     ("accounts:identity-change-list", _("机构身份信息变更"), "badge",
      {Role.ADMIN, Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.FINANCE, Role.EVALUATOR,

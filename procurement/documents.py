@@ -81,7 +81,8 @@ def party_data(org) -> dict:
 
 
 def contract_context(contract: Contract) -> dict:
-    """Return the PDF context of a contract in three queries."""
+    """Return the PDF context of a contract in four queries (contract, deliverables, tranches,
+    service team)."""
     contract = Contract.objects.select_related(
         "project__community", "purchaser", "supplier", "award__bid__tender",
         "purchaser_signed_by", "supplier_signed_by",
@@ -97,6 +98,12 @@ def contract_context(contract: Contract) -> dict:
         {"sequence": t.sequence, "condition": t.get_condition_display(), "percent": f"{t.percent:.2f}",
          "amount": money_text(t.amount)}
         for t in contract.tranches.all().order_by("sequence")
+    ]
+    # The social-work team the bid promised (issue 7 item 17), as it stands now.
+    team = [
+        {"name": m.name, "qualification": m.get_qualification_display(),
+         "certificate_number": m.certificate_number}
+        for m in contract.team.filter(left_at__isnull=True).order_by("joined_at", "pk")
     ]
     tender = contract.award.bid.tender
     return {
@@ -115,6 +122,7 @@ def contract_context(contract: Contract) -> dict:
         "end_date": date_text(contract.end_date),
         "deliverables": deliverables,
         "tranches": tranches,
+        "team": team,
         "purchaser_signed_by": str(contract.purchaser_signed_by or ""),
         "purchaser_signed_at": date_text(contract.purchaser_signed_at),
         "supplier_signed_by": str(contract.supplier_signed_by or ""),

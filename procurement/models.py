@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, SocialWorkerProfile
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -329,6 +329,8 @@ class Tender(models.Model):
     tie_rule = models.CharField(_("得分且报价相同时的排序规则"), max_length=20,
                                 choices=TieRule.choices, default=TieRule.TECHNICAL)
     bid_deadline = models.DateTimeField(_("投标截止时间"), db_index=True)
+    # The evaluation specialties (NeedCategory values) the committee is drawn from; empty: any.
+    required_specialties = models.JSONField(_("评审专家专业要求"), default=list, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
                               default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
@@ -367,6 +369,11 @@ class Tender(models.Model):
     def evaluation_method(self) -> str:
         """Return how the method ranks the bids (an EvaluationMethod value)."""
         return EVALUATION_METHODS[self.method]
+
+    def get_required_specialties_display(self) -> str:
+        """Return the required expert specialties as labels separated by 、 (empty: any)."""
+        labels = dict(NeedCategory.choices)
+        return "、".join(str(labels.get(code, code)) for code in self.required_specialties)
 
     def get_evaluation_method_display(self) -> str:
         """Return the evaluation method's label (综合评分法 / 最低报价法)."""
@@ -452,6 +459,9 @@ class Bid(models.Model):
     project_manager = models.CharField(_("项目负责人"), max_length=50, blank=True)
     # The client address the bid was submitted from (core.middleware, TRUSTED_PROXY_COUNT).
     client_address = models.GenericIPAddressField(_("递交地址"), null=True, blank=True)
+    # The social-work team the bid promises (its own 持证社工); the contract copies it.
+    team = models.ManyToManyField(SocialWorkerProfile, verbose_name=_("承诺服务团队"), blank=True,
+                                  related_name="+")
 
     class Meta:
         verbose_name = _("投标文件")
@@ -672,6 +682,74 @@ class Contract(models.Model):
     def signed_late(self) -> bool:
         """Return whether a party signed after the 30-day limit of 法46 (with a reason)."""
         return bool(self.purchaser_late_reason or self.supplier_late_reason)
+
+
+class ContractTeamMember(models.Model):
+    """A 持证社工 of the contract's service team, copied from the winning bid at drafting.
+
+    Name, level and certificate number are copied so that the contract keeps what was
+    promised; a member leaves (left_at) or joins only through an approved ContractTeamChange.
+    """
+
+    contract = models.ForeignKey(Contract, verbose_name=_("合同"), on_delete=models.CASCADE,
+                                 related_name="team")
+    worker = models.ForeignKey(SocialWorkerProfile, verbose_name=_("社工"),
+                               on_delete=models.PROTECT, related_name="contract_seats")
+    name = models.CharField(_("姓名"), max_length=50)
+    qualification = models.CharField(_("职业资格等级"), max_length=20,
+                                     choices=SocialWorkerProfile.Qualification.choices)
+    certificate_number = models.CharField(_("证书编号"), max_length=50)
+    joined_at = models.DateTimeField(_("加入时间"))
+    left_at = models.DateTimeField(_("退出时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("合同服务团队成员")
+        verbose_name_plural = _("合同服务团队成员")
+        ordering = ["contract", "joined_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "worker"], condition=Q(left_at__isnull=True),
+                                    name="contract_team_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_qualification_display()} {self.certificate_number})"
+
+
+class ContractTeamChange(models.Model):
+    """The supplier asks to add or remove a team member; the purchaser approves or refuses."""
+
+    class Action(models.TextChoices):
+        ADD = "add", _("增加成员")
+        REMOVE = "remove", _("撤换成员")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        REFUSED = "refused", _("不同意")
+
+    contract = models.ForeignKey(Contract, verbose_name=_("合同"), on_delete=models.CASCADE,
+                                 related_name="team_changes")
+    action = models.CharField(_("变更类型"), max_length=10, choices=Action.choices)
+    worker = models.ForeignKey(SocialWorkerProfile, verbose_name=_("社工"),
+                               on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("变更理由"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("服务团队变更申请")
+        verbose_name_plural = _("服务团队变更申请")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.get_action_display()} {self.worker}"
 
 
 class TenderQuestion(models.Model):

@@ -20,9 +20,11 @@ Asked (a receiver returns the answer):
 
 - ``budget_reviewer_wanted``: with ``project``; finance returns the finance bureau (an
   Organization, or None) that reviews the project's budget or funds it, to notify its staff.
-- ``committee_seats_wanted``: with ``project`` and ``method``; evaluation returns
+- ``committee_seats_wanted``: with ``project``, ``method``, ``specialties`` (the tender's
+  required expert specialties) and ``on_date`` (the day of opening); evaluation returns
   ``(needed, available)``: the lawful committee size for the method and budget and the number
-  of active experts free of the project's purchaser and designing community. tender_publish
+  of active experts with a required specialty, available that day and free of the project's
+  purchaser and designing community. tender_publish
   refuses an open or invited tender the pool cannot seat.
 
 Sent *on commit* (the step is final; receivers advance the flows):

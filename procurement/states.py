@@ -5,7 +5,15 @@ docs/states.md is generated from them (tests/core/test_states.py keeps it in ste
 
 
 from core.states import StatusFlow, status_state
-from procurement.models import Bid, Challenge, Contract, Need, ServiceProject, Tender
+from procurement.models import (
+    Bid,
+    Challenge,
+    Contract,
+    ContractTeamChange,
+    Need,
+    ServiceProject,
+    Tender,
+)
 
 N = Need.Status
 P = ServiceProject.Status
@@ -13,6 +21,7 @@ T = Tender.Status
 B = Bid.Status
 C = Contract.Status
 Q = Challenge.Status
+TC = ContractTeamChange.Status
 
 
 class NeedStates(StatusFlow):
@@ -203,3 +212,18 @@ class ChallengeStates(StatusFlow):
     @status.transition(source=Q.SUBMITTED, target=Q.WITHDRAWN)
     def withdraw(self):
         """The supplier withdraws the challenge before it is answered."""
+
+
+class ContractTeamChangeStates(StatusFlow):
+    """The supplier asks to change the contract's service team; the purchaser decides once."""
+
+    model = ContractTeamChange
+    status = status_state(TC)
+
+    @status.transition(source=TC.PENDING, target=TC.APPROVED)
+    def approve(self):
+        """The purchaser approves; the member joins or leaves the team."""
+
+    @status.transition(source=TC.PENDING, target=TC.REFUSED)
+    def refuse(self):
+        """The purchaser refuses with a reason; the team stays as it is."""

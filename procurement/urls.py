@@ -40,6 +40,7 @@ urlpatterns += [
 
 # Grants: delegation (经办人), supervision (纪检/审计), third-party evaluation.
 from procurement.views import grants as grant_views  # noqa: E402
+from procurement.views import teams as team_views  # noqa: E402
 
 urlpatterns += [
     path("projects/<int:pk>/grants/delegate/", grant_views.project_delegate_grant_view,
@@ -50,6 +51,10 @@ urlpatterns += [
          name="project-supervision-grant"),
     path("projects/<int:pk>/grants/supervision/revoke/",
          grant_views.project_supervision_revoke_view, name="project-supervision-revoke"),
+    path("contracts/<int:pk>/team/request/", team_views.team_change_request_view,
+         name="contract-team-request"),
+    path("team-changes/<int:pk>/decide/", team_views.team_change_decide_view,
+         name="contract-team-decide"),
     path("contracts/<int:pk>/grants/evaluation/", grant_views.contract_evaluation_grant_view,
          name="contract-evaluation-grant"),
     path("contracts/<int:pk>/grants/evaluation/revoke/",

@@ -153,15 +153,17 @@ def _admin_model(route: Route):
 
 def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
-    from accounts.models import Organization, OrganizationIdentityChange
+    from accounts.models import ExpertProfile, Organization, OrganizationIdentityChange
     from core.models import Notification, StoredFile
     from evaluation.models import PerformanceEvaluation
+    from finance.models import BudgetEnvelope
     from procurement.models import (
         Bid,
         BidFlag,
         BidReceipt,
         Challenge,
         Contract,
+        ContractTeamChange,
         Need,
         ServiceProject,
         Tender,
@@ -179,7 +181,8 @@ def _object_model(route: Route, kwarg: str):
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
-        ("/receipts/", BidReceipt), ("/flags/", BidFlag),
+        ("/receipts/", BidReceipt), ("/flags/", BidFlag), ("/team-changes/", ContractTeamChange),
+        ("/experts/", ExpertProfile), ("/envelopes/", BudgetEnvelope),
     ]
     for fragment, model in table:
         if fragment in "/" + t:

@@ -13,6 +13,7 @@ from core.exceptions import ServiceError
 from delivery.models import ServiceRecord
 from delivery.permissions import social_worker_profile
 from procurement.models import Contract, Deliverable
+from procurement.services.teams import is_team_member
 
 TYPE_PREFIX = {
     Deliverable.ActivityType.LARGE_EVENT: "LEV",
@@ -65,6 +66,11 @@ def service_record_add(*, contract: Contract, actor, deliverable: Deliverable, s
     authz.require(actor, "delivery.add_servicerecord", ServiceRecord(contract=contract))
     if contract.status != Contract.Status.SIGNED:
         raise ServiceError(_("合同签订后、履约完成前才能填写服务台账。"), code="state")
+    # The contract names its social-work team (issue 7 item 17): only its current members
+    # record. A contract drafted from a bid that named no team keeps the supplier's rule above.
+    if contract.team.exists() and not is_team_member(contract, actor):
+        raise ServiceError(_("只有本合同服务团队的成员可以填写服务台账；"
+                             "团队变更须经采购人同意。"), code="team")
     if deliverable.project_id != contract.project_id:
         raise ServiceError(_("该服务产出不属于本合同。"), code="deliverable")
     now = timezone.now()

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ExpertProfile
+from accounts.models import ExpertProfile, ExpertUnavailability
 from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
@@ -46,36 +46,53 @@ def project_parties(project) -> list:
     return [org for org in (project.purchaser, project.community) if org is not None]
 
 
-def free_experts(conflict_orgs):
+def free_experts(conflict_orgs, *, specialties=(), on_date=None) -> list:
     """Return the active expert profiles free of conflicts with conflict_orgs, in a fixed order:
-    not employed by, not an active member of, not recused for (条例9) any of them (条例39)."""
+    not employed by, not an active member of, not recused for (条例9), without a declared
+    conflict with any of them (条例39); with one of specialties when the tender names any;
+    not declared unavailable on on_date when given."""
     codes = [org.credit_code for org in conflict_orgs if org.credit_code]
     pks = [org.pk for org in conflict_orgs]
-    return (
+    profiles = (
         ExpertProfile.objects.filter(is_active=True, user__is_active=True)
         .exclude(recusals__credit_code__in=codes)
         .exclude(employer_id__in=pks)
+        .exclude(conflict_declarations__organization_id__in=pks)
         # Staff of the purchaser, the designing community or a bidder never sit on its project.
         .exclude(user__memberships__organization_id__in=pks, user__memberships__is_active=True)
-        .select_related("user").order_by("pk").distinct()
     )
+    if on_date is not None:
+        away = ExpertUnavailability.objects.filter(starts_on__lte=on_date, ends_on__gte=on_date)
+        profiles = profiles.exclude(pk__in=away.values("expert_id"))
+    profiles = list(profiles.select_related("user").order_by("pk").distinct())
+    wanted = set(specialties or ())
+    if wanted:
+        # categories is a JSON list; matched here so that every database answers the same.
+        profiles = [p for p in profiles if wanted & set(p.categories or ())]
+    return profiles
 
 
-def seats_available(*, project, method: str) -> tuple[int, int]:
+def seats_available(*, project, method: str, specialties=(), on_date=None) -> tuple[int, int]:
     """Return (committee size needed, experts free of the project's parties) before bidding.
 
     Conflicts with the bidders are unknown at publication, so this counts what can be known:
-    active experts not employed by, member of or recused for the purchaser or the community.
+    active experts with one of the tender's specialties, available on on_date (the day of
+    opening), not employed by, member of, recused for or declared in conflict with the
+    purchaser or the community.
     """
     needed = committee_size_for(method, project.budget_amount)
-    return needed, free_experts(project_parties(project)).count()
+    experts = free_experts(project_parties(project), specialties=specialties, on_date=on_date)
+    return needed, len(experts)
 
 
-def eligible_experts(*, tender: Tender, bidder_orgs) -> list:
+def eligible_experts(*, tender: Tender, bidder_orgs, on_date=None) -> list:
     """Return the users of active experts free of conflicts with the bidders and the project's
-    parties (purchaser and designing community)."""
+    parties (purchaser and designing community), with one of the tender's required
+    specialties and available on on_date (the day of the draw unless given)."""
     conflict_orgs = list(bidder_orgs) + project_parties(tender.project)
-    return [profile.user for profile in free_experts(conflict_orgs)]
+    on_date = on_date or timezone.localdate()
+    return [profile.user for profile in free_experts(
+        conflict_orgs, specialties=tender.required_specialties, on_date=on_date)]
 
 
 def draw_experts(*, candidates: list, size: int, seed: str) -> list:
@@ -104,7 +121,7 @@ def committee_form(*, tender: Tender, actor, size: int | None = None, seed: str 
     candidates = eligible_experts(tender=tender, bidder_orgs=[b.organization for b in bids])
     if len(candidates) < size:
         raise ServiceError(
-            _("专家库中无利害关系的在库专家不足：需要%(size)d人，仅有%(n)d人。")
+            _("专家库中专业相符、当日可参评且无利害关系的在库专家不足：需要%(size)d人，仅有%(n)d人。")
             % {"size": size, "n": len(candidates)}, code="experts",
         )
     seed = seed or secrets.token_hex(16)
@@ -123,7 +140,8 @@ def committee_form(*, tender: Tender, actor, size: int | None = None, seed: str 
         actor=actor, action="committee.form", target=committee,
         before={"tender_status": Tender.Status.OPENED},
         after={"tender_status": tender.status, "seed": seed, "size": size,
-               "experts": [u.pk for u in drawn], "chair": drawn[0].pk, "candidates": len(candidates)},
+               "experts": [u.pk for u in drawn], "chair": drawn[0].pk, "candidates": len(candidates),
+               "specialties": list(tender.required_specialties)},
     )
     notify(
         recipients=drawn,

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, SocialWorkerProfile
 from core.exceptions import ServiceError
 from core.uploads import validate_upload
 from procurement.models import BidFlag
@@ -60,6 +60,15 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
+class TeamField(forms.ModelMultipleChoiceField):
+    """Social workers shown with their level and certificate number (持证社工)."""
+
+    def label_from_instance(self, obj):
+        return _("%(name)s，%(level)s，证书编号%(cert)s") % {
+            "name": obj.user.display_name, "level": obj.get_qualification_display(),
+            "cert": obj.certificate_number}
+
+
 class OrganizationScopedForm(forms.Form):
     """A form acting for one of the user's organizations: the choice is limited to them and
     preselected when there is only one. Subclasses declare the `organization` field."""
@@ -99,6 +108,18 @@ class BidForm(OrganizationScopedForm):
     )
     # The version of the documents the page showed (更正公告): bid_submit refuses a stale one.
     tender_version = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
+    # The social-work team the bid promises; the contract copies it (issue 7 item 17).
+    team = TeamField(
+        label=_("承诺服务团队（本机构持证社工）"), queryset=SocialWorkerProfile.objects.none(),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("中标后写入合同；履约期间变更须经采购人同意，服务台账只接受团队成员填写。"),
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, organizations=organizations, **kwargs)
+        self.fields["team"].queryset = (SocialWorkerProfile.objects
+                                        .filter(organization__in=organizations)
+                                        .select_related("user", "organization").order_by("pk"))
 
     def clean_price(self):
         try:

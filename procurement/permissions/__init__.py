@@ -300,6 +300,22 @@ def can_sign_contract(user, contract) -> Decision:
     return deny(_("只有合同甲方或乙方的工作人员可以签订合同。"))
 
 
+@rule("procurement.request_contractteamchange")
+def can_request_team_change(user, change) -> Decision:
+    """Return whether the user may ask to change the contract's service team (乙方 staff)."""
+    if _staff(user, Role.SOCIAL_ORG, change.contract.supplier):
+        return allow()
+    return deny(_("只有合同乙方的工作人员可以申请变更服务团队。"))
+
+
+@rule("procurement.decide_contractteamchange")
+def can_decide_team_change(user, change) -> Decision:
+    """Return whether the user may approve or refuse a team change (甲方, the purchaser's staff)."""
+    if acts_for_purchaser(user, change.contract.project):
+        return allow()
+    return deny(_("只有合同甲方（采购人）可以审批服务团队变更。"))
+
+
 @scope("procurement.view_contract", reason=_("无权查看该合同。"))
 def contract_scope(user) -> Q:
     """Select the contracts of the user's two parties: purchaser staff and supplier staff.

@@ -19,6 +19,7 @@ from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
 from procurement.services.collusion import collusion_bid_ids
 from procurement.services.projects import check_duration
+from procurement.services.teams import active_team, contract_team_copy, member_snapshot
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
 
@@ -111,6 +112,7 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
                         "bid": bid.pk, "supplier": bid.organization_id,
                         "amount": str(bid.price), "contract": contract.code,
                         "sign_due": contract.sign_due.isoformat(),
+                        "team": [member_snapshot(m) for m in active_team(contract)],
                         **({"late": True, "confirm_due": confirm_due.isoformat(),
                             "late_reason": late_reason} if late else {})})
     award_notify(award)
@@ -133,6 +135,8 @@ def award_draft(*, tender, project, bid, actor, now, reason="", confirm_due=None
     )
     contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
     contract.save(update_fields=["code"])
+    # The social-work team the bid promised, as it stands now (issue 7 item 17).
+    contract_team_copy(contract=contract, bid=bid, at=now)
     contract_drafted.send(sender=Contract, contract=contract, actor=actor)
     return award
 

@@ -18,12 +18,12 @@ from procurement.services.receipts import bid_receipt_issue
 
 
 def bid_submit_with_files(*, tender, actor, organization, price, proposal, files=(),
-                          tender_version=None, **contacts) -> Bid:
+                          team=(), tender_version=None, **contacts) -> Bid:
     """Submit the bid and store its files in one transaction: all of it or nothing."""
     with atomic_with_files():
         return bid_submit(tender=tender, actor=actor, organization=organization, price=price,
-                          proposal=proposal, files=files, tender_version=tender_version,
-                          **contacts)
+                          proposal=proposal, files=files, team=team,
+                          tender_version=tender_version, **contacts)
 
 
 def bid_files_add(*, bid, actor, files) -> list[StoredFile]:

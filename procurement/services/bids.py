@@ -21,6 +21,7 @@ from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
 from procurement.services.collusion import flag_collusion_signals
 from procurement.services.receipts import bid_receipt_issue
+from procurement.services.teams import check_bid_team
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
 from procurement.states import BidStates, ServiceProjectStates, TenderStates
@@ -144,10 +145,11 @@ def _locked_tender(tender) -> Tender:
 
 
 @transaction.atomic
-def bid_submit(*, tender, actor, organization, price, proposal, files=(),
+def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(),
                tender_version=None, contact_person="", contact_phone="",
                project_manager="") -> Bid:
-    """Submit the organization's sealed bid before the deadline, with its files, and give the
+    """Submit the organization's sealed bid before the deadline, with its files and the
+    social-work team it promises (its own 持证社工, copied into the contract), and give the
     bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
     (bid_files.bid_submit_with_files does). ``tender_version``, when given, is the version of the
     documents the bidder's form showed: refused if an amendment (更正公告) came in between. The
@@ -176,6 +178,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(),
     price = parse_bid_price(price)
     if not (proposal or "").strip():
         raise ServiceError(_("请填写服务方案。"), code="proposal")
+    team = check_bid_team(organization, team)
     if project.fixed_price and price != tender.budget_amount:
         # Bought at a fixed price (87号令 55): price is not competed, every offer is that price.
         raise ServiceError(_("本项目为固定价格采购，投标报价应为 %(amount)s 元。")
@@ -199,6 +202,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(),
     bid.project_manager = (project_manager or "").strip()[:50]
     bid.client_address = get_client_address()
     bid.save()
+    bid.team.set(team)
     stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
     # The audit row never holds the price or proposal: the log is readable before opening.

@@ -18,7 +18,14 @@ from core.audit import audit_record
 from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
-from procurement.models import EVALUATION_METHODS, Bid, ServiceProject, Tender, TenderCriterion
+from procurement.models import (
+    EVALUATION_METHODS,
+    Bid,
+    NeedCategory,
+    ServiceProject,
+    Tender,
+    TenderCriterion,
+)
 from procurement.services._common import link, staff_of
 from procurement.services.projects import check_duration
 from procurement.signals import committee_seats_wanted, project_ended, tender_cancelled
@@ -208,25 +215,38 @@ CLOSED_TENDER_STATUSES = (Tender.Status.FAILED, Tender.Status.CANCELLED)
 SEATED_METHODS = (Method.OPEN, Method.INVITED)
 
 
-def check_committee_seats(project, method) -> None:
+def check_specialties(specialties) -> list:
+    """Return the tender's required expert specialties (NeedCategory values, unique, in order)."""
+    specialties = list(dict.fromkeys(specialties or []))
+    unknown = [code for code in specialties if code not in NeedCategory.values]
+    if unknown:
+        raise ServiceError(_("评审专家专业要求无效：%(codes)s。") % {"codes": "、".join(unknown)},
+                           code="specialties")
+    return specialties
+
+
+def check_committee_seats(project, method, *, specialties=(), bid_deadline=None) -> None:
     """Refuse an open or invited tender when the expert pool cannot seat its committee.
 
     The committee (≥ 5, ≥ 7 from LARGE_COMMITTEE_BUDGET; 87号令 47) is drawn from active
     experts free of the purchaser and the designing community (条例39, 条例9); conflicts with
     bidders are unknown before bidding, so the count is an upper bound the draw may still miss.
-    evaluation answers ``committee_seats_wanted``; without an answer nothing is checked.
+    It counts as the draw will: only experts with one of the tender's specialties, available
+    on the day of opening (the bid deadline). evaluation answers ``committee_seats_wanted``; without an answer nothing is checked.
     """
     if method not in SEATED_METHODS:
         return
-    for _receiver, answer in committee_seats_wanted.send(sender=Tender, project=project,
-                                                         method=method):
+    for _receiver, answer in committee_seats_wanted.send(
+            sender=Tender, project=project, method=method, specialties=list(specialties),
+            on_date=timezone.localdate(bid_deadline) if bid_deadline else None):
         if answer is None:
             continue
         needed, available = answer
         if available < needed:
             raise ServiceError(
                 _("%(method)s的评标委员会至少需要%(size)d名专家（87号令第47条），"
-                  "专家库中与采购人、设计社区无利害关系的在库专家仅有%(n)d人，不能发布采购公告。")
+                  "专家库中专业相符、开标日可参评且与采购人、设计社区无利害关系的在库专家仅有%(n)d人，"
+                  "不能发布采购公告。")
                 % {"method": Method(method).label, "size": needed, "n": available},
                 code="experts",
             )
@@ -234,7 +254,8 @@ def check_committee_seats(project, method) -> None:
 
 @transaction.atomic
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
-                   eligibility="", tie_rule=None, documents_until=None) -> Tender:
+                   eligibility="", tie_rule=None, documents_until=None,
+                   required_specialties=None) -> Tender:
     """Publish the project's tender once its budget is confirmed; project → tendering.
 
     The announcement runs 5 working days (87号令第16条); the documents are provided until
@@ -274,14 +295,16 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     now = timezone.now()
     check_deadline(method, now, bid_deadline)
     documents_until = check_documents_until(method, now, bid_deadline, documents_until)
-    check_committee_seats(project, method)
+    required_specialties = check_specialties(required_specialties)
+    check_committee_seats(project, method, specialties=required_specialties,
+                          bid_deadline=bid_deadline)
     tender = Tender.objects.create(
         project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
         budget_amount=project.budget_amount, price_weight=price_weight,
         eligibility=eligibility, tie_rule=tie_rule,
         bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
         published_by=actor, announcement_ends_on=announcement_end(now),
-        documents_until=documents_until,
+        documents_until=documents_until, required_specialties=required_specialties,
     )
     if previous:
         tender.code = f"{previous[0].code}-{len(previous) + 1}"
@@ -300,7 +323,8 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
              "bid_deadline": bid_deadline.isoformat(),
              "announcement_ends_on": tender.announcement_ends_on.isoformat(),
              "documents_until": documents_until.isoformat(),
-             "budget_amount": str(tender.budget_amount)}
+             "budget_amount": str(tender.budget_amount),
+             "required_specialties": required_specialties}
     if previous:
         after["retender_of"] = previous[-1].code
     audit_record(actor=actor, action="tender.publish", target=tender,

@@ -32,6 +32,7 @@ from procurement.services.bids import bid_withdraw
 from procurement.services.collusion import DECIDABLE_STATUSES, bid_flag_decide
 from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
+from procurement.views.teams import contract_team_context
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -245,6 +246,7 @@ class BidDetailView(OfficeMixin, TemplateView):
         can_manage_files = bool(bid.user_can_upload_file(user))
         context.update(
             bid=bid,
+            team=bid.team.select_related("user").order_by("pk"),
             files=selectors.bid_files_for_user(user=user, bid=bid),
             receipts=list(selectors.bid_receipt_list_for_user(user=user, bid=bid)),
             can_manage_files=can_manage_files,
@@ -325,7 +327,8 @@ class ContractDetailView(OfficeMixin, TemplateView):
         # this page may download the PDF.
         user = self.request.user
         contract = selectors.contract_get_for_user(user=user, contract_id=kwargs["pk"])
-        context.update(contract=contract, **contract_grants_context(user, contract))
+        context.update(contract=contract, **contract_grants_context(user, contract),
+                       **contract_team_context(user, contract))
         return context
 
 

@@ -20,6 +20,7 @@ from procurement.states import (
     BidStates,
     ChallengeStates,
     ContractStates,
+    ContractTeamChangeStates,
     NeedStates,
     ServiceProjectStates,
     TenderStates,
@@ -33,6 +34,7 @@ FLOWS = [  # in the order of the chain
     NeedStates, ServiceProjectStates, BudgetCommitmentStates, TenderStates, BidStates,
     ScoreSheetStates, ContractStates, ChallengeStates, PaymentTrancheStates,
     MilestoneReportStates, PerformanceEvaluationStates, IdentityChangeStates,
+    ContractTeamChangeStates,
 ]
 
 
@@ -121,7 +123,7 @@ def test_the_states_modules_were_scanned():
 
 
 def test_every_status_model_has_a_declaration():
-    assert len({flow.model for flow in FLOWS}) == len(FLOWS) == 12
+    assert len({flow.model for flow in FLOWS}) == len(FLOWS) == 13
 
 
 def render_states_doc() -> str:

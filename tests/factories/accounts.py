@@ -8,6 +8,7 @@ Typical use::
     client.login(username=user.username, password=DEFAULT_PASSWORD)
 """
 
+import datetime
 import functools
 
 import factory
@@ -17,8 +18,11 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import (
     Division,
+    ExpertConflictDeclaration,
     ExpertProfile,
     ExpertRecusal,
+    ExpertSpecialty,
+    ExpertUnavailability,
     Membership,
     Organization,
     OrganizationIdentityChange,
@@ -211,8 +215,30 @@ class ExpertProfileFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     specialties = "社会工作,社区服务"
+    # Every service category, like the demo cast's experts; tests narrow it where it matters.
+    categories = factory.LazyFunction(lambda: list(ExpertSpecialty.values))
     employer = None
     is_active = True
+
+
+class ExpertUnavailabilityFactory(DjangoModelFactory):
+    class Meta:
+        model = ExpertUnavailability
+
+    expert = factory.SubFactory(ExpertProfileFactory)
+    starts_on = factory.LazyFunction(timezone.localdate)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=7))
+    reason = "出差"
+
+
+class ExpertConflictDeclarationFactory(DjangoModelFactory):
+    class Meta:
+        model = ExpertConflictDeclaration
+
+    expert = factory.SubFactory(ExpertProfileFactory)
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    reason = "配偶在该机构任职"
+    declared_at = factory.LazyFunction(timezone.now)
 
 
 class ExpertRecusalFactory(DjangoModelFactory):

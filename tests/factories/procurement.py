@@ -21,6 +21,8 @@ from procurement.models import (
     BudgetLine,
     Challenge,
     Contract,
+    ContractTeamChange,
+    ContractTeamMember,
     Deliverable,
     FundingSource,
     Indicator,
@@ -31,7 +33,7 @@ from procurement.models import (
     TenderCriterion,
     TenderQuestion,
 )
-from tests.factories.accounts import OrganizationFactory, UserFactory
+from tests.factories.accounts import OrganizationFactory, SocialWorkerProfileFactory, UserFactory
 
 
 class NeedFactory(DjangoModelFactory):
@@ -240,6 +242,36 @@ class ContractFactory(DjangoModelFactory):
             supplier_signed_by=factory.SubFactory(UserFactory),
             supplier_signed_at=factory.LazyFunction(timezone.now),
         )
+
+
+class ContractTeamMemberFactory(DjangoModelFactory):
+    """A member of a contract's service team, copied from the supplier's social worker."""
+
+    class Meta:
+        model = ContractTeamMember
+
+    contract = factory.SubFactory(ContractFactory)
+    worker = factory.SubFactory(SocialWorkerProfileFactory,
+                                organization=factory.SelfAttribute("..contract.supplier"))
+    name = factory.LazyAttribute(lambda o: o.worker.user.display_name)
+    qualification = factory.SelfAttribute("worker.qualification")
+    certificate_number = factory.SelfAttribute("worker.certificate_number")
+    joined_at = factory.LazyFunction(timezone.now)
+
+
+class ContractTeamChangeFactory(DjangoModelFactory):
+    """A pending request to add one of the supplier's social workers to the contract's team."""
+
+    class Meta:
+        model = ContractTeamChange
+
+    contract = factory.SubFactory(ContractFactory, signed=True)
+    action = ContractTeamChange.Action.ADD
+    worker = factory.SubFactory(SocialWorkerProfileFactory,
+                                organization=factory.SelfAttribute("..contract.supplier"))
+    reason = "原社工离职，补充同等级社工"
+    requested_by = factory.SubFactory(UserFactory)
+    requested_at = factory.LazyFunction(timezone.now)
 
 
 class TenderQuestionFactory(DjangoModelFactory):

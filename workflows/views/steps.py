@@ -20,7 +20,7 @@ from evaluation.services.ties import tender_ties, tie_draw
 from finance.models import BudgetEnvelope, PaymentTranche
 from finance.services.budget import budget_confirm, budget_reject
 from finance.services.tranches import tranche_approve, tranche_pay
-from procurement.models import Bid, Need, Tender
+from procurement.models import Bid, Need, NeedCategory, Tender
 from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
 from procurement.services.awards import award_confirm
@@ -301,12 +301,18 @@ class TenderPublishForm(forms.Form):
     # Stated at publication (87号令 57); left empty it is the default (技术分高者优先, then a draw).
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则"), choices=Tender.TieRule.choices,
                                  initial=Tender.TieRule.TECHNICAL, required=False)
+    # The committee is drawn only from experts with one of these specialties (87号令 47-48).
+    required_specialties = forms.MultipleChoiceField(
+        label=_("评审专家专业要求（抽取专家时只抽取具备所选专业之一的专家；不选则不限）"),
+        choices=NeedCategory.choices, required=False, widget=forms.CheckboxSelectMultiple)
 
     PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
 
-    def __init__(self, *args, failed_tender=None, fixed_price=False, **kwargs):
+    def __init__(self, *args, failed_tender=None, fixed_price=False, category=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = Tender.Method.choices
+        if category:
+            self.fields["required_specialties"].initial = [category]
         if fixed_price:
             # 固定价格项目价格不列为评审因素 (87号令 55).
             self.fields["price_weight"].initial = Decimal("0")
@@ -367,7 +373,8 @@ class TenderPublishStep(Step):
         return latest if latest is not None and latest.status == Tender.Status.FAILED else None
 
     def form_kwargs(self):
-        return {"failed_tender": self.failed_tender, "fixed_price": self.project.fixed_price}
+        return {"failed_tender": self.failed_tender, "fixed_price": self.project.fixed_price,
+                "category": self.project.category}
 
     def summary(self):
         rows = super().summary()
@@ -394,6 +401,7 @@ class TenderPublishStep(Step):
             criteria=criteria, eligibility=data.get("eligibility", ""),
             documents_until=data.get("documents_until") or None,
             tie_rule=data.get("tie_rule") or None,
+            required_specialties=data.get("required_specialties") or [],
         )
 
 
@@ -416,6 +424,7 @@ class CommitteeFormStep(Step):
             (_("采购编号"), tender.code), (_("采购方式"), tender.get_method_display()),
             (_("投标截止时间"), tender.bid_deadline), (_("开标时间"), tender.opened_at),
             (_("有效投标数"), tender.bids.exclude(status="withdrawn").count()),
+            (_("评审专家专业要求"), tender.get_required_specialties_display() or _("不限")),
         ] + [
             # Opening flags (条例18 …): for the committee to weigh in 资格审查, never automatic.
             (_("开标提示：%(kind)s") % {"kind": flag.get_kind_display()},

@@ -1,0 +1,216 @@
+"""Expert pool pages (issue 7 item 14): platform admins and the procurement bureau list, search,
+filter and edit experts; each expert maintains the periods it cannot evaluate and the
+organizations it declares a conflict of interest with. The committee draw reads all of it
+(evaluation.services.committees). Everyone else gets 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+
+from accounts.models import Division, ExpertProfile, ExpertSpecialty, Organization
+from accounts.services.experts import (
+    expert_conflict_declare,
+    expert_conflict_withdraw,
+    expert_profile_update,
+    expert_unavailability_add,
+    expert_unavailability_remove,
+)
+from office.shell import OfficeListMixin, OfficeMixin, call_service
+
+MANAGE = "accounts.manage_expertprofile"
+MAINTAIN = "accounts.maintain_expertprofile"
+
+
+def _profiles():
+    return ExpertProfile.objects.select_related("user", "employer", "region").order_by("pk")
+
+
+def _regions():
+    return Division.objects.order_by("code", "name")
+
+
+class ExpertFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("姓名/用户名/专业领域"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("评审专业"), required=False,
+                                 choices=[("", gettext_lazy("全部"))] + ExpertSpecialty.choices)
+    region = forms.ModelChoiceField(label=gettext_lazy("所在地区"), required=False,
+                                    queryset=Division.objects.none())
+    active = forms.ChoiceField(label=gettext_lazy("在库状态"), required=False, choices=[
+        ("", gettext_lazy("全部")), ("1", gettext_lazy("在库")), ("0", gettext_lazy("出库"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = _regions()
+
+
+class ExpertListView(OfficeListMixin, TemplateView):
+    """List, search and filter the expert pool (platform admins and purchaser staff)."""
+
+    template_name = "evaluation/expert_list.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.has_perm(MANAGE):
+            raise Http404
+        self.filter_form = ExpertFilterForm(request.GET or None)
+        return super().get(request, *args, **kwargs)
+
+    def get_rows(self):
+        rows = _profiles()
+        form = self.filter_form
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            if data["q"]:
+                q = data["q"].strip()
+                rows = rows.filter(Q(user__real_name__icontains=q) | Q(user__username__icontains=q)
+                                   | Q(specialties__icontains=q))
+            if data["region"]:
+                rows = rows.filter(region=data["region"])
+            if data["active"]:
+                rows = rows.filter(is_active=data["active"] == "1")
+            if data["category"]:
+                # categories is a JSON list, matched here so that every database answers alike.
+                return [p for p in rows if data["category"] in (p.categories or [])]
+        return rows
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter_form=self.filter_form, **kwargs)
+
+
+class ExpertProfileForm(forms.Form):
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("评审专业（服务类别）"), choices=ExpertSpecialty.choices, required=False,
+        widget=forms.CheckboxSelectMultiple)
+    specialties = forms.CharField(label=gettext_lazy("专业特长说明"), required=False, max_length=200)
+    employer = forms.ModelChoiceField(label=gettext_lazy("工作单位"), required=False,
+                                      queryset=Organization.objects.none())
+    region = forms.ModelChoiceField(label=gettext_lazy("所在地区"), required=False,
+                                    queryset=Division.objects.none())
+    is_active = forms.BooleanField(label=gettext_lazy("在库"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].queryset = Organization.objects.filter(is_active=True)
+        self.fields["region"].queryset = _regions()
+
+
+class ExpertEditView(OfficeMixin, FormView):
+    """Edit an expert's specialties, employer, region and pool status (expert_profile_update)."""
+
+    template_name = "evaluation/expert_form.html"
+    form_class = ExpertProfileForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            if not request.user.has_perm(MANAGE):
+                raise Http404
+            self.profile = get_object_or_404(_profiles(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        p = self.profile
+        return {"categories": p.categories, "specialties": p.specialties,
+                "employer": p.employer, "region": p.region, "is_active": p.is_active}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(profile=self.profile, submit_label=_("保存"), **kwargs)
+
+    def form_valid(self, form):
+        if call_service(form, expert_profile_update, profile=self.profile,
+                        actor=self.request.user, **form.cleaned_data) is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("专家信息已保存。"))
+        return redirect("evaluation:expert-list")
+
+
+class PeriodForm(forms.Form):
+    starts_on = forms.DateField(label=gettext_lazy("不可参评起始日"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=gettext_lazy("不可参评截止日"),
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=gettext_lazy("原因"), required=False, max_length=200)
+
+
+class ConflictForm(forms.Form):
+    organization = forms.ModelChoiceField(label=gettext_lazy("存在利害关系的机构"),
+                                          queryset=Organization.objects.none())
+    reason = forms.CharField(label=gettext_lazy("利害关系说明"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.filter(is_active=True)
+
+
+def my_expert_profile(request):
+    """Send an expert to the page of its own profile (404 for anyone without one)."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    profile = ExpertProfile.objects.filter(user=request.user).first()
+    if profile is None:
+        raise Http404
+    return redirect("evaluation:expert-availability", pk=profile.pk)
+
+
+class ExpertAvailabilityView(OfficeMixin, TemplateView):
+    """The expert's unavailable periods and declared conflicts: add and withdraw (audited)."""
+
+    template_name = "evaluation/expert_availability.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.profile = get_object_or_404(_profiles(), pk=kwargs["pk"])
+            if not request.user.has_perm(MAINTAIN, self.profile):
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("period_form", PeriodForm(prefix="period"))
+        context.setdefault("conflict_form", ConflictForm(prefix="conflict"))
+        context.update(
+            profile=self.profile,
+            periods=self.profile.unavailable_periods.all(),
+            declarations=self.profile.conflict_declarations.select_related("organization"),
+            keeper=self.request.user.has_perm(MANAGE),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        user = request.user
+        if action == "add_period":
+            form = PeriodForm(request.POST, prefix="period")
+            if form.is_valid() and call_service(form, expert_unavailability_add,
+                                                profile=self.profile, actor=user,
+                                                **form.cleaned_data) is not None:
+                messages.success(request, _("不可参评期间已申报。"))
+                return redirect(request.path)
+            return self.render_to_response(self.get_context_data(period_form=form))
+        if action == "declare":
+            form = ConflictForm(request.POST, prefix="conflict")
+            if form.is_valid() and call_service(form, expert_conflict_declare,
+                                                profile=self.profile, actor=user,
+                                                **form.cleaned_data) is not None:
+                messages.success(request, _("利害关系已申报。"))
+                return redirect(request.path)
+            return self.render_to_response(self.get_context_data(conflict_form=form))
+        if action == "remove_period":
+            period = get_object_or_404(self.profile.unavailable_periods,
+                                       pk=request.POST.get("id") or 0)
+            expert_unavailability_remove(period=period, actor=user)
+            messages.success(request, _("不可参评期间已撤销。"))
+            return redirect(request.path)
+        if action == "withdraw":
+            declaration = get_object_or_404(self.profile.conflict_declarations,
+                                            pk=request.POST.get("id") or 0)
+            expert_conflict_withdraw(declaration=declaration, actor=user)
+            messages.success(request, _("利害关系申报已撤回。"))
+            return redirect(request.path)
+        raise Http404
