@@ -88,3 +88,27 @@ def can_review_identity_change(user, change) -> Decision:
     if change.requested_by_id == user.pk:
         return deny(_("申请人不能审核自己提交的变更申请。"))
     return allow()
+
+
+@rule("accounts.maintain_registry", model_level=True)
+def can_maintain_registry(user, obj=None) -> Decision:
+    """Return whether user records ratings, inspections, qualifications and 失信 listings.
+
+    The registry states facts found by the registration authority (民政局) and by the credit
+    search of 财库〔2016〕125号; the platform admins record them, never the organization itself
+    nor a purchaser that will weigh its bids.
+    """
+    if is_platform_admin(user):
+        return allow()
+    return deny(_("只有平台管理员可以维护供应商库。"))
+
+
+@rule("accounts.view_registry")
+def can_view_registry(user, organization) -> Decision:
+    """Return whether user may read the organization's registry record (admins, its own staff)."""
+    if is_platform_admin(user):
+        return allow()
+    role = ORGANIZATION_MANAGER_ROLE.get(organization.kind)
+    if role and user_has_role(user, role, organization):
+        return allow()
+    return deny(_("无权查看该机构的供应商库信息。"))

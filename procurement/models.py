@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, OrganizationRating, Qualification
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -326,6 +326,11 @@ class Tender(models.Model):
     budget_amount = models.DecimalField(_("预算金额（元）"), **MONEY)
     price_weight = models.DecimalField(_("价格分权重（%）"), max_digits=5, decimal_places=2)
     eligibility = models.TextField(_("资格条件"), blank=True)
+    # Supplier registry conditions stated at publication (法22第二款: 特定条件), checked at
+    # submission by procurement.services.eligibility and shown in the opening record.
+    min_rating = models.CharField(_("最低社会组织评估等级"), max_length=2, blank=True,
+                                  choices=OrganizationRating.Grade.choices)
+    required_qualifications = models.JSONField(_("须具备的资质类别"), default=list, blank=True)
     tie_rule = models.CharField(_("得分且报价相同时的排序规则"), max_length=20,
                                 choices=TieRule.choices, default=TieRule.TECHNICAL)
     bid_deadline = models.DateTimeField(_("投标截止时间"), db_index=True)
@@ -356,6 +361,12 @@ class Tender(models.Model):
                                     condition=~Q(status__in=["failed", "cancelled"]),
                                     name="tender_one_live_per_project"),
         ]
+
+    @property
+    def required_qualification_labels(self) -> list[str]:
+        """Return the labels of the qualification kinds the tender requires."""
+        labels = dict(Qualification.Kind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.required_qualifications or ()]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

@@ -17,6 +17,7 @@ from django.http import Http404
 from core import authz
 from procurement.digests import bid_files_digests, price_digest, text_digest
 from procurement.models import Bid, BidFlag, BidReceipt, Contract, Need, ServiceProject, Tender
+from procurement.services.eligibility import opening_eligibility
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -127,6 +128,7 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
         .select_related("organization").order_by("submitted_at", "id")
     )
     files = bid_files_digests(bid.pk for bid in rows)
+    registry = opening_eligibility(tender, [bid.organization_id for bid in rows])
     return [
         {
             "bid_id": bid.pk,
@@ -140,6 +142,10 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
             "price_sha256": price_digest(bid.price),
             "proposal_sha256": text_digest(bid.proposal),
             "files": files.get(bid.pk, []),
+            # Registry standing on the opening day (法22, 125号; Tender.min_rating …).
+            "rating": registry[bid.organization_id]["rating"],
+            "eligible": registry[bid.organization_id]["eligible"],
+            "eligibility_reasons": registry[bid.organization_id]["reasons"],
         }
         for bid in rows
     ]

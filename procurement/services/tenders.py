@@ -232,9 +232,22 @@ def check_committee_seats(project, method) -> None:
             )
 
 
+def check_registry_conditions(min_rating, required_qualifications) -> list[str]:
+    """Validate the registry conditions a tender states (法22第二款 特定条件); return the kinds."""
+    from accounts.models import OrganizationRating, Qualification
+
+    if min_rating and min_rating not in OrganizationRating.Grade.values:
+        raise ServiceError(_("请选择有效的最低评估等级。"), code="min_rating")
+    kinds = list(dict.fromkeys(required_qualifications or ()))
+    if any(kind not in Qualification.Kind.values for kind in kinds):
+        raise ServiceError(_("请选择有效的资质类别。"), code="qualifications")
+    return kinds
+
+
 @transaction.atomic
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
-                   eligibility="", tie_rule=None, documents_until=None) -> Tender:
+                   eligibility="", tie_rule=None, documents_until=None, min_rating="",
+                   required_qualifications=()) -> Tender:
     """Publish the project's tender once its budget is confirmed; project → tendering.
 
     The announcement runs 5 working days (87号令第16条); the documents are provided until
@@ -275,10 +288,12 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     check_deadline(method, now, bid_deadline)
     documents_until = check_documents_until(method, now, bid_deadline, documents_until)
     check_committee_seats(project, method)
+    required_qualifications = check_registry_conditions(min_rating, required_qualifications)
     tender = Tender.objects.create(
         project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
         budget_amount=project.budget_amount, price_weight=price_weight,
-        eligibility=eligibility, tie_rule=tie_rule,
+        eligibility=eligibility, tie_rule=tie_rule, min_rating=min_rating or "",
+        required_qualifications=required_qualifications,
         bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
         published_by=actor, announcement_ends_on=announcement_end(now),
         documents_until=documents_until,
@@ -300,7 +315,9 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
              "bid_deadline": bid_deadline.isoformat(),
              "announcement_ends_on": tender.announcement_ends_on.isoformat(),
              "documents_until": documents_until.isoformat(),
-             "budget_amount": str(tender.budget_amount)}
+             "budget_amount": str(tender.budget_amount),
+             "min_rating": tender.min_rating,
+             "required_qualifications": required_qualifications}
     if previous:
         after["retender_of"] = previous[-1].code
     audit_record(actor=actor, action="tender.publish", target=tender,

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import OrganizationRating, Qualification
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from delivery.models import MilestoneReport, ServiceRecord
@@ -294,6 +295,12 @@ class TenderPublishForm(forms.Form):
     documents_until = forms.DateField(
         label=_("采购文件提供截止日（留空按法定最短期限：招标、磋商自发布之日起5个工作日）"),
         required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Registry conditions (法22第二款), checked at submission (procurement.services.eligibility).
+    min_rating = forms.ChoiceField(label=_("最低社会组织评估等级"), required=False,
+                                   choices=[("", _("不限"))] + OrganizationRating.Grade.choices)
+    required_qualifications = forms.MultipleChoiceField(
+        label=_("须具备的资质"), required=False, choices=Qualification.Kind.choices,
+        widget=forms.CheckboxSelectMultiple)
     # Stated at publication (87号令 57); left empty it is the default (技术分高者优先, then a draw).
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则"), choices=Tender.TieRule.choices,
                                  initial=Tender.TieRule.TECHNICAL, required=False)
@@ -389,7 +396,8 @@ class TenderPublishStep(Step):
             bid_deadline=data["bid_deadline"], price_weight=data["price_weight"],
             criteria=criteria, eligibility=data.get("eligibility", ""),
             documents_until=data.get("documents_until") or None,
-            tie_rule=data.get("tie_rule") or None,
+            tie_rule=data.get("tie_rule") or None, min_rating=data.get("min_rating") or "",
+            required_qualifications=data.get("required_qualifications") or (),
         )
 
 
