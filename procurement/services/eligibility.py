@@ -16,6 +16,7 @@ Refusals speak of the bidder's own record only, never of other bids.
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +48,7 @@ def bid_eligibility_require(*, tender, organization: Organization, on: date | No
     status = registry_status_for([organization.pk], on=on)[organization.pk]
     reasons = status.reasons() + tender_requirement_reasons(tender, status)
     if reasons:
-        raise ServiceError(reasons, code="eligibility")
+        raise ServiceError([ValidationError(reason, code="eligibility") for reason in reasons])
     return status
 
 
