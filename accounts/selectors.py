@@ -216,6 +216,22 @@ def organization_registry_status(organization: Organization, *, on: date) -> Reg
     return registry_status_for([organization.pk], on=on)[organization.pk]
 
 
-def registry_organizations() -> QuerySet[Organization]:
-    """Return the organizations kept in the supplier registry (social organizations)."""
-    return Organization.objects.filter(kind=Organization.Kind.SOCIAL_ORG).select_related("division")
+def registry_organizations_for_user(*, user) -> QuerySet[Organization]:
+    """Return the registry's organizations (social organizations) the user may read: all for
+    platform admins, else those the user manages."""
+    rows = Organization.objects.filter(kind=Organization.Kind.SOCIAL_ORG).select_related(
+        "division").order_by("name")
+    if is_platform_admin(user):
+        return rows
+    return rows.filter(pk__in=[m.organization_id for m in user_memberships(user)
+                               if m.role == Role.SOCIAL_ORG and m.organization_id])
+
+
+def registry_records(organization: Organization) -> dict:
+    """Return the organization's registry rows, newest first (four queries)."""
+    return {
+        "ratings": list(organization.ratings.select_related("recorded_by")),
+        "inspections": list(organization.annual_inspections.select_related("recorded_by")),
+        "qualifications": list(organization.qualifications.select_related("recorded_by")),
+        "listings": list(organization.credit_listings.select_related("recorded_by")),
+    }

@@ -35,11 +35,12 @@ MAJOR_VIOLATION_YEARS = 3
 
 
 def _years_after(day: date, years: int) -> date:
-    """Return the day ``years`` years after ``day``, less one (29 Feb → 28 Feb)."""
+    """Return the last day of a period of ``years`` years starting on ``day`` (the day before
+    the anniversary; from 29 February, the last day of February)."""
     try:
         later = day.replace(year=day.year + years)
-    except ValueError:
-        later = day.replace(year=day.year + years, day=28)
+    except ValueError:  # 29 February: the period ends on the last day of February
+        later = date(day.year + years, 3, 1)
     return later - datetime.timedelta(days=1)
 
 

@@ -13,6 +13,7 @@ from accounts.selectors import user_organizations
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
+from evaluation.selectors import track_records_for
 from evaluation.services.committees import committee_form, evaluable_bids
 from evaluation.services.performance import party_score_submit
 from evaluation.services.scoring import scores_submit
@@ -460,6 +461,17 @@ class ScoreStep(CommitteeFormStep):
         return CommitteeMember.objects.select_related("committee__tender").get(
             pk=self.task.data["member_id"]
         )
+
+    def summary(self):
+        # Each bidder's track record on the platform beside its bid (issue 7 item 9): the
+        # committee weighs it in 履约能力; three queries however many bidders.
+        bids = list(evaluable_bids(self.tender).select_related("organization").order_by("pk"))
+        records = track_records_for(bid.organization_id for bid in bids)
+        return super().summary() + [
+            (_("履约记录：%(org)s") % {"org": bid.organization.name},
+             records[bid.organization_id].summary())
+            for bid in bids
+        ]
 
     def form_kwargs(self):
         tender = self.tender
