@@ -153,5 +153,5 @@ class RegistryDateForm(forms.Form):
 class RegistryImportForm(forms.Form):
     workbook = forms.FileField(
         label=_("Excel 文件（.xlsx）"),
-        help_text=_("工作表“评估等级”“年检”“资质”“失信名单”，首行为列名，每行以统一社会信用代码开头。"))
+        help_text=_("工作表名称和列名见本页说明；首行为列名，每行一条记录。"))
     dry_run = forms.BooleanField(label=_("仅检查，不导入"), required=False, initial=True)

@@ -2,8 +2,8 @@
 (the organization asks, a platform admin decides)."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -39,6 +39,7 @@ from accounts.services.organizations import (
     organization_identity_change_request,
 )
 from accounts.services.registry import (
+    IMPORT_SHEETS,
     registry_import,
     registry_inspection_record,
     registry_listing_record,
@@ -285,6 +286,10 @@ class RegistryImportView(LoginRequiredMixin, FormView):
                 "accounts.maintain_registry"):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        sheets = [(sheet, list(columns)) for sheet, (_service, columns) in IMPORT_SHEETS.items()]
+        return super().get_context_data(import_sheets=sheets, **kwargs)
 
     def form_valid(self, form):
         dry_run = form.cleaned_data["dry_run"]

@@ -362,12 +362,6 @@ class Tender(models.Model):
                                     name="tender_one_live_per_project"),
         ]
 
-    @property
-    def required_qualification_labels(self) -> list[str]:
-        """Return the labels of the qualification kinds the tender requires."""
-        labels = dict(Qualification.Kind.choices)
-        return [str(labels.get(kind, kind)) for kind in self.required_qualifications or ()]
-
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
@@ -379,6 +373,12 @@ class Tender(models.Model):
     def get_evaluation_method_display(self) -> str:
         """Return the evaluation method's label (综合评分法 / 最低报价法)."""
         return str(self.EvaluationMethod(self.evaluation_method).label)
+
+    @property
+    def required_qualification_labels(self) -> list[str]:
+        """Return the labels of the qualification kinds the tender requires."""
+        labels = dict(Qualification.Kind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.required_qualifications or ()]
 
 
 EVALUATION_METHODS = {
