@@ -331,6 +331,10 @@ class Tender(models.Model):
     min_rating = models.CharField(_("最低社会组织评估等级"), max_length=2, blank=True,
                                   choices=OrganizationRating.Grade.choices)
     required_qualifications = models.JSONField(_("须具备的资质类别"), default=list, blank=True)
+    registry_conditions_reason = models.TextField(
+        _("特定资格条件的理由"), blank=True,
+        help_text=_("设定最低评估等级或资质要求时，须说明与项目特殊要求的关联（政府采购法第二十二条第二款；"
+                    "不得以不合理条件排斥潜在供应商，实施条例第二十条）。"))
     tie_rule = models.CharField(_("得分且报价相同时的排序规则"), max_length=20,
                                 choices=TieRule.choices, default=TieRule.TECHNICAL)
     bid_deadline = models.DateTimeField(_("投标截止时间"), db_index=True)

@@ -29,6 +29,7 @@ from tests.worlds import bids_opened_at_deadline, tender_published
 pytestmark = pytest.mark.django_db
 
 D = dt.date
+REASON = "本项目为社区矫正对象帮扶服务，须由具备社会工作服务资质、管理规范的机构承接。"
 
 
 def _bid(world, tender, i=0):
@@ -135,7 +136,7 @@ def test_failed_or_missing_annual_inspection_bars_until_a_later_year_passes_法2
 
 def test_tender_minimum_rating_checked_at_submission_法22第二款(world):
     """The tender may require a minimum 社会组织评估等级; the rating must be valid that day."""
-    tender = tender_published(world, min_rating="4A")
+    tender = tender_published(world, min_rating="4A", registry_conditions_reason=REASON)
     registry_rating_record(organization=world.suppliers[0], actor=world.admin, grade="3A",
                            rated_on=D(2024, 6, 1))
     assert "4A" in " ".join(_refusal(world, tender).messages)
@@ -151,7 +152,8 @@ def test_tender_minimum_rating_checked_at_submission_法22第二款(world):
 
 
 def test_tender_required_qualification_must_be_valid_that_day_法22第二款(world):
-    tender = tender_published(world, required_qualifications=[Qualification.Kind.SOCIAL_WORK])
+    tender = tender_published(world, required_qualifications=[Qualification.Kind.SOCIAL_WORK],
+                              registry_conditions_reason=REASON)
     assert tender.required_qualification_labels == ["社会工作服务机构资质"]
     assert "社会工作服务机构资质" in " ".join(_refusal(world, tender).messages)
     registry_qualification_record(organization=world.suppliers[0], actor=world.admin,
@@ -170,19 +172,28 @@ def test_tender_required_qualification_must_be_valid_that_day_法22第二款(wor
     assert _bid(world, tender).status == Bid.Status.SUBMITTED
 
 
-def test_tender_publish_refuses_unknown_registry_conditions(world):
+def test_tender_publish_refuses_unknown_or_unreasoned_registry_conditions_条例20(world):
+    """A condition that excludes suppliers is stated with its reason (法22第二款 特定条件;
+    条例20(八) no unreasonable condition; RULES.md: a rating never a discriminatory exclusion)."""
     with pytest.raises(ServiceError) as caught:
-        tender_published(world, min_rating="6A")
+        tender_published(world, min_rating="6A", registry_conditions_reason=REASON)
     assert caught.value.code == "min_rating"
     with pytest.raises(ServiceError) as caught:
-        tender_published(world, required_qualifications=["nonsense"])
+        tender_published(world, required_qualifications=["nonsense"],
+                         registry_conditions_reason=REASON)
     assert caught.value.code == "qualifications"
+    for conditions in ({"min_rating": "3A"}, {"required_qualifications": ["food"]}):
+        with pytest.raises(ServiceError) as caught:
+            tender_published(world, registry_conditions_reason="  ", **conditions)
+        assert caught.value.code == "registry_reason"
+    tender = tender_published(world, min_rating="3A", registry_conditions_reason=REASON)
+    assert tender.registry_conditions_reason == REASON
 
 
 def test_opening_record_shows_rating_and_standing_on_the_opening_day(world, clock, client):
     """The opening record shows each bidder's rating and its registry standing on the opening
     day: a listing that begins after submission shows there for the committee."""
-    tender = tender_published(world, min_rating="3A")
+    tender = tender_published(world, min_rating="3A", registry_conditions_reason=REASON)
     for i in range(3):
         registry_rating_record(organization=world.suppliers[i], actor=world.admin,
                                grade=("3A", "4A", "5A")[i], rated_on=D(2025, 1, 1))

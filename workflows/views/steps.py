@@ -302,6 +302,9 @@ class TenderPublishForm(forms.Form):
     required_qualifications = forms.MultipleChoiceField(
         label=_("须具备的资质"), required=False, choices=Qualification.Kind.choices,
         widget=forms.CheckboxSelectMultiple)
+    registry_conditions_reason = forms.CharField(
+        label=_("设定上述条件的理由（与项目特殊要求的关联）"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}))
     # Stated at publication (87号令 57); left empty it is the default (技术分高者优先, then a draw).
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则"), choices=Tender.TieRule.choices,
                                  initial=Tender.TieRule.TECHNICAL, required=False)
@@ -399,6 +402,7 @@ class TenderPublishStep(Step):
             documents_until=data.get("documents_until") or None,
             tie_rule=data.get("tie_rule") or None, min_rating=data.get("min_rating") or "",
             required_qualifications=data.get("required_qualifications") or (),
+            registry_conditions_reason=data.get("registry_conditions_reason", ""),
         )
 
 
