@@ -210,3 +210,15 @@ def test_opening_record_shows_rating_and_standing_on_the_opening_day(world, cloc
     client.force_login(world.purchaser)
     html = client.get(f"/workspace/procurement/tenders/{tender.pk}/").content.decode()
     assert "供应商库资格（开标日）" in html and "不符合" in html and "5A" in html
+
+
+def test_registry_conditions_are_public_with_the_tender_法22第二款(world, client):
+    """Suppliers read the conditions and their reason in the announcement before bidding."""
+    from django.urls import reverse
+
+    tender = tender_published(world, min_rating="3A",
+                              required_qualifications=[Qualification.Kind.SOCIAL_WORK],
+                              registry_conditions_reason=REASON)
+    html = client.get(reverse("portal:tender-detail", args=[tender.pk])).content.decode()
+    assert "最低社会组织评估等级" in html and "3A" in html
+    assert "社会工作服务机构资质" in html and REASON in html
