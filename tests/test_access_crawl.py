@@ -178,7 +178,7 @@ def _object_model(route: Route, kwarg: str):
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
-        ("/receipts/", BidReceipt),
+        ("/receipts/", BidReceipt), ("/registry/", Organization),
     ]
     for fragment, model in table:
         if fragment in "/" + t:
