@@ -90,7 +90,16 @@ def can_review_identity_change(user, change) -> Decision:
     return allow()
 
 
-@rule("accounts.maintain_registry", model_level=True)
+# The registry's records, each written by its own service (accounts.services.registry).
+REGISTRY_RECORD = {
+    "rating": "accounts.record_organizationrating",
+    "inspection": "accounts.record_annualinspection",
+    "qualification": "accounts.record_qualification",
+    "listing": "accounts.record_creditlisting",
+}
+
+
+@rule(*REGISTRY_RECORD.values(), model_level=True)
 def can_maintain_registry(user, obj=None) -> Decision:
     """Return whether user records ratings, inspections, qualifications and 失信 listings.
 
@@ -103,7 +112,7 @@ def can_maintain_registry(user, obj=None) -> Decision:
     return deny(_("只有平台管理员可以维护供应商库。"))
 
 
-@rule("accounts.view_registry")
+@rule("accounts.readregistry_organization")
 def can_view_registry(user, organization) -> Decision:
     """Return whether user may read the organization's registry record (admins, its own staff)."""
     if is_platform_admin(user):

@@ -24,6 +24,7 @@ from accounts.forms import (
     UserLanguageForm,
 )
 from accounts.models import CreditListing, Organization, OrganizationIdentityChange, Qualification
+from accounts.permissions import REGISTRY_RECORD
 from accounts.selectors import (
     identity_change_list_for_user,
     identity_organizations_for_user,
@@ -178,7 +179,7 @@ class RegistryListView(LoginRequiredMixin, TemplateView):
         statuses = registry_status_for([o.pk for o in page.object_list], on=timezone.localdate())
         rows = [(o, statuses[o.pk]) for o in page.object_list]
         return super().get_context_data(page=page, rows=rows,
-                                        maintainer=user.has_perm("accounts.maintain_registry"),
+                                        maintainer=user.has_perm(REGISTRY_RECORD["rating"]),
                                         **kwargs)
 
 
@@ -191,12 +192,12 @@ class RegistryDetailView(LoginRequiredMixin, TemplateView):
         self.organization = get_object_or_404(Organization, pk=kwargs["pk"],
                                               kind=Organization.Kind.SOCIAL_ORG)
         if request.user.is_authenticated and not request.user.has_perm(
-                "accounts.view_registry", self.organization):
+                "accounts.readregistry_organization", self.organization):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        maintainer = self.request.user.has_perm("accounts.maintain_registry")
+        maintainer = self.request.user.has_perm(REGISTRY_RECORD["rating"])
         forms = {}
         if maintainer:
             forms = {key: (form_class(prefix=key), title)
@@ -220,7 +221,7 @@ class RegistryRecordView(LoginRequiredMixin, FormView):
         self.organization = get_object_or_404(Organization, pk=kwargs["pk"],
                                               kind=Organization.Kind.SOCIAL_ORG)
         if request.user.is_authenticated and not request.user.has_perm(
-                "accounts.maintain_registry"):
+                REGISTRY_RECORD[kwargs["record"]]):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -251,7 +252,7 @@ class RegistryEndView(LoginRequiredMixin, FormView):
         self.row = get_object_or_404(model.objects.select_related("organization"),
                                      pk=kwargs["pk"])
         if request.user.is_authenticated and not request.user.has_perm(
-                "accounts.maintain_registry"):
+                REGISTRY_RECORD[kwargs["record"]]):
             raise Http404
         self.kind = kwargs["record"]
         return super().dispatch(request, *args, **kwargs)
@@ -283,7 +284,7 @@ class RegistryImportView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.has_perm(
-                "accounts.maintain_registry"):
+                REGISTRY_RECORD["rating"]):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

@@ -40,7 +40,7 @@ NAV = [
      {Role.ADMIN, Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.FINANCE, Role.EVALUATOR,
       Role.SUPERVISOR}),
     # Ratings, inspections, qualifications, 失信 listings: admins record, organizations read
-    # their own (accounts.maintain_registry / view_registry).
+    # their own (accounts.permissions.REGISTRY_RECORD, accounts.readregistry_organization).
     ("accounts:registry-list", _("供应商库"), "verified", {Role.ADMIN, Role.SOCIAL_ORG}),
 ]
 

@@ -24,6 +24,7 @@ from accounts.models import (
     OrganizationRating,
     Qualification,
 )
+from accounts.permissions import REGISTRY_RECORD
 from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
@@ -73,7 +74,7 @@ def registry_rating_record(*, organization, actor, grade: str, rated_on: date,
                            valid_until: date | None = None, assessor: str = "",
                            document_number: str = "") -> OrganizationRating:
     """Record a 社会组织评估等级; valid 5 years from rated_on unless stated (评估管理办法26)."""
-    authz.require(actor, "accounts.maintain_registry")
+    authz.require(actor, REGISTRY_RECORD["rating"])
     organization = _social_org(organization)
     rating = OrganizationRating(
         organization=organization, grade=grade, rated_on=rated_on,
@@ -101,7 +102,7 @@ def registry_rating_record(*, organization, actor, grade: str, rated_on: date,
 def registry_inspection_record(*, organization, actor, year: int, result: str,
                                concluded_on: date, note: str = "") -> AnnualInspection:
     """Record (or correct) the 年检/年报 result of a year; a correction keeps the before."""
-    authz.require(actor, "accounts.maintain_registry")
+    authz.require(actor, REGISTRY_RECORD["inspection"])
     organization = _social_org(organization)
     inspection = (AnnualInspection.objects.select_for_update()
                   .filter(organization=organization, year=year).first())
@@ -126,7 +127,7 @@ def registry_qualification_record(*, organization, actor, kind: str, number: str
                                   valid_from: date, valid_until: date | None = None,
                                   issuer: str = "") -> Qualification:
     """Record a qualification document with its validity (expired ones stop counting)."""
-    authz.require(actor, "accounts.maintain_registry")
+    authz.require(actor, REGISTRY_RECORD["qualification"])
     organization = _social_org(organization)
     qualification = Qualification(
         organization=organization, kind=kind, number=(number or "").strip(),
@@ -146,7 +147,7 @@ def registry_qualification_record(*, organization, actor, kind: str, number: str
 @transaction.atomic
 def registry_qualification_revoke(*, qualification, actor, revoked_on: date) -> Qualification:
     """Record that a qualification was cancelled or revoked on a day."""
-    authz.require(actor, "accounts.maintain_registry")
+    authz.require(actor, REGISTRY_RECORD["qualification"])
     qualification = Qualification.objects.select_for_update().get(pk=qualification.pk)
     if qualification.revoked_on is not None:
         raise ServiceError(_("该资质已登记注销。"), code="state")
@@ -168,7 +169,7 @@ def registry_listing_record(*, organization, actor, kind: str, source: str, deci
     excludes for 3 years (政府采购法第二十二条(五)); a ban with a period ends with it (条例19
     第二款); 失信被执行人 and others without an end exclude until removed (财库〔2016〕125号).
     """
-    authz.require(actor, "accounts.maintain_registry")
+    authz.require(actor, REGISTRY_RECORD["listing"])
     organization = _social_org(organization)
     excluded_from = excluded_from or listed_on
     if excluded_until is None and kind == CreditListing.Kind.MAJOR_VIOLATION:
@@ -193,7 +194,7 @@ def registry_listing_record(*, organization, actor, kind: str, source: str, deci
 @transaction.atomic
 def registry_listing_remove(*, listing, actor, removed_on: date) -> CreditListing:
     """Record that the organization was removed from the list (移出名单) on a day."""
-    authz.require(actor, "accounts.maintain_registry")
+    authz.require(actor, REGISTRY_RECORD["listing"])
     listing = CreditListing.objects.select_for_update().get(pk=listing.pk)
     if listing.removed_on is not None:
         raise ServiceError(_("该记录已登记移出名单。"), code="state")
@@ -286,7 +287,8 @@ def registry_import(*, workbook_file, actor, dry_run: bool = False) -> dict:
     """
     from openpyxl import load_workbook
 
-    authz.require(actor, "accounts.maintain_registry")
+    for permission in REGISTRY_RECORD.values():
+        authz.require(actor, permission)
     try:
         workbook = load_workbook(workbook_file, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not xlsx
