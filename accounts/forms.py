@@ -4,7 +4,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ExpertRecusal, Organization, User
+from accounts.models import (
+    AnnualInspection,
+    CreditListing,
+    ExpertRecusal,
+    Organization,
+    OrganizationRating,
+    Qualification,
+    User,
+)
 from accounts.services.organizations import (
     IDENTITY_CHANGE_ONLY,
     IDENTITY_FIELDS,
@@ -92,3 +100,58 @@ class IdentityChangeReviewForm(forms.Form):
     note = forms.CharField(label=_("审核意见"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("驳回时必填。"))
+
+
+# Supplier registry (accounts.services.registry) -------------------------------------------------
+
+_DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
+
+
+class RegistryRatingForm(forms.Form):
+    grade = forms.ChoiceField(label=_("评估等级"), choices=OrganizationRating.Grade.choices)
+    rated_on = forms.DateField(label=_("评定日期"), **_DATE)
+    valid_until = forms.DateField(label=_("有效期至（留空为评定之日起5年）"), required=False, **_DATE)
+    assessor = forms.CharField(label=_("评估机关"), max_length=100, required=False)
+    document_number = forms.CharField(label=_("评估文号/证书编号"), max_length=100, required=False)
+
+
+class RegistryInspectionForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    result = forms.ChoiceField(label=_("年检结论"), choices=AnnualInspection.Result.choices)
+    concluded_on = forms.DateField(label=_("结论日期"), **_DATE)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class RegistryQualificationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("资质类别"), choices=Qualification.Kind.choices)
+    number = forms.CharField(label=_("证书编号"), max_length=100)
+    issuer = forms.CharField(label=_("发证机关"), max_length=100, required=False)
+    valid_from = forms.DateField(label=_("生效日期"), **_DATE)
+    valid_until = forms.DateField(label=_("有效期至（长期有效的留空）"), required=False, **_DATE)
+
+
+class RegistryListingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("名单类别"), choices=CreditListing.Kind.choices)
+    source = forms.ChoiceField(label=_("查询来源"), choices=CreditListing.Source.choices)
+    decision = forms.CharField(label=_("处罚/列入决定（机关及文号）"), max_length=200)
+    listed_on = forms.DateField(label=_("列入日期"), **_DATE)
+    excluded_from = forms.DateField(label=_("禁止参加政府采购活动起始日（留空为列入日期）"),
+                                    required=False, **_DATE)
+    excluded_until = forms.DateField(
+        label=_("禁止参加政府采购活动截止日（重大违法记录留空为3年；失信被执行人留空为至移出名单）"),
+        required=False, **_DATE)
+    queried_on = forms.DateField(label=_("查询日期"), **_DATE)
+
+
+class RegistryDateForm(forms.Form):
+    """The day a listing was removed or a qualification revoked (irreversible, confirmed)."""
+
+    day = forms.DateField(label=_("日期"), **_DATE)
+    confirm = forms.BooleanField(label=_("确认登记（登记后不能撤销）"))
+
+
+class RegistryImportForm(forms.Form):
+    workbook = forms.FileField(
+        label=_("Excel 文件（.xlsx）"),
+        help_text=_("工作表名称和列名见本页说明；首行为列名，每行一条记录。"))
+    dry_run = forms.BooleanField(label=_("仅检查，不导入"), required=False, initial=True)

@@ -453,3 +453,184 @@ class ExpertRecusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} ↛ {self.credit_code}"
+
+
+# Supplier registry (issue 7 item 9): what a buyer checks before letting an organization bid
+# (政府采购法第二十二条; 实施条例第十九条; 财库〔2016〕125号). Rows are written only by
+# accounts.services.registry (audited); an organization's standing on a date is computed from them
+# (accounts.selectors.organization_registry_status), so an old opening record can be re-derived.
+
+RATING_GRADES = ("1A", "2A", "3A", "4A", "5A")
+
+
+class OrganizationRating(models.Model):
+    """A 社会组织评估等级 (1A–5A) given by the civil-affairs department on a date, valid for a
+    period (社会组织评估管理办法第二十六条: 5 years)."""
+
+    class Grade(models.TextChoices):
+        A1 = "1A", _("1A级")
+        A2 = "2A", _("2A级")
+        A3 = "3A", _("3A级")
+        A4 = "4A", _("4A级")
+        A5 = "5A", _("5A级")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("机构"), on_delete=models.PROTECT,
+                                     related_name="ratings")
+    grade = models.CharField(_("评估等级"), max_length=2, choices=Grade.choices)
+    rated_on = models.DateField(_("评定日期"))
+    valid_until = models.DateField(_("有效期至"))
+    assessor = models.CharField(_("评估机关"), max_length=100, blank=True)
+    document_number = models.CharField(_("评估文号/证书编号"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("社会组织评估等级")
+        verbose_name_plural = _("社会组织评估等级")
+        ordering = ["-rated_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "rated_on"],
+                                    name="rating_unique_per_day"),
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("rated_on")),
+                                   name="rating_valid_after_rated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.grade} ({self.rated_on})"
+
+    @staticmethod
+    def grade_rank(grade: str) -> int:
+        """Return 1–5 for 1A–5A, 0 for none."""
+        return RATING_GRADES.index(grade) + 1 if grade in RATING_GRADES else 0
+
+
+class AnnualInspection(models.Model):
+    """The result of an organization's 年检/年度报告 for a year (社会团体登记管理条例第二十八条;
+    民办非企业单位登记管理暂行条例第二十三条)."""
+
+    class Result(models.TextChoices):
+        PASSED = "passed", _("合格")
+        BASIC = "basic", _("基本合格")
+        FAILED = "failed", _("不合格")
+        MISSING = "missing", _("未参加年检/未报送年报")
+
+    # Results that keep an organization from bidding until a later year is recorded otherwise.
+    BARRING = ("failed", "missing")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("机构"), on_delete=models.PROTECT,
+                                     related_name="annual_inspections")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    result = models.CharField(_("年检结论"), max_length=10, choices=Result.choices)
+    concluded_on = models.DateField(_("结论日期"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("年检/年报")
+        verbose_name_plural = _("年检/年报")
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"],
+                                    name="inspection_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year} {self.get_result_display()}"
+
+
+class Qualification(models.Model):
+    """A qualification document an organization holds (资质证书), with its validity."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("社会组织登记证书")
+        SOCIAL_WORK = "social_work", _("社会工作服务机构资质")
+        ELDERLY_CARE = "elderly_care", _("养老服务机构备案")
+        CHILD_CARE = "child_care", _("未成年人保护/托育服务资质")
+        PSYCHOLOGY = "psychology", _("心理咨询服务资质")
+        FOOD = "food", _("食品经营许可证")
+        OTHER = "other", _("其他资质")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("机构"), on_delete=models.PROTECT,
+                                     related_name="qualifications")
+    kind = models.CharField(_("资质类别"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("证书编号"), max_length=100)
+    issuer = models.CharField(_("发证机关"), max_length=100, blank=True)
+    valid_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True,
+                                   help_text=_("长期有效的留空。"))
+    revoked_on = models.DateField(_("注销/吊销日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("资质证书")
+        verbose_name_plural = _("资质证书")
+        ordering = ["kind", "-valid_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "number"],
+                                    name="qualification_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.get_kind_display()} {self.number}"
+
+    def valid_on(self, day) -> bool:
+        return (self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+                and (self.revoked_on is None or day < self.revoked_on))
+
+
+class CreditListing(models.Model):
+    """A listing of the organization on a 失信 list, found by the 信用记录查询 of
+    财库〔2016〕125号 (信用中国, 中国政府采购网), with its source and period of exclusion."""
+
+    class Kind(models.TextChoices):
+        PROCUREMENT = "procurement", _("政府采购严重违法失信行为记录名单")
+        DEBTOR = "debtor", _("失信被执行人")
+        TAX = "tax", _("重大税收违法失信主体")
+        MAJOR_VIOLATION = "major_violation", _("重大违法记录（较大数额罚款等）")
+
+    class Source(models.TextChoices):
+        CREDIT_CHINA = "creditchina", _("信用中国")
+        CCGP = "ccgp", _("中国政府采购网")
+        COURT = "court", _("中国执行信息公开网")
+        OTHER = "other", _("其他")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("机构"), on_delete=models.PROTECT,
+                                     related_name="credit_listings")
+    kind = models.CharField(_("名单类别"), max_length=20, choices=Kind.choices)
+    source = models.CharField(_("查询来源"), max_length=20, choices=Source.choices)
+    decision = models.CharField(_("处罚/列入决定"), max_length=200,
+                                help_text=_("作出决定的机关及文号。"))
+    listed_on = models.DateField(_("列入日期"))
+    excluded_from = models.DateField(_("禁止参加政府采购活动起始日"))
+    excluded_until = models.DateField(_("禁止参加政府采购活动截止日"), null=True, blank=True,
+                                      help_text=_("失信被执行人等至移出名单之日止的，留空。"))
+    removed_on = models.DateField(_("移出名单日期"), null=True, blank=True)
+    queried_on = models.DateField(_("查询日期"))
+    recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("失信名单记录")
+        verbose_name_plural = _("失信名单记录")
+        ordering = ["-listed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(excluded_until__isnull=True)
+                | Q(excluded_until__gte=models.F("excluded_from")),
+                name="listing_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.get_kind_display()} {self.listed_on}"
+
+    def excludes_on(self, day) -> bool:
+        """Return whether this listing keeps the organization out of procurement on day."""
+        return (self.excluded_from <= day
+                and (self.excluded_until is None or day <= self.excluded_until)
+                and (self.removed_on is None or day < self.removed_on))

@@ -112,3 +112,34 @@ def can_maintain_expert_profile(user, profile) -> Decision:
     if _keeps_expert_pool(user):
         return allow()
     return deny(_("您无权维护该专家的信息。"))
+# The registry's records, each written by its own service (accounts.services.registry).
+REGISTRY_RECORD = {
+    "rating": "accounts.record_organizationrating",
+    "inspection": "accounts.record_annualinspection",
+    "qualification": "accounts.record_qualification",
+    "listing": "accounts.record_creditlisting",
+}
+
+
+@rule(*REGISTRY_RECORD.values(), model_level=True)
+def can_maintain_registry(user, obj=None) -> Decision:
+    """Return whether user records ratings, inspections, qualifications and 失信 listings.
+
+    The registry states facts found by the registration authority (民政局) and by the credit
+    search of 财库〔2016〕125号; the platform admins record them, never the organization itself
+    nor a purchaser that will weigh its bids.
+    """
+    if is_platform_admin(user):
+        return allow()
+    return deny(_("只有平台管理员可以维护供应商库。"))
+
+
+@rule("accounts.readregistry_organization")
+def can_view_registry(user, organization) -> Decision:
+    """Return whether user may read the organization's registry record (admins, its own staff)."""
+    if is_platform_admin(user):
+        return allow()
+    role = ORGANIZATION_MANAGER_ROLE.get(organization.kind)
+    if role and user_has_role(user, role, organization):
+        return allow()
+    return deny(_("无权查看该机构的供应商库信息。"))

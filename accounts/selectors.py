@@ -5,6 +5,9 @@ Role lookups cache the user's active memberships on the user object
 makes. Services that change memberships clear that cache with ``user_memberships_reset``.
 """
 
+from dataclasses import dataclass, field
+from datetime import date
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import Division, Membership, Organization, OrganizationIdentityChange
@@ -123,3 +126,112 @@ def identity_organizations_for_user(*, user) -> list[Organization]:
             seen.add(organization.pk)
             found.append(organization)
     return found
+
+
+# Supplier registry ----------------------------------------------------------------------------
+
+@dataclass
+class RegistryStatus:
+    """An organization's standing in the supplier registry on a day (see registry_status_for)."""
+
+    organization_id: int
+    on: date
+    is_active: bool = True
+    rating: str = ""  # current 评估等级 (1A–5A) or ""
+    rating_valid_until: date | None = None
+    inspection: object = None  # the latest AnnualInspection concluded by ``on``, or None
+    qualification_kinds: set = field(default_factory=set)  # kinds valid on ``on``
+    listings: list = field(default_factory=list)  # CreditListings excluding on ``on``
+
+    @property
+    def inspection_barred(self) -> bool:
+        from accounts.models import AnnualInspection
+
+        return self.inspection is not None and self.inspection.result in AnnualInspection.BARRING
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.listings)
+
+    @property
+    def eligible(self) -> bool:
+        """Whether the organization may take part in procurement at all (法22, 条例19)."""
+        return self.is_active and not self.excluded and not self.inspection_barred
+
+    def reasons(self) -> list[str]:
+        """Return why the organization may not bid, about itself only (empty when eligible)."""
+        from django.utils.translation import gettext
+
+        reasons = []
+        if not self.is_active:
+            reasons.append(gettext("本机构在平台登记为无效状态，不能参加政府采购活动。"))
+        for listing in self.listings:
+            until = (listing.excluded_until.isoformat() if listing.excluded_until
+                     else gettext("移出名单之日"))
+            reasons.append(
+                gettext("本机构被列入%(kind)s（%(decision)s，来源：%(source)s），%(start)s至%(until)s"
+                        "不得参加政府采购活动（政府采购法第二十二条、财库〔2016〕125号）。") % {
+                    "kind": listing.get_kind_display(), "decision": listing.decision,
+                    "source": listing.get_source_display(),
+                    "start": listing.excluded_from.isoformat(), "until": until})
+        if self.inspection_barred:
+            reasons.append(
+                gettext("本机构%(year)d年度年检/年报结论为“%(result)s”，不具备参加政府采购活动的资格条件。")
+                % {"year": self.inspection.year, "result": self.inspection.get_result_display()})
+        return reasons
+
+
+def registry_status_for(organization_ids, *, on: date) -> dict[int, RegistryStatus]:
+    """Return each organization's registry standing on day ``on``, in five queries however many.
+
+    Rating: the latest rated by ``on`` whose validity covers it. Inspection: the latest year
+    concluded by ``on``. Qualifications: those valid on ``on``. Listings: those excluding on ``on``.
+    """
+    from accounts.models import AnnualInspection, CreditListing, OrganizationRating, Qualification
+
+    ids = list(dict.fromkeys(organization_ids))
+    found = {pk: RegistryStatus(organization_id=pk, on=on, is_active=active)
+             for pk, active in Organization.objects.filter(pk__in=ids)
+             .values_list("pk", "is_active")}
+    for rating in (OrganizationRating.objects.filter(organization_id__in=ids, rated_on__lte=on,
+                                                     valid_until__gte=on)
+                   .order_by("organization_id", "rated_on", "id")):
+        status = found[rating.organization_id]
+        status.rating, status.rating_valid_until = rating.grade, rating.valid_until
+    for inspection in (AnnualInspection.objects.filter(organization_id__in=ids,
+                                                       concluded_on__lte=on)
+                       .order_by("organization_id", "year", "id")):
+        found[inspection.organization_id].inspection = inspection
+    for qualification in Qualification.objects.filter(organization_id__in=ids, valid_from__lte=on):
+        if qualification.valid_on(on):
+            found[qualification.organization_id].qualification_kinds.add(qualification.kind)
+    for listing in CreditListing.objects.filter(organization_id__in=ids, excluded_from__lte=on):
+        if listing.excludes_on(on):
+            found[listing.organization_id].listings.append(listing)
+    return found
+
+
+def organization_registry_status(organization: Organization, *, on: date) -> RegistryStatus:
+    """Return one organization's registry standing on day ``on``."""
+    return registry_status_for([organization.pk], on=on)[organization.pk]
+
+
+def registry_organizations_for_user(*, user) -> QuerySet[Organization]:
+    """Return the registry's organizations (social organizations) the user may read: all for
+    platform admins, else those the user manages."""
+    rows = Organization.objects.filter(kind=Organization.Kind.SOCIAL_ORG).select_related(
+        "division").order_by("name")
+    if is_platform_admin(user):
+        return rows
+    return rows.filter(pk__in=[m.organization_id for m in user_memberships(user)
+                               if m.role == Role.SOCIAL_ORG and m.organization_id])
+
+
+def registry_records(organization: Organization) -> dict:
+    """Return the organization's registry rows, newest first (four queries)."""
+    return {
+        "ratings": list(organization.ratings.select_related("recorded_by")),
+        "inspections": list(organization.annual_inspections.select_related("recorded_by")),
+        "qualifications": list(organization.qualifications.select_related("recorded_by")),
+        "listings": list(organization.credit_listings.select_related("recorded_by")),
+    }

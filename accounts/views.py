@@ -3,23 +3,51 @@
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.forms import IdentityChangeRequestForm, IdentityChangeReviewForm, UserLanguageForm
-from accounts.models import Organization, OrganizationIdentityChange
+from accounts.forms import (
+    IdentityChangeRequestForm,
+    IdentityChangeReviewForm,
+    RegistryDateForm,
+    RegistryImportForm,
+    RegistryInspectionForm,
+    RegistryListingForm,
+    RegistryQualificationForm,
+    RegistryRatingForm,
+    UserLanguageForm,
+)
+from accounts.models import CreditListing, Organization, OrganizationIdentityChange, Qualification
+from accounts.permissions import REGISTRY_RECORD
 from accounts.selectors import (
     identity_change_list_for_user,
     identity_organizations_for_user,
     is_platform_admin,
+    organization_registry_status,
+    registry_organizations_for_user,
+    registry_records,
+    registry_status_for,
 )
 from accounts.services.organizations import (
     organization_identity_change_approve,
     organization_identity_change_reject,
     organization_identity_change_request,
+)
+from accounts.services.registry import (
+    IMPORT_SHEETS,
+    registry_import,
+    registry_inspection_record,
+    registry_listing_record,
+    registry_listing_remove,
+    registry_qualification_record,
+    registry_qualification_revoke,
+    registry_rating_record,
 )
 from accounts.services.users import user_set_language
 from core.exceptions import ServiceError
@@ -124,3 +152,153 @@ class IdentityChangeReviewView(LoginRequiredMixin, FormView):
             _form_error(form, error)
             return self.form_invalid(form)
         return redirect("accounts:identity-change-list")
+
+
+# Supplier registry ------------------------------------------------------------------------------
+
+REGISTRY_FORMS = {
+    "rating": (RegistryRatingForm, registry_rating_record, _("登记评估等级")),
+    "inspection": (RegistryInspectionForm, registry_inspection_record, _("登记年检/年报结论")),
+    "qualification": (RegistryQualificationForm, registry_qualification_record, _("登记资质证书")),
+    "listing": (RegistryListingForm, registry_listing_record, _("登记失信名单记录")),
+}
+
+
+class RegistryListView(LoginRequiredMixin, TemplateView):
+    """The supplier registry: each social organization's standing today (admins: all; an
+    organization's staff: its own). Five queries for the standings, however many rows."""
+
+    template_name = "accounts/registry_list.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        page = Paginator(registry_organizations_for_user(user=user), 50).get_page(
+            self.request.GET.get("page"))
+        if not page.object_list and not is_platform_admin(user):
+            raise Http404
+        statuses = registry_status_for([o.pk for o in page.object_list], on=timezone.localdate())
+        rows = [(o, statuses[o.pk]) for o in page.object_list]
+        return super().get_context_data(page=page, rows=rows,
+                                        maintainer=user.has_perm(REGISTRY_RECORD["rating"]),
+                                        **kwargs)
+
+
+class RegistryDetailView(LoginRequiredMixin, TemplateView):
+    """One organization's registry record; platform admins record new facts here."""
+
+    template_name = "accounts/registry_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.organization = get_object_or_404(Organization, pk=kwargs["pk"],
+                                              kind=Organization.Kind.SOCIAL_ORG)
+        if request.user.is_authenticated and not request.user.has_perm(
+                "accounts.readregistry_organization", self.organization):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        maintainer = self.request.user.has_perm(REGISTRY_RECORD["rating"])
+        forms = {}
+        if maintainer:
+            forms = {key: (form_class(prefix=key), title)
+                     for key, (form_class, _service, title) in REGISTRY_FORMS.items()}
+        return super().get_context_data(
+            organization=self.organization, maintainer=maintainer, forms=forms,
+            status=organization_registry_status(self.organization, on=timezone.localdate()),
+            date_form=RegistryDateForm(), **registry_records(self.organization), **kwargs)
+
+
+class RegistryRecordView(LoginRequiredMixin, FormView):
+    """Record a rating, an inspection, a qualification or a listing (platform admins)."""
+
+    template_name = "accounts/registry_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["record"] not in REGISTRY_FORMS:
+            raise Http404
+        self.form_class, self.service, self.title = REGISTRY_FORMS[kwargs["record"]]
+        self.prefix = kwargs["record"]
+        self.organization = get_object_or_404(Organization, pk=kwargs["pk"],
+                                              kind=Organization.Kind.SOCIAL_ORG)
+        if request.user.is_authenticated and not request.user.has_perm(
+                REGISTRY_RECORD[kwargs["record"]]):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(organization=self.organization, title=self.title,
+                                        **kwargs)
+
+    def form_valid(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            self.service(organization=self.organization, actor=self.request.user, **data)
+        except ServiceError as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        return redirect("accounts:registry-detail", self.organization.pk)
+
+
+class RegistryEndView(LoginRequiredMixin, FormView):
+    """Record that a listing was removed (移出名单) or a qualification revoked, on a day."""
+
+    template_name = "accounts/registry_form.html"
+    form_class = RegistryDateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        model = {"listing": CreditListing, "qualification": Qualification}.get(kwargs["record"])
+        if model is None:
+            raise Http404
+        self.row = get_object_or_404(model.objects.select_related("organization"),
+                                     pk=kwargs["pk"])
+        if request.user.is_authenticated and not request.user.has_perm(
+                REGISTRY_RECORD[kwargs["record"]]):
+            raise Http404
+        self.kind = kwargs["record"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        title = _("登记移出失信名单") if self.kind == "listing" else _("登记资质注销/吊销")
+        return super().get_context_data(organization=self.row.organization, title=title,
+                                        row=self.row, **kwargs)
+
+    def form_valid(self, form):
+        day = form.cleaned_data["day"]
+        try:
+            if self.kind == "listing":
+                registry_listing_remove(listing=self.row, actor=self.request.user, removed_on=day)
+            else:
+                registry_qualification_revoke(qualification=self.row, actor=self.request.user,
+                                              revoked_on=day)
+        except ServiceError as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        return redirect("accounts:registry-detail", self.row.organization_id)
+
+
+class RegistryImportView(LoginRequiredMixin, FormView):
+    """Import the registry from an Excel workbook (platform admins); check first, then import."""
+
+    template_name = "accounts/registry_import.html"
+    form_class = RegistryImportForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(
+                REGISTRY_RECORD["rating"]):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        sheets = [(sheet, list(columns)) for sheet, (_service, columns) in IMPORT_SHEETS.items()]
+        return super().get_context_data(import_sheets=sheets, **kwargs)
+
+    def form_valid(self, form):
+        dry_run = form.cleaned_data["dry_run"]
+        try:
+            counts = registry_import(workbook_file=form.cleaned_data["workbook"],
+                                     actor=self.request.user, dry_run=dry_run)
+        except ServiceError as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        return self.render_to_response(self.get_context_data(
+            form=RegistryImportForm() if not dry_run else form, counts=counts, dry_run=dry_run))

@@ -11,6 +11,7 @@ from accounts.roles import Role
 from demo.cast import ADMINS, DEMO_PASSWORD, Cast, cast_build
 from demo.integrity import integrity_build
 from demo.projects import PROJECTS
+from demo.registry import registry_build
 from demo.stages import build_project_at_stage
 from procurement.models import Need, ServiceProject
 from procurement.selectors.grants import contract_grant_list, project_grant_list
@@ -71,6 +72,7 @@ def demo_build() -> DemoResult:
     A project or need is recognised by its title, so a second run creates nothing new.
     """
     cast = cast_build(district="tianjiaan")
+    registry_build(cast)  # supplier registry: ratings, 年检, qualifications (demo/registry.py)
     result = DemoResult(cast=cast, built=[], needs=[])
     for stage, index in DEMO_PLAN:
         spec = PROJECTS[index]

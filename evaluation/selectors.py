@@ -1,6 +1,9 @@
 """Reads of committee seats, score sheets and performance evaluations, scoped to the user."""
 
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
 
 from core.authz import scope_q
 from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
@@ -45,3 +48,73 @@ def performance_evaluation_list_for_user(*, user) -> QuerySet[PerformanceEvaluat
 def performance_evaluation_get_for_user(*, user, pk: int) -> PerformanceEvaluation:
     """Return one visible evaluation or raise PerformanceEvaluation.DoesNotExist (views answer 404)."""
     return performance_evaluation_list_for_user(user=user).get(pk=pk)
+
+
+# Track record (issue 7 item 9): a grade follows the organization ---------------------------------
+
+@dataclass
+class TrackRecord:
+    """An organization's record on the platform: its contracts, their performance grades and
+    what went wrong (terminated contracts, returned milestone reports, late signatures)."""
+
+    organization_id: int
+    contracts: int = 0  # signed, completed or terminated
+    amount: Decimal = Decimal("0")
+    completed: int = 0
+    terminated: int = 0  # 已解除: a failed delivery
+    late_signatures: int = 0  # signed after the 30-day limit with a recorded reason (法46)
+    returned_reports: int = 0  # milestone reports sent back for rework (退回修改)
+    grades: dict = field(default_factory=dict)  # 优/良/中/差 → count (finalized evaluations)
+
+    @property
+    def empty(self) -> bool:
+        return not self.contracts
+
+    def summary(self) -> str:
+        """Return one line for the committee (amounts as 3,000,000.00)."""
+        from django.contrib.humanize.templatetags.humanize import intcomma
+        from django.utils.translation import gettext
+
+        if self.empty:
+            return gettext("平台上无履约记录")
+        labels = dict(PerformanceEvaluation.Grade.choices)
+        grades = "、".join(f"{labels[g]}{n}" for g, n in self.grades.items() if n) or gettext("无")
+        return gettext(
+            "合同%(contracts)d份，金额%(amount)s元，已履约完毕%(completed)d份；绩效评价：%(grades)s；"
+            "解除合同%(terminated)d份，阶段报告退回修改%(returned)d次，逾期签约%(late)d次") % {
+            "contracts": self.contracts, "amount": intcomma(f"{self.amount:.2f}"),
+            "completed": self.completed, "grades": grades, "terminated": self.terminated,
+            "returned": self.returned_reports, "late": self.late_signatures}
+
+
+def track_records_for(organization_ids) -> dict[int, TrackRecord]:
+    """Return each organization's track record as a supplier, in three queries however many."""
+    from delivery.models import MilestoneReport
+    from procurement.models import Contract
+
+    ids = list(dict.fromkeys(organization_ids))
+    found = {pk: TrackRecord(organization_id=pk) for pk in ids}
+    live = ~Q(status=Contract.Status.DRAFT)
+    for row in (Contract.objects.filter(live, supplier_id__in=ids).values("supplier_id")
+                .annotate(n=Count("id"), amount=Sum("amount"),
+                          completed=Count("id", filter=Q(status=Contract.Status.COMPLETED)),
+                          terminated=Count("id", filter=Q(status=Contract.Status.TERMINATED)),
+                          late=Count("id", filter=~Q(supplier_late_reason="")))
+                .order_by()):
+        record = found[row["supplier_id"]]
+        record.contracts, record.amount = row["n"], row["amount"] or Decimal("0")
+        record.completed, record.terminated = row["completed"], row["terminated"]
+        record.late_signatures = row["late"]
+    for row in (PerformanceEvaluation.objects
+                .filter(contract__supplier_id__in=ids,
+                        status=PerformanceEvaluation.Status.FINALIZED)
+                .values("contract__supplier_id", "grade").annotate(n=Count("id")).order_by()):
+        grades = found[row["contract__supplier_id"]].grades
+        grades[row["grade"]] = grades.get(row["grade"], 0) + row["n"]
+    for row in (MilestoneReport.objects
+                .filter(contract__supplier_id__in=ids, status=MilestoneReport.Status.RETURNED)
+                .values("contract__supplier_id").annotate(n=Count("id")).order_by()):
+        found[row["contract__supplier_id"]].returned_reports = row["n"]
+    for record in found.values():  # 优 first
+        record.grades = {g: record.grades.get(g, 0) for g in PerformanceEvaluation.Grade.values}
+    return found

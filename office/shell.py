@@ -42,6 +42,9 @@ NAV = [
     ("accounts:identity-change-list", _("机构身份信息变更"), "badge",
      {Role.ADMIN, Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.FINANCE, Role.EVALUATOR,
       Role.SUPERVISOR}),
+    # Ratings, inspections, qualifications, 失信 listings: admins record, organizations read
+    # their own (accounts.permissions.REGISTRY_RECORD, accounts.readregistry_organization).
+    ("accounts:registry-list", _("供应商库"), "verified", {Role.ADMIN, Role.SOCIAL_ORG}),
 ]
 
 

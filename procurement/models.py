@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, SocialWorkerProfile
+from accounts.models import Organization, OrganizationRating, Qualification, SocialWorkerProfile
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -326,6 +326,15 @@ class Tender(models.Model):
     budget_amount = models.DecimalField(_("预算金额（元）"), **MONEY)
     price_weight = models.DecimalField(_("价格分权重（%）"), max_digits=5, decimal_places=2)
     eligibility = models.TextField(_("资格条件"), blank=True)
+    # Supplier registry conditions stated at publication (法22第二款: 特定条件), checked at
+    # submission by procurement.services.eligibility and shown in the opening record.
+    min_rating = models.CharField(_("最低社会组织评估等级"), max_length=2, blank=True,
+                                  choices=OrganizationRating.Grade.choices)
+    required_qualifications = models.JSONField(_("须具备的资质类别"), default=list, blank=True)
+    registry_conditions_reason = models.TextField(
+        _("特定资格条件的理由"), blank=True,
+        help_text=_("设定最低评估等级或资质要求时，须说明与项目特殊要求的关联（政府采购法第二十二条第二款；"
+                    "不得以不合理条件排斥潜在供应商，实施条例第二十条）。"))
     tie_rule = models.CharField(_("得分且报价相同时的排序规则"), max_length=20,
                                 choices=TieRule.choices, default=TieRule.TECHNICAL)
     bid_deadline = models.DateTimeField(_("投标截止时间"), db_index=True)
@@ -386,6 +395,11 @@ class Tender(models.Model):
             return 1
         latest = self.amendments.filter(affects_bids=True).aggregate(v=models.Max("version"))["v"]
         return latest or 1
+    @property
+    def required_qualification_labels(self) -> list[str]:
+        """Return the labels of the qualification kinds the tender requires."""
+        labels = dict(Qualification.Kind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.required_qualifications or ()]
 
 
 EVALUATION_METHODS = {

@@ -182,7 +182,7 @@ def _object_model(route: Route, kwarg: str):
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
         ("/receipts/", BidReceipt), ("/flags/", BidFlag), ("/team-changes/", ContractTeamChange),
-        ("/experts/", ExpertProfile), ("/envelopes/", BudgetEnvelope),
+        ("/experts/", ExpertProfile), ("/envelopes/", BudgetEnvelope), ("/registry/", Organization),
     ]
     for fragment, model in table:
         if fragment in "/" + t:

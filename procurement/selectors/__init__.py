@@ -17,6 +17,7 @@ from django.http import Http404
 from core import authz
 from procurement.digests import bid_files_digests, price_digest, text_digest
 from procurement.models import Bid, BidFlag, BidReceipt, Contract, Need, ServiceProject, Tender
+from procurement.services.eligibility import opening_eligibility
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -130,6 +131,7 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
     # The version each bid answers (更正公告, 87号令27); "outdated" when an amendment affecting
     # bids came after it and it was neither re-confirmed nor resubmitted.
     needed = tender.required_bid_version()
+    registry = opening_eligibility(tender, [bid.organization_id for bid in rows])
     return [
         {
             "bid_id": bid.pk,
@@ -145,6 +147,10 @@ def tender_opening_record(*, tender: Tender) -> list[dict] | None:
             "files": files.get(bid.pk, []),
             "tender_version": bid.tender_version or 1,
             "outdated": (bid.tender_version or 1) < needed,
+            # Registry standing on the opening day (法22, 125号; Tender.min_rating …).
+            "rating": registry[bid.organization_id]["rating"],
+            "eligible": registry[bid.organization_id]["eligible"],
+            "eligibility_reasons": registry[bid.organization_id]["reasons"],
         }
         for bid in rows
     ]

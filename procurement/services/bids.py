@@ -20,6 +20,7 @@ from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
 from procurement.services.collusion import flag_collusion_signals
+from procurement.services.eligibility import bid_eligibility_require
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.teams import check_bid_team
 from procurement.services.tenders import tender_url
@@ -173,6 +174,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(
             _("参与本项目需求调研或项目设计的机构不得参加本项目投标（政府采购法实施条例第十八条）。"),
             code="design_partner",
         )
+    bid_eligibility_require(tender=tender, organization=organization)  # 法22, 125号: registry
     # 条例18 (same legal representative) is checked at opening (bids_open), never here: a
     # refusal now would tell a bidder that another bid exists.
     price = parse_bid_price(price)

@@ -252,10 +252,32 @@ def check_committee_seats(project, method, *, specialties=(), bid_deadline=None)
             )
 
 
+def check_registry_conditions(min_rating, required_qualifications, reason="") -> list[str]:
+    """Validate the registry conditions a tender states (法22第二款 特定条件); return the kinds.
+
+    A minimum rating or a required qualification excludes suppliers, so it needs a stated
+    reason tied to the project (条例20(八): no unreasonable condition; RULES.md: a rating is
+    never a discriminatory exclusion).
+    """
+    from accounts.models import OrganizationRating, Qualification
+
+    if min_rating and min_rating not in OrganizationRating.Grade.values:
+        raise ServiceError(_("请选择有效的最低评估等级。"), code="min_rating")
+    kinds = list(dict.fromkeys(required_qualifications or ()))
+    if any(kind not in Qualification.Kind.values for kind in kinds):
+        raise ServiceError(_("请选择有效的资质类别。"), code="qualifications")
+    if (min_rating or kinds) and not (reason or "").strip():
+        raise ServiceError(_("设定最低评估等级或资质要求时，请说明其与本项目特殊要求的关联"
+                             "（政府采购法第二十二条第二款；不得以不合理条件排斥潜在供应商）。"),
+                           code="registry_reason")
+    return kinds
+
+
 @transaction.atomic
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
                    eligibility="", tie_rule=None, documents_until=None,
-                   required_specialties=None) -> Tender:
+                   required_specialties=None, min_rating="", required_qualifications=(),
+                   registry_conditions_reason="") -> Tender:
     """Publish the project's tender once its budget is confirmed; project → tendering.
 
     The announcement runs 5 working days (87号令第16条); the documents are provided until
@@ -298,10 +320,14 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     required_specialties = check_specialties(required_specialties)
     check_committee_seats(project, method, specialties=required_specialties,
                           bid_deadline=bid_deadline)
+    required_qualifications = check_registry_conditions(min_rating, required_qualifications,
+                                                        registry_conditions_reason)
     tender = Tender.objects.create(
         project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
         budget_amount=project.budget_amount, price_weight=price_weight,
-        eligibility=eligibility, tie_rule=tie_rule,
+        eligibility=eligibility, tie_rule=tie_rule, min_rating=min_rating or "",
+        required_qualifications=required_qualifications,
+        registry_conditions_reason=(registry_conditions_reason or "").strip(),
         bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
         published_by=actor, announcement_ends_on=announcement_end(now),
         documents_until=documents_until, required_specialties=required_specialties,
@@ -324,7 +350,10 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
              "announcement_ends_on": tender.announcement_ends_on.isoformat(),
              "documents_until": documents_until.isoformat(),
              "budget_amount": str(tender.budget_amount),
-             "required_specialties": required_specialties}
+             "required_specialties": required_specialties,
+             "min_rating": tender.min_rating,
+             "required_qualifications": required_qualifications,
+             "registry_conditions_reason": tender.registry_conditions_reason}
     if previous:
         after["retender_of"] = previous[-1].code
     audit_record(actor=actor, action="tender.publish", target=tender,

@@ -7,12 +7,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import OrganizationRating, Qualification
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.templatetags.money import money
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
+from evaluation.selectors import track_records_for
 from evaluation.services.committees import committee_form, evaluable_bids
 from evaluation.services.performance import party_score_submit
 from evaluation.services.scoring import scores_submit
@@ -298,6 +300,15 @@ class TenderPublishForm(forms.Form):
     documents_until = forms.DateField(
         label=_("采购文件提供截止日（留空按法定最短期限：招标、磋商自发布之日起5个工作日）"),
         required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Registry conditions (法22第二款), checked at submission (procurement.services.eligibility).
+    min_rating = forms.ChoiceField(label=_("最低社会组织评估等级"), required=False,
+                                   choices=[("", _("不限"))] + OrganizationRating.Grade.choices)
+    required_qualifications = forms.MultipleChoiceField(
+        label=_("须具备的资质"), required=False, choices=Qualification.Kind.choices,
+        widget=forms.CheckboxSelectMultiple)
+    registry_conditions_reason = forms.CharField(
+        label=_("设定上述条件的理由（与项目特殊要求的关联）"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}))
     # Stated at publication (87号令 57); left empty it is the default (技术分高者优先, then a draw).
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则"), choices=Tender.TieRule.choices,
                                  initial=Tender.TieRule.TECHNICAL, required=False)
@@ -402,6 +413,9 @@ class TenderPublishStep(Step):
             documents_until=data.get("documents_until") or None,
             tie_rule=data.get("tie_rule") or None,
             required_specialties=data.get("required_specialties") or [],
+            min_rating=data.get("min_rating") or "",
+            required_qualifications=data.get("required_qualifications") or (),
+            registry_conditions_reason=data.get("registry_conditions_reason", ""),
         )
 
 
@@ -471,6 +485,17 @@ class ScoreStep(CommitteeFormStep):
         return CommitteeMember.objects.select_related("committee__tender").get(
             pk=self.task.data["member_id"]
         )
+
+    def summary(self):
+        # Each bidder's track record on the platform beside its bid (issue 7 item 9): the
+        # committee weighs it in 履约能力; three queries however many bidders.
+        bids = list(evaluable_bids(self.tender).select_related("organization").order_by("pk"))
+        records = track_records_for(bid.organization_id for bid in bids)
+        return super().summary() + [
+            (_("履约记录：%(org)s") % {"org": bid.organization.name},
+             records[bid.organization_id].summary())
+            for bid in bids
+        ]
 
     def form_kwargs(self):
         tender = self.tender
