@@ -17,6 +17,7 @@ from core.notifications import notify
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
+from procurement.services.final_quotes import bid_final_price
 from procurement.services.projects import check_duration
 from procurement.signals import contract_drafted
 from procurement.states import ServiceProjectStates, TenderStates
@@ -80,6 +81,7 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
         raise ServiceError(_("排名第一的投标并列（得分和报价相同，招标文件规定的排序规则不能区分），"
                              "请先进行随机抽签确定排名。"), code="tie")
     bid = first[0]
+    amount = bid_final_price(bid)  # its final quote (最后报价) where a round was held
     project = ServiceProject.objects.select_for_update().get(pk=tender.project_id)
     check_duration(duration_months=project.duration_months,
                    multi_year_budget_secured=project.multi_year_budget_secured)
@@ -92,14 +94,14 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
             _("采购人应当自收到评审报告之日起5个工作日内确定中标供应商（政府采购法实施条例第四十三条），"
               "期限已于%(date)s届满，请填写逾期定标的理由。") % {"date": confirm_due.isoformat()},
             code="late_reason")
-    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
+    award = Award.objects.create(tender=tender, bid=bid, amount=amount, confirmed_by=actor,
                                  confirmed_at=now, reason=reason, confirm_due=confirm_due,
                                  late_reason=late_reason)
     start = timezone.localdate(now)
     end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
     contract = Contract.objects.create(
         award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
-        purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
+        purchaser=project.purchaser, supplier=bid.organization, amount=amount,
         start_date=start, end_date=end, sign_due=contract_sign_due(now),
     )
     contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
@@ -114,7 +116,7 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
                  before={"status": Tender.Status.EVALUATED, "project_status": project_before},
                  after={"status": tender.status, "project_status": project.status,
                         "bid": bid.pk, "supplier": bid.organization_id,
-                        "amount": str(bid.price), "contract": contract.code,
+                        "amount": str(amount), "contract": contract.code,
                         "sign_due": contract.sign_due.isoformat(),
                         **({"late": True, "confirm_due": confirm_due.isoformat(),
                             "late_reason": late_reason} if late else {})})
@@ -123,7 +125,7 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
            body=_("贵机构为中标人，中标金额 %(amount)s 元，请于%(due)s前签订合同 %(contract)s"
                   "（政府采购法第四十六条）。") % {
-               "amount": bid.price, "contract": contract.code,
+               "amount": amount, "contract": contract.code,
                "due": contract.sign_due.isoformat()},
            url=url)
     losers = (Bid.objects.filter(tender=tender).exclude(pk=bid.pk)

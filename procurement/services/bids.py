@@ -17,6 +17,7 @@ from core.notifications import notify
 from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
+from procurement.services.invitations import check_may_bid
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 from procurement.signals import tender_opened
@@ -160,6 +161,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=()) -> Bid
             _("参与本项目需求调研或项目设计的机构不得参加本项目投标（政府采购法实施条例第十八条）。"),
             code="design_partner",
         )
+    check_may_bid(tender, organization)  # 邀请招标 法34, 单一来源 条例38
     # 条例18 (same legal representative) is checked at opening (bids_open), never here: a
     # refusal now would tell a bidder that another bid exists.
     price = parse_bid_price(price)
