@@ -316,7 +316,5 @@ def granted_contract_scope(user) -> Q:
     return evaluated_contract_q(user) | supervised_project_q(user, "project")
 
 
-from procurement.permissions import (
-    methods,  # noqa: E402, F401  (registers the final-quote rules)
-    questions,  # noqa: E402, F401  (registers the Q&A rules)
-)
+from procurement.permissions import questions  # noqa: E402, F401, I001  (registers the Q&A rules)
+from procurement.permissions import methods  # noqa: E402, F401, I001  (final-quote rules)

@@ -33,7 +33,10 @@ NAMED_METHODS = (Method.INVITED, Method.SINGLE_SOURCE)
 def _organizations(organizations) -> list[Organization]:
     ids = []
     for org in organizations or ():
-        pk = org.pk if isinstance(org, Organization) else int(org)
+        try:
+            pk = org.pk if isinstance(org, Organization) else int(org)
+        except (TypeError, ValueError):
+            raise ServiceError(_("受邀供应商无效。"), code="invited") from None
         if pk not in ids:
             ids.append(pk)
     found = {o.pk: o for o in Organization.objects.filter(pk__in=ids)}
