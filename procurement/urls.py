@@ -52,3 +52,11 @@ urlpatterns += [
     path("contracts/<int:pk>/grants/evaluation/revoke/",
          grant_views.contract_evaluation_revoke_view, name="contract-evaluation-revoke"),
 ]
+
+# Procurement methods: the final-quote round (最后报价) of 磋商 and 谈判.
+from procurement.views import methods as method_views  # noqa: E402
+
+urlpatterns += [
+    path("tenders/<int:pk>/final-quotes/", method_views.FinalQuoteRoundView.as_view(),
+         name="final-quotes"),
+]

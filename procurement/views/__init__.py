@@ -31,6 +31,7 @@ from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_s
 from procurement.services.bids import bid_withdraw
 from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
+from procurement.views.methods import tender_method_context
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -150,6 +151,7 @@ class TenderDetailView(OfficeMixin, TemplateView):
             bid_flags=list(selectors.bid_flag_list_for_user(user=user, tender=tender)),
             can_bid=_bid_open(tender) and user.has_perm("procurement.submit_bid", Bid(tender=tender)),
             now=timezone.now(),
+            **tender_method_context(user, tender),  # 邀请招标/单一来源 list, 最后报价 link
         )
         return context
 

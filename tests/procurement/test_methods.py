@@ -318,3 +318,68 @@ def test_round_refused_after_scoring_started_and_for_fixed_price_214_21(world):
             _round(world, consultation)
     assert exc.value.code == "scored"
     assert not FinalQuoteRound.objects.exists()
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def _client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_final_quote_pages_purchaser_opens_bidder_quotes_sealed_214_21(world, consultation):
+    from django.urls import reverse
+
+    url = reverse("procurement:final-quotes", args=[consultation.pk])
+    with _in_round(consultation):
+        purchaser, bidder = _client(world.purchaser), _client(world.supplier_staff[0])
+        for outsider in (world.outsiders["purchaser"], world.supplier_staff[3], world.community):
+            assert _client(outsider).get(url).status_code == 404
+        page = purchaser.get(url)
+        assert page.status_code == 200 and "发起最后报价" in page.content.decode()
+        deadline = timezone_local(consultation.bid_deadline + dt.timedelta(hours=2))
+        response = purchaser.post(url, {"action": "open", "deadline": deadline})
+        assert response.status_code == 302
+        assert FinalQuoteRound.objects.filter(tender=consultation).exists()
+        assert bidder.post(url, {"action": "open", "deadline": deadline}).status_code == 404
+        own = _by_org(consultation, world.suppliers[0])
+        refused = bidder.post(url, {"action": "quote", "bid": own.pk, "price": "250,000.00",
+                                    "confirm": "on"})
+        assert refused.status_code == 200 and "千位分隔符" in refused.content.decode()
+        response = bidder.post(url, {"action": "quote", "bid": own.pk, "price": "250000.00",
+                                     "confirm": "on"})
+        assert response.status_code == 302
+        # Sealed on the page: the purchaser sees the count, not the quote.
+        body = purchaser.get(url).content.decode()
+        assert "1 / 3" in body and "250000.00" not in body
+        assert "250000.00" in bidder.get(url).content.decode()
+        assert "250000.00" not in _client(world.supplier_staff[1]).get(url).content.decode()
+        tender_page = purchaser.get(reverse("procurement:tender-detail", args=[consultation.pk]))
+        assert url in tender_page.content.decode()
+
+
+def timezone_local(value):
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_invitation_list_on_tender_page_and_single_source_notice_on_portal_regulation_38(world):
+    from django.test import Client
+    from django.urls import reverse
+
+    invited = tender_published(world, method="invited", invited=world.suppliers[:3])
+    detail = reverse("procurement:tender-detail", args=[invited.pk])
+    assert world.suppliers[2].name in _client(world.purchaser).get(detail).content.decode()
+    # Bidders do not learn who else was invited.
+    assert world.suppliers[2].name not in _client(world.supplier_staff[0]).get(
+        detail).content.decode()
+    single = tender_published(world, method="single_source", days=10, price_weight=D("0"),
+                              invited=[world.suppliers[1]])
+    body = Client().get(reverse("portal:tender-detail", args=[single.pk])).content.decode()
+    assert "单一来源采购公示" in body and world.suppliers[1].name in body
+    assert single.announcement_ends_on.isoformat() in body

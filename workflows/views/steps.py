@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from delivery.models import MilestoneReport, ServiceRecord
@@ -298,11 +299,19 @@ class TenderPublishForm(forms.Form):
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则"), choices=Tender.TieRule.choices,
                                  initial=Tender.TieRule.TECHNICAL, required=False)
 
+    # 邀请招标 invites ≥ 3 suppliers (法34, 87号令14); 单一来源 names its one supplier (条例38).
+    invited = forms.ModelMultipleChoiceField(
+        label=_("受邀供应商（邀请招标至少3家；单一来源选择唯一供应商；其他方式不选）"),
+        queryset=Organization.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}))
+
     PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
 
     def __init__(self, *args, failed_tender=None, fixed_price=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = Tender.Method.choices
+        self.fields["invited"].queryset = Organization.objects.filter(
+            kind=Organization.Kind.SOCIAL_ORG, is_active=True).order_by("name")
         if fixed_price:
             # 固定价格项目价格不列为评审因素 (87号令 55).
             self.fields["price_weight"].initial = Decimal("0")
@@ -389,7 +398,7 @@ class TenderPublishStep(Step):
             bid_deadline=data["bid_deadline"], price_weight=data["price_weight"],
             criteria=criteria, eligibility=data.get("eligibility", ""),
             documents_until=data.get("documents_until") or None,
-            tie_rule=data.get("tie_rule") or None,
+            tie_rule=data.get("tie_rule") or None, invited=list(data.get("invited") or ()),
         )
 
 
