@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts.roles import Role
 from demo.cast import ADMINS, DEMO_PASSWORD, Cast, cast_build
+from demo.methods import methods_build
 from demo.projects import PROJECTS
 from demo.stages import build_project_at_stage
 from procurement.models import Need, ServiceProject
@@ -88,6 +89,7 @@ def demo_build() -> DemoResult:
             need_flow_start(need=need)
         result.needs.append(need)
     grants_build(cast)
+    methods_build(cast)  # 磋商 with a final-quote round, 邀请招标 with its invitation list
     return result
 
 
