@@ -273,7 +273,36 @@ def _score(w, actor, role):
     return scores_submit(member=member, actor=actor, scores=_criteria_scores(w.build.tender))
 
 
+def _prepare_final_quote_round(w):
+    from procurement.services.final_quotes import final_quote_round_open
+
+    w.extra["round"] = final_quote_round_open(
+        tender=w.build.tender, actor=w.build.purchaser_staff,
+        deadline=timezone.now() + datetime.timedelta(days=1))
+
+
+def _prepare_final_quote_round_past_deadline(w):
+    from procurement.services.final_quotes import final_quote_round_open
+
+    now = timezone.now()
+    with time_machine.travel(now - datetime.timedelta(hours=10), tick=False):
+        w.extra["round"] = final_quote_round_open(
+            tender=w.build.tender, actor=w.build.purchaser_staff,
+            deadline=now - datetime.timedelta(hours=5))
+
+
 SCENARIOS = {
+    # 最后报价 (issue 7 item 10; 磋商办法21): the demo projects are 磋商.
+    "final_quote_round_open": ("committee_formed", None, lambda w, a, r: _svc(
+        "procurement.services.final_quotes", "final_quote_round_open")(
+            tender=w.build.tender, actor=a, deadline=timezone.now() + datetime.timedelta(days=1))),
+    "final_quote_submit": ("committee_formed", _prepare_final_quote_round, lambda w, a, r: _svc(
+        "procurement.services.final_quotes", "final_quote_submit")(
+            round=w.extra["round"], actor=a, organization=_bidder_org(w), price="150000.00")),
+    "final_quote_round_close": ("committee_formed", _prepare_final_quote_round_past_deadline,
+                                lambda w, a, r: _svc(
+        "procurement.services.final_quotes", "final_quote_round_close")(
+            round=w.extra["round"], actor=a)),
     "need_submit": ("need_submitted", None, _need_submit),
     "need_support": ("need_submitted", None, lambda w, a, r: _svc(
         "procurement.services.needs", "need_support")(need=w.build.need, actor=a)),
