@@ -383,3 +383,26 @@ def test_invitation_list_on_tender_page_and_single_source_notice_on_portal_regul
     body = Client().get(reverse("portal:tender-detail", args=[single.pk])).content.decode()
     assert "单一来源采购公示" in body and world.suppliers[1].name in body
     assert single.announcement_ends_on.isoformat() in body
+
+
+def test_publish_step_passes_the_invitation_list_law_34(world):
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from workflows.views.steps import DEFAULT_CRITERIA, TenderPublishStep
+
+    project = project_budget_confirmed(world)
+    step = TenderPublishStep.__new__(TenderPublishStep)
+    step.user, step.task = world.purchaser, None
+    step.process = SimpleNamespace(project=project)
+    deadline = timezone.localtime() + dt.timedelta(days=21)
+    form = step.make_form(data={
+        "method": "invited", "bid_deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
+        "price_weight": "10", "criteria": DEFAULT_CRITERIA,
+        "invited": [o.pk for o in world.suppliers[:3]]})
+    assert form.is_valid(), form.errors
+    step.perform(form.cleaned_data, form=form)
+    tender = project.tenders.get()
+    assert tender.method == "invited"
+    assert {i.organization for i in tender.invitations.all()} == set(world.suppliers[:3])

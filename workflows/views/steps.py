@@ -25,6 +25,7 @@ from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
 from procurement.services.awards import award_confirm
 from procurement.services.contracts import contract_sign
+from procurement.services.final_quotes import final_prices
 from procurement.services.needs import need_accept, need_decline, need_merge
 from procurement.services.projects import (
     project_approve,
@@ -503,11 +504,12 @@ class AwardStep(CommitteeFormStep):
                      else _("综合得分由高到低，得分相同的报价低者优先（87号令第五十七条）")))
         rows.append((_("得分且报价相同时的排序规则"), tender.get_tie_rule_display()))
         tied = {bid_id for keys in self.ties.values() for bid_id in keys}
-        for bid in Bid.objects.filter(tender=tender, rank__isnull=False).select_related(
-            "organization"
-        ).order_by("rank", "pk"):
+        ranked = list(Bid.objects.filter(tender=tender, rank__isnull=False).select_related(
+            "organization").order_by("rank", "pk"))
+        prices = final_prices(tender, ranked)  # the final quote (最后报价) where a round was held
+        for bid in ranked:
             label = (_("并列第%(rank)s名") if bid.pk in tied else _("第%(rank)s名")) % {"rank": bid.rank}
-            rows.append((label, f"{bid.organization.name}  {bid.final_score}分  报价{bid.price}"))
+            rows.append((label, f"{bid.organization.name}  {bid.final_score}分  报价{prices[bid.pk]}"))
         return rows
 
     def perform(self, data, form=None):
