@@ -477,6 +477,8 @@ class BidReceipt(models.Model):
         FILES_CHANGED = "files_changed", _("修改附件")
         WITHDRAWN = "withdrawn", _("撤回")
         RECONFIRMED = "reconfirmed", _("重新确认")
+        # The final quote of a 磋商/谈判 (最后报价): price_sha256 is the final quote's digest.
+        FINAL_QUOTE = "final_quote", _("最后报价")
 
     bid = models.ForeignKey(Bid, verbose_name=_("投标文件"), on_delete=models.PROTECT,
                             related_name="receipts")

@@ -29,7 +29,8 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
-from procurement.models import Bid, FinalQuote, FinalQuoteRound, Tender
+from procurement.digests import price_digest
+from procurement.models import Bid, BidReceipt, FinalQuote, FinalQuoteRound, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.bids import (
@@ -38,6 +39,7 @@ from procurement.services.bids import (
     _org_staff,
     parse_bid_price,
 )
+from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import tender_url
 
 ROUND_METHODS = (Tender.Method.CONSULTATION, Tender.Method.NEGOTIATION)
@@ -110,6 +112,10 @@ def final_quote_submit(*, round, actor, organization, price) -> FinalQuote:  # n
             "amount": tender.budget_amount}, code="over_budget")
     quote = FinalQuote.objects.create(round=round_, bid=bid, price=price, submitted_by=actor,
                                       submitted_at=now)
+    # A receipt (投标回执) to the second, with the digest of the final quote, not of the price.
+    receipt = bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.FINAL_QUOTE, actor=actor, at=now)
+    receipt.price_sha256 = price_digest(price)
+    receipt.save(update_fields=["price_sha256"])
     # The price stays out of the audit row until the round closes (sealed).
     audit_record(actor=actor, action="final_quote.submit", target=bid,
                  after={"round": round_.pk, "submitted_at": now.replace(microsecond=0).isoformat()})

@@ -247,6 +247,12 @@ def test_final_quote_form_budget_and_responsiveness_214_21(world, consultation):
         quote = final_quote_submit(round=round_, actor=world.supplier_staff[0],
                                    organization=world.suppliers[0], price="295000.00")
         assert quote.price == D("295000.00")
+        # A receipt (投标回执) to the second with the final quote's digest (issue 7 item 12).
+        from procurement.digests import price_digest
+
+        receipt = first.receipts.get(kind="final_quote")
+        assert receipt.price_sha256 == price_digest(D("295000.00"))
+        assert receipt.issued_at == quote.submitted_at.replace(microsecond=0)
     with _in_round(consultation, minutes=200), pytest.raises(ServiceError, match="截止时间已过"):
         final_quote_submit(round=round_, actor=world.supplier_staff[1],
                            organization=world.suppliers[1], price="250000.00")
