@@ -54,10 +54,15 @@ class FinalQuoteRoundView(OfficeMixin, TemplateView):
         orgs = user_organizations(request.user, Role.SOCIAL_ORG)
         self.my_bids = list(Bid.objects.filter(tender=self.tender, status=Bid.Status.QUALIFIED,
                                                organization__in=orgs).select_related("organization"))
-        if not self.is_purchaser and not self.my_bids:
+        if not self.is_purchaser and not self.my_bids and not self._reads_quotes():
             raise Http404
         self.round = FinalQuoteRound.objects.filter(tender=self.tender).first()
         return super().dispatch(request, *args, **kwargs)
+
+    def _reads_quotes(self) -> bool:
+        """Whether the user reads this tender's unsealed quotes otherwise (the committee)."""
+        return authz.scoped(self.request.user, "procurement.view_finalquote",
+                            FinalQuote.objects.filter(round__tender=self.tender)).exists()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

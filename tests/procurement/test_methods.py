@@ -277,6 +277,14 @@ def test_consultation_scores_the_final_quote_as_price_214_23(world, consultation
             scores_submit(member=member, actor=member.expert, scores=equal_scores(consultation))
     round_.refresh_from_db()
     assert round_.closed_at is not None  # closed by the deadline, at the first scoring
+    # The committee reads the unsealed quotes (evaluation's share of view_finalquote), a page too.
+    expert = committee.members.first().expert
+    assert authz.scoped(expert, "procurement.view_finalquote", FinalQuote.objects.all()).count() == 2
+    from django.urls import reverse
+
+    with _in_round(consultation, minutes=200):
+        page = _client(expert).get(reverse("procurement:final-quotes", args=[consultation.pk]))
+    assert page.status_code == 200 and "200000.00" in page.content.decode()
     consultation.refresh_from_db()
     cheap = _by_org(consultation, world.suppliers[0])
     kept = _by_org(consultation, world.suppliers[2])
