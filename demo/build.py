@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts.roles import Role
 from demo.cast import ADMINS, DEMO_PASSWORD, Cast, cast_build
 from demo.integrity import integrity_build
+from demo.methods import methods_build
 from demo.projects import PROJECTS
 from demo.registry import registry_build
 from demo.stages import build_project_at_stage
@@ -92,6 +93,7 @@ def demo_build() -> DemoResult:
         result.needs.append(need)
     grants_build(cast)
     integrity_build(cast)  # a collusion signal the committee decided (87号令 37)
+    methods_build(cast)  # 磋商 with a final-quote round, 邀请招标 with its invitation list
     return result
 
 

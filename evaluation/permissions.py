@@ -161,6 +161,13 @@ def committee_bid_flag_scope(user) -> Q:
     return Q(tender__opened_at__isnull=False, tender_id__in=seats)
 
 
+@scope("procurement.view_finalquote")
+def committee_final_quote_scope(user) -> Q:
+    """Select the final quotes (最后报价) of the committee's tenders, once the round is closed."""
+    seats = CommitteeMember.objects.filter(expert_id=user.pk).values("committee__tender_id")
+    return Q(round__closed_at__isnull=False, round__tender_id__in=seats)
+
+
 @scope("procurement.view_serviceproject")
 def expert_project_scope(user) -> Q:
     """Select the projects of the user's committee seats and third-party evaluations."""

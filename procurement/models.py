@@ -521,6 +521,8 @@ class BidReceipt(models.Model):
         FILES_CHANGED = "files_changed", _("修改附件")
         WITHDRAWN = "withdrawn", _("撤回")
         RECONFIRMED = "reconfirmed", _("重新确认")
+        # The final quote of a 磋商/谈判 (最后报价): price_sha256 is the final quote's digest.
+        FINAL_QUOTE = "final_quote", _("最后报价")
 
     bid = models.ForeignKey(Bid, verbose_name=_("投标文件"), on_delete=models.PROTECT,
                             related_name="receipts")
@@ -618,6 +620,81 @@ class TenderAmendment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender.code} · v{self.version}"
+class TenderInvitation(models.Model):
+    """An organization the purchaser invites to a tender: the invitation list of an 邀请招标
+    (at least 3; only those invited may bid, 法34, 87号令14) or the one named supplier of a
+    单一来源 (条例38). Fixed at publication, shown on the tender and, for 单一来源, on the
+    public notice."""
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.CASCADE,
+                               related_name="invitations")
+    organization = models.ForeignKey(Organization, verbose_name=_("受邀供应商"),
+                                     on_delete=models.PROTECT, related_name="tender_invitations")
+    invited_at = models.DateTimeField(_("邀请时间"))
+
+    class Meta:
+        verbose_name = _("受邀供应商")
+        verbose_name_plural = _("受邀供应商")
+        ordering = ["tender", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "organization"],
+                                    name="invitation_one_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · {self.organization.name}"
+
+
+class FinalQuoteRound(models.Model):
+    """The final-quote round (最后报价) of a 磋商 or 谈判 after the discussions (磋商办法21、
+    74号令33): every responsive bidder submits its last quote before ``deadline``; the quotes
+    stay sealed until the round closes (all in, or the deadline passed)."""
+
+    tender = models.OneToOneField(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                                  related_name="final_quote_round")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    opened_at = models.DateTimeField(_("发起时间"))
+    deadline = models.DateTimeField(_("最后报价截止时间"))
+    closed_at = models.DateTimeField(_("揭晓时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("最后报价轮次")
+        verbose_name_plural = _("最后报价轮次")
+        constraints = [
+            models.CheckConstraint(condition=Q(deadline__gt=F("opened_at")),
+                                   name="final_quote_round_deadline_after_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender.code} · {_('最后报价')}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class FinalQuote(models.Model):
+    """A bidder's last quote (最后报价) in the round; sealed until the round closes."""
+
+    round = models.ForeignKey(FinalQuoteRound, verbose_name=_("最后报价轮次"),
+                              on_delete=models.PROTECT, related_name="quotes")
+    bid = models.OneToOneField(Bid, verbose_name=_("投标文件"), on_delete=models.PROTECT,
+                               related_name="final_quote")
+    price = models.DecimalField(_("最后报价（元）"), **MONEY)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(_("递交时间"))
+
+    class Meta:
+        verbose_name = _("最后报价")
+        verbose_name_plural = _("最后报价")
+        ordering = ["round", "id"]
+        constraints = [models.CheckConstraint(condition=Q(price__gt=0),
+                                              name="final_quote_price_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.round.tender.code} · {self.bid.organization.name}"
 
 
 class Award(models.Model):

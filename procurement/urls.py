@@ -68,3 +68,11 @@ urlpatterns += [
     path("tenders/<int:pk>/amend/", amendment_views.TenderAmendView.as_view(), name="tender-amend"),
     path("bids/<int:pk>/reconfirm/", amendment_views.bid_reconfirm_view, name="bid-reconfirm"),
 ]
+
+# Procurement methods: the final-quote round (最后报价) of 磋商 and 谈判.
+from procurement.views import methods as method_views  # noqa: E402
+
+urlpatterns += [
+    path("tenders/<int:pk>/final-quotes/", method_views.FinalQuoteRoundView.as_view(),
+         name="final-quotes"),
+]

@@ -125,3 +125,18 @@ def test_every_demo_login_has_real_work(demo):
         for url in re.findall(r'<tr class="inbox-work".*?href="([^"]+)"', html, re.S):
             assert client.get(url.replace("&amp;", "&")).status_code == 200, (username, url)
     assert not empty, f"empty demo inboxes: {sorted(empty)}"
+
+
+def test_demo_shows_final_quote_round_and_invited_tender(demo):
+    """Issue 7 item 10: a 磋商 whose final-quote round is done (磋商办法21) and an 邀请招标 with
+    its invitation list (法34, 87号令14), both built through the services."""
+    from demo.methods import FINAL_QUOTE_SPEC, INVITED_SPEC
+    from procurement.models import FinalQuoteRound, Tender
+
+    round_ = FinalQuoteRound.objects.get(tender__project__title=FINAL_QUOTE_SPEC.title)
+    assert round_.closed_at is not None and round_.tender.method == "consultation"
+    assert round_.quotes.count() == round_.tender.bids.filter(status="qualified").count() == 3
+    assert all(q.price < q.bid.price for q in round_.quotes.all())
+    invited = Tender.objects.get(project__title=INVITED_SPEC.title)
+    assert invited.method == "invited" and invited.status == "published"
+    assert invited.invitations.count() == 3

@@ -299,7 +299,53 @@ def _score(w, actor, role):
     return scores_submit(member=member, actor=actor, scores=_criteria_scores(w.build.tender))
 
 
+def _round_opener(w):
+    """Return a purchaser user who may open the round (the delegate once one is named)."""
+    from accounts.models import User
+    from core import authz
+    from procurement.models import Tender
+
+    tender = Tender.objects.select_related("project").get(pk=w.build.tender.pk)
+    users = [User.objects.get(pk=u.pk) for u in w.cast.by_role(Role.PURCHASER)]
+    return next(u for u in users if authz.decide(u, "procurement.open_finalquoteround", tender))
+
+
+def _prepare_final_quote_round(w):
+    from procurement.models import FinalQuoteRound
+    from procurement.services.final_quotes import final_quote_round_open
+
+    existing = FinalQuoteRound.objects.filter(tender=w.build.tender).first()
+    if existing is not None:  # several scenarios of one stage share the world
+        w.extra["round"] = existing
+        return
+    w.extra["round"] = final_quote_round_open(
+        tender=w.build.tender, actor=_round_opener(w),
+        deadline=timezone.now() + datetime.timedelta(days=1))
+
+
+def _prepare_final_quote_round_past_deadline(w):
+    from procurement.models import FinalQuoteRound
+
+    _prepare_final_quote_round(w)
+    # The round's deadline has passed (quotes missing): move its times back, not the clock.
+    now = timezone.now()
+    FinalQuoteRound.objects.filter(pk=w.extra["round"].pk).update(
+        opened_at=now - datetime.timedelta(hours=10), deadline=now - datetime.timedelta(hours=5))
+    w.extra["round"].refresh_from_db()
+
+
 SCENARIOS = {
+    # 最后报价 (issue 7 item 10; 磋商办法21): the demo projects are 磋商.
+    "final_quote_round_open": ("committee_formed", None, lambda w, a, r: _svc(
+        "procurement.services.final_quotes", "final_quote_round_open")(
+            tender=w.build.tender, actor=a, deadline=timezone.now() + datetime.timedelta(days=1))),
+    "final_quote_submit": ("committee_formed", _prepare_final_quote_round, lambda w, a, r: _svc(
+        "procurement.services.final_quotes", "final_quote_submit")(
+            round=w.extra["round"], actor=a, organization=_bidder_org(w), price="150000.00")),
+    "final_quote_round_close": ("committee_formed", _prepare_final_quote_round_past_deadline,
+                                lambda w, a, r: _svc(
+        "procurement.services.final_quotes", "final_quote_round_close")(
+            round=w.extra["round"], actor=a)),
     "need_submit": ("need_submitted", None, _need_submit),
     "need_support": ("need_submitted", None, lambda w, a, r: _svc(
         "procurement.services.needs", "need_support")(need=w.build.need, actor=a)),

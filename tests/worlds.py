@@ -305,6 +305,10 @@ def tender_published(world: World, project=None, *, method="open", days=21,
                      price_weight=Decimal("10"), **kw) -> Tender:
     """Return a tender published on project (default: a new budget-confirmed one), due in days."""
     project = project or project_budget_confirmed(world)
+    if method == "invited":  # 邀请招标 invites ≥ 3 (法34, 87号令14); 单一来源 names one (条例38)
+        kw.setdefault("invited", world.suppliers)
+    elif method == "single_source":
+        kw.setdefault("invited", world.suppliers[:1])
     return tender_publish(project=project, actor=world.purchaser, method=method,
                           bid_deadline=timezone.now() + dt.timedelta(days=days),
                           price_weight=price_weight, criteria=criteria(price_weight), **kw)

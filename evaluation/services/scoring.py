@@ -16,6 +16,7 @@ from evaluation.rules import RankRow, bid_final_score, price_scores, q2, rank_bi
 from evaluation.states import ScoreSheetStates
 from procurement.models import Bid, Tender, TenderCriterion
 from procurement.selectors.grants import project_purchaser_staff
+from procurement.services.final_quotes import final_prices, final_prices_settle
 from procurement.states import TenderStates
 
 
@@ -39,7 +40,7 @@ def tender_price_scores(tender: Tender, bids) -> dict[int, Decimal]:
     """Return the price score of each evaluable bid from the tender's price criterion."""
     price_criterion = next((c for c in tender.criteria.all() if c.kind == TenderCriterion.Kind.PRICE), None)
     weight = price_criterion.max_score if price_criterion else tender.price_weight
-    return price_scores({b.pk: b.price for b in bids}, weight)
+    return price_scores(final_prices(tender, bids), weight)
 
 
 @transaction.atomic
@@ -55,6 +56,7 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
     authz.require(actor, "evaluation.score_committeemember", member)
     if tender.status != Tender.Status.EVALUATING:
         raise ServiceError(_("该项目不在评审阶段。"), code="state")
+    final_prices_settle(tender)  # 最后报价 (磋商办法21, 74号令33): unsealed before scoring
     sheets = list(member.sheets.select_related("bid").order_by("bid_id"))
     if any(s.status == ScoreSheet.Status.SUBMITTED for s in sheets):
         raise ServiceError(_("您已提交评分，不能重复提交。"), code="state")
@@ -128,11 +130,12 @@ def _rank(*, tender: Tender, actor) -> list[Bid]:
             Decimal("0"),
         ))
     prices = tender_price_scores(tender, bids.values())
+    evaluated = final_prices(tender, bids.values())  # the final quote where a round was held
     for bid_id, bid in bids.items():
         bid.final_score = bid_final_score(totals[bid_id])
         bid.price_score = prices[bid_id]
     ranks = rank_bids(
-        [RankRow(key=b.pk, total=b.final_score, price=b.price,
+        [RankRow(key=b.pk, total=b.final_score, price=evaluated[b.pk],
                  technical=bid_final_score(technical[b.pk]))
          for b in bids.values()],
         method=tender.evaluation_method, tie_rule=tender.tie_rule,

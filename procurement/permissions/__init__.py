@@ -332,8 +332,10 @@ def granted_contract_scope(user) -> Q:
     return evaluated_contract_q(user) | supervised_project_q(user, "project")
 
 
-# Registers the rules of the Q&A and challenges, and of amendments (更正公告) and re-confirmation.
+# Registers the rules of the Q&A and challenges, of amendments (更正公告) and re-confirmation, and
+# of the final-quote round and invitations (methods).
 from procurement.permissions import (  # noqa: E402, F401
     amendments,
+    methods,
     questions,
 )

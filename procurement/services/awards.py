@@ -18,6 +18,7 @@ from procurement.models import Award, Bid, Contract, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
 from procurement.services.collusion import collusion_bid_ids
+from procurement.services.final_quotes import bid_final_price
 from procurement.services.projects import check_duration
 from procurement.services.teams import active_team, contract_team_copy, member_snapshot
 from procurement.signals import contract_drafted
@@ -110,7 +111,7 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
                  before={"status": Tender.Status.EVALUATED, "project_status": project_before},
                  after={"status": tender.status, "project_status": project.status,
                         "bid": bid.pk, "supplier": bid.organization_id,
-                        "amount": str(bid.price), "contract": contract.code,
+                        "amount": str(award.amount), "contract": contract.code,
                         "sign_due": contract.sign_due.isoformat(),
                         "team": [member_snapshot(m) for m in active_team(contract)],
                         **({"late": True, "confirm_due": confirm_due.isoformat(),
@@ -122,15 +123,17 @@ def award_confirm(*, tender, actor, reason="", late_reason="") -> Award:
 def award_draft(*, tender, project, bid, actor, now, reason="", confirm_due=None,
                 late_reason="") -> Award:
     """Create the award of bid and draft its contract (finance plans the tranches on
-    ``contract_drafted``); the caller moves the states, audits and calls award_notify."""
-    award = Award.objects.create(tender=tender, bid=bid, amount=bid.price, confirmed_by=actor,
+    ``contract_drafted``); the caller moves the states, audits and calls award_notify. The
+    amount is the bid's final quote (最后报价) where a round was held, else its price."""
+    amount = bid_final_price(bid)
+    award = Award.objects.create(tender=tender, bid=bid, amount=amount, confirmed_by=actor,
                                  confirmed_at=now, reason=reason, confirm_due=confirm_due,
                                  late_reason=late_reason)
     start = timezone.localdate(now)
     end = add_months(start, project.duration_months) - datetime.timedelta(days=1)
     contract = Contract.objects.create(
         award=award, project=project, code=f"TMP-{uuid.uuid4().hex[:20]}",
-        purchaser=project.purchaser, supplier=bid.organization, amount=bid.price,
+        purchaser=project.purchaser, supplier=bid.organization, amount=amount,
         start_date=start, end_date=end, sign_due=contract_sign_due(now),
     )
     contract.code = f"HT{project.fiscal_year}-{contract.pk:05d}"
@@ -151,7 +154,7 @@ def award_notify(award) -> None:
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
            body=_("贵机构为中标人，中标金额 %(amount)s 元，请于%(due)s前签订合同 %(contract)s"
                   "（政府采购法第四十六条）。") % {
-               "amount": bid.price, "contract": contract.code,
+               "amount": award.amount, "contract": contract.code,
                "due": contract.sign_due.isoformat()},
            url=url)
     losers = (Bid.objects.filter(tender=tender).exclude(pk=bid.pk)

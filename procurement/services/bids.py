@@ -21,6 +21,7 @@ from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
 from procurement.services.collusion import flag_collusion_signals
 from procurement.services.eligibility import bid_eligibility_require
+from procurement.services.invitations import check_may_bid
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.teams import check_bid_team
 from procurement.services.tenders import tender_url
@@ -175,6 +176,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(
             code="design_partner",
         )
     bid_eligibility_require(tender=tender, organization=organization)  # 法22, 125号: registry
+    check_may_bid(tender, organization)  # 邀请招标 法34, 单一来源 条例38
     # 条例18 (same legal representative) is checked at opening (bids_open), never here: a
     # refusal now would tell a bidder that another bid exists.
     price = parse_bid_price(price)

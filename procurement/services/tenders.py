@@ -27,6 +27,7 @@ from procurement.models import (
     TenderCriterion,
 )
 from procurement.services._common import link, staff_of
+from procurement.services.invitations import invitations_record
 from procurement.services.projects import check_duration
 from procurement.signals import committee_seats_wanted, project_ended, tender_cancelled
 from procurement.states import ServiceProjectStates, TenderStates
@@ -277,7 +278,7 @@ def check_registry_conditions(min_rating, required_qualifications, reason="") ->
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
                    eligibility="", tie_rule=None, documents_until=None,
                    required_specialties=None, min_rating="", required_qualifications=(),
-                   registry_conditions_reason="") -> Tender:
+                   registry_conditions_reason="", invited=()) -> Tender:
     """Publish the project's tender once its budget is confirmed; project → tendering.
 
     The announcement runs 5 working days (87号令第16条); the documents are provided until
@@ -285,6 +286,9 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
 
     After a failed procurement (废标, 法36) the purchaser publishes a new tender for the same
     project (重新招标): its code is the first tender's code with a suffix (CG2026-00008-2).
+
+    invited: the organizations an 邀请招标 invites (≥ 3) or the one supplier a 单一来源 names
+    (see procurement.services.invitations).
     """
     project = (ServiceProject.objects.select_for_update()
                .select_related("purchaser", "community").get(pk=project.pk))
@@ -340,6 +344,7 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     for row in rows:
         row.tender = tender
     TenderCriterion.objects.bulk_create(rows)
+    invitations_record(tender=tender, organizations=invited, actor=actor, at=now)  # 法34, 条例38
     project_before = project.status
     ServiceProjectStates(project).start_tendering()
     project.save(update_fields=["status"])

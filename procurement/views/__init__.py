@@ -33,6 +33,7 @@ from procurement.services.collusion import DECIDABLE_STATUSES, bid_flag_decide
 from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
 from procurement.views.teams import contract_team_context
+from procurement.views.methods import tender_method_context
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -160,6 +161,7 @@ class TenderDetailView(OfficeMixin, TemplateView):
             amendments=list(tender.amendments.all()) if tender.version > 1 else [],
             can_amend=_bid_open(tender) and user.has_perm("procurement.amend_tender", tender),
             now=timezone.now(),
+            **tender_method_context(user, tender),  # 邀请招标/单一来源 list, 最后报价 link
         )
         return context
 

@@ -24,6 +24,8 @@ from procurement.models import (
     ContractTeamChange,
     ContractTeamMember,
     Deliverable,
+    FinalQuote,
+    FinalQuoteRound,
     FundingSource,
     Indicator,
     Need,
@@ -31,6 +33,7 @@ from procurement.models import (
     ServiceProject,
     Tender,
     TenderCriterion,
+    TenderInvitation,
     TenderQuestion,
 )
 from tests.factories.accounts import OrganizationFactory, SocialWorkerProfileFactory, UserFactory
@@ -206,6 +209,43 @@ class BidFlagFactory(DjangoModelFactory):
     kind = BidFlag.Kind.SAME_LEGAL_REPRESENTATIVE
     reason = "两家投标机构的法定代表人均为张伟"
     created_at = factory.LazyAttribute(lambda o: o.tender.bid_deadline)
+
+
+class TenderInvitationFactory(DjangoModelFactory):
+    """An organization invited to an 邀请招标 (or named by a 单一来源)."""
+
+    class Meta:
+        model = TenderInvitation
+
+    tender = factory.SubFactory(TenderFactory, method=Tender.Method.INVITED)
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    invited_at = factory.LazyAttribute(lambda o: o.tender.published_at or timezone.now())
+
+
+class FinalQuoteRoundFactory(DjangoModelFactory):
+    """An open final-quote round (最后报价) of an opened 磋商."""
+
+    class Meta:
+        model = FinalQuoteRound
+
+    tender = factory.SubFactory(TenderFactory, opened=True)
+    opened_by = factory.SubFactory(UserFactory)
+    opened_at = factory.LazyAttribute(lambda o: o.tender.bid_deadline + datetime.timedelta(hours=1))
+    deadline = factory.LazyAttribute(lambda o: o.opened_at + datetime.timedelta(days=1))
+
+
+class FinalQuoteFactory(DjangoModelFactory):
+    """A qualified bid's final quote in its tender's round."""
+
+    class Meta:
+        model = FinalQuote
+
+    round = factory.SubFactory(FinalQuoteRoundFactory)
+    bid = factory.SubFactory(BidFactory, tender=factory.SelfAttribute("..round.tender"),
+                             qualified=True)
+    price = Decimal("90000.00")
+    submitted_by = factory.SelfAttribute("bid.submitted_by")
+    submitted_at = factory.LazyAttribute(lambda o: o.round.opened_at + datetime.timedelta(hours=1))
 
 
 class AwardFactory(DjangoModelFactory):

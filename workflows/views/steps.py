@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrganizationRating, Qualification
+from accounts.models import Organization, OrganizationRating, Qualification
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.templatetags.money import money
@@ -27,6 +27,7 @@ from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
 from procurement.services.awards import award_confirm
 from procurement.services.contracts import contract_sign
+from procurement.services.final_quotes import final_prices
 from procurement.services.needs import need_accept, need_decline, need_merge
 from procurement.services.projects import (
     project_approve,
@@ -317,6 +318,12 @@ class TenderPublishForm(forms.Form):
         label=_("评审专家专业要求（抽取专家时只抽取具备所选专业之一的专家；不选则不限）"),
         choices=NeedCategory.choices, required=False, widget=forms.CheckboxSelectMultiple)
 
+    # 邀请招标 invites ≥ 3 suppliers (法34, 87号令14); 单一来源 names its one supplier (条例38).
+    invited = forms.ModelMultipleChoiceField(
+        label=_("受邀供应商（邀请招标至少3家；单一来源选择唯一供应商；其他方式不选）"),
+        queryset=Organization.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}))
+
     PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
 
     def __init__(self, *args, failed_tender=None, fixed_price=False, category=None, **kwargs):
@@ -324,6 +331,8 @@ class TenderPublishForm(forms.Form):
         self.fields["method"].choices = Tender.Method.choices
         if category:
             self.fields["required_specialties"].initial = [category]
+        self.fields["invited"].queryset = Organization.objects.filter(
+            kind=Organization.Kind.SOCIAL_ORG, is_active=True).order_by("name")
         if fixed_price:
             # 固定价格项目价格不列为评审因素 (87号令 55).
             self.fields["price_weight"].initial = Decimal("0")
@@ -416,6 +425,7 @@ class TenderPublishStep(Step):
             min_rating=data.get("min_rating") or "",
             required_qualifications=data.get("required_qualifications") or (),
             registry_conditions_reason=data.get("registry_conditions_reason", ""),
+            invited=list(data.get("invited") or ()),
         )
 
 
@@ -539,12 +549,14 @@ class AwardStep(CommitteeFormStep):
                      else _("综合得分由高到低，得分相同的报价低者优先（87号令第五十七条）")))
         rows.append((_("得分且报价相同时的排序规则"), tender.get_tie_rule_display()))
         tied = {bid_id for keys in self.ties.values() for bid_id in keys}
-        for bid in Bid.objects.filter(tender=tender, rank__isnull=False).select_related(
-            "organization"
-        ).order_by("rank", "pk"):
+        ranked = list(Bid.objects.filter(tender=tender, rank__isnull=False).select_related(
+            "organization").order_by("rank", "pk"))
+        prices = final_prices(tender, ranked)  # the final quote (最后报价) where a round was held
+        for bid in ranked:
             label = (_("并列第%(rank)s名") if bid.pk in tied else _("第%(rank)s名")) % {"rank": bid.rank}
             rows.append((label, _("%(org)s　%(score)s分　报价%(price)s元") % {
-                "org": bid.organization.name, "score": bid.final_score, "price": money(bid.price)}))
+                "org": bid.organization.name, "score": bid.final_score,
+                "price": money(prices[bid.pk])}))
         return rows
 
     def perform(self, data, form=None):
