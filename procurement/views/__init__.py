@@ -32,8 +32,8 @@ from procurement.services.bids import bid_withdraw
 from procurement.services.collusion import DECIDABLE_STATUSES, bid_flag_decide
 from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
-from procurement.views.teams import contract_team_context
 from procurement.views.methods import tender_method_context
+from procurement.views.teams import contract_team_context
 
 # Needs -----------------------------------------------------------------------------------------
 
