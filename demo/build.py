@@ -25,10 +25,10 @@ from procurement.services.needs import need_submit
 from workflows.services import need_flow_start
 
 DEMO_PLAN = [
-    ("closed", 0),              # a 公开招标 walked through the whole chain to its final payment
+    ("closed", 4),              # a 公开招标 walked through the whole chain to its final payment
     ("performance_review", 2),  # four parties to score, residents to answer the survey
     ("mid_term_submitted", 1),  # mid-term report waits for the purchaser
-    ("in_delivery", 4),         # social workers recording services, mid-term report due
+    ("in_delivery", 0),         # social workers recording services, mid-term report due
     ("in_delivery", 3),         # (another supplier's team)
     ("in_delivery", 11),        # (a third supplier's team: every social worker has a ledger)
     ("awarded", 5),             # both parties to sign; its first rank was tied and drawn (87号令 57)

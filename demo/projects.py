@@ -42,7 +42,7 @@ PROJECTS = [
                          "陪同就医，并组织老年人文体活动。",
         category="elderly", target_group="60岁以上独居、空巢老人",
         objectives="为独居、空巢老人提供探访关怀、个案服务和社区文体活动，提升老人生活质量和社会参与。",
-        community="龙泉社区", bidders=("yangguang", "hemei", "chunhui"), method="open",
+        community="龙泉社区", bidders=("yangguang", "hemei", "chunhui"),
     ),
     ProjectSpec(
         title="淮滨社区“七彩童年”困境儿童关爱项目",
@@ -76,7 +76,7 @@ PROJECTS = [
         need_description="学院社区居民希望有专业社工提供心理健康讲座、情绪疏导和危机干预转介。",
         category="health", target_group="青少年、老年人及其家庭",
         objectives="开展心理健康宣传、情绪支持小组和个案辅导，建立社区心理服务站。",
-        community="学院社区", bidders=("yangguang", "yilin", "hemei"),
+        community="学院社区", bidders=("yangguang", "yilin", "hemei"), method="open",
     ),
     ProjectSpec(
         title="淮滨社区“文化惠民”邻里节项目",

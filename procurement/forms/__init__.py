@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, SocialWorkerProfile
 from core.exceptions import ServiceError
 from core.uploads import validate_upload
+from office.fields import SafeModelMultipleChoiceField
 from procurement.models import BidFlag
 from procurement.services.bids import parse_bid_price
 
@@ -60,7 +61,7 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
-class TeamField(forms.ModelMultipleChoiceField):
+class TeamField(SafeModelMultipleChoiceField):
     """Social workers shown with their level and certificate number (持证社工)."""
 
     def label_from_instance(self, obj):

@@ -17,6 +17,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import (
+    AnnualInspection,
+    CreditListing,
     Division,
     ExpertConflictDeclaration,
     ExpertProfile,
@@ -26,6 +28,8 @@ from accounts.models import (
     Membership,
     Organization,
     OrganizationIdentityChange,
+    OrganizationRating,
+    Qualification,
     SocialWorkerProfile,
     User,
 )
@@ -284,3 +288,56 @@ class OrganizationIdentityChangeFactory(DjangoModelFactory):
     reason = "民政部门核准变更登记"
     requested_by = factory.SubFactory(UserFactory)
     requested_at = factory.LazyFunction(timezone.now)
+
+
+# The supplier registry (issue 7 item 9): field-level rows, as the services would record them.
+
+
+class OrganizationRatingFactory(DjangoModelFactory):
+    class Meta:
+        model = OrganizationRating
+
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    grade = OrganizationRating.Grade.choices[2][0]
+    rated_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    valid_until = factory.LazyAttribute(lambda o: o.rated_on + datetime.timedelta(days=5 * 365))
+    assessor = "淮南市民政局"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class AnnualInspectionFactory(DjangoModelFactory):
+    class Meta:
+        model = AnnualInspection
+
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    year = factory.LazyFunction(lambda: timezone.localdate().year - 1)
+    result = AnnualInspection.Result.choices[0][0]
+    concluded_on = factory.LazyAttribute(lambda o: datetime.date(o.year + 1, 5, 31))
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class QualificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Qualification
+
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    kind = Qualification.Kind.choices[0][0]
+    number = factory.Sequence(lambda n: f"ZZ-{n:06d}")
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
+    valid_until = factory.LazyAttribute(lambda o: o.valid_from + datetime.timedelta(days=3 * 365))
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class CreditListingFactory(DjangoModelFactory):
+    class Meta:
+        model = CreditListing
+
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    kind = CreditListing.Kind.choices[0][0]
+    source = CreditListing.Source.choices[0][0]
+    decision = "行政处罚决定书"
+    listed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
+    excluded_from = factory.LazyAttribute(lambda o: o.listed_on)
+    excluded_until = factory.LazyAttribute(lambda o: o.listed_on + datetime.timedelta(days=365))
+    queried_on = factory.LazyFunction(timezone.localdate)
+    recorded_by = factory.SubFactory(UserFactory)

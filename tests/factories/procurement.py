@@ -32,6 +32,7 @@ from procurement.models import (
     NeedSupport,
     ServiceProject,
     Tender,
+    TenderAmendment,
     TenderCriterion,
     TenderInvitation,
     TenderQuestion,
@@ -346,3 +347,19 @@ class ChallengeFactory(DjangoModelFactory):
         rejected = factory.Trait(status=Challenge.Status.REJECTED, answer="资格条件符合规定。",
                                  answered_by=factory.SubFactory(UserFactory),
                                  answered_at=factory.LazyFunction(timezone.now))
+
+
+class TenderAmendmentFactory(DjangoModelFactory):
+    """A published amendment (更正公告) that does not affect bids and keeps the deadline."""
+
+    class Meta:
+        model = TenderAmendment
+
+    tender = factory.SubFactory(TenderFactory)
+    version = 2
+    content = "更正采购需求中的服务地点表述。"
+    affects_bids = False
+    old_deadline = factory.LazyAttribute(lambda o: o.tender.bid_deadline)
+    new_deadline = factory.LazyAttribute(lambda o: o.tender.bid_deadline)
+    published_at = factory.LazyFunction(timezone.now)
+    published_by = factory.LazyAttribute(lambda o: o.tender.published_by)

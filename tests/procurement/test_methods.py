@@ -284,7 +284,7 @@ def test_consultation_scores_the_final_quote_as_price_214_23(world, consultation
 
     with _in_round(consultation, minutes=200):
         page = _client(expert).get(reverse("procurement:final-quotes", args=[consultation.pk]))
-    assert page.status_code == 200 and "200000.00" in page.content.decode()
+    assert page.status_code == 200 and "200,000.00" in page.content.decode()
     consultation.refresh_from_db()
     cheap = _by_org(consultation, world.suppliers[0])
     kept = _by_org(consultation, world.suppliers[2])
@@ -370,7 +370,7 @@ def test_final_quote_pages_purchaser_opens_bidder_quotes_sealed_214_21(world, co
         # Sealed on the page: the purchaser sees the count, not the quote.
         body = purchaser.get(url).content.decode()
         assert "1 / 3" in body and "250000.00" not in body
-        assert "250000.00" in bidder.get(url).content.decode()
+        assert "250,000.00" in bidder.get(url).content.decode()
         assert "250000.00" not in _client(world.supplier_staff[1]).get(url).content.decode()
         tender_page = purchaser.get(reverse("procurement:tender-detail", args=[consultation.pk]))
         assert url in tender_page.content.decode()

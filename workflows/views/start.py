@@ -18,6 +18,7 @@ from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.exceptions import ServiceError
 from core.files import atomic_with_files, stored_files_create
+from office.fields import SafeModelMultipleChoiceField
 from procurement.forms import AttachmentsField
 from procurement.models import FundingSource, Need, NeedCategory
 from procurement.rules import budget_caps_text, budget_shares_text
@@ -72,17 +73,7 @@ def _parse_lines(text: str, fields: list[str], decimals: set[str], ints: set[str
     return rows
 
 
-class _NeedChoiceField(forms.ModelMultipleChoiceField):
-    """Refuse ids too large for the database as invalid choices (they crashed the lookup)."""
-
-    def _check_values(self, value):
-        try:
-            return super()._check_values(value)
-        except OverflowError:
-            raise forms.ValidationError(
-                self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                params={"pk": str(next(iter(value), ""))[:20]},
-            ) from None
+_NeedChoiceField = SafeModelMultipleChoiceField
 
 
 class ProjectDesignForm(forms.Form):

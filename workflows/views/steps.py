@@ -22,6 +22,7 @@ from evaluation.services.ties import tender_ties, tie_draw
 from finance.models import BudgetEnvelope, PaymentTranche
 from finance.services.budget import budget_confirm, budget_reject
 from finance.services.tranches import tranche_approve, tranche_pay
+from office.fields import SafeModelMultipleChoiceField
 from procurement.models import Bid, Need, NeedCategory, Tender
 from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
@@ -319,7 +320,7 @@ class TenderPublishForm(forms.Form):
         choices=NeedCategory.choices, required=False, widget=forms.CheckboxSelectMultiple)
 
     # 邀请招标 invites ≥ 3 suppliers (法34, 87号令14); 单一来源 names its one supplier (条例38).
-    invited = forms.ModelMultipleChoiceField(
+    invited = SafeModelMultipleChoiceField(
         label=_("受邀供应商（邀请招标至少3家；单一来源选择唯一供应商；其他方式不选）"),
         queryset=Organization.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}))
