@@ -293,7 +293,7 @@ def _step_tender(build, cast, clock) -> bool:
         organization = cast.social_orgs[key]
         # The intended winner offers the lowest price and the strongest proposal.
         step = _tie_index(build, index)
-        price = (budget * (Decimal("0.94") + Decimal("0.02") * step)).quantize(Decimal("1"))
+        price = (budget * PRICE_SHARES[step]).quantize(Decimal("1"))
         build.bids[key] = bid_submit(
             tender=build.tender, actor=cast.one(Role.SOCIAL_ORG, organization),
             organization=organization, price=price,
@@ -332,6 +332,10 @@ def _step_evaluation(build, cast, clock) -> bool:
 
 
 DEMO_TIE_SEED = "定标会-3"
+# Each bidder's price as a share of the budget, by its place in the ladder. Not in equal steps or
+# ratios: three prices in a regular pattern are a collusion signal at opening (87号令 37), which
+# only demo/integrity.py's tender is meant to raise.
+PRICE_SHARES = (Decimal("0.94"), Decimal("0.962"), Decimal("0.975"), Decimal("0.99"))
 
 
 def _tie_index(build, index: int) -> int:

@@ -83,6 +83,12 @@ def test_demo_is_complete_and_rerun_creates_nothing(demo):
     assert group["order"] == draw_order(group["bids"], seed=draw.seed, rank=1)
     assert draw.tender.award.bid_id == group["order"][0]
 
+    # The only collusion signal is the one demo/integrity.py raises, and the committee decided
+    # it: no other demo tender leaves an undecided flag (prices are not in a regular pattern).
+    from procurement.models import BidFlag
+
+    assert list(BidFlag.objects.values_list("kind", "decision")) == [("same_contact", "cleared")]
+
     logins = (demo / "demo_logins.txt").read_text(encoding="utf-8")
     for username in ("admin", "mz_wang", "cz_zhao", "sq_longquan", "jm_chen", "org_yangguang",
                      "sg_lin", "zj_qian"):
