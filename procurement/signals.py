@@ -31,6 +31,9 @@ Sent *on commit* (the step is final; receivers advance the flows):
 
 - ``tender_opened``: bids_open, with ``tender`` (re-read) and ``failed`` (True when 废标).
 - ``tender_cancelled``: tender_cancel, with ``tender`` (re-read): the project's flow ends.
+- ``challenge_remedied``: a remedy after an upheld challenge (remedies), with ``tender``
+  (re-read) and ``remedy`` (``Challenge.Remedy``): the project's flow goes back to the step the
+  remedy reopens (the award, the signatures, or the publication of a new tender).
 """
 
 from django.dispatch import Signal
@@ -45,3 +48,4 @@ committee_seats_wanted = Signal()
 
 tender_opened = Signal()
 tender_cancelled = Signal()
+challenge_remedied = Signal()

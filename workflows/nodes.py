@@ -8,6 +8,7 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
 
 from workflows.permissions import role_permission
 
@@ -36,6 +37,21 @@ class RoleViewActivation(ViewActivation):
             due = add_working_days(timezone.localdate(), flow_task._deadline_days)
             data["deadline"] = due.isoformat()
         return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+
+    def prepare_revived_task(self, task) -> None:
+        """A task revived after a remedy (workflows.services.process_rewind) is opened to the
+        role and organization, or given to the user, the way ``create`` does: viewflow's revive
+        copies only data and seed, which left the task in nobody's inbox."""
+        activation = type(self)(task)
+        flow_task = self.flow_task
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
 
 
 class RoleView(flow.View):

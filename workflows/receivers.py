@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from viewflow.workflow.status import STATUS
 
-from procurement.signals import tender_cancelled, tender_opened
+from procurement.signals import challenge_remedied, tender_cancelled, tender_opened
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,47 @@ def cancel_on_tender_cancelled(sender=None, tender=None, **kwargs) -> int:
     return cancelled
 
 
+def rewind_on_challenge_remedied(sender=None, tender=None, remedy="", **kwargs) -> int:
+    """Take the project's flow back to the step a remedy after an upheld challenge reopens.
+
+    Re-evaluation (87号令 64): the purchaser's award task again, due 5 working days from now;
+    the next ranked bid awarded (94号令 16): both signatures again, due from the new award
+    notice; a new procurement: the purchaser's publication task (it offers the re-tender). The
+    void signing tasks are cancelled, never left in an inbox. Return how many flows moved.
+    """
+    from django.utils import timezone
+
+    from core.calendar import add_working_days
+    from workflows.flows import ServiceProjectFlow
+    from workflows.models import ServiceProjectProcess
+    from workflows.services import process_rewind
+
+    targets = {
+        "reevaluate": (ServiceProjectFlow.award,
+                       lambda: {"deadline": add_working_days(timezone.localdate(), 5).isoformat()}),
+        "next_ranked": (ServiceProjectFlow.split_signing, dict),
+        "retender": (ServiceProjectFlow.publish,
+                     lambda: {"deadline": add_working_days(timezone.localdate(), 10).isoformat()}),
+    }
+    if tender is None or remedy not in targets:
+        return 0
+    node, data = targets[remedy]
+    moved = 0
+    for process_id in ServiceProjectProcess.objects.filter(
+            project_id=tender.project_id, finished__isnull=True).values_list("pk", flat=True):
+        with transaction.atomic(), ServiceProjectFlow.lock(process_id):
+            process = ServiceProjectProcess.objects.get(pk=process_id)
+            process_rewind(process=process, node=node, data=data())
+            moved += 1
+    if moved:
+        logger.info("Rewound %s flow(s) to %s after a %s remedy on tender %s",
+                    moved, node.name, remedy, tender.pk)
+    return moved
+
+
 def connect() -> None:
     """Connect the receivers to procurement's on-commit signals."""
     tender_opened.connect(advance_on_tender_opened, dispatch_uid="workflows.tender_opened")
     tender_cancelled.connect(cancel_on_tender_cancelled, dispatch_uid="workflows.tender_cancelled")
+    challenge_remedied.connect(rewind_on_challenge_remedied,
+                               dispatch_uid="workflows.challenge_remedied")

@@ -29,3 +29,37 @@ def task_complete(*, task, actor, request=None) -> None:
         activation.assign(actor)
     activation.start(request)
     activation.execute()
+
+
+def process_rewind(*, process, node, data=None):
+    """Take the process back to node: cancel its open tasks, undo every task done after node's
+    last task, and revive that task (a new task at node, activated). Return the new task.
+
+    viewflow's own transitions (cancel → undo → revive) keep the task history: nothing is
+    deleted, the cancelled tasks stay on record. ``data`` updates the revived task's data (a
+    deadline that starts anew). Call inside ``transaction.atomic()`` and the flow's lock.
+    """
+    from viewflow.workflow.status import STATUS
+
+    flow_class = process.flow_class
+    task_class = flow_class.task_class
+    tasks = task_class._default_manager.filter(process=process)
+    target = tasks.filter(flow_task=node).order_by("-pk").first()
+    if target is None:
+        raise ValueError(f"process {process.pk} never reached {node}")
+    later = list(tasks.filter(pk__gt=target.pk).order_by("-pk"))
+    for task in later:  # the open ones first, then what was done after target, newest first
+        activation = task.flow_task.activation_class(task)
+        if task.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED):
+            activation.cancel()
+    for task in later:
+        task.refresh_from_db()
+        if task.status == STATUS.DONE:
+            task.flow_task.activation_class(task).undo()
+    target.flow_task.activation_class(target).undo()
+    target.refresh_from_db()
+    revived = target.flow_task.activation_class(target).revive()
+    if data:
+        revived.data = {**(revived.data or {}), **data}
+        revived.save(update_fields=["data"])
+    return revived

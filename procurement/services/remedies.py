@@ -45,7 +45,7 @@ from procurement.services._common import link, staff_of
 from procurement.services.awards import award_draft, award_notify
 from procurement.services.bids import DEFAULT_MIN_QUALIFIED_BIDS, MIN_QUALIFIED_BIDS
 from procurement.services.collusion import collusion_bid_ids
-from procurement.signals import contract_voided
+from procurement.signals import challenge_remedied, contract_voided
 from procurement.states import BidStates, ServiceProjectStates, TenderStates
 
 Remedy = Challenge.Remedy
@@ -113,6 +113,10 @@ def _record(challenge, remedy, actor, reason, now) -> None:
     challenge.remedy, challenge.remedy_reason = remedy, reason
     challenge.remedied_by, challenge.remedied_at = actor, now
     challenge.save(update_fields=["remedy", "remedy_reason", "remedied_by", "remedied_at"])
+    # Once committed, the project's flow goes back to the step the remedy reopens (workflows).
+    tender_id = challenge.tender_id
+    transaction.on_commit(lambda: challenge_remedied.send(
+        sender=Tender, tender=Tender.objects.get(pk=tender_id), remedy=remedy))
 
 
 def _tell(tender, challenge, title, body) -> None:
