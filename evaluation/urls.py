@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import expert_views, views
+from evaluation import expert_views, score_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -11,6 +11,11 @@ urlpatterns = [
          name="satisfaction"),
     path("performance/<int:pk>/report.pdf", views.performance_report_pdf_download,
          name="performance-report-pdf"),
+    # The committee's submitted scores and their correction (87号令 64).
+    path("scores/", score_views.ScoreTenderListView.as_view(), name="score-list"),
+    path("scores/tenders/<int:pk>/", score_views.ScoreSheetView.as_view(), name="score-sheets"),
+    path("scores/items/<int:pk>/correct/", score_views.ScoreCorrectView.as_view(),
+         name="score-correct"),
     path("experts/", expert_views.ExpertListView.as_view(), name="expert-list"),
     path("experts/mine/", expert_views.my_expert_profile, name="expert-mine"),
     path("experts/<int:pk>/", expert_views.ExpertEditView.as_view(), name="expert-edit"),

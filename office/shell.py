@@ -38,6 +38,8 @@ NAV = [
     # The expert pool's keepers (accounts.manage_expertprofile); experts keep their own page.
     ("evaluation:expert-list", _("专家库"), "groups", {Role.ADMIN, Role.PURCHASER}),
     ("evaluation:expert-mine", _("我的专家信息"), "event_busy", {Role.EXPERT}),
+    # The committees the expert sits on: its submitted scores, corrected under 87号令 64.
+    ("evaluation:score-list", _("我的评审"), "rule", {Role.EXPERT}),
     # The organization's managers ask, platform admins decide (accounts.request/review_...).
     ("accounts:identity-change-list", _("机构身份信息变更"), "badge",
      {Role.ADMIN, Role.PURCHASER, Role.COMMUNITY, Role.SOCIAL_ORG, Role.FINANCE, Role.EVALUATOR,

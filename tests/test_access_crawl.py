@@ -155,7 +155,7 @@ def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
     from accounts.models import ExpertProfile, Organization, OrganizationIdentityChange
     from core.models import Notification, StoredFile
-    from evaluation.models import PerformanceEvaluation
+    from evaluation.models import PerformanceEvaluation, ScoreItem
     from finance.models import BudgetEnvelope
     from procurement.models import (
         Bid,
@@ -183,6 +183,7 @@ def _object_model(route: Route, kwarg: str):
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
         ("/receipts/", BidReceipt), ("/flags/", BidFlag), ("/team-changes/", ContractTeamChange),
         ("/experts/", ExpertProfile), ("/envelopes/", BudgetEnvelope), ("/registry/", Organization),
+        ("/scores/items/", ScoreItem),
     ]
     for fragment, model in table:
         if fragment in "/" + t:

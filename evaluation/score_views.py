@@ -1,0 +1,114 @@
+"""The committee's own scores after submission, and their correction (87号令 64).
+
+An expert sees the tenders whose committee it sits on; on a tender it sees its own score sheets
+(the chair sees every member's) and corrects a submitted score only for one of the four cases of
+87号令第六十四条, with the explanation — ``evaluation.services.scoring.score_correct`` checks the
+rest (state, range, the price criterion, a drawn tie) and re-ranks. Everyone else gets 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+
+from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet
+from evaluation.services.scoring import score_correct
+from office.shell import OfficeListMixin, OfficeMixin, call_service
+from procurement.models import Tender
+
+CORRECT = "evaluation.correct_scoreitem"
+OPEN_STATUSES = (Tender.Status.EVALUATING, Tender.Status.EVALUATED)
+
+
+def _seats(user):
+    return (CommitteeMember.objects.filter(expert=user)
+            .select_related("committee__tender").order_by("-committee__tender__bid_deadline", "pk"))
+
+
+class ScoreTenderListView(OfficeListMixin, TemplateView):
+    """The tenders whose committee the expert sits on, newest first (3 queries however many)."""
+
+    template_name = "evaluation/score_tender_list.html"
+
+    def get_rows(self):
+        return _seats(self.request.user)
+
+
+class ScoreSheetView(OfficeMixin, TemplateView):
+    """One tender's submitted scores: the member's own sheets, every sheet for the chair."""
+
+    template_name = "evaluation/score_sheets.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        seat = (_seats(self.request.user).filter(committee__tender_id=kwargs["pk"]).first())
+        if seat is None:
+            raise Http404
+        tender = seat.committee.tender
+        sheets = ScoreSheet.objects.filter(member__committee=seat.committee)
+        if not seat.is_chair:
+            sheets = sheets.filter(member=seat)
+        items = ScoreItem.objects.select_related("criterion").order_by(
+            "criterion__order", "criterion__pk").prefetch_related(
+            Prefetch("corrections", queryset=ScoreCorrection.objects.select_related(
+                "corrected_by").order_by("pk")))
+        context.update(
+            seat=seat, tender=tender,
+            may_correct=tender.status in OPEN_STATUSES,
+            sheets=sheets.select_related("member__expert", "bid__organization")
+            .prefetch_related(Prefetch("items", queryset=items))
+            .order_by("member__pk", "bid__pk"),
+        )
+        return context
+
+
+class ScoreCorrectForm(forms.Form):
+    new_score = forms.DecimalField(label=gettext_lazy("更正后的得分"), decimal_places=2,
+                                   min_value=0, max_digits=6)
+    reason = forms.ChoiceField(label=gettext_lazy("更正情形（87号令第六十四条）"),
+                               choices=ScoreCorrection.Reason.choices)
+    explanation = forms.CharField(label=gettext_lazy("更正说明（记入评审报告）"),
+                                  widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    confirm = forms.BooleanField(
+        label=gettext_lazy("确认更正：更正记入评审报告和审计日志，并重新计算排名，不能撤回"),
+        required=True)
+
+
+class ScoreCorrectView(OfficeMixin, FormView):
+    """Correct one submitted score (the sheet's expert or the chair; 404 for anyone else)."""
+
+    template_name = "evaluation/score_correct.html"
+    form_class = ScoreCorrectForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.item = get_object_or_404(
+                ScoreItem.objects.select_related(
+                    "criterion", "sheet__bid__organization", "sheet__member__expert",
+                    "sheet__member__committee__tender"), pk=kwargs["pk"])
+            if not request.user.has_perm(CORRECT, self.item):
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"new_score": self.item.score}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(item=self.item, tender=self.item.sheet.member.committee.tender,
+                       submit_label=_("更正评分"))
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        done = call_service(form, score_correct, item=self.item, actor=self.request.user,
+                            new_score=data["new_score"], reason=data["reason"],
+                            explanation=data["explanation"])
+        if done is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("评分已更正并重新计算排名。"))
+        return redirect("evaluation:score-sheets", self.item.sheet.member.committee.tender_id)
