@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from core.authz import scope_q
 from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
@@ -64,6 +65,10 @@ class TrackRecord:
     terminated: int = 0  # 已解除: a failed delivery
     late_signatures: int = 0  # signed after the 30-day limit with a recorded reason (法46)
     returned_reports: int = 0  # milestone reports sent back for rework (退回修改)
+    # Late deliveries: final reports submitted after the contract's end, and contracts past
+    # their end with no final report at all (the service period is the contract's promise).
+    late_reports: int = 0
+    overdue: int = 0
     grades: dict = field(default_factory=dict)  # 优/良/中/差 → count (finalized evaluations)
 
     @property
@@ -81,10 +86,12 @@ class TrackRecord:
         grades = "、".join(f"{labels[g]}{n}" for g, n in self.grades.items() if n) or gettext("无")
         return gettext(
             "合同%(contracts)d份，金额%(amount)s元，已履约完毕%(completed)d份；绩效评价：%(grades)s；"
-            "解除合同%(terminated)d份，阶段报告退回修改%(returned)d次，逾期签约%(late)d次") % {
+            "解除合同%(terminated)d份，阶段报告退回修改%(returned)d次，逾期签约%(late)d次，"
+            "服务期满后提交终期报告%(late_reports)d次，服务期满未提交终期报告%(overdue)d份") % {
             "contracts": self.contracts, "amount": intcomma(f"{self.amount:.2f}"),
             "completed": self.completed, "grades": grades, "terminated": self.terminated,
-            "returned": self.returned_reports, "late": self.late_signatures}
+            "returned": self.returned_reports, "late": self.late_signatures,
+            "late_reports": self.late_reports, "overdue": self.overdue}
 
 
 def track_records_for(organization_ids) -> dict[int, TrackRecord]:
@@ -99,12 +106,16 @@ def track_records_for(organization_ids) -> dict[int, TrackRecord]:
                 .annotate(n=Count("id"), amount=Sum("amount"),
                           completed=Count("id", filter=Q(status=Contract.Status.COMPLETED)),
                           terminated=Count("id", filter=Q(status=Contract.Status.TERMINATED)),
-                          late=Count("id", filter=~Q(supplier_late_reason="")))
+                          late=Count("id", filter=~Q(supplier_late_reason="")),
+                          overdue=Count("id", filter=Q(
+                              status=Contract.Status.SIGNED, end_date__lt=timezone.localdate())
+                              & Q(~Exists(MilestoneReport.objects.filter(
+                                  contract=OuterRef("pk"), kind=MilestoneReport.Kind.FINAL)))))
                 .order_by()):
         record = found[row["supplier_id"]]
         record.contracts, record.amount = row["n"], row["amount"] or Decimal("0")
         record.completed, record.terminated = row["completed"], row["terminated"]
-        record.late_signatures = row["late"]
+        record.late_signatures, record.overdue = row["late"], row["overdue"]
     for row in (PerformanceEvaluation.objects
                 .filter(contract__supplier_id__in=ids,
                         status=PerformanceEvaluation.Status.FINALIZED)
@@ -112,9 +123,15 @@ def track_records_for(organization_ids) -> dict[int, TrackRecord]:
         grades = found[row["contract__supplier_id"]].grades
         grades[row["grade"]] = grades.get(row["grade"], 0) + row["n"]
     for row in (MilestoneReport.objects
-                .filter(contract__supplier_id__in=ids, status=MilestoneReport.Status.RETURNED)
-                .values("contract__supplier_id").annotate(n=Count("id")).order_by()):
-        found[row["contract__supplier_id"]].returned_reports = row["n"]
+                .filter(contract__supplier_id__in=ids)
+                .values("contract__supplier_id")
+                .annotate(n=Count("id", filter=Q(status=MilestoneReport.Status.RETURNED)),
+                          late=Count("id", filter=Q(kind=MilestoneReport.Kind.FINAL,
+                                                    submitted_at__date__gt=F("contract__end_date"))
+                                     & ~Q(status=MilestoneReport.Status.RETURNED)))
+                .order_by()):
+        record = found[row["contract__supplier_id"]]
+        record.returned_reports, record.late_reports = row["n"], row["late"]
     for record in found.values():  # 优 first
         record.grades = {g: record.grades.get(g, 0) for g in PerformanceEvaluation.Grade.values}
     return found

@@ -270,6 +270,30 @@ def test_track_record_follows_the_organization_in_three_queries(world, django_as
     assert records[world.suppliers[1].pk].summary() == "平台上无履约记录"
 
 
+def test_track_record_counts_late_and_missing_final_reports(world, django_assert_num_queries):
+    """A late delivery follows the organization: a final report after the contract's end, or a
+    contract past its end with none (法 art 49 performance; 87号令 track record for the committee)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    projects = rows_at_stage(world, 3, "signed", social_worker=social_worker_add(world))
+    contracts = list(Contract.objects.filter(project__in=projects).order_by("pk"))
+    today = timezone.localdate()
+    Contract.objects.filter(pk__in=[c.pk for c in contracts]).update(
+        start_date=today - dt.timedelta(days=375), end_date=today - dt.timedelta(days=10))
+    end = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=10), dt.time(12)))
+    # On time (the contract's last day), late (the day after), none at all (overdue).
+    factories.MilestoneReportFactory(contract=contracts[0], submitted_by=world.supplier_staff[0],
+                                     kind="final", submitted_at=end)
+    factories.MilestoneReportFactory(contract=contracts[1], submitted_by=world.supplier_staff[0],
+                                     kind="final", submitted_at=end + dt.timedelta(days=1))
+    with django_assert_num_queries(3):
+        record = track_records_for([world.suppliers[0].pk])[world.suppliers[0].pk]
+    assert (record.late_reports, record.overdue) == (1, 1)
+    assert "服务期满后提交终期报告1次" in record.summary() and "未提交终期报告1份" in record.summary()
+
+
 def test_committee_sees_each_bidders_track_record_on_the_scoring_page():
     """The expert's scoring task shows a track record line per bidder beside the score fields."""
     from django.test import Client
