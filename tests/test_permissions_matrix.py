@@ -381,8 +381,14 @@ def _supplier_worker(w):
 
 
 def _prepare_team_change(w):
+    from procurement.models import ContractTeamChange
     from procurement.services.teams import team_change_request
 
+    pending = ContractTeamChange.objects.filter(contract=w.build.contract,
+                                                status=ContractTeamChange.Status.PENDING).first()
+    if pending is not None:  # several scenarios of one stage share the world
+        w.extra["team_change"] = pending
+        return
     supplier = w.build.contract.supplier
     w.extra["team_change"] = team_change_request(
         contract=w.build.contract, actor=w.cast.one(Role.SOCIAL_ORG, supplier), action="add",
