@@ -405,3 +405,26 @@ def test_expert_page_answers_404_to_a_malformed_row_id(client, world, profile, b
     url = reverse("evaluation:expert-availability", args=[profile.pk])
     for action in ("withdraw", "remove_period"):
         assert client.post(url, {"action": action, "id": bad_id}).status_code == 404
+
+
+def test_admin_site_shows_the_pool_fields_read_only_87_47(client, world, profile):
+    """The Django admin does not bypass the audited expert_profile_update: once created, an
+    expert's specialties, employer, region and pool status (87号令 47: the draw reads them) and its
+    user are read-only there; a post changes none of them and writes no audit row."""
+    admin = user_with_role(Role.ADMIN)
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
+    client.force_login(admin)
+    url = reverse("admin:accounts_expertprofile_change", args=[profile.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert not {"user", "specialties", "categories", "employer", "region", "is_active"} & set(
+        form.fields)
+    before = (profile.user_id, profile.specialties, profile.categories, profile.is_active)
+    client.post(url, {"user": world.experts[1].pk, "specialties": "改", "categories": '["elderly"]',
+                      "recusals-TOTAL_FORMS": "0", "recusals-INITIAL_FORMS": "0",
+                      "recusals-MIN_NUM_FORMS": "0", "recusals-MAX_NUM_FORMS": "1000"})
+    profile.refresh_from_db()
+    assert (profile.user_id, profile.specialties, profile.categories, profile.is_active) == before
+    assert not AuditEntry.objects.filter(action="expert.update").exists()
