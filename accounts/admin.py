@@ -1,4 +1,5 @@
-"""Admin for accounts; every change to organizations and memberships goes through services."""
+"""Admin for accounts; every change to organizations and memberships goes through services, and
+an expert's pool fields are read-only here (changed on the pool page, audited)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -14,12 +15,16 @@ from accounts.models import (
     SocialWorkerProfile,
     User,
 )
+from accounts.services.experts import AUDITED_FIELDS as EXPERT_AUDITED_FIELDS
 from accounts.services.memberships import (
     membership_delete,
     membership_grant,
     membership_update,
 )
 from accounts.services.organizations import organization_save
+
+# The admin form's names of the fields expert_profile_update audits ("employer_id" → "employer").
+EXPERT_POOL_FIELDS = [name.removesuffix("_id") for name in EXPERT_AUDITED_FIELDS]
 
 
 def _save_membership(request, membership: Membership) -> None:
@@ -133,3 +138,10 @@ class ExpertProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "employer"]
     list_select_related = ["user", "employer"]
     inlines = [ExpertRecusalInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once created, an expert's pool fields change only through the audited
+        ``expert_profile_update`` (the pool page, 专家库), and the profile stays its user's."""
+        if obj is None:
+            return super().get_readonly_fields(request, obj)
+        return ["user", *EXPERT_POOL_FIELDS]

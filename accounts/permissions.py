@@ -106,12 +106,28 @@ def can_manage_expert_pool(user, profile=None) -> Decision:
 @rule("accounts.maintain_expertprofile")
 def can_maintain_expert_profile(user, profile) -> Decision:
     """Return whether user may declare the expert's unavailable periods and conflicts of
-    interest (the expert, or a keeper of the pool)."""
+    interest: the expert alone.
+
+    Both steer the committee draw (87号令 47-48): a purchaser marking an expert unavailable or
+    withdrawing the expert's declared conflict with itself or a bidder would choose its own
+    committee, and recusal is the expert's own statement (条例39). The keepers of the pool read
+    the declarations and take an expert out of the pool (``expert_profile_update``); they do not
+    declare for the expert.
+    """
+    if profile.user_id == user.pk and user_has_role(user, Role.EXPERT):
+        return allow()
+    return deny(_("只有专家本人可以申报不可参评期间和利害关系。"))
+
+
+@rule("accounts.view_expertprofile")
+def can_view_expert_profile(user, profile) -> Decision:
+    """Return whether user may read the expert's periods and declared conflicts (the expert,
+    and the keepers of the pool)."""
     if profile.user_id == user.pk and user_has_role(user, Role.EXPERT):
         return allow()
     if _keeps_expert_pool(user):
         return allow()
-    return deny(_("您无权维护该专家的信息。"))
+    return deny(_("您无权查看该专家的信息。"))
 # The registry's records, each written by its own service (accounts.services.registry).
 REGISTRY_RECORD = {
     "rating": "accounts.record_organizationrating",

@@ -25,6 +25,7 @@ from office.shell import OfficeListMixin, OfficeMixin, call_service
 
 MANAGE = "accounts.manage_expertprofile"
 MAINTAIN = "accounts.maintain_expertprofile"
+VIEW = "accounts.view_expertprofile"
 
 
 def _profiles():
@@ -146,6 +147,14 @@ class ConflictForm(forms.Form):
         self.fields["organization"].queryset = Organization.objects.filter(is_active=True)
 
 
+def _posted_id(request) -> int:
+    """Return the posted row id; anything but digits (or beyond the column) is no row (404)."""
+    value = request.POST.get("id") or ""
+    if not value.isascii() or not value.isdigit() or int(value) > 2**31 - 1:
+        raise Http404
+    return int(value)
+
+
 def my_expert_profile(request):
     """Send an expert to the page of its own profile (404 for anyone without one)."""
     if not request.user.is_authenticated:
@@ -159,14 +168,16 @@ def my_expert_profile(request):
 
 
 class ExpertAvailabilityView(OfficeMixin, TemplateView):
-    """The expert's unavailable periods and declared conflicts: add and withdraw (audited)."""
+    """The expert's unavailable periods and declared conflicts: the expert adds and withdraws
+    them (audited); the keepers of the pool read them."""
 
     template_name = "evaluation/expert_availability.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.profile = get_object_or_404(_profiles(), pk=kwargs["pk"])
-            if not request.user.has_perm(MAINTAIN, self.profile):
+            # The keepers read the page; only the expert declares (accounts.permissions).
+            if not request.user.has_perm(VIEW, self.profile):
                 raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -179,12 +190,15 @@ class ExpertAvailabilityView(OfficeMixin, TemplateView):
             periods=self.profile.unavailable_periods.all(),
             declarations=self.profile.conflict_declarations.select_related("organization"),
             keeper=self.request.user.has_perm(MANAGE),
+            may_maintain=self.request.user.has_perm(MAINTAIN, self.profile),
         )
         return context
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action")
         user = request.user
+        if not user.has_perm(MAINTAIN, self.profile):
+            raise Http404
         if action == "add_period":
             form = PeriodForm(request.POST, prefix="period")
             if form.is_valid() and call_service(form, expert_unavailability_add,
@@ -203,13 +217,13 @@ class ExpertAvailabilityView(OfficeMixin, TemplateView):
             return self.render_to_response(self.get_context_data(conflict_form=form))
         if action == "remove_period":
             period = get_object_or_404(self.profile.unavailable_periods,
-                                       pk=request.POST.get("id") or 0)
+                                       pk=_posted_id(request))
             expert_unavailability_remove(period=period, actor=user)
             messages.success(request, _("不可参评期间已撤销。"))
             return redirect(request.path)
         if action == "withdraw":
             declaration = get_object_or_404(self.profile.conflict_declarations,
-                                            pk=request.POST.get("id") or 0)
+                                            pk=_posted_id(request))
             expert_conflict_withdraw(declaration=declaration, actor=user)
             messages.success(request, _("利害关系申报已撤回。"))
             return redirect(request.path)

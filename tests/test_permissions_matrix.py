@@ -83,6 +83,7 @@ class World:
 
 def snapshot() -> dict:
     """Return the observable state of the whole chain: statuses, row counts, audit, notices."""
+    from accounts.models import ExpertConflictDeclaration, ExpertUnavailability
     from core.models import AuditEntry, Notification
     from delivery.models import MilestoneReport, ServiceRecord
     from evaluation.models import (
@@ -94,7 +95,17 @@ def snapshot() -> dict:
         ScoreSheet,
     )
     from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
-    from procurement.models import Award, Bid, Contract, Need, NeedSupport, ServiceProject, Tender
+    from procurement.models import (
+        Award,
+        Bid,
+        Contract,
+        ContractTeamChange,
+        ContractTeamMember,
+        Need,
+        NeedSupport,
+        ServiceProject,
+        Tender,
+    )
 
     state = {"audit": AuditEntry.objects.count(), "notifications": Notification.objects.count()}
     for model in (NeedSupport, ServiceRecord, CommitteeMember, Payment, Award):
@@ -109,6 +120,11 @@ def snapshot() -> dict:
     state["SatisfactionResponse"] = SatisfactionResponse.objects.count()
     state["EvaluationCommittee"] = EvaluationCommittee.objects.count()
     state["envelopes"] = sorted(BudgetEnvelope.objects.values_list("pk", "amount"))
+    state["ExpertUnavailability"] = sorted(ExpertUnavailability.objects.values_list("pk", flat=True))
+    state["ExpertConflictDeclaration"] = sorted(
+        ExpertConflictDeclaration.objects.values_list("pk", flat=True))
+    state["ContractTeamChange"] = sorted(ContractTeamChange.objects.values_list("pk", "status"))
+    state["ContractTeamMember"] = sorted(ContractTeamMember.objects.values_list("pk", "left_at"))
     return state
 
 
@@ -334,6 +350,51 @@ def _prepare_final_quote_round_past_deadline(w):
     w.extra["round"].refresh_from_db()
 
 
+def _own_expert_profile(w):
+    """The profile of the expert the row allows (a seat of the committee being tested)."""
+    from accounts.models import ExpertProfile
+
+    return ExpertProfile.objects.get(user=project_user(w, "expert"))
+
+
+def _prepare_expert_period(w):
+    from accounts.services.experts import expert_unavailability_add
+
+    today = timezone.localdate()
+    w.extra["period"] = expert_unavailability_add(
+        profile=_own_expert_profile(w), actor=project_user(w, "expert"),
+        starts_on=today + datetime.timedelta(days=60), ends_on=today + datetime.timedelta(days=62),
+        reason="出差")
+
+
+def _prepare_expert_conflict(w):
+    from accounts.services.experts import expert_conflict_declare
+
+    w.extra["declaration"] = expert_conflict_declare(
+        profile=_own_expert_profile(w), actor=project_user(w, "expert"),
+        organization=w.cast.evaluator, reason="曾在该机构兼职")
+
+
+def _supplier_worker(w):
+    """A social worker of the contract's supplier, not on its team yet (the demo names none)."""
+    return w.cast.one(Role.SOCIAL_WORKER, w.build.contract.supplier).social_worker_profile
+
+
+def _prepare_team_change(w):
+    from procurement.models import ContractTeamChange
+    from procurement.services.teams import team_change_request
+
+    pending = ContractTeamChange.objects.filter(contract=w.build.contract,
+                                                status=ContractTeamChange.Status.PENDING).first()
+    if pending is not None:  # several scenarios of one stage share the world
+        w.extra["team_change"] = pending
+        return
+    supplier = w.build.contract.supplier
+    w.extra["team_change"] = team_change_request(
+        contract=w.build.contract, actor=w.cast.one(Role.SOCIAL_ORG, supplier), action="add",
+        worker=_supplier_worker(w), reason="新增持证社工")
+
+
 SCENARIOS = {
     # 最后报价 (issue 7 item 10; 磋商办法21): the demo projects are 磋商.
     "final_quote_round_open": ("committee_formed", None, lambda w, a, r: _svc(
@@ -346,6 +407,33 @@ SCENARIOS = {
                                 lambda w, a, r: _svc(
         "procurement.services.final_quotes", "final_quote_round_close")(
             round=w.extra["round"], actor=a)),
+    # The expert's own declarations (issue 7 item 14; 条例39, 87号令 47-48): the expert alone.
+    "expert_unavailability_add": ("committee_formed", None, lambda w, a, r: _svc(
+        "accounts.services.experts", "expert_unavailability_add")(
+            profile=_own_expert_profile(w), actor=a,
+            starts_on=timezone.localdate() + datetime.timedelta(days=30),
+            ends_on=timezone.localdate() + datetime.timedelta(days=31), reason="出国")),
+    "expert_unavailability_remove": ("committee_formed", _prepare_expert_period, lambda w, a, r: _svc(
+        "accounts.services.experts", "expert_unavailability_remove")(
+            period=w.extra["period"], actor=a)),
+    "expert_conflict_declare": ("committee_formed", None, lambda w, a, r: _svc(
+        "accounts.services.experts", "expert_conflict_declare")(
+            profile=_own_expert_profile(w), actor=a, organization=_bidder_org(w),
+            reason="配偶在该机构任职")),
+    "expert_conflict_withdraw": ("committee_formed", _prepare_expert_conflict, lambda w, a, r: _svc(
+        "accounts.services.experts", "expert_conflict_withdraw")(
+            declaration=w.extra["declaration"], actor=a)),
+    # The contract's service team (issue 7 item 17): 乙方 asks, 甲方 decides.
+    "team_change_request": ("in_delivery", None, lambda w, a, r: _svc(
+        "procurement.services.teams", "team_change_request")(
+            contract=w.build.contract, actor=a, action="add", worker=_supplier_worker(w),
+            reason="新增持证社工")),
+    "team_change_approve": ("in_delivery", _prepare_team_change, lambda w, a, r: _svc(
+        "procurement.services.teams", "team_change_approve")(
+            change=w.extra["team_change"], actor=a, note="同意")),
+    "team_change_refuse": ("in_delivery", _prepare_team_change, lambda w, a, r: _svc(
+        "procurement.services.teams", "team_change_refuse")(
+            change=w.extra["team_change"], actor=a, note="证书等级不符合合同约定")),
     "need_submit": ("need_submitted", None, _need_submit),
     "need_support": ("need_submitted", None, lambda w, a, r: _svc(
         "procurement.services.needs", "need_support")(need=w.build.need, actor=a)),

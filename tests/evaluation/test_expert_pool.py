@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ExpertProfile, ExpertSpecialty, ExpertUnavailability
 from accounts.roles import Role
@@ -274,6 +275,34 @@ def test_expert_declares_and_withdraws_a_conflict_regulation_39(world, profile):
     assert AuditEntry.objects.filter(action="expert.conflict_withdraw").exists()
 
 
+@pytest.mark.parametrize("keeper", ["purchaser", "admin"])
+def test_keepers_of_the_pool_do_not_declare_for_the_expert_87_48_regulation_39(world, profile,
+                                                                               keeper):
+    """条例39, 87号令 48: recusal and availability are the expert's own statements. A purchaser
+    (a party to the draws) or an admin who could withdraw an expert's declared conflict, or mark
+    the expert unavailable, would choose who sits on a committee; nothing changes, no audit row."""
+    actor = world.purchaser if keeper == "purchaser" else user_with_role(Role.ADMIN)
+    expert = world.experts[0]
+    declaration = expert_conflict_declare(profile=profile, actor=expert,
+                                          organization=world.purchaser_org, reason="曾在该局任职")
+    period = ExpertUnavailabilityFactory(expert=profile)
+    audit = AuditEntry.objects.count()
+    today = timezone.localdate()
+    with pytest.raises(PermissionDenied):
+        expert_conflict_withdraw(declaration=declaration, actor=actor)
+    with pytest.raises(PermissionDenied):
+        expert_conflict_declare(profile=profile, actor=actor, organization=world.suppliers[0],
+                                reason="代为申报")
+    with pytest.raises(PermissionDenied):
+        expert_unavailability_add(profile=profile, actor=actor, starts_on=today + dt.timedelta(30),
+                                  ends_on=today + dt.timedelta(31))
+    with pytest.raises(PermissionDenied):
+        expert_unavailability_remove(period=period, actor=actor)
+    assert AuditEntry.objects.count() == audit
+    assert list(profile.conflict_declarations.all()) == [declaration]
+    assert list(profile.unavailable_periods.all()) == [period]
+
+
 # --- Pages -----------------------------------------------------------------------------------------
 
 
@@ -347,3 +376,55 @@ def test_expert_maintains_own_availability_and_declarations_on_the_page(client, 
     client.post(url, {"action": "remove_period", "id": period.pk})
     client.post(url, {"action": "withdraw", "id": declaration.pk})
     assert not profile.unavailable_periods.exists() and not profile.conflict_declarations.exists()
+
+
+def test_keeper_reads_the_declarations_but_cannot_post_them_regulation_39(client, world, profile):
+    """The purchaser sees the expert's periods and declared conflicts without the forms; a post
+    (add, declare, remove, withdraw) answers 404 and changes nothing (条例39)."""
+    declaration = ExpertConflictDeclarationFactory(expert=profile, organization=world.suppliers[0])
+    period = ExpertUnavailabilityFactory(expert=profile)
+    _login(client, world.purchaser)
+    url = reverse("evaluation:expert-availability", args=[profile.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert world.suppliers[0].name in page and "由专家本人申报" in page
+    assert 'value="withdraw"' not in page and 'value="declare"' not in page
+    for data in ({"action": "withdraw", "id": declaration.pk},
+                 {"action": "remove_period", "id": period.pk},
+                 {"action": "declare", "conflict-organization": world.suppliers[1].pk,
+                  "conflict-reason": "代为申报"}):
+        assert client.post(url, data).status_code == 404
+    assert list(profile.conflict_declarations.all()) == [declaration]
+    assert list(profile.unavailable_periods.all()) == [period]
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "１２", "99999999999999999999", ""])
+def test_expert_page_answers_404_to_a_malformed_row_id(client, world, profile, bad_id):
+    _login(client, world.experts[0])
+    url = reverse("evaluation:expert-availability", args=[profile.pk])
+    for action in ("withdraw", "remove_period"):
+        assert client.post(url, {"action": action, "id": bad_id}).status_code == 404
+
+
+def test_admin_site_shows_the_pool_fields_read_only_87_47(client, world, profile):
+    """The Django admin does not bypass the audited expert_profile_update: once created, an
+    expert's specialties, employer, region and pool status (87号令 47: the draw reads them) and its
+    user are read-only there; a post changes none of them and writes no audit row."""
+    admin = user_with_role(Role.ADMIN)
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
+    client.force_login(admin)
+    url = reverse("admin:accounts_expertprofile_change", args=[profile.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert not {"user", "specialties", "categories", "employer", "region", "is_active"} & set(
+        form.fields)
+    before = (profile.user_id, profile.specialties, profile.categories, profile.is_active)
+    client.post(url, {"user": world.experts[1].pk, "specialties": "改", "categories": '["elderly"]',
+                      "recusals-TOTAL_FORMS": "0", "recusals-INITIAL_FORMS": "0",
+                      "recusals-MIN_NUM_FORMS": "0", "recusals-MAX_NUM_FORMS": "1000"})
+    profile.refresh_from_db()
+    assert (profile.user_id, profile.specialties, profile.categories, profile.is_active) == before
+    assert not AuditEntry.objects.filter(action="expert.update").exists()

@@ -260,3 +260,17 @@ def test_bidder_names_its_team_on_the_bid_form(client, world, workers):
     bid = tender.bids.get(organization=world.suppliers[0])
     assert set(bid.team.all()) == {_profile(workers[0]), _profile(workers[1])}
     assert _profile(workers[1]).certificate_number in client.get(response.url).content.decode()
+
+
+def test_team_endpoints_answer_ids_beyond_the_database_without_a_500(client, world, workers,
+                                                                    contract):
+    """A worker id beyond the database's range is an invalid choice, a change id beyond it no
+    change (404); nothing is requested (issue 7 item 17)."""
+    client.login(username=world.supplier_staff[0].username, password=DEFAULT_PASSWORD)
+    response = client.post(reverse("procurement:contract-team-request", args=[contract.pk]),
+                           {"action": "add", "worker": "9" * 20, "reason": "补充"})
+    assert response.status_code == 302
+    assert not ContractTeamChange.objects.exists()
+    client.login(username=world.purchaser.username, password=DEFAULT_PASSWORD)
+    assert client.post(reverse("procurement:contract-team-decide", args=[int("9" * 20)]),
+                       {"decision": "approve"}).status_code == 404
