@@ -178,3 +178,6 @@ def test_back_office_menu_opens_on_a_phone_without_script_errors(browser, live_s
         click(browser, toggle[0])
         assert _wait_for(lambda d=drawer: "mdc-drawer--open" in d.get_attribute("class"), timeout=5), path
         assert _console_errors(browser) == [], path
+        # No page wider than the phone: wide tables scroll inside themselves.
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"), path
