@@ -77,9 +77,13 @@ class OfficeListMixin(OfficeMixin):
     def get_rows(self):
         raise NotImplementedError
 
+    def list_rows(self):
+        """Return the rows shown: ``get_rows()``, or those a list's filters keep (office.lists)."""
+        return self.get_rows()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["page"] = Paginator(self.get_rows(), self.page_size).get_page(
+        context["page"] = Paginator(self.list_rows(), self.page_size).get_page(
             self.request.GET.get("page"))
         return context
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
@@ -22,9 +23,11 @@ from accounts.selectors import user_organizations
 from core import authz
 from core.exceptions import ServiceError
 from core.models import StoredFile
+from office.lists import DATE, DATETIME, MONEY, FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
 from procurement.documents import bid_receipt_pdf_response
+from procurement.filters import ContractFilter, ProjectFilter, TenderFilter
 from procurement.forms import BidFilesForm, BidFlagDecisionForm, BidForm
 from procurement.models import Bid, Need, Tender
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
@@ -97,10 +100,24 @@ def need_support_view(request, pk: int):
 
 # Projects --------------------------------------------------------------------------------------
 
-class ProjectListView(OfficeListMixin, TemplateView):
-    """List the projects the user works on (scoped by role and organization)."""
+class ProjectListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List the projects the user works on (scoped by role and organization): search, filter,
+    sort, export."""
 
     template_name = "procurement/project_list.html"
+    filterset_class = ProjectFilter
+    export_title = gettext_lazy("服务项目")
+    export_columns = [
+        (gettext_lazy("项目编号"), lambda p: p.code, None),
+        (gettext_lazy("项目名称"), lambda p: p.title, None),
+        (gettext_lazy("服务类别"), lambda p: p.get_category_display(), None),
+        (gettext_lazy("设计社区"), lambda p: p.community.name, None),
+        (gettext_lazy("购买主体"), lambda p: p.purchaser.name, None),
+        (gettext_lazy("项目预算（元）"), lambda p: p.budget_amount, MONEY),
+        (gettext_lazy("预算年度"), lambda p: p.fiscal_year, None),
+        (gettext_lazy("状态"), lambda p: p.get_status_display(), None),
+        (gettext_lazy("创建时间"), lambda p: p.created_at, DATETIME),
+    ]
 
     def get_rows(self):
         return selectors.project_list_for_user(user=self.request.user).order_by("-created_at", "-id")
@@ -126,10 +143,22 @@ class ProjectDetailView(OfficeMixin, TemplateView):
 
 # Tenders and bids ------------------------------------------------------------------------------
 
-class TenderListView(OfficeListMixin, TemplateView):
-    """List the tenders: published ones, plus the purchaser's own drafts."""
+class TenderListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List the tenders: published ones, plus the purchaser's own drafts; search, filter, sort,
+    export."""
 
     template_name = "procurement/tender_list.html"
+    filterset_class = TenderFilter
+    export_title = gettext_lazy("采购公告")
+    export_columns = [
+        (gettext_lazy("采购编号"), lambda t: t.code, None),
+        (gettext_lazy("采购项目名称"), lambda t: t.title, None),
+        (gettext_lazy("购买主体"), lambda t: t.project.purchaser.name, None),
+        (gettext_lazy("采购方式"), lambda t: t.get_method_display(), None),
+        (gettext_lazy("预算金额（元）"), lambda t: t.budget_amount, MONEY),
+        (gettext_lazy("投标截止时间"), lambda t: t.bid_deadline, DATETIME),
+        (gettext_lazy("状态"), lambda t: t.get_status_display(), None),
+    ]
 
     def get_rows(self):
         return selectors.tender_list_for_user(user=self.request.user).order_by("-bid_deadline", "-id")
@@ -309,10 +338,22 @@ def bid_withdraw_view(request, pk: int):
 
 # Contracts -------------------------------------------------------------------------------------
 
-class ContractListView(OfficeListMixin, TemplateView):
-    """List the contracts of the projects the user works on."""
+class ContractListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List the contracts of the projects the user works on; search, filter, sort, export."""
 
     template_name = "procurement/contract_list.html"
+    filterset_class = ContractFilter
+    export_title = gettext_lazy("服务合同")
+    export_columns = [
+        (gettext_lazy("合同编号"), lambda c: c.code, None),
+        (gettext_lazy("项目名称"), lambda c: c.project.title, None),
+        (gettext_lazy("甲方"), lambda c: c.purchaser.name, None),
+        (gettext_lazy("乙方"), lambda c: c.supplier.name, None),
+        (gettext_lazy("合同金额（元）"), lambda c: c.amount, MONEY),
+        (gettext_lazy("开始日期"), lambda c: c.start_date, DATE),
+        (gettext_lazy("结束日期"), lambda c: c.end_date, DATE),
+        (gettext_lazy("状态"), lambda c: c.get_status_display(), None),
+    ]
 
     def get_rows(self):
         return selectors.contract_list_for_user(user=self.request.user).order_by("-created_at", "-id")
