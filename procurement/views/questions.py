@@ -127,13 +127,19 @@ class ChallengeSubmitView(OfficeMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "organizations": self.orgs}
+        return {**super().get_form_kwargs(), "organizations": self.orgs,
+                "amendments": self.tender.amendments.order_by("version")}
 
     def get_context_data(self, **kwargs):
         windows = []
         for value, label in Challenge.Subject.choices:
             window = challenge_window(self.tender, value)
             windows.append({"label": label, "last": window[1] if window else None})
+        for amendment in self.tender.amendments.order_by("version"):
+            window = challenge_window(self.tender, Challenge.Subject.DOCUMENT, amendment)
+            windows.append({"label": _("第%(v)d版%(kind)s公告的内容") % {
+                "v": amendment.version, "kind": amendment.get_kind_display()},
+                "last": window[1]})
         return {**super().get_context_data(**kwargs), "tender": self.tender, "windows": windows,
                 "submit_label": _("提出质疑")}
 
