@@ -415,4 +415,5 @@ def test_extensions_and_clarifications_show_in_the_portal_history_87号令27(wor
     public = client.get(f"/portal/tenders/{tender.pk}/").content.decode()
     assert "场地调整" in public and "延期" in public
     assert "含春节期间服务。" in public and "澄清" in public and 'id="amendment-3"' in public
+    assert 'href="#amendment-3"' in public and "澄清公告（第3版，影响投标文件编制）" in public
     assert world.suppliers[3].name not in public
