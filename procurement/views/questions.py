@@ -103,11 +103,21 @@ def question_answer_view(request, pk: int):
         messages.error(request, _("请填写答复。"))
     else:
         try:
-            question_answer(question=question, actor=request.user, **form.cleaned_data)
+            answered = question_answer(question=question, actor=request.user,
+                                       **form.cleaned_data)
         except ServiceError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("答复已发布。"))
+            amendment = answered.amendment
+            if amendment is None:
+                messages.success(request, _("答复已发布。"))
+            else:  # 87号令第27条: published as a 澄清公告, a new version of the documents
+                messages.success(request, _(
+                    "答复已作为澄清公告发布（采购文件第%(v)d版），已投标机构须重新确认；"
+                    "投标截止时间：%(deadline)s。") % {
+                    "v": amendment.version,
+                    "deadline": timezone.localtime(amendment.new_deadline)
+                    .strftime("%Y-%m-%d %H:%M")})
     return redirect("procurement:tender-qa", question.tender_id)
 
 

@@ -176,3 +176,20 @@ def test_challenge_of_an_amendment_through_the_page_94号令11(world, tender, cl
     assert response.status_code == 302 and challenge.amendment == amendment
     detail = login(world.purchaser).get(response["Location"]).content.decode()
     assert "第2版更正公告的内容" in detail
+
+
+def test_answer_affecting_responses_through_the_page_is_a_clarification_notice_87号令27(
+        world, tender):
+    login(world.supplier_staff[3]).post(
+        reverse("procurement:tender-qa", args=[tender.pk]),
+        {"organization": world.suppliers[3].pk, "question": "服务时段？"})
+    question = TenderQuestion.objects.get()
+    purchaser = login(world.purchaser)
+    response = purchaser.post(reverse("procurement:question-answer", args=[question.pk]),
+                              {"answer": "含夜间。", "affects_responses": "on"}, follow=True)
+    page = response.content.decode()
+    assert "答复已作为澄清公告发布（采购文件第2版）" in page
+    question.refresh_from_db()
+    assert question.amendment.version == 2
+    detail = purchaser.get(reverse("procurement:tender-detail", args=[tender.pk])).content.decode()
+    assert 'id="amendment-2"' in detail and "含夜间。" in detail
