@@ -50,7 +50,7 @@ class ChallengeForm(_OrganizationForm):
 
     def __init__(self, *args, amendments=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if amendments is not None:
+        if amendments is not None and amendments.exists():
             self.fields["amendment"].queryset = amendments
             self.fields["amendment"].label_from_instance = lambda a: _(
                 "第%(v)d版 %(kind)s（%(date)s）") % {

@@ -193,3 +193,9 @@ def test_answer_affecting_responses_through_the_page_is_a_clarification_notice_8
     assert question.amendment.version == 2
     detail = purchaser.get(reverse("procurement:tender-detail", args=[tender.pk])).content.decode()
     assert 'id="amendment-2"' in detail and "含夜间。" in detail
+
+
+def test_challenge_form_has_no_amendment_field_without_amendments(world, tender):
+    page = login(world.supplier_staff[0]).get(
+        reverse("procurement:challenge-submit", args=[tender.pk])).content.decode()
+    assert 'name="amendment"' not in page and 'name="grounds"' in page
