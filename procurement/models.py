@@ -594,8 +594,16 @@ class TenderAmendment(models.Model):
     re-confirm or resubmit, and moves the deadline when it came too late (see
     procurement.services.amendments). Public once published: the portal shows the history."""
 
+    class Kind(models.TextChoices):
+        AMENDMENT = "amendment", _("更正")
+        CLARIFICATION = "clarification", _("澄清")
+        EXTENSION = "extension", _("延期")
+
     tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
                                related_name="amendments")
+    # 87号令第27条 treats 澄清 and 修改 alike; a deadline extension is an amendment too.
+    kind = models.CharField(_("公告类型"), max_length=20, choices=Kind.choices,
+                            default=Kind.AMENDMENT)
     version = models.PositiveIntegerField(_("更正后的采购文件版本"))
     content = models.TextField(_("更正事项及内容"))
     affects_bids = models.BooleanField(_("影响投标文件编制"), default=False)
@@ -860,6 +868,10 @@ class TenderQuestion(models.Model):
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     affects_responses = models.BooleanField(_("影响投标文件编制"), default=False)
     published = models.BooleanField(_("已公开"), default=False)
+    # An answer affecting responses is published as a clarification amendment (87号令第27条).
+    amendment = models.OneToOneField("TenderAmendment", verbose_name=_("澄清公告"), null=True,
+                                     blank=True, on_delete=models.PROTECT,
+                                     related_name="question")
 
     class Meta:
         verbose_name = _("澄清答疑")
@@ -914,6 +926,11 @@ class Challenge(models.Model):
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answered_late = models.BooleanField(_("逾期答复"), default=False)
     late_reason = models.TextField(_("逾期答复理由"), blank=True)
+    # A challenge of amended content names the amendment: its window counts from its
+    # publication (87号令第27条; 94号令第11条).
+    amendment = models.ForeignKey(TenderAmendment, verbose_name=_("质疑的更正公告"), null=True,
+                                  blank=True, on_delete=models.PROTECT,
+                                  related_name="challenges")
 
     class Remedy(models.TextChoices):
         NONE = "", _("尚未处理")

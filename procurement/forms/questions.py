@@ -1,11 +1,12 @@
 """Forms of the clarification Q&A and challenge pages."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from procurement.forms import ORGANIZATION_ERRORS, REQUIRED, OrganizationScopedForm
-from procurement.models import Challenge
+from procurement.models import Challenge, TenderAmendment
 
 
 class _OrganizationForm(OrganizationScopedForm):
@@ -27,16 +28,36 @@ class AnswerForm(forms.Form):
                              error_messages={"required": REQUIRED, "max_length": _("内容过长。")})
     affects_responses = forms.BooleanField(
         label=_("影响投标文件编制"), required=False,
-        help_text=_("距投标截止时间不足规定天数的，投标截止时间将相应顺延。"))
+        help_text=_("勾选后答复作为澄清公告发布，形成采购文件新版本，已投标机构须重新确认；距投标截止时间"
+                    "不足规定天数的，投标截止时间将相应顺延。"))
 
 
 class ChallengeForm(_OrganizationForm):
     subject = forms.ChoiceField(label=_("质疑事项"), choices=Challenge.Subject.choices,
                                 error_messages={"required": REQUIRED,
                                                 "invalid_choice": _("请选择质疑事项。")})
+    amendment = forms.ModelChoiceField(
+        label=_("质疑的更正公告"), queryset=TenderAmendment.objects.none(), required=False,
+        empty_label=_("（不针对更正公告）"),
+        help_text=_("对澄清或者修改的内容提出质疑的，请选择该更正公告：质疑期限自其发布之日起计算"
+                    "（7个工作日）。"),
+        error_messages={"invalid_choice": _("请选择本项目的更正公告。")})
     grounds = forms.CharField(label=_("质疑事项及理由"), max_length=8000,
                               widget=forms.Textarea(attrs={"rows": 8}),
                               error_messages={"required": REQUIRED, "max_length": _("内容过长。")})
+
+    field_order = ["organization", "subject", "amendment", "grounds"]
+
+    def __init__(self, *args, amendments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if amendments is not None and amendments.exists():
+            self.fields["amendment"].queryset = amendments
+            self.fields["amendment"].label_from_instance = lambda a: _(
+                "第%(v)d版 %(kind)s（%(date)s）") % {
+                "v": a.version, "kind": a.get_kind_display(),
+                "date": timezone.localtime(a.published_at).strftime("%Y-%m-%d")}
+        else:
+            del self.fields["amendment"]
 
 
 class ChallengeAssessForm(forms.Form):

@@ -30,7 +30,8 @@ def question_list_public(*, tender: Tender) -> list[dict]:
     """Return the tender's published answers as dicts without the asker (portal, every bidder)."""
     return list(TenderQuestion.objects.filter(tender_id=tender.pk, published=True)
                 .order_by("answered_at", "pk")
-                .values("pk", "question", "answer", "answered_at", "affects_responses"))
+                .values("pk", "question", "answer", "answered_at", "affects_responses",
+                        "amendment__version"))
 
 
 def question_list_for_user(*, user, tender: Tender) -> QuerySet[TenderQuestion]:

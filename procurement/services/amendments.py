@@ -15,6 +15,13 @@ old deadline's time of day and, by practice, falls on a working day (the bids ar
 public at the deadline, 87号令第39条). The opening task reads ``Tender.bid_deadline`` each
 time, so it follows.
 
+A clarification answer that may affect responses (澄清, ``question_answer(…, affects_responses=True)``)
+is an amendment of kind 澄清 made here as well: 87号令第27条 says "澄清或者修改" and treats both
+alike, so it makes a new version, its public text (question and answer, without the asker) is the
+amendment's content, the same deadline rule applies and bidders re-confirm. A deadline extension
+(``tender_extend_deadline``) is recorded as an amendment of kind 延期 that does not affect bids
+(see procurement.services.tenders).
+
 Every bidder that already submitted is told and must re-confirm its bid against the new version
 (``bid_reconfirm``, with a receipt) or withdraw and resubmit it. A bid still answering an older
 version at the deadline is not refused by the system: it is opened, the opening record shows the
@@ -117,7 +124,8 @@ def _fmt(moment) -> str:
 
 @transaction.atomic
 def tender_amend(*, tender, actor, content, affects_bids=False, bid_deadline=None,
-                 criteria=None, price_weight=None, tie_rule=None) -> TenderAmendment:
+                 criteria=None, price_weight=None, tie_rule=None,
+                 kind=TenderAmendment.Kind.AMENDMENT) -> TenderAmendment:
     """Publish an amendment (更正公告) of the tender before its deadline; version + 1.
 
     ``content`` states what is amended and why (it becomes part of the documents). Criteria,
@@ -192,7 +200,7 @@ def tender_amend(*, tender, actor, content, affects_bids=False, bid_deadline=Non
             row.tender = tender
         TenderCriterion.objects.bulk_create(new_rows)
     amendment = TenderAmendment.objects.create(
-        tender=tender, version=tender.version, content=content, affects_bids=affects_bids,
+        tender=tender, kind=kind, version=tender.version, content=content, affects_bids=affects_bids,
         changes=changes, old_deadline=old_deadline, new_deadline=new_deadline,
         deadline_postponed_by_law=postponed, published_at=now, published_by=actor,
     )
@@ -200,14 +208,16 @@ def tender_amend(*, tender, actor, content, affects_bids=False, bid_deadline=Non
                  before={"version": tender.version - 1, "bid_deadline": old_deadline.isoformat()},
                  after={"version": tender.version, "bid_deadline": new_deadline.isoformat(),
                         "affects_bids": affects_bids, "deadline_postponed_by_law": postponed,
-                        "amendment": amendment.pk, "changed": sorted(changes)})
+                        "amendment": amendment.pk, "kind": kind, "changed": sorted(changes)})
     _notify_amendment(tender, amendment)
     return amendment
 
 
 def _notify_amendment(tender, amendment) -> None:
     """Tell every supplier that bid or asked (the known holders of the documents)."""
-    lines = [_("更正事项：%(content)s") % {"content": amendment.content}]
+    clarification = amendment.kind == TenderAmendment.Kind.CLARIFICATION
+    lines = [(_("澄清内容：%(content)s") if clarification else _("更正事项：%(content)s"))
+             % {"content": amendment.content}]
     if amendment.new_deadline != amendment.old_deadline:
         lines.append(_("投标截止时间由 %(old)s 变更为 %(new)s。") % {
             "old": _fmt(amendment.old_deadline), "new": _fmt(amendment.new_deadline)})
@@ -216,7 +226,9 @@ def _notify_amendment(tender, amendment) -> None:
                        "采购文件重新确认投标，或撤回后重新递交；否则开标时将提示评标委员会该投标响应"
                        "的是更正前的采购文件。") % {"v": amendment.version})
     notify(recipients=question_recipients(tender),
-           title=_("更正公告：%(code)s（第%(v)d版）") % {"code": tender.code, "v": amendment.version},
+           title=(_("澄清公告：%(code)s（第%(v)d版）") if clarification
+                  else _("更正公告：%(code)s（第%(v)d版）"))
+           % {"code": tender.code, "v": amendment.version},
            body="\n".join(lines), url=tender_url(tender))
 
 

@@ -8,6 +8,17 @@ taken until the last day of the supply period (Tender.documents_until), so the d
 counts from the later of that day and the end of the announcement, and opens at publication. The purchaser answers within 7 working days (法53); a late answer is still
 accepted and recorded as late.
 
+Amended content (更正公告 of any kind: 更正, 澄清, 延期): 87号令第27条 makes the clarification or
+amendment part of the documents, so a challenge of it is a challenge of the documents, and 94号令
+第11条 counts 7 working days from obtaining the documents or from the end of their announcement
+period. The amended part is obtained when the amendment is published: it is published where the
+tender was and, on the platform, every supplier known to hold the documents is notified at that
+moment (87号令第27条 书面形式通知). Neither 87号令 nor 94号令 sets an announcement period for a
+更正公告 (the 5 working days of 87号令第16条 are the 招标公告's), so the window for the amended
+content opens on the amendment's publication day and ends 7 working days after it — or at the end
+of the ordinary document window when that is later (a supplier that takes the documents later
+receives the amended content with them). The challenge names the amendment (Challenge.amendment).
+
 Contract signing (条例54): a challenge counts as possibly changing the result from its
 submission (``may_change_result`` defaults to True) until the purchaser assesses it otherwise
 (challenge_assess) or answers it. While such a challenge is open, or once one was upheld with
@@ -27,7 +38,7 @@ from core.audit import audit_record
 from core.calendar import add_working_days
 from core.exceptions import ServiceError
 from core.notifications import notify
-from procurement.models import Award, Bid, Challenge, Tender
+from procurement.models import Award, Bid, Challenge, Tender, TenderAmendment
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import link, staff_of
 from procurement.states import ChallengeStates
@@ -44,8 +55,22 @@ def challenge_url(challenge) -> str:
     return link("procurement:challenge-detail", challenge.pk)
 
 
-def challenge_window(tender, subject: str) -> tuple[datetime.date, datetime.date] | None:
-    """Return (first, last day) of the window to challenge subject, None before it opens."""
+def challenge_window(tender, subject: str, amendment=None
+                     ) -> tuple[datetime.date, datetime.date] | None:
+    """Return (first, last day) of the window to challenge subject, None before it opens.
+
+    With ``amendment`` (documents only): the window for the amended content (87号令第27条;
+    94号令第11条), from its publication day to 7 working days after it, or to the end of the
+    ordinary document window when that is later.
+    """
+    if amendment is not None:
+        if subject != Subject.DOCUMENT:
+            raise ServiceError(_("只有对采购文件（含澄清、更正内容）的质疑可以指明更正公告。"),
+                               code="amendment")
+        ordinary = challenge_window(tender, subject)
+        published = timezone.localdate(amendment.published_at)
+        last = add_working_days(published, CHALLENGE_WORKING_DAYS)
+        return published, max(last, ordinary[1]) if ordinary else last
     if subject == Subject.DOCUMENT:
         opens = tender.published_at and timezone.localdate(tender.published_at)
         start = opens and max(d for d in (tender.announcement_ends_on, tender.documents_until,
@@ -87,9 +112,28 @@ def check_signing_allowed(tender_id: int) -> None:
                          "（政府采购法实施条例第五十四条）。"), code="challenge_open")
 
 
+def _late_message(subject, amendment, last: datetime.date) -> str:
+    if amendment is not None:
+        return _("对澄清或者修改的内容（第%(v)d版更正公告）的质疑应在其发布之日起7个工作日内提出"
+                 "（《政府采购货物和服务招标投标管理办法》第二十七条、《政府采购质疑和投诉办法》"
+                 "第十一条），该期限已于%(date)s届满。") % {"v": amendment.version,
+                                                 "date": last.isoformat()}
+    if subject == Subject.DOCUMENT:
+        return _("对采购文件的质疑应在收到采购文件之日或者采购文件公告期限届满之日起7个工作日内提出"
+                 "（政府采购法第五十二条、实施条例第五十三条第一项），本事项的质疑期限已于%(date)s届满。"
+                 ) % {"date": last.isoformat()}
+    return _("质疑应在知道或者应知其权益受到损害之日起7个工作日内以书面形式提出（政府采购法第五十二条），"
+             "本事项的质疑期限已于%(date)s届满。") % {"date": last.isoformat()}
+
+
 @transaction.atomic
-def challenge_submit(*, tender, actor, organization, subject, grounds) -> Challenge:
-    """File a written challenge for organization within 7 working days (法52)."""
+def challenge_submit(*, tender, actor, organization, subject, grounds,
+                     amendment=None) -> Challenge:
+    """File a written challenge for organization within 7 working days (法52).
+
+    ``amendment``: the 更正公告 whose content a document challenge concerns; its window counts
+    from its publication (87号令第27条; 94号令第11条).
+    """
     tender = (Tender.objects.select_for_update().select_related("project__purchaser")
               .get(pk=tender.pk))
     authz.require(actor, "procurement.submit_challenge",
@@ -100,29 +144,27 @@ def challenge_submit(*, tender, actor, organization, subject, grounds) -> Challe
             tender=tender, organization=organization).exists():
         raise ServiceError(_("只有参加投标的供应商可以对采购过程或中标结果提出质疑。"),
                            code="not_bidder")
-    window = challenge_window(tender, subject)
+    if amendment is not None and (not isinstance(amendment, TenderAmendment)
+                                  or amendment.tender_id != tender.pk):
+        raise ServiceError(_("请选择本项目的更正公告。"), code="amendment")
+    window = challenge_window(tender, subject, amendment)
     today = timezone.localdate()
     if window is None or today < window[0]:
         raise ServiceError(_("该事项尚未发生，不能提出质疑。"), code="too_early")
     if today > window[1]:
-        raise ServiceError(
-            (_("对采购文件的质疑应在收到采购文件之日或者采购文件公告期限届满之日起7个工作日内提出"
-               "（政府采购法第五十二条、实施条例第五十三条第一项），本事项的质疑期限已于%(date)s届满。")
-             if subject == Subject.DOCUMENT else
-             _("质疑应在知道或者应知其权益受到损害之日起7个工作日内以书面形式提出（政府采购法第五十二条），"
-               "本事项的质疑期限已于%(date)s届满。")) % {"date": window[1].isoformat()},
-            code="late")
+        raise ServiceError(_late_message(subject, amendment, window[1]), code="late")
     grounds = (grounds or "").strip()
     if not grounds:
         raise ServiceError(_("请填写质疑事项及理由。"), code="grounds")
     now = timezone.now()
     challenge = Challenge.objects.create(
         tender=tender, organization=organization, submitted_by=actor, subject=subject,
-        grounds=grounds, submitted_at=now,
+        grounds=grounds, submitted_at=now, amendment=amendment,
         answer_due=add_working_days(now, ANSWER_WORKING_DAYS),
     )
     audit_record(actor=actor, action="challenge.submit", target=challenge,
                  after={"tender": tender.pk, "organization": organization.pk, "subject": subject,
+                        "amendment": amendment.pk if amendment else None,
                         "answer_due": challenge.answer_due.isoformat()})
     notify(recipients=project_purchaser_staff(tender.project),
            title=_("收到质疑：%(code)s") % {"code": tender.code},

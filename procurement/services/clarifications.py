@@ -1,14 +1,16 @@
 """Clarification Q&A (澄清答疑): suppliers ask, the purchaser answers every bidder at once.
 
 The asker's identity stays with the purchaser: answers are published (portal tender page and a
-notification to every organization that bid or asked) without naming who asked. An answer that
-affects how responses are prepared, given less than the configured number of days before the
-deadline, moves the deadline to answered_at + those days (磋商办法第10条; 87号令第27条).
+notification to every organization that bid or asked) without naming who asked.
+
+An answer that may affect how responses are prepared (可能影响投标文件编制) is a clarification
+in the sense of 87号令第27条 ("澄清或者修改", both alike; 磋商办法第10条, 74号令第29条 the same):
+it is published as an amendment of kind 澄清 through ``amendments.tender_amend`` — a new version
+of the documents whose content is the public question and answer, the deadline postponed when it
+comes less than 15 days (tender) / 5 days (磋商) / 3 working days (谈判) before it, and every
+bidder told to re-confirm its bid. An answer that does not affect responses changes no version.
 """
 
-import datetime
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,21 +20,9 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
-from procurement.models import Bid, Tender, TenderQuestion
+from procurement.models import Bid, Tender, TenderAmendment, TenderQuestion
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import link
-
-Method = Tender.Method
-
-
-def clarification_min_days(method: str) -> int | None:
-    """Return the days an answer affecting responses must precede the deadline (None: no rule)."""
-    rules = settings.PLATFORM_RULES
-    if method in (Method.OPEN, Method.INVITED):
-        return int(rules.get("CLARIFICATION_MIN_DAYS_TENDER", 15))
-    if method == Method.CONSULTATION:
-        return int(rules.get("CLARIFICATION_MIN_DAYS_CONSULTATION", 5))
-    return None
 
 
 def qa_url(tender) -> str:
@@ -82,8 +72,9 @@ def question_ask(*, tender, actor, organization, question) -> TenderQuestion:
 
 @transaction.atomic
 def question_answer(*, question, actor, answer, affects_responses=False) -> TenderQuestion:
-    """Answer and publish the question; extend the deadline when a late answer affects responses."""
-    from procurement.services.tenders import tender_extend_deadline
+    """Answer and publish the question; an answer affecting responses is published as a
+    clarification amendment (new version, deadline rule, re-confirmation; 87号令第27条)."""
+    from procurement.services.amendments import tender_amend
 
     row = (TenderQuestion.objects.select_for_update()
            .select_related("tender__project__purchaser").get(pk=question.pk))
@@ -100,20 +91,22 @@ def question_answer(*, question, actor, answer, affects_responses=False) -> Tend
     row.affects_responses, row.published = bool(affects_responses), True
     row.save(update_fields=["answer", "answered_by", "answered_at", "affects_responses",
                             "published"])
-    days = clarification_min_days(tender.method)
-    extended_to = None
-    if affects_responses and days and tender.bid_deadline - now < datetime.timedelta(days=days):
-        extended_to = now + datetime.timedelta(days=days)
-        tender_extend_deadline(
-            tender=tender, actor=actor, new_deadline=extended_to,
-            reason=_("澄清内容影响投标文件编制，距投标截止不足%(days)d日，截止时间相应顺延。")
-            % {"days": days},
-        )
+    body = _("问：%(question)s\n答：%(answer)s") % {"question": row.question, "answer": answer}
+    amendment = None
+    if row.affects_responses:
+        amendment = tender_amend(tender=tender, actor=actor, content=body, affects_bids=True,
+                                 kind=TenderAmendment.Kind.CLARIFICATION)
+        row.amendment = amendment
+        row.save(update_fields=["amendment"])
     audit_record(actor=actor, action="question.answer", target=row,
                  after={"affects_responses": row.affects_responses,
-                        "extended_to": extended_to.isoformat() if extended_to else None})
-    body = _("问：%(question)s\n答：%(answer)s") % {"question": row.question, "answer": answer}
-    notify(recipients=question_recipients(tender),
-           title=_("澄清答疑已发布：%(code)s") % {"code": tender.code}, body=body,
-           url=qa_url(tender))
+                        "amendment": amendment.pk if amendment else None,
+                        "version": amendment.version if amendment else None,
+                        "extended_to": (amendment.new_deadline.isoformat()
+                                        if amendment and amendment.new_deadline
+                                        != amendment.old_deadline else None)})
+    if amendment is None:  # an amendment notifies the same recipients itself (澄清公告)
+        notify(recipients=question_recipients(tender),
+               title=_("澄清答疑已发布：%(code)s") % {"code": tender.code}, body=body,
+               url=qa_url(tender))
     return row

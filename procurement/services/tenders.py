@@ -24,6 +24,7 @@ from procurement.models import (
     NeedCategory,
     ServiceProject,
     Tender,
+    TenderAmendment,
     TenderCriterion,
 )
 from procurement.services._common import link, staff_of
@@ -421,9 +422,20 @@ def tender_cancel(*, tender, actor, reason) -> Tender:
     return tender
 
 
+def _local_minute(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 @transaction.atomic
 def tender_extend_deadline(*, tender, actor, new_deadline, reason) -> Tender:
-    """Move the bid deadline later, before the current one passes, and tell the bidders."""
+    """Move the bid deadline later, before the current one passes, and tell the bidders.
+
+    The postponement is published as an amendment (更正公告) of kind 延期: the deadline is part
+    of the documents and 87号令第27条 makes every 澄清或者修改 part of them, so it makes a new
+    version and shows in the portal's amendment history. A pure postponement does not change
+    how bids are prepared (it only gives more time), so it does not affect bids: no bidder has
+    to re-confirm and no bid is flagged as answering an old version at opening.
+    """
     tender = (Tender.objects.select_for_update().select_related("project__purchaser")
               .get(pk=tender.pk))
     authz.require(actor, "procurement.extend_tender", tender)
@@ -436,17 +448,27 @@ def tender_extend_deadline(*, tender, actor, new_deadline, reason) -> Tender:
     if not (reason or "").strip():
         raise ServiceError(_("请填写延期理由。"), code="reason")
     old = tender.bid_deadline
+    reason = reason.strip()
     tender.bid_deadline = new_deadline
-    tender.save(update_fields=["bid_deadline"])
+    tender.version += 1
+    tender.save(update_fields=["bid_deadline", "version"])
+    amendment = TenderAmendment.objects.create(
+        tender=tender, kind=TenderAmendment.Kind.EXTENSION, version=tender.version,
+        content=_("投标截止时间由 %(old)s 延长至 %(new)s。理由：%(reason)s") % {
+            "old": _local_minute(old), "new": _local_minute(new_deadline), "reason": reason},
+        affects_bids=False, changes={"bid_deadline": [old.isoformat(), new_deadline.isoformat()]},
+        old_deadline=old, new_deadline=new_deadline, published_at=timezone.now(),
+        published_by=actor,
+    )
     audit_record(actor=actor, action="tender.extend_deadline", target=tender,
-                 before={"bid_deadline": old.isoformat()},
-                 after={"bid_deadline": new_deadline.isoformat(), "reason": reason.strip()})
+                 before={"bid_deadline": old.isoformat(), "version": tender.version - 1},
+                 after={"bid_deadline": new_deadline.isoformat(), "reason": reason,
+                        "version": tender.version, "amendment": amendment.pk})
     recipients = _bidder_staff([tender])
     notify(recipients=recipients,
            title=_("投标截止时间已延长：%(code)s") % {"code": tender.code},
            body=_("新的投标截止时间：%(deadline)s。理由：%(reason)s") % {
-               "deadline": timezone.localtime(new_deadline).strftime("%Y-%m-%d %H:%M"),
-               "reason": reason.strip()},
+               "deadline": _local_minute(new_deadline), "reason": reason},
            url=tender_url(tender))
     return tender
 

@@ -103,11 +103,21 @@ def question_answer_view(request, pk: int):
         messages.error(request, _("请填写答复。"))
     else:
         try:
-            question_answer(question=question, actor=request.user, **form.cleaned_data)
+            answered = question_answer(question=question, actor=request.user,
+                                       **form.cleaned_data)
         except ServiceError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("答复已发布。"))
+            amendment = answered.amendment
+            if amendment is None:
+                messages.success(request, _("答复已发布。"))
+            else:  # 87号令第27条: published as a 澄清公告, a new version of the documents
+                messages.success(request, _(
+                    "答复已作为澄清公告发布（采购文件第%(v)d版），已投标机构须重新确认；"
+                    "投标截止时间：%(deadline)s。") % {
+                    "v": amendment.version,
+                    "deadline": timezone.localtime(amendment.new_deadline)
+                    .strftime("%Y-%m-%d %H:%M")})
     return redirect("procurement:tender-qa", question.tender_id)
 
 
@@ -127,13 +137,19 @@ class ChallengeSubmitView(OfficeMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "organizations": self.orgs}
+        return {**super().get_form_kwargs(), "organizations": self.orgs,
+                "amendments": self.tender.amendments.order_by("version")}
 
     def get_context_data(self, **kwargs):
         windows = []
         for value, label in Challenge.Subject.choices:
             window = challenge_window(self.tender, value)
             windows.append({"label": label, "last": window[1] if window else None})
+        for amendment in self.tender.amendments.order_by("version"):
+            window = challenge_window(self.tender, Challenge.Subject.DOCUMENT, amendment)
+            windows.append({"label": _("第%(v)d版%(kind)s公告的内容") % {
+                "v": amendment.version, "kind": amendment.get_kind_display()},
+                "last": window[1]})
         return {**super().get_context_data(**kwargs), "tender": self.tender, "windows": windows,
                 "submit_label": _("提出质疑")}
 

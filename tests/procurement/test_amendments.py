@@ -13,7 +13,8 @@ from procurement.models import Bid, BidFlag, BidReceipt, Tender, TenderAmendment
 from procurement.selectors import tender_opening_record
 from procurement.services.amendments import bid_reconfirm, earliest_amended_deadline, tender_amend
 from procurement.services.bids import bid_submit, bid_withdraw, bids_open
-from procurement.services.tenders import tender_publish
+from procurement.services.clarifications import question_answer, question_ask
+from procurement.services.tenders import tender_extend_deadline, tender_publish
 from procurement.tasks import open_due_tenders
 from tests.worlds import (
     TZ,
@@ -371,3 +372,48 @@ def test_api_refuses_a_stale_version_87号令27(world, tender, client):
     response = client.post(url, {**payload, "tender_version": 2}, content_type="application/json")
     assert response.status_code == 201, response.content
     assert Bid.objects.get(organization=world.suppliers[3]).tender_version == 2
+
+
+# Deadline extensions and clarifications are amendments too (87号令第27条 "澄清或者修改") ---------
+
+def test_a_deadline_extension_is_an_amendment_not_affecting_bids_87号令27(world, tender, clock):
+    """A pure postponement changes the documents (new version, 更正公告 history) but not how
+    bids are prepared: nobody must re-confirm and no bid is flagged at opening."""
+    old = tender.bid_deadline
+    tender_extend_deadline(tender=tender, actor=world.purchaser,
+                           new_deadline=old + dt.timedelta(days=3), reason="场地调整")
+    tender.refresh_from_db()
+    amendment = TenderAmendment.objects.get(tender=tender)
+    assert amendment.kind == TenderAmendment.Kind.EXTENSION and not amendment.affects_bids
+    assert tender.version == amendment.version == 2 and tender.required_bid_version() == 1
+    assert (amendment.old_deadline, amendment.new_deadline) == (old, tender.bid_deadline)
+    assert not amendment.deadline_postponed_by_law and "场地调整" in amendment.content
+    assert audit_count("tender.extend_deadline") == 1 and audit_count("tender.amend") == 0
+    bid = Bid.objects.get(tender=tender, organization=world.suppliers[0])
+    assert bid.tender_version == 1  # still current enough: no re-confirmation needed
+    clock.move_to(tender.bid_deadline + dt.timedelta(minutes=1))
+    tender = bids_open(tender=tender, actor=None)
+    assert not BidFlag.objects.filter(kind=BidFlag.Kind.OUTDATED_VERSION).exists()
+
+
+def test_refused_extension_records_no_amendment(world, tender):
+    with pytest.raises(ServiceError):
+        tender_extend_deadline(tender=tender, actor=world.purchaser,
+                               new_deadline=tender.bid_deadline, reason="x")
+    tender.refresh_from_db()
+    assert tender.version == 1 and not TenderAmendment.objects.exists()
+
+
+def test_extensions_and_clarifications_show_in_the_portal_history_87号令27(world, tender, client):
+    tender_extend_deadline(tender=tender, actor=world.purchaser,
+                           new_deadline=tender.bid_deadline + dt.timedelta(days=3),
+                           reason="场地调整")
+    question = question_ask(tender=tender, actor=world.supplier_staff[3],
+                            organization=world.suppliers[3], question="是否含节假日服务？")
+    question_answer(question=question, actor=world.purchaser, answer="含春节期间服务。",
+                    affects_responses=True)
+    public = client.get(f"/portal/tenders/{tender.pk}/").content.decode()
+    assert "场地调整" in public and "延期" in public
+    assert "含春节期间服务。" in public and "澄清" in public and 'id="amendment-3"' in public
+    assert 'href="#amendment-3"' in public and "澄清公告（第3版，影响投标文件编制）" in public
+    assert world.suppliers[3].name not in public

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from core.exceptions import PermissionDenied, ServiceError
 from core.models import AuditEntry, Holiday, Notification
-from procurement.models import Challenge, Contract
+from procurement.models import Challenge, Contract, TenderAmendment
+from procurement.services.amendments import tender_amend
 from procurement.services.awards import award_confirm
 from procurement.services.challenges import (
     challenge_answer,
@@ -16,13 +17,17 @@ from procurement.services.challenges import (
     challenge_submit,
     challenge_withdraw,
 )
+from procurement.services.clarifications import question_answer, question_ask
 from procurement.services.contracts import contract_sign
+from procurement.services.tenders import tender_extend_deadline, tender_publish
 from tests.worlds import (
     PROCUREMENT_WORLD,
     TZ,
     audit_count,
     bids_opened_at_deadline,
     bids_submitted,
+    criteria,
+    project_budget_confirmed,
     tender_evaluated,
     tender_published,
     world_build,
@@ -296,3 +301,102 @@ def test_withdrawn_challenge_resumes_signing(world, awarded):
     challenge_withdraw(challenge=challenge, actor=world.supplier_staff[loser])
     contract_sign(contract=awarded, actor=world.purchaser)
     assert audit_count("contract.sign") == 1
+
+
+# Challenges of amended content (更正公告): 87号令第27条 makes it part of the documents; 94号令第11条
+# counts 7 working days from obtaining it — its publication, when every known holder is notified.
+
+def amend_at(world, clock, tender, when, **kw):
+    clock.move_to(when)
+    kw.setdefault("content", "增加夜间服务要求。")
+    return tender_amend(tender=tender, actor=world.purchaser, **kw)
+
+
+def test_amended_content_can_be_challenged_7_working_days_from_its_publication_94号令11(
+        world, tender, clock):
+    # Ordinary document window ends Wed 03-18; the amendment of Fri 03-13 runs to Tue 03-24.
+    amendment = amend_at(world, clock, tender, at(dt.date(2026, 3, 13)))
+    clock.move_to(at(dt.date(2026, 3, 20)))
+    with pytest.raises(ServiceError, match="2026-03-18"):  # not naming it: ordinary window
+        file(world, tender)
+    clock.move_to(at(dt.date(2026, 3, 24), hour=23))
+    challenge = challenge_submit(tender=tender, actor=world.supplier_staff[0],
+                                 organization=world.suppliers[0], subject="document",
+                                 grounds="更正后的夜间服务要求指向特定供应商。", amendment=amendment)
+    assert challenge.amendment == amendment
+    assert AuditEntry.objects.get(action="challenge.submit").after["amendment"] == amendment.pk
+    clock.move_to(at(dt.date(2026, 3, 25), hour=0))
+    with pytest.raises(ServiceError, match="第2版更正公告") as error:
+        challenge_submit(tender=tender, actor=world.supplier_staff[1],
+                         organization=world.suppliers[1], subject="document",
+                         grounds="同上。", amendment=amendment)
+    assert "2026-03-24" in str(error.value.messages) and "第十一条" in str(error.value.messages)
+    assert Challenge.objects.count() == 1
+
+
+def test_an_early_amendment_keeps_the_ordinary_window_87号令27(world, tender, clock):
+    # Published Tue 03-03: 7 working days end Thu 03-12, before the ordinary Wed 03-18.
+    amendment = amend_at(world, clock, tender, at(dt.date(2026, 3, 3)))
+    clock.move_to(at(dt.date(2026, 3, 18), hour=17))
+    assert challenge_submit(tender=tender, actor=world.supplier_staff[0],
+                            organization=world.suppliers[0], subject="document",
+                            grounds="理由。", amendment=amendment).amendment == amendment
+
+
+def test_clarifications_and_extensions_are_challengeable_like_amendments_87号令27(
+        world, tender, clock):
+    clock.move_to(at(dt.date(2026, 3, 13)))
+    question = question_ask(tender=tender, actor=world.supplier_staff[3],
+                            organization=world.suppliers[3], question="服务时段？")
+    clarified = question_answer(question=question, actor=world.purchaser, answer="含夜间。",
+                                affects_responses=True).amendment
+    tender_extend_deadline(tender=tender, actor=world.purchaser,
+                           new_deadline=tender.bid_deadline + dt.timedelta(days=30),
+                           reason="场地调整")
+    extension = TenderAmendment.objects.get(tender=tender, kind="extension")
+    clock.move_to(at(dt.date(2026, 3, 24)))
+    for i, amendment in enumerate((clarified, extension)):
+        assert challenge_submit(tender=tender, actor=world.supplier_staff[i],
+                                organization=world.suppliers[i], subject="document",
+                                grounds="理由。", amendment=amendment).amendment == amendment
+
+
+@pytest.mark.parametrize(("published", "amended", "last_day", "method"), [
+    # 国庆 10-01…10-07 off, Sat 10-10 worked: Wed 09-30 → 10-08, 10-09, 10-10, 10-12 … 10-15.
+    (at(dt.date(2026, 9, 1), hour=9), at(dt.date(2026, 9, 30)), dt.date(2026, 10, 15), "open"),
+    # 春节 02-15…02-23 off, Sat 02-14 and 02-28 worked: Fri 02-13 → 02-14, 02-24 … 02-28, 03-02.
+    (at(dt.date(2026, 1, 26), hour=9), at(dt.date(2026, 2, 13)), dt.date(2026, 3, 2),
+     "consultation"),
+])
+def test_amendment_window_on_the_2026_holidays_94号令11(clock, published, amended, last_day,
+                                                      method):
+    clock.move_to(published)
+    w = world_build(**PROCUREMENT_WORLD)
+    tender = tender_publish(project=project_budget_confirmed(w), actor=w.purchaser,
+                            method=method, bid_deadline=published + dt.timedelta(days=60),
+                            price_weight=Decimal("20"), criteria=criteria(Decimal("20")))
+    amendment = amend_at(w, clock, tender, amended)
+    clock.move_to(at(last_day, hour=17))
+    challenge_submit(tender=tender, actor=w.supplier_staff[0], organization=w.suppliers[0],
+                     subject="document", grounds="理由。", amendment=amendment)
+    clock.move_to(at(last_day + dt.timedelta(days=1), hour=9))
+    with pytest.raises(ServiceError, match=last_day.isoformat()):
+        challenge_submit(tender=tender, actor=w.supplier_staff[1], organization=w.suppliers[1],
+                         subject="document", grounds="理由。", amendment=amendment)
+    assert Challenge.objects.count() == 1
+
+
+def test_an_amendment_of_another_tender_or_subject_is_refused(world, tender, clock):
+    other = tender_published(world)
+    foreign = amend_at(world, clock, other, at(dt.date(2026, 3, 3)))
+    own = amend_at(world, clock, tender, at(dt.date(2026, 3, 3), hour=11))
+    with pytest.raises(ServiceError, match="本项目的更正公告"):
+        challenge_submit(tender=tender, actor=world.supplier_staff[0],
+                         organization=world.suppliers[0], subject="document", grounds="理由。",
+                         amendment=foreign)
+    bids_opened_at_deadline(clock, tender)
+    with pytest.raises(ServiceError, match="采购文件"):
+        challenge_submit(tender=tender, actor=world.supplier_staff[0],
+                         organization=world.suppliers[0], subject="step", grounds="理由。",
+                         amendment=own)
+    assert not Challenge.objects.exists()

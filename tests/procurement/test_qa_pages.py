@@ -145,3 +145,57 @@ def test_qa_pages_run_the_same_number_of_queries_for_few_and_many_rows(world, te
     add(20)
     many = [_queries(c, u) for c, u in urls]
     assert few == many
+
+
+def test_challenge_of_an_amendment_through_the_page_94号令11(world, tender, clock):
+    """The form lists the tender's 更正公告 with their windows; the challenge names one."""
+    import datetime as dt
+
+    from procurement.services.amendments import tender_amend
+    from tests.worlds import TZ
+
+    clock.move_to(dt.datetime(2026, 3, 13, 10, tzinfo=TZ))
+    amendment = tender_amend(tender=tender, actor=world.purchaser, content="增加夜间服务要求。")
+    clock.move_to(dt.datetime(2026, 3, 24, 10, tzinfo=TZ))  # ordinary window ended 03-18
+    url = reverse("procurement:challenge-submit", args=[tender.pk])
+    bidder = login(world.supplier_staff[0])
+    page = bidder.get(url).content.decode()
+    assert "第2版更正公告的内容" in page and "2026-03-24" in page
+    response = bidder.post(url, {"organization": world.suppliers[0].pk, "subject": "document",
+                                 "grounds": "夜间服务要求不合理。"})
+    assert response.status_code == 200 and "2026-03-18" in response.content.decode()
+    other = tender_published(world)
+    clock.move_to(dt.datetime(2026, 3, 24, 11, tzinfo=TZ))
+    foreign = tender_amend(tender=other, actor=world.purchaser, content="其他项目。")
+    response = bidder.post(url, {"organization": world.suppliers[0].pk, "subject": "document",
+                                 "amendment": foreign.pk, "grounds": "理由。"})
+    assert response.status_code == 200 and "请选择本项目的更正公告" in response.content.decode()
+    response = bidder.post(url, {"organization": world.suppliers[0].pk, "subject": "document",
+                                 "amendment": amendment.pk, "grounds": "夜间服务要求不合理。"})
+    challenge = Challenge.objects.get()
+    assert response.status_code == 302 and challenge.amendment == amendment
+    detail = login(world.purchaser).get(response["Location"]).content.decode()
+    assert "第2版更正公告的内容" in detail
+
+
+def test_answer_affecting_responses_through_the_page_is_a_clarification_notice_87号令27(
+        world, tender):
+    login(world.supplier_staff[3]).post(
+        reverse("procurement:tender-qa", args=[tender.pk]),
+        {"organization": world.suppliers[3].pk, "question": "服务时段？"})
+    question = TenderQuestion.objects.get()
+    purchaser = login(world.purchaser)
+    response = purchaser.post(reverse("procurement:question-answer", args=[question.pk]),
+                              {"answer": "含夜间。", "affects_responses": "on"}, follow=True)
+    page = response.content.decode()
+    assert "答复已作为澄清公告发布（采购文件第2版）" in page
+    question.refresh_from_db()
+    assert question.amendment.version == 2
+    detail = purchaser.get(reverse("procurement:tender-detail", args=[tender.pk])).content.decode()
+    assert 'id="amendment-2"' in detail and "含夜间。" in detail
+
+
+def test_challenge_form_has_no_amendment_field_without_amendments(world, tender):
+    page = login(world.supplier_staff[0]).get(
+        reverse("procurement:challenge-submit", args=[tender.pk])).content.decode()
+    assert 'name="amendment"' not in page and 'name="grounds"' in page

@@ -238,6 +238,10 @@ def test_extend_deadline(world, clock):
     tender.refresh_from_db()
     assert tender.bid_deadline == old + dt.timedelta(days=3)
     assert audit_count("tender.extend_deadline") == 1
+    # 87号令27: recorded as a 延期 amendment (version 2) that does not affect bids
+    assert tender.version == 2
+    assert tender.amendments.get().kind == "extension"
+    assert not tender.amendments.get().affects_bids
     clock.move_to(tender.bid_deadline + dt.timedelta(minutes=1))
     with pytest.raises(ServiceError, match="已过"):
         tender_extend_deadline(tender=tender, actor=world.purchaser,
