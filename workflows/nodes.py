@@ -8,7 +8,6 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.status import STATUS
 
 from workflows.permissions import role_permission
 
@@ -40,18 +39,15 @@ class RoleViewActivation(ViewActivation):
 
     def prepare_revived_task(self, task) -> None:
         """A task revived after a remedy (workflows.services.process_rewind) is opened to the
-        role and organization, or given to the user, the way ``create`` does: viewflow's revive
-        copies only data and seed, which left the task in nobody's inbox."""
+        role and organization the way ``create`` does: viewflow's revive copies only data and
+        seed, which left the task in nobody's inbox. (A task given to one user is assigned by
+        process_rewind through viewflow's ``assign`` transition.)"""
         activation = type(self)(task)
         flow_task = self.flow_task
         owner_permission = flow_task.calc_owner_permission(activation)
         if owner_permission:
             task.owner_permission = owner_permission
             task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
-        owner = flow_task.calc_owner(activation)
-        if owner:
-            task.owner = owner
-            task.status = STATUS.ASSIGNED
 
 
 class RoleView(flow.View):

@@ -59,6 +59,11 @@ def process_rewind(*, process, node, data=None):
     target.flow_task.activation_class(target).undo()
     target.refresh_from_db()
     revived = target.flow_task.activation_class(target).revive()
+    activation = revived.flow_task.activation_class(revived)
+    calc_owner = getattr(revived.flow_task, "calc_owner", None)  # human tasks only
+    owner = calc_owner(activation) if calc_owner and revived.owner_id is None else None
+    if owner is not None:  # a task given to one user (e.g. an expert's seat), as create does
+        activation.assign(owner)
     if data:
         revived.data = {**(revived.data or {}), **data}
         revived.save(update_fields=["data"])
