@@ -14,6 +14,7 @@ from core.audit import audit_record
 from core.calendar import add_working_days, is_working_day
 from core.exceptions import ServiceError
 from core.notifications import notify
+from core.templatetags.money import money
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import add_months, link, staff_of
@@ -154,7 +155,7 @@ def award_notify(award) -> None:
            title=_("中标通知：%(code)s %(title)s") % {"code": tender.code, "title": tender.title},
            body=_("贵机构为中标人，中标金额 %(amount)s 元，请于%(due)s前签订合同 %(contract)s"
                   "（政府采购法第四十六条）。") % {
-               "amount": award.amount, "contract": contract.code,
+               "amount": money(award.amount), "contract": contract.code,
                "due": contract.sign_due.isoformat()},
            url=url)
     losers = (Bid.objects.filter(tender=tender).exclude(pk=bid.pk)
@@ -169,7 +170,7 @@ def award_notify(award) -> None:
     notify(recipients=project_purchaser_staff(project),
            title=_("请签订服务合同：%(contract)s") % {"contract": contract.code},
            body=_("合同金额 %(amount)s 元，乙方 %(name)s，签约期限%(due)s（政府采购法第四十六条）。") % {
-               "amount": contract.amount, "name": bid.organization.name,
+               "amount": money(contract.amount), "name": bid.organization.name,
                "due": contract.sign_due.isoformat()},
            url=url)
     notify(recipients=staff_of(project.community, Role.COMMUNITY),

@@ -15,6 +15,7 @@ from core.exceptions import ServiceError
 from core.files import stored_files_create
 from core.middleware import get_client_address
 from core.notifications import notify
+from core.templatetags.money import money
 from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
@@ -186,7 +187,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(
     if project.fixed_price and price != tender.budget_amount:
         # Bought at a fixed price (87号令 55): price is not competed, every offer is that price.
         raise ServiceError(_("本项目为固定价格采购，投标报价应为 %(amount)s 元。")
-                           % {"amount": tender.budget_amount}, code="fixed_price")
+                           % {"amount": money(tender.budget_amount)}, code="fixed_price")
     bid = Bid.objects.select_for_update().filter(tender=tender, organization=organization).first()
     if bid is not None and bid.status != Bid.Status.WITHDRAWN:
         raise ServiceError(_("本机构已递交投标文件；如需修改请先撤回。"), code="duplicate")
