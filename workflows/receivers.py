@@ -82,6 +82,7 @@ def rewind_on_challenge_remedied(sender=None, tender=None, remedy="", **kwargs) 
     void signing tasks are cancelled, never left in an inbox. Return how many flows moved.
     """
     from django.utils import timezone
+    from viewflow.workflow.exceptions import FlowRuntimeError
 
     from core.calendar import add_working_days
     from workflows.flows import ServiceProjectFlow
@@ -101,10 +102,17 @@ def rewind_on_challenge_remedied(sender=None, tender=None, remedy="", **kwargs) 
     moved = 0
     for process_id in ServiceProjectProcess.objects.filter(
             project_id=tender.project_id, finished__isnull=True).values_list("pk", flat=True):
-        with transaction.atomic(), ServiceProjectFlow.lock(process_id):
-            process = ServiceProjectProcess.objects.get(pk=process_id)
-            process_rewind(process=process, node=node, data=data())
-            moved += 1
+        try:
+            with transaction.atomic(), ServiceProjectFlow.lock(process_id):
+                process = ServiceProjectProcess.objects.get(pk=process_id)
+                process_rewind(process=process, node=node, data=data())
+        except (FlowRuntimeError, ValueError):
+            # The remedy is committed and audited; a flow that cannot move (a task being
+            # executed right now) is left to an operator rather than failing the page.
+            logger.exception("Could not rewind process %s after a %s remedy on tender %s",
+                             process_id, remedy, tender.pk)
+            continue
+        moved += 1
     if moved:
         logger.info("Rewound %s flow(s) to %s after a %s remedy on tender %s",
                     moved, node.name, remedy, tender.pk)

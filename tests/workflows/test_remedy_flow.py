@@ -93,3 +93,24 @@ def test_retender_brings_the_publication_task_back_order94_16(awarded, django_ca
     assert page.status_code == 200
     assert build.tender.code in page.content.decode()  # the failed tender, offered for re-tender
     assert ServiceProjectFlow.publish.name == "publish"
+
+
+def test_a_flow_that_cannot_move_leaves_the_committed_remedy_alone(awarded, monkeypatch, caplog):
+    """The remedy is committed and audited first; a flow that cannot rewind is logged for an
+    operator (the receiver runs on commit), never a failed page."""
+    from viewflow.workflow.exceptions import FlowRuntimeError
+
+    import workflows.services
+    from procurement.models import Challenge
+    from workflows.receivers import rewind_on_challenge_remedied
+
+    cast, build, challenge = awarded
+
+    def stuck(**kwargs):
+        raise FlowRuntimeError("a task is being executed")
+
+    monkeypatch.setattr(workflows.services, "process_rewind", stuck)
+    remedy_retender(challenge=challenge, actor=build.purchaser_staff, reason="重新采购。")
+    assert rewind_on_challenge_remedied(tender=build.tender, remedy="retender") == 0
+    assert Challenge.objects.get(pk=challenge.pk).remedy == "retender"
+    assert "Could not rewind process" in caplog.text
