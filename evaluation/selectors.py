@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.authz import scope_q
+from core.templatetags.money import money
 from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
 from procurement.models import Tender
 
@@ -77,7 +78,6 @@ class TrackRecord:
 
     def summary(self) -> str:
         """Return one line for the committee (amounts as 3,000,000.00)."""
-        from django.contrib.humanize.templatetags.humanize import intcomma
         from django.utils.translation import gettext
 
         if self.empty:
@@ -88,7 +88,7 @@ class TrackRecord:
             "合同%(contracts)d份，金额%(amount)s元，已履约完毕%(completed)d份；绩效评价：%(grades)s；"
             "解除合同%(terminated)d份，阶段报告退回修改%(returned)d次，逾期签约%(late)d次，"
             "服务期满后提交终期报告%(late_reports)d次，服务期满未提交终期报告%(overdue)d份") % {
-            "contracts": self.contracts, "amount": intcomma(f"{self.amount:.2f}"),
+            "contracts": self.contracts, "amount": money(self.amount),
             "completed": self.completed, "grades": grades, "terminated": self.terminated,
             "returned": self.returned_reports, "late": self.late_signatures,
             "late_reports": self.late_reports, "overdue": self.overdue}

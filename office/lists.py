@@ -11,7 +11,9 @@ import datetime
 import io
 from decimal import Decimal
 
+from django.contrib import messages
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
@@ -87,9 +89,6 @@ class FilteredListMixin:
         if request.GET.get("export") == "xlsx":
             rows = self.list_rows()
             if rows.count() > EXPORT_LIMIT:
-                from django.contrib import messages
-                from django.shortcuts import redirect
-
                 messages.error(request, _("导出行数超过%(n)d行，请先筛选。") % {"n": EXPORT_LIMIT})
                 query = request.GET.copy()
                 query.pop("export", None)

@@ -1,5 +1,6 @@
 """The human-task page: authorize, show the step's form, call its service, complete the task."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
@@ -35,9 +36,10 @@ def _entered(form) -> list[tuple[str, object]]:
         value = form.cleaned_data.get(name)
         if value in (None, "", False):
             continue
-        if value is True:
-            value = _("是")
-        elif hasattr(field, "choices") and not isinstance(value, list | tuple):
+        # A plain choice shows its label (booleans, dates and amounts are left to the page's
+        # |shown filter); a model choice already is the row, and its choices would be a query.
+        if (isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField)
+                and not isinstance(value, list | tuple)):
             value = dict(field.choices).get(value, value)
         rows.append((field.label, value))
     return rows
