@@ -75,6 +75,9 @@ class Step:
     # An irreversible step names its consequence; the page asks for a second, explicit
     # confirmation (a page of its own, so it works without JavaScript) before the service runs.
     confirm_message = None
+    # A step whose page needs more than the common task page names its own template, which
+    # extends workflows/task.html (TaskView.render).
+    template_name = None
 
     def __init__(self, *, task, user):
         self.task = task

@@ -51,7 +51,9 @@ class TaskView(LoginRequiredMixin, View):
     template_name = "workflows/task.html"
 
     def render(self, request, step, form, status=200):
-        return TemplateResponse(request, self.template_name, {
+        # A step with a page of its own (the expert's scoring page) names its template.
+        template = getattr(step, "template_name", None) or self.template_name
+        return TemplateResponse(request, template, {
             "task": step.task, "step": step, "form": form,
             "title": step.task.flow_task.task_title, "summary": step.summary(),
         }, status=status)
