@@ -144,9 +144,14 @@ class RowFormSet(forms.BaseFormSet):
             key = values.get(self.share_field)
             if key:
                 amounts[key] = amounts.get(key, Decimal("0")) + self.row_total(values)
-        return _("当前占比：%(shares)s。") % {"shares": "；".join(
+        return self.shares_format % {"shares": "；".join(
             f"{labels.get(key, key)} {(amount * 100 / total).quantize(Decimal('0.01'))}%"
             for key, amount in amounts.items())}
+
+    @property
+    def shares_format(self) -> str:
+        """Return the shares sentence with its %(shares)s placeholder, for the page's script."""
+        return _("当前占比：%(shares)s。")
 
     def entered_lines(self) -> list[str]:
         """Return one readable line per kept row, choice labels shown, for a confirmation page."""
