@@ -21,11 +21,17 @@ from core.templatetags.money import money
 BLANK = ("", gettext_lazy("请选择"))
 
 
-def _number(value) -> Decimal | None:
+LARGEST = Decimal("1e15")
+
+
+def number_or_none(value) -> Decimal | None:
+    """Return a typed number as a Decimal for the running totals; None when it is not one."""
     try:
-        return Decimal(str(value).strip().replace(",", ""))
+        number = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
         return None
+    # NaN, Infinity and 1e999 are not amounts: the total skips them (the field refuses them).
+    return number if number.is_finite() and abs(number) < LARGEST else None
 
 
 class RowFormSet(forms.BaseFormSet):
@@ -109,7 +115,7 @@ class RowFormSet(forms.BaseFormSet):
     def row_total(self, values) -> Decimal:
         total = Decimal("1")
         for name in self.total_fields:
-            number = _number(values.get(name))
+            number = number_or_none(values.get(name))
             if number is None:
                 return Decimal("0")
             total *= number
@@ -120,7 +126,7 @@ class RowFormSet(forms.BaseFormSet):
             return Decimal("0")
         form = self.parent
         value = form[self.total_plus].value() if form.is_bound else form[self.total_plus].initial
-        return _number(value) or Decimal("0")
+        return number_or_none(value) or Decimal("0")
 
     def total(self) -> Decimal:
         if not self.total_fields:

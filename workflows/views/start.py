@@ -20,7 +20,7 @@ from accounts.selectors import user_memberships
 from core.exceptions import ServiceError
 from core.files import atomic_with_files, stored_files_create
 from office.fields import SafeModelMultipleChoiceField, preselect_single_choices
-from office.formsets import BLANK, FormsetsMixin, RowFormSet, row_formset
+from office.formsets import BLANK, FormsetsMixin, RowFormSet, number_or_none, row_formset
 from procurement.forms import AttachmentsField
 from procurement.models import (
     BudgetCategory,
@@ -108,10 +108,7 @@ class BudgetFormSet(RowFormSet):
 
 
 def _row_amount(row) -> Decimal | None:
-    try:
-        return Decimal(str(row.get("amount")).strip())
-    except ArithmeticError:
-        return None
+    return number_or_none(row.get("amount"))
 
 
 DeliverableFormSet = row_formset(
