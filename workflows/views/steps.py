@@ -548,7 +548,10 @@ class ScoreStep(CommitteeFormStep):
         # committee weighs it in 履约能力; three queries however many bidders.
         bids = list(evaluable_bids(self.tender).select_related("organization").order_by("pk"))
         records = track_records_for(bid.organization_id for bid in bids)
-        return super().summary() + [
+        # What each criterion rewards, as the purchaser published it (TenderCriterion.description).
+        criteria = [(_("评分标准：%(name)s（%(max)s分）") % {"name": c.name, "max": c.max_score},
+                     c.description) for c in self.tender.criteria.exclude(kind="price").exclude(description="")]
+        return super().summary() + criteria + [
             (_("履约记录：%(org)s") % {"org": bid.organization.name},
              records[bid.organization_id].summary())
             for bid in bids
