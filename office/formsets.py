@@ -63,7 +63,9 @@ class RowFormSet(forms.BaseFormSet):
 
     def live_forms(self) -> list:
         """Return the rows not marked deleted, blank ones included, in page order."""
-        return [f for f in self.forms if not (f.is_bound and self._should_delete_form(f))]
+        # The box as posted (not cleaned_data): a table the submission does not use (a cancelled
+        # publication) is rendered again without having been validated.
+        return [f for f in self.forms if not (f.is_bound and f[DELETION_FIELD_NAME].value())]
 
     def clean(self):
         if any(self.errors):
