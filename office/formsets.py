@@ -46,6 +46,9 @@ class RowFormSet(forms.BaseFormSet):
     total_plus = ""
     # A categorical field whose shares of the total are shown (budget categories).
     share_field = ""
+    # False when the submission does not use the table (FormsetsMixin.formsets_in_use): its rows
+    # are shown as typed, without errors.
+    checked = True
 
     def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +89,8 @@ class RowFormSet(forms.BaseFormSet):
     def error_summary(self) -> list[str]:
         """Return each row error as "第2行 单价：…", rows numbered as the page shows them."""
         messages = []
+        if not self.checked:
+            return messages
         for n, form in enumerate(self.live_forms(), 1):
             if not form.is_bound or form.errors is None:
                 continue
@@ -220,6 +225,8 @@ class FormsetsMixin:
     def is_valid(self):
         valid = super().is_valid()
         in_use = self.formsets_in_use()
+        for name, formset in self.formsets.items():
+            formset.checked = name in in_use
         for name in in_use:
             valid = self.formsets[name].is_valid() and valid
         if valid:

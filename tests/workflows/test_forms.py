@@ -235,3 +235,19 @@ def test_publish_task_page_the_confirmation_keeps_the_rows_and_envelope_preselec
         ("团队与资质", "technical", Decimal("20.00"), DEFAULT_CRITERIA[1]["description"]),
         ("管理与承诺", "commercial", Decimal("15.00"), DEFAULT_CRITERIA[2]["description"]),
         ("社区评价", "commercial", Decimal("5.00"), "居民评价")]
+
+
+@pytest.mark.django_db
+def test_cancelling_after_a_failed_tender_ignores_the_criteria_table():
+    from types import SimpleNamespace
+
+    failed = SimpleNamespace(pk=1, code="CG2026-00001")
+    rows = formset_data("criteria", [{**DEFAULT_CRITERIA[0], "max_score": "x"}], deleted=())
+    form = TenderPublishForm(data={"decision": "cancel", **rows}, failed_tender=failed)
+    assert not form.is_valid()
+    assert list(form.errors) == ["reason"]  # the table is not checked, and renders again
+    assert "第1行" not in str(form.formsets["criteria"].error_summary())
+    form = TenderPublishForm(data={"decision": "cancel", "reason": "需求变化", **rows},
+                             failed_tender=failed)
+    assert form.is_valid(), form.errors
+    assert "criteria" not in form.cleaned_data
