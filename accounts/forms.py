@@ -20,6 +20,7 @@ from accounts.services.organizations import (
     organization_validate,
 )
 from accounts.validators import normalize_credit_code
+from core.widgets import DateInput
 
 
 class OrganizationForm(forms.ModelForm):
@@ -104,7 +105,7 @@ class IdentityChangeReviewForm(forms.Form):
 
 # Supplier registry (accounts.services.registry) -------------------------------------------------
 
-_DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
+_DATE = {"widget": DateInput()}
 
 
 class RegistryRatingForm(forms.Form):

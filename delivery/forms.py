@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from procurement.forms import AttachmentsField
 from procurement.models import Deliverable
 
@@ -15,7 +16,7 @@ class ServiceRecordForm(forms.Form):
         label=_("对应产出"), queryset=Deliverable.objects.none(),
         error_messages={"required": REQUIRED, "invalid_choice": _("请选择本合同的服务产出。")},
     )
-    served_on = forms.DateField(label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    served_on = forms.DateField(label=_("服务日期"), widget=DateInput(),
                                 error_messages={"required": REQUIRED,
                                                 "invalid": _("请输入有效的日期，如 2026-03-02。")})
     site = forms.CharField(label=_("服务地点"), max_length=100, error_messages={"required": REQUIRED})

@@ -21,6 +21,7 @@ from accounts.services.experts import (
     expert_unavailability_add,
     expert_unavailability_remove,
 )
+from core.widgets import DateInput
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 
 MANAGE = "accounts.manage_expertprofile"
@@ -131,9 +132,9 @@ class ExpertEditView(OfficeMixin, FormView):
 
 class PeriodForm(forms.Form):
     starts_on = forms.DateField(label=gettext_lazy("不可参评起始日"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
     ends_on = forms.DateField(label=gettext_lazy("不可参评截止日"),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=DateInput())
     reason = forms.CharField(label=gettext_lazy("原因"), required=False, max_length=200)
 
 

@@ -18,3 +18,23 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                 self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                 params={"pk": str(next(iter(value), ""))[:20]},
             ) from None
+
+
+def preselect_single_choices(form, *, optional=()) -> None:
+    """Preselect a single-row choice the user cannot choose otherwise, without a "---------".
+
+    Applies to the form's required model choice fields and to the optional ones named in
+    ``optional`` (an envelope needed only when confirming): with exactly one row to choose
+    (the user's one community, the one purchaser, the one matching budget envelope), that row is
+    the initial value and the blank entry is dropped. One query per such field.
+    """
+    for name, field in form.fields.items():
+        if (not isinstance(field, forms.ModelChoiceField)
+                or isinstance(field, forms.ModelMultipleChoiceField)
+                or not (field.required or name in optional) or field.queryset is None):
+            continue
+        ids = list(field.queryset.values_list("pk", flat=True)[:2])
+        if len(ids) == 1:
+            field.empty_label = None
+            if form.initial.get(name) is None and field.initial is None:
+                field.initial = ids[0]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from office.formsets import formset_data
 from procurement.services.bids import bid_submit
 from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
 
@@ -197,17 +198,18 @@ def _design_post(world, **changes):
         "category": "elderly", "objectives": "提升独居老人生活质量", "target_groups": "独居老人",
         "fiscal_year": str(world.envelope.fiscal_year), "funding_source": "fiscal",
         "duration_months": "12",
-        "deliverables": "case,个案服务,10,300,每个个案不少于6次跟进",
-        "indicators": "output,个案服务数,10,个",
-        "budget_lines": "personnel,3000,社工薪酬",
+        **formset_data("deliverables", [{"activity_type": "case", "description": "个案服务",
+                                         "quantity": 10, "unit": "个", "unit_price": 300}]),
+        **formset_data("indicators", [{"category": "output", "name": "个案服务数", "target": 10}]),
+        **formset_data("budget_lines", [{"category": "personnel", "amount": 3000}]),
     }
     return {**data, **changes}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("language", "service_error", "line_error"), [
-    ("en", "The service period may not exceed 12 months", "Line 2 should have 3 fields"),
-    ("zh-hans", "服务周期不得超过12个月", "第2行应有3项"),
+    ("en", "The service period may not exceed 12 months", "Row 2, Amount (yuan): Enter a number."),
+    ("zh-hans", "服务周期不得超过12个月", "第2行 金额（元）：输入一个数字。"),
 ])
 def test_project_design_page_service_error_and_line_error(world, language, service_error, line_error):
     client = _client(world.community, language)
@@ -216,8 +218,9 @@ def test_project_design_page_service_error_and_line_error(world, language, servi
     response = client.post(url, _design_post(world, duration_months="24"))
     assert response.status_code == 200
     assert service_error in response.content.decode(), _errors(response)
-    # A budget line with too few fields: the form's own validation message, with placeholders.
-    response = client.post(url, _design_post(world, budget_lines="personnel,3000,社工薪酬\npersonnel"))
+    # A budget row without a number: the message names the row and the column.
+    response = client.post(url, _design_post(world, **formset_data("budget_lines", [
+        {"category": "personnel", "amount": 3000}, {"category": "management", "amount": "x"}])))
     assert response.status_code == 200
     assert line_error in response.content.decode(), _errors(response)
 

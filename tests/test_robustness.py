@@ -108,8 +108,13 @@ def _form_errors(response) -> list[str]:
     for context in response.context or []:
         for value in context.flatten().values() if hasattr(context, "flatten") else []:
             if hasattr(value, "errors") and hasattr(value, "is_bound") and value.is_bound:
-                for messages in value.errors.values():
-                    errors += [str(m) for m in messages]
+                found = value.errors
+                # A table of rows (a formset) has one error dict per row and messages of its own.
+                groups = ([*found, {"": value.non_form_errors()}] if isinstance(found, list)
+                          else [found])
+                for group in groups:
+                    for messages in group.values():
+                        errors += [str(m) for m in messages]
     return list(dict.fromkeys(errors))
 
 

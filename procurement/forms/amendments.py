@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateTimeInput
 from procurement.forms import REQUIRED
 from procurement.models import Tender
 
@@ -20,7 +21,7 @@ class AmendmentForm(forms.Form):
                     "修改评分标准或排序规则视为影响投标文件编制。"))
     bid_deadline = forms.DateTimeField(
         label=_("新的投标截止时间（留空不变，只能推迟）"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+        widget=DateTimeInput())
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则（留空不变）"), required=False,
                                  choices=[("", "—")] + list(Tender.TieRule.choices))
     price_weight = forms.DecimalField(label=_("价格分权重（%）（修改评分标准时填写）"), required=False,

@@ -3,10 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateTimeInput
+
 
 class FinalQuoteRoundOpenForm(forms.Form):
     deadline = forms.DateTimeField(label=_("最后报价截止时间"),
-                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                   widget=DateTimeInput())
 
 
 class FinalQuoteForm(forms.Form):

@@ -314,3 +314,5 @@ def test_committee_sees_each_bidders_track_record_on_the_scoring_page():
     html = client.get(f"/workspace/tasks/{task.pk}/").content.decode()
     for bid in build.bids.values():
         assert f"履约记录：{bid.organization.name}" in html
+    # What each criterion rewards, as published with the tender (issue 8 item 1).
+    assert "评分标准：服务方案（40.00分）" in html and "持证社工人数、督导配备、同类项目经验" in html

@@ -181,3 +181,57 @@ def test_back_office_menu_opens_on_a_phone_without_script_errors(browser, live_s
         # No page wider than the phone: wide tables scroll inside themselves.
         assert browser.execute_script(
             "return document.documentElement.scrollWidth <= window.innerWidth"), path
+
+
+def test_design_page_adds_and_removes_rows_and_the_total_follows(browser, live_server):
+    """The deliverables table: 添加一行 adds a numbered row, 删除 hides one and ticks its box,
+    and the running total follows (issue 8 item 1); no script error, no page wider than a phone."""
+    from django.urls import reverse
+    from selenium.webdriver.common.by import By
+
+    from accounts.roles import Role
+    from demo.cast import DEMO_PASSWORD, cast_build
+
+    cast = cast_build()
+    community = cast.one(Role.COMMUNITY)
+    browser.get(f"{live_server.url}/accounts/login/?next=/workspace/")
+    _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "input[name=username]"))[0].send_keys(
+        community.username)
+    browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(DEMO_PASSWORD)
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert _wait_for(lambda: "/accounts/login/" not in browser.current_url)
+    browser.get_log("browser")
+    browser.get(f"{live_server.url}{reverse('workflows:project_design')}")
+    table = "fieldset[data-formset=deliverables]"
+    add = _wait_for(lambda: [b for b in browser.find_elements(By.CSS_SELECTOR, f"{table} [data-add-row]")
+                             if b.is_displayed()])
+    assert add, browser.page_source[:2000]
+
+    def total():
+        return browser.find_element(By.CSS_SELECTOR, f"{table} [data-total]").text
+
+    def rows():
+        return [r for r in browser.find_elements(By.CSS_SELECTOR, f"{table} tbody [data-row]")
+                if r.is_displayed()]
+
+    assert total() == "26,000.00" and len(rows()) == 3
+    click(browser, add[0])
+    assert _wait_for(lambda: len(rows()) == 4)
+    assert browser.find_element(By.NAME, "deliverables-TOTAL_FORMS").get_attribute("value") == "4"
+    browser.find_element(By.NAME, "deliverables-3-quantity").send_keys("5")
+    browser.find_element(By.NAME, "deliverables-3-unit_price").send_keys("100")
+    assert _wait_for(lambda: total() == "26,500.00"), total()
+    # Remove the first row (10 × 2,000): hidden, its 删除 box ticked, the total drops.
+    click(browser, rows()[0].find_element(By.CSS_SELECTOR, "[data-remove-row]"))
+    assert _wait_for(lambda: total() == "6,500.00"), total()
+    assert len(rows()) == 3
+    assert browser.find_element(By.NAME, "deliverables-0-DELETE").is_selected()
+    # Budget shares follow the amounts too.
+    amount = browser.find_element(By.NAME, "budget_lines-0-amount")
+    amount.clear()
+    amount.send_keys("20800")
+    shares = browser.find_element(By.CSS_SELECTOR, "fieldset[data-formset=budget_lines] [data-shares]")
+    assert _wait_for(lambda: "人员薪酬 72.73%" in shares.text), shares.text
+    assert _console_errors(browser) == []
+    browser.set_window_size(390, 844)
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")

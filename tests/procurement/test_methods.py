@@ -404,6 +404,7 @@ def test_publish_step_passes_the_invitation_list_law_34(world):
 
     from django.utils import timezone
 
+    from office.formsets import formset_data
     from workflows.views.steps import DEFAULT_CRITERIA, TenderPublishStep
 
     project = project_budget_confirmed(world)
@@ -413,7 +414,7 @@ def test_publish_step_passes_the_invitation_list_law_34(world):
     deadline = timezone.localtime() + dt.timedelta(days=21)
     form = step.make_form(data={
         "method": "invited", "bid_deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
-        "price_weight": "10", "criteria": DEFAULT_CRITERIA,
+        "price_weight": "10", **formset_data("criteria", DEFAULT_CRITERIA),
         "invited": [o.pk for o in world.suppliers[:3]]})
     assert form.is_valid(), form.errors
     step.perform(form.cleaned_data, form=form)

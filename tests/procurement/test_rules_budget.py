@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from core.exceptions import ServiceError
 from core.models import AuditEntry
+from office.formsets import formset_data
 from procurement.models import ServiceProject
 from procurement.rules import budget_caps_text, budget_category_shares, check_budget_category_caps
 from procurement.services.projects import project_submit
@@ -98,15 +99,25 @@ def test_an_empty_dict_switches_the_rule_off(world, settings):
 # --- the project design page ------------------------------------------------------------------
 
 
+def budget_rows(*amounts):
+    """Return personnel, management and activities rows with these amounts."""
+    return [{"category": category, "amount": amount, "note": note} for category, amount, note
+            in zip(("personnel", "management", "activities"), amounts, ("社工薪酬", "管理", "活动"),
+                   strict=True)]
+
+
 def design_post(world, budget_lines):
     return {
         "community": world.community_org.pk, "purchaser": world.purchaser_org.pk,
         "title": "居家养老服务项目", "category": "elderly", "objectives": "提升独居老人生活质量",
         "target_groups": "独居老人", "fiscal_year": "2026", "funding_source": "fiscal",
         "duration_months": "12",
-        "deliverables": "case,个案服务,10,300,每个个案不少于6次跟进",
-        "indicators": "output,个案服务数,10,个",
-        "budget_lines": budget_lines,
+        **formset_data("deliverables", [{"activity_type": "case", "description": "个案服务",
+                                         "quantity": 10, "unit": "个", "unit_price": 300,
+                                         "min_quality": "每个个案不少于6次跟进"}]),
+        **formset_data("indicators", [{"category": "output", "name": "个案服务数", "target": 10,
+                                       "unit": "个"}]),
+        **formset_data("budget_lines", budget_lines),
     }
 
 
@@ -120,10 +131,12 @@ def test_design_page_shows_the_limits_and_the_default_lines_shares(world, client
 def test_design_page_refuses_a_broken_share_as_a_budget_field_error(world, client):
     client.force_login(world.community)
     response = client.post(reverse("workflows:project_design"), design_post(
-        world, "personnel,6999,社工薪酬\nmanagement,1000,管理\nactivities,2001,活动"))
+        world, budget_rows(6999, 1000, 2001)))
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.errors["budget_lines"] == ["预算科目“人员薪酬”占预算总额 69.99%，低于下限 70%。"]
+    # The service's refusal is shown on the budget table (project_submit enforces the limits).
+    assert form.formsets["budget_lines"].non_form_errors() == [
+        "预算科目“人员薪酬”占预算总额 69.99%，低于下限 70%。"]
     assert "当前占比：人员薪酬 69.99%；项目管理 10.00%；服务活动 20.01%。" in response.content.decode()
     assert not ServiceProject.objects.exists()  # the draft is rolled back with the refused submission
 
@@ -131,6 +144,6 @@ def test_design_page_refuses_a_broken_share_as_a_budget_field_error(world, clien
 def test_design_page_accepts_shares_on_the_limits(world, client):
     client.force_login(world.community)
     response = client.post(reverse("workflows:project_design"), design_post(
-        world, "personnel,7000,社工薪酬\nmanagement,1500,管理\nactivities,1500,活动"))
+        world, budget_rows(7000, 1500, 1500)))
     assert response.status_code == 302
     assert ServiceProject.objects.get().status == ServiceProject.Status.SUBMITTED

@@ -16,12 +16,16 @@ from viewflow.workflow.models import Task
 
 from evaluation.models import CommitteeMember, PerformanceEvaluation
 from finance.models import Payment, PaymentTranche
+from office.formsets import formset_data
 from procurement.models import Bid, Need, ServiceProject, Tender
 from procurement.services.awards import contract_sign_due
 from procurement.services.bids import bid_submit
 from procurement.tasks import open_due_tenders
 from workflows.flows import ServiceProjectFlow
 from workflows.models import NeedProcess, ServiceProjectProcess
+from workflows.views.steps import DEFAULT_CRITERIA
+
+CRITERIA_POST = formset_data("criteria", DEFAULT_CRITERIA)
 
 TITLE_RE = re.compile(r'<td class="task-title">(.*?)</td>')
 LINK_RE = re.compile(r'href="(/workspace/tasks/\d+/)"')
@@ -122,9 +126,18 @@ def _design_post(world, need):
         "title": "独居老人关爱服务项目", "category": "elderly",
         "objectives": "提升独居老人生活质量", "target_groups": "独居老人", "fiscal_year": "2026",
         "funding_source": "fiscal", "duration_months": "12", "needs": [need.pk],
-        "deliverables": "case,个案服务,10,300,每个个案不少于6次跟进\nsmall_event,社区小型活动,4,2000,每场不少于25人",
-        "indicators": "output,个案服务数,10,个\nsatisfaction,服务对象满意度,90,%",
-        "budget_lines": "personnel,210000,社工薪酬\nmanagement,30000,项目管理\nactivities,60000,活动物料",
+        **formset_data("deliverables", [
+            {"activity_type": "case", "description": "个案服务", "quantity": 10, "unit": "个",
+             "unit_price": 300, "min_quality": "每个个案不少于6次跟进"},
+            {"activity_type": "small_event", "description": "社区小型活动", "quantity": 4,
+             "unit": "场", "unit_price": 2000, "min_quality": "每场不少于25人"}]),
+        **formset_data("indicators", [
+            {"category": "output", "name": "个案服务数", "target": 10, "unit": "个"},
+            {"category": "satisfaction", "name": "服务对象满意度", "target": 90, "unit": "%"}]),
+        **formset_data("budget_lines", [
+            {"category": "personnel", "amount": 210000, "note": "社工薪酬"},
+            {"category": "management", "amount": 30000, "note": "项目管理"},
+            {"category": "activities", "amount": 60000, "note": "活动物料"}]),
     }
 
 
@@ -173,8 +186,7 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).replace(microsecond=0)
     chain.do(w.purchaser, "发布采购公告", {
         "method": "open", "bid_deadline": deadline.strftime("%Y-%m-%d %H:%M:%S"),
-        "price_weight": "10",
-        "criteria": "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20",
+        "price_weight": "10", **CRITERIA_POST,
     })
     tender = Tender.objects.get()
     assert tender.status == Tender.Status.PUBLISHED
@@ -306,12 +318,11 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
     assert not Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED", "STARTED"]).exists()
 
 
-CRITERIA_POST = "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20"
 
 
 def _publish_post(deadline, **extra):
     return {"method": "open", "bid_deadline": deadline.strftime("%Y-%m-%d %H:%M:%S"),
-            "price_weight": "10", "criteria": CRITERIA_POST, **extra}
+            "price_weight": "10", **CRITERIA_POST, **extra}
 
 
 def _failed_tender(world, chain, django_capture_on_commit_callbacks):

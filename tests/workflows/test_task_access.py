@@ -11,6 +11,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from accounts.roles import Role
+from office.formsets import formset_data
 from procurement.models import ServiceProject, Tender
 from procurement.services.needs import need_submit
 from procurement.services.projects import project_create, project_submit
@@ -18,6 +19,7 @@ from tests.workflows.test_chain_http import Chain, _errors
 from workflows.flows import ServiceProjectFlow
 from workflows.receivers import advance_on_tender_opened
 from workflows.services import need_flow_start, project_flow_start
+from workflows.views.steps import DEFAULT_CRITERIA
 
 
 def submitted_project(world, n=0):
@@ -98,8 +100,7 @@ def test_service_error_is_a_form_error_and_completes_nothing(world):
     too_soon = timezone.localtime(timezone.now() + dt.timedelta(days=3))
     response = chain.do(world.purchaser, "发布采购公告", {
         "method": "open", "bid_deadline": too_soon.strftime("%Y-%m-%d %H:%M:%S"),
-        "price_weight": "10",
-        "criteria": "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20",
+        "price_weight": "10", **formset_data("criteria", DEFAULT_CRITERIA),
     }, expect_redirect=False)
     assert response.status_code == 200
     assert "errorlist nonfield" in response.content.decode(), _errors(response)

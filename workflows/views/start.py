@@ -1,10 +1,11 @@
 """Start pages: a resident's need submission and a community's project design."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,9 +19,17 @@ from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.exceptions import ServiceError
 from core.files import atomic_with_files, stored_files_create
-from office.fields import SafeModelMultipleChoiceField
+from office.fields import SafeModelMultipleChoiceField, preselect_single_choices
+from office.formsets import BLANK, FormsetsMixin, RowFormSet, number_or_none, row_formset
 from procurement.forms import AttachmentsField
-from procurement.models import FundingSource, Need, NeedCategory
+from procurement.models import (
+    BudgetCategory,
+    Deliverable,
+    FundingSource,
+    IndicatorCategory,
+    Need,
+    NeedCategory,
+)
 from procurement.rules import budget_caps_text, budget_shares_text
 from procurement.services.needs import need_submit
 from procurement.services.projects import project_create, project_submit
@@ -47,36 +56,96 @@ class NeedSubmitForm(forms.Form):
             pk__in=_community_ids(user, {Role.RESIDENT, Role.COMMUNITY})
         )
         self.fields["category"].choices = NeedCategory.choices
+        preselect_single_choices(self)
 
 
-def _parse_lines(text: str, fields: list[str], decimals: set[str], ints: set[str]) -> list[dict]:
-    rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.replace("，", ",").split(",")]
-        if len(parts) < len(fields) - 1 or len(parts) > len(fields):
-            raise forms.ValidationError(
-                _("第%(n)d行应有%(k)d项：%(f)s") % {"n": n, "k": len(fields), "f": ",".join(fields)}
-            )
-        row = dict(zip(fields, parts + [""] * (len(fields) - len(parts)), strict=True))
-        try:
-            for key in decimals:
-                row[key] = Decimal(row[key])
-            for key in ints:
-                row[key] = int(row[key])
-        except (InvalidOperation, ValueError) as exc:
-            raise forms.ValidationError(_("第%(n)d行的数字格式不正确") % {"n": n}) from exc
-        rows.append(row)
-    if not rows:
-        raise forms.ValidationError(_("至少填写一行。"))
-    return rows
+class DeliverableRowForm(forms.Form):
+    activity_type = forms.ChoiceField(label=gettext_lazy("服务类型"),
+                                      choices=[BLANK, *Deliverable.ActivityType.choices])
+    description = forms.CharField(label=gettext_lazy("服务内容"), max_length=200)
+    quantity = forms.IntegerField(label=gettext_lazy("数量"), min_value=1, max_value=1_000_000,
+                                  widget=forms.NumberInput(attrs={"step": "1", "min": "1"}))
+    unit = forms.CharField(label=gettext_lazy("单位"), max_length=10, initial="次")
+    unit_price = forms.DecimalField(label=gettext_lazy("单价（元）"), min_value=Decimal("0.01"),
+                                    max_digits=12, decimal_places=2,
+                                    widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    min_quality = forms.CharField(label=gettext_lazy("最低质量标准"), max_length=200, required=False)
+
+
+class IndicatorRowForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("指标类别"),
+                                 choices=[BLANK, *IndicatorCategory.choices])
+    name = forms.CharField(label=gettext_lazy("指标名称"), max_length=200)
+    target = forms.DecimalField(label=gettext_lazy("目标值"), min_value=Decimal("0.01"),
+                                max_digits=12, decimal_places=2,
+                                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    unit = forms.CharField(label=gettext_lazy("单位"), max_length=20, required=False)
+
+
+class BudgetRowForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("预算科目"),
+                                 choices=[BLANK, *BudgetCategory.choices])
+    amount = forms.DecimalField(label=gettext_lazy("金额（元）"), min_value=Decimal("0"),
+                                max_digits=12, decimal_places=2,
+                                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    note = forms.CharField(label=gettext_lazy("测算说明"), max_length=200, required=False)
+
+
+class BudgetFormSet(RowFormSet):
+    """Budget lines: one line per category, the shares computed as project_submit checks them."""
+
+    def clean(self):
+        super().clean()
+        if not any(self.errors):
+            categories = [row["category"] for row in self.rows()]
+            if len(set(categories)) != len(categories):
+                raise forms.ValidationError(_("每个预算科目只能填写一行。"))
+
+    def shares_text(self) -> str:
+        lines = [{"category": row["category"], "amount": _row_amount(row)}
+                 for row in self.entered_rows() if row.get("category") and _row_amount(row)]
+        return budget_shares_text(lines)
+
+
+def _row_amount(row) -> Decimal | None:
+    return number_or_none(row.get("amount"))
+
+
+DeliverableFormSet = row_formset(
+    DeliverableRowForm, title=gettext_lazy("服务产出"), total_fields=("quantity", "unit_price"),
+    total_label=gettext_lazy("产出合计（数量×单价，元）"))
+IndicatorFormSet = row_formset(IndicatorRowForm, title=gettext_lazy("绩效指标"))
+ProjectBudgetFormSet = row_formset(
+    BudgetRowForm, formset=BudgetFormSet, title=gettext_lazy("预算明细"), total_fields=("amount",),
+    total_label=gettext_lazy("项目预算合计（元）"), share_field="category")
+
+DEFAULT_DELIVERABLES = [
+    {"activity_type": "small_event", "description": "社区小型活动", "quantity": 10, "unit": "场",
+     "unit_price": Decimal("2000"), "min_quality": "每场不少于25人"},
+    {"activity_type": "case", "description": "个案服务", "quantity": 20, "unit": "个",
+     "unit_price": Decimal("300"), "min_quality": "每个个案不少于6次跟进"},
+]
+DEFAULT_INDICATORS = [
+    {"category": "output", "name": "开展小型活动", "target": Decimal("10"), "unit": "场"},
+    {"category": "satisfaction", "name": "服务对象满意度", "target": Decimal("90"), "unit": "%"},
+]
+DEFAULT_BUDGET_LINES = [
+    {"category": "personnel", "amount": Decimal("18200"), "note": "社工薪酬"},
+    {"category": "management", "amount": Decimal("2600"), "note": "项目管理"},
+    {"category": "activities", "amount": Decimal("5200"), "note": "活动物料"},
+]
 
 
 _NeedChoiceField = SafeModelMultipleChoiceField
 
 
-class ProjectDesignForm(forms.Form):
+class ProjectDesignForm(FormsetsMixin, forms.Form):
+    """A project design: the project's fields and its tables of deliverables, indicators and
+    budget lines. With ``project`` every value starts from that project (revise and resubmit)."""
+
+    formsets = {"deliverables": DeliverableFormSet, "indicators": IndicatorFormSet,
+                "budget_lines": ProjectBudgetFormSet}
+
     community = forms.ModelChoiceField(label=gettext_lazy("设计社区"), queryset=None)
     purchaser = forms.ModelChoiceField(label=gettext_lazy("购买主体"), queryset=None)
     title = forms.CharField(label=gettext_lazy("项目名称"), max_length=200)
@@ -90,25 +159,20 @@ class ProjectDesignForm(forms.Form):
     needs = _NeedChoiceField(label=gettext_lazy("回应的需求"), queryset=None, required=False)
     fixed_price = forms.BooleanField(
         label=gettext_lazy("固定价格采购（价格不列为评审因素，投标报价即项目预算）"), required=False)
-    deliverables = forms.CharField(
-        label=gettext_lazy("服务产出（每行：类型,内容,数量,单价,最低质量标准）"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        initial="small_event,社区小型活动,10,2000,每场不少于25人\ncase,个案服务,20,300,每个个案不少于6次跟进",
-    )
-    indicators = forms.CharField(
-        label=gettext_lazy("绩效指标（每行：类别,名称,目标值,单位）"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        initial="output,开展小型活动,10,场\nsatisfaction,服务对象满意度,90,%",
-    )
-    budget_lines = forms.CharField(
-        label=gettext_lazy("预算明细（每行：科目,金额,测算说明）"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        initial="personnel,18200,社工薪酬\nmanagement,2600,项目管理\nactivities,5200,活动物料",
-    )
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, files=None, *, user, project=None, **kwargs):
+        if project is not None:
+            kwargs.setdefault("initial", _project_initial(project))
+            kwargs.setdefault("formset_initial", _project_rows(project))
+        else:
+            kwargs.setdefault("formset_initial", {
+                "deliverables": DEFAULT_DELIVERABLES, "indicators": DEFAULT_INDICATORS,
+                "budget_lines": DEFAULT_BUDGET_LINES})
+        super().__init__(data=data, files=files, **kwargs)
+        self.project = project
         communities = _community_ids(user, {Role.COMMUNITY})
+        if project is not None and project.community_id not in communities:
+            communities.append(project.community_id)
         self.fields["community"].queryset = Organization.objects.filter(pk__in=communities)
         self.fields["purchaser"].queryset = Organization.objects.filter(
             kind=Organization.Kind.PURCHASER, is_active=True
@@ -116,34 +180,37 @@ class ProjectDesignForm(forms.Form):
         self.fields["category"].choices = NeedCategory.choices
         self.fields["funding_source"].choices = FundingSource.choices
         self.fields["fiscal_year"].initial = timezone.localdate().year
-        self.fields["needs"].queryset = Need.objects.filter(
-            community_id__in=communities, status=Need.Status.ACCEPTED
-        )
-        self._show_budget_shares(() if self.is_bound else _parse_lines(
-            self.fields["budget_lines"].initial, ["category", "amount", "note"], {"amount"}, set()))
+        needs = Q(community_id__in=communities, status=Need.Status.ACCEPTED)
+        if project is not None:
+            needs |= Q(pk__in=project.needs.values("pk"))
+        self.fields["needs"].queryset = Need.objects.filter(needs)
+        self.formsets["budget_lines"].help_text = budget_caps_text()
+        preselect_single_choices(self)
 
-    def _show_budget_shares(self, lines) -> None:
-        """Put the configured category limits and the lines' computed shares in the help text."""
-        text = " ".join(t for t in (budget_caps_text(), budget_shares_text(lines)) if t)
-        self.fields["budget_lines"].help_text = text
-        # Cleaning already built the bound field, which copied the help text.
-        self["budget_lines"].help_text = text
 
-    def clean_deliverables(self):
-        return _parse_lines(self.cleaned_data["deliverables"],
-                            ["activity_type", "description", "quantity", "unit_price", "min_quality"],
-                            {"unit_price"}, {"quantity"})
+def _project_initial(project) -> dict:
+    return {
+        "community": project.community_id, "purchaser": project.purchaser_id,
+        "title": project.title, "category": project.category, "objectives": project.objectives,
+        "target_groups": project.target_groups, "fiscal_year": project.fiscal_year,
+        "funding_source": project.funding_source, "duration_months": project.duration_months,
+        "needs": [need.pk for need in project.needs.all()], "fixed_price": project.fixed_price,
+    }
 
-    def clean_indicators(self):
-        return _parse_lines(self.cleaned_data["indicators"],
-                            ["category", "name", "target", "unit"], {"target"}, set())
 
-    def clean_budget_lines(self):
-        lines = _parse_lines(self.cleaned_data["budget_lines"], ["category", "amount", "note"],
-                             {"amount"}, set())
-        # The limits themselves are checked by project_submit; a violation comes back as a form error.
-        self._show_budget_shares(lines)
-        return lines
+def _project_rows(project) -> dict:
+    return {
+        "deliverables": [
+            {"activity_type": d.activity_type, "description": d.description,
+             "quantity": d.quantity, "unit": d.unit, "unit_price": d.unit_price,
+             "min_quality": d.min_quality} for d in project.deliverables.all()],
+        "indicators": [
+            {"category": i.category, "name": i.name, "target": i.target, "unit": i.unit}
+            for i in project.indicators.all()],
+        "budget_lines": [
+            {"category": b.category, "amount": b.amount, "note": b.note}
+            for b in project.budget_lines.all()],
+    }
 
 
 class _StartView(LoginRequiredMixin, View):
@@ -204,7 +271,7 @@ class ProjectDesignView(_StartView):
     title = gettext_lazy("设计服务项目")
     roles = {Role.COMMUNITY}
     permission = "procurement.design_serviceproject"
-    error_fields = {"budget_caps": "budget_lines"}
+    error_fields = {"budget_caps": "budget_lines", "budget_lines": "budget_lines"}
 
     def perform(self, data):
         project = project_create(

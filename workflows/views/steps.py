@@ -11,6 +11,7 @@ from accounts.models import Organization, OrganizationRating, Qualification
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.templatetags.money import money
+from core.widgets import DateInput, DateTimeInput
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
@@ -22,8 +23,9 @@ from evaluation.services.ties import tender_ties, tie_draw
 from finance.models import BudgetEnvelope, PaymentTranche
 from finance.services.budget import budget_confirm, budget_reject
 from finance.services.tranches import tranche_approve, tranche_pay
-from office.fields import SafeModelMultipleChoiceField
-from procurement.models import Bid, Need, NeedCategory, Tender
+from office.fields import SafeModelMultipleChoiceField, preselect_single_choices
+from office.formsets import BLANK, FormsetsMixin, row_formset
+from procurement.models import Bid, Need, NeedCategory, Tender, TenderCriterion
 from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
 from procurement.services.awards import award_confirm
@@ -78,6 +80,8 @@ class Step:
     # A step whose page needs more than the common task page names its own template, which
     # extends workflows/task.html (TaskView.render).
     template_name = None
+    # Optional choice fields preselected when they offer one row (required ones always are).
+    single_choices: tuple[str, ...] = ()
 
     def __init__(self, *, task, user):
         self.task = task
@@ -92,7 +96,9 @@ class Step:
         return {}
 
     def make_form(self, data=None):
-        return self.form_class(data=data, **self.form_kwargs())
+        form = self.form_class(data=data, **self.form_kwargs())
+        preselect_single_choices(form, optional=self.single_choices)
+        return form
 
     def summary(self) -> list[tuple[str, object]]:
         project = self.project
@@ -272,6 +278,7 @@ class BudgetReviewForm(forms.Form):
 @step("ServiceProjectFlow", "budget_review")
 class BudgetReviewStep(ProjectApproveStep):
     form_class = BudgetReviewForm
+    single_choices = ("envelope",)
     split_warning = None  # shown to the purchaser on approval and tender publication only
 
     def form_kwargs(self):
@@ -287,24 +294,56 @@ class BudgetReviewStep(ProjectApproveStep):
 
 # --- procurement -------------------------------------------------------------------------------
 
-DEFAULT_CRITERIA = "服务方案,technical,50\n团队与资质,technical,20\n管理与承诺,commercial,20"
+class CriterionRowForm(forms.Form):
+    name = forms.CharField(label=_("评分项"), max_length=100)
+    # Price is not a row: it is added from the price weight (价格分).
+    kind = forms.ChoiceField(label=_("类型"), choices=[
+        BLANK, (TenderCriterion.Kind.TECHNICAL, TenderCriterion.Kind.TECHNICAL.label),
+        (TenderCriterion.Kind.COMMERCIAL, TenderCriterion.Kind.COMMERCIAL.label)])
+    max_score = forms.DecimalField(label=_("分值"), min_value=Decimal("0.01"), max_value=100,
+                                   max_digits=5, decimal_places=2,
+                                   widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
+    description = forms.CharField(label=_("评分标准"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TenderPublishForm(forms.Form):
+CriteriaFormSet = row_formset(
+    CriterionRowForm, title=_("评分标准（价格分按价格分权重自动加入）"), total_fields=("max_score",),
+    total_label=_("评分合计（含价格分，应为100分）"), total_plus="price_weight")
+
+DEFAULT_CRITERIA = [
+    {"name": "服务方案", "kind": "technical", "max_score": Decimal("50"),
+     "description": "需求分析准确，服务内容、方法和进度安排具体可行。"},
+    {"name": "团队与资质", "kind": "technical", "max_score": Decimal("20"),
+     "description": "项目团队中持证社工的数量、专业背景和同类服务经验。"},
+    {"name": "管理与承诺", "kind": "commercial", "max_score": Decimal("20"),
+     "description": "内部管理、财务管理制度健全，服务承诺明确。"},
+]
+
+
+def default_criteria(price_weight: Decimal) -> list[dict]:
+    """Return the default criteria rows, the first one absorbing what the price weight leaves."""
+    rows = [dict(row) for row in DEFAULT_CRITERIA]
+    rows[0]["max_score"] += Decimal("10") - price_weight
+    return rows
+
+
+def _score(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class TenderPublishForm(FormsetsMixin, forms.Form):
     method = forms.ChoiceField(label=_("采购方式"), choices=())
-    bid_deadline = forms.DateTimeField(label=_("投标截止时间"),
-                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    formsets = {"criteria": CriteriaFormSet}
+
+    bid_deadline = forms.DateTimeField(label=_("投标截止时间"), widget=DateTimeInput())
     price_weight = forms.DecimalField(label=_("价格分权重（%）"), min_value=0, max_value=100,
                                       initial=Decimal("10"))
-    criteria = forms.CharField(
-        label=_("评分标准（每行：名称,类型 technical/commercial,分值；价格分按权重自动加入）"),
-        widget=forms.Textarea(attrs={"rows": 4}), initial=DEFAULT_CRITERIA,
-    )
     eligibility = forms.CharField(label=_("资格条件"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     documents_until = forms.DateField(
         label=_("采购文件提供截止日（留空按法定最短期限：招标、磋商自发布之日起5个工作日）"),
-        required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        required=False, widget=DateInput())
     # Registry conditions (法22第二款), checked at submission (procurement.services.eligibility).
     min_rating = forms.ChoiceField(label=_("最低社会组织评估等级"), required=False,
                                    choices=[("", _("不限"))] + OrganizationRating.Grade.choices)
@@ -328,18 +367,19 @@ class TenderPublishForm(forms.Form):
         queryset=Organization.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}))
 
-    PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight", "criteria")
+    PUBLISH_FIELDS = ("method", "bid_deadline", "price_weight")
 
     def __init__(self, *args, failed_tender=None, fixed_price=False, category=None, **kwargs):
+        # 固定价格项目价格不列为评审因素 (87号令 55): the price weight starts at 0.
+        price_weight = Decimal("0") if fixed_price else Decimal("10")
+        kwargs.setdefault("formset_initial", {"criteria": default_criteria(price_weight)})
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = Tender.Method.choices
         if category:
             self.fields["required_specialties"].initial = [category]
         self.fields["invited"].queryset = Organization.objects.filter(
             kind=Organization.Kind.SOCIAL_ORG, is_active=True).order_by("name")
-        if fixed_price:
-            # 固定价格项目价格不列为评审因素 (87号令 55).
-            self.fields["price_weight"].initial = Decimal("0")
+        self.fields["price_weight"].initial = price_weight
         self.failed_tender = failed_tender
         if failed_tender is not None:
             # After a 废标 the purchaser re-tenders, or cancels the procurement (法36).
@@ -366,20 +406,23 @@ class TenderPublishForm(forms.Form):
                     self.add_error(name, self.fields[name].error_messages["required"])
         return cleaned
 
-    def clean_criteria(self):
-        rows = []
-        for n, line in enumerate(self.cleaned_data["criteria"].splitlines(), 1):
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            if len(parts) != 3:
-                raise forms.ValidationError(_("第%(n)d行格式应为：名称,类型,分值"), params={"n": n})
-            try:
-                score = Decimal(parts[2])
-            except ArithmeticError as exc:
-                raise forms.ValidationError(_("第%(n)d行分值不是数字"), params={"n": n}) from exc
-            rows.append({"name": parts[0], "kind": parts[1], "max_score": score, "order": n})
-        return rows
+    def formsets_in_use(self):
+        cancelling = self.failed_tender is not None and self.data.get("decision") == "cancel"
+        return [] if cancelling else ["criteria"]
+
+    def clean_formsets(self):
+        criteria = self.cleaned_data.get("criteria") or []
+        for order, row in enumerate(criteria, 1):
+            row["order"] = order
+        price_weight = self.cleaned_data.get("price_weight")
+        if price_weight is None:
+            return
+        total = sum((row["max_score"] for row in criteria), Decimal("0"))
+        if total + price_weight != 100:
+            self.add_error("criteria", _(
+                "评分项分值合计%(total)s分，加上价格分%(price)s分共%(sum)s分，应为100分。") % {
+                "total": _score(total), "price": _score(price_weight),
+                "sum": _score(total + price_weight)})
 
 
 @step("ServiceProjectFlow", "publish")
@@ -415,7 +458,7 @@ class TenderPublishStep(Step):
         if self.failed_tender is not None and data.get("decision") == "cancel":
             tender_cancel(tender=self.failed_tender, actor=self.user, reason=data["reason"])
             return
-        criteria = list(data["criteria"])
+        criteria = list(data.get("criteria") or [])
         if data["price_weight"] > 0:
             criteria.append({"name": "价格", "kind": "price", "max_score": data["price_weight"],
                              "order": 0})
@@ -505,7 +548,10 @@ class ScoreStep(CommitteeFormStep):
         # committee weighs it in 履约能力; three queries however many bidders.
         bids = list(evaluable_bids(self.tender).select_related("organization").order_by("pk"))
         records = track_records_for(bid.organization_id for bid in bids)
-        return super().summary() + [
+        # What each criterion rewards, as the purchaser published it (TenderCriterion.description).
+        criteria = [(_("评分标准：%(name)s（%(max)s分）") % {"name": c.name, "max": c.max_score},
+                     c.description) for c in self.tender.criteria.exclude(kind="price").exclude(description="")]
+        return super().summary() + criteria + [
             (_("履约记录：%(org)s") % {"org": bid.organization.name},
              records[bid.organization_id].summary())
             for bid in bids

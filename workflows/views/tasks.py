@@ -42,6 +42,11 @@ def _entered(form) -> list[tuple[str, object]]:
                 and not isinstance(value, list | tuple)):
             value = dict(field.choices).get(value, value)
         rows.append((field.label, value))
+    # Tables of rows (office.formsets): one line per row; the rows go back in the re-post.
+    for formset in getattr(form, "formsets", {}).values():
+        lines = formset.entered_lines()
+        if lines:
+            rows.append((formset.title, "\n".join(lines)))
     return rows
 
 
