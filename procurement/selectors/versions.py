@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import (
@@ -67,16 +66,19 @@ def project_version_list(*, project: ServiceProject) -> QuerySet[ProjectVersion]
         "submitted_by").order_by("number")
 
 
-def project_version_pair(*, project: ServiceProject, number: int):
-    """Return (version number, the version before it or None) of the project; Http404 if missing.
-
-    The project must already be one the user may see (``project_get_for_user``).
-    """
-    versions = {v.number: v for v in project_version_list(project=project).filter(
-        number__in=[number - 1, number])}
-    if number not in versions:
-        raise Http404
-    return versions[number], versions.get(number - 1)
+def project_version_design(version: ProjectVersion) -> dict:
+    """Return a version's design as a page shows it: labelled fields and rows, amounts typed."""
+    snap = version.snapshot
+    fields = [(_verbose(ServiceProject, key), _field_value(choices, snap["fields"].get(key)))
+              for key, choices in _FIELDS]
+    fields.append((_("项目预算（元）"), Decimal(snap["fields"]["budget_amount"])))
+    sections = {key: (label, values, amount) for key, _section, _key, label, values, amount
+                in _sections()}
+    rows = {}
+    for key, (label, values, amount) in sections.items():
+        rows[key] = [{"label": label(r), "values": values(r),
+                      "amount": amount(r) if amount else None} for r in snap.get(key, [])]
+    return {"fields": fields, "needs": [n["title"] for n in snap.get("needs", [])], **rows}
 
 
 # --- the diff ----------------------------------------------------------------------------------

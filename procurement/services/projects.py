@@ -82,8 +82,7 @@ def _build_rows(model, project, rows, label):
     return objs
 
 
-_ROW_MODELS = ((Deliverable, "deliverables"), (Indicator, "indicators"),
-               (BudgetLine, "budget_lines"))
+_ROW_MODELS = (Indicator, Deliverable, BudgetLine)  # indicators first: they point at deliverables
 
 
 def _check_design(*, community, purchaser, title, category, funding_source, duration_months,
@@ -272,7 +271,7 @@ def project_revise(*, project, actor, **changes) -> ServiceProject:
     project.fixed_price = bool(project.fixed_price)
     project.budget_amount = budget_amount
     project.save(update_fields=[*_REVISABLE_FIELDS, "budget_amount"])
-    for model, key in _ROW_MODELS:
+    for model in _ROW_MODELS:
         model.objects.filter(project=project).delete()
     _create_rows(project, **rows)
     project.needs.set(need_rows)

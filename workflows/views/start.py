@@ -76,6 +76,25 @@ def _parse_lines(text: str, fields: list[str], decimals: set[str], ints: set[str
 _NeedChoiceField = SafeModelMultipleChoiceField
 
 
+def _design_initial(project) -> dict:
+    """Return the design form's initial values from an existing project (its rows as lines)."""
+    def lines(rows, keys):
+        return "\n".join(",".join(str(getattr(row, key)) for key in keys) for row in rows)
+
+    return {
+        "community": project.community_id, "purchaser": project.purchaser_id,
+        "title": project.title, "category": project.category, "objectives": project.objectives,
+        "target_groups": project.target_groups, "fiscal_year": project.fiscal_year,
+        "funding_source": project.funding_source, "duration_months": project.duration_months,
+        "needs": [n.pk for n in project.needs.all()], "fixed_price": project.fixed_price,
+        "deliverables": lines(project.deliverables.all(),
+                              ["activity_type", "description", "quantity", "unit_price",
+                               "min_quality"]),
+        "indicators": lines(project.indicators.all(), ["category", "name", "target", "unit"]),
+        "budget_lines": lines(project.budget_lines.all(), ["category", "amount", "note"]),
+    }
+
+
 class ProjectDesignForm(forms.Form):
     community = forms.ModelChoiceField(label=gettext_lazy("设计社区"), queryset=None)
     purchaser = forms.ModelChoiceField(label=gettext_lazy("购买主体"), queryset=None)
@@ -106,7 +125,9 @@ class ProjectDesignForm(forms.Form):
         initial="personnel,18200,社工薪酬\nmanagement,2600,项目管理\nactivities,5200,活动物料",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, project=None, **kwargs):
+        if project is not None:
+            kwargs.setdefault("initial", _design_initial(project))
         super().__init__(*args, **kwargs)
         communities = _community_ids(user, {Role.COMMUNITY})
         self.fields["community"].queryset = Organization.objects.filter(pk__in=communities)
@@ -120,7 +141,8 @@ class ProjectDesignForm(forms.Form):
             community_id__in=communities, status=Need.Status.ACCEPTED
         )
         self._show_budget_shares(() if self.is_bound else _parse_lines(
-            self.fields["budget_lines"].initial, ["category", "amount", "note"], {"amount"}, set()))
+            self.initial.get("budget_lines", self.fields["budget_lines"].initial),
+            ["category", "amount", "note"], {"amount"}, set()))
 
     def _show_budget_shares(self, lines) -> None:
         """Put the configured category limits and the lines' computed shares in the help text."""
