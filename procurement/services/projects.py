@@ -224,11 +224,13 @@ _REVISABLE_FIELDS = ("title", "category", "objectives", "target_groups", "fiscal
                      "fixed_price")
 
 
-def _current_rows(project) -> dict[str, list[dict]]:
-    """Return the project's line items as project_create takes them."""
-    snapshot = project_design_snapshot(project=project)
-    return {key: [dict(row) for row in snapshot[key]]
-            for key in ("deliverables", "indicators", "budget_lines")}
+_ROW_KEYS = ("deliverables", "indicators", "budget_lines")
+
+
+def _design_changes(before: dict, after: dict) -> list[str]:
+    """Return the names of the fields and row kinds that differ between two design snapshots."""
+    fields = [k for k in after["fields"] if before["fields"].get(k) != after["fields"][k]]
+    return fields + [k for k in (*_ROW_KEYS, "needs") if before[k] != after[k]]
 
 
 @transaction.atomic
@@ -248,7 +250,8 @@ def project_revise(*, project, actor, **changes) -> ServiceProject:
     if project.status != ServiceProject.Status.RETURNED:
         raise ServiceError(_("只有已退回修改的项目可以修改。"), code="state")
     values = {name: changes.get(name, getattr(project, name)) for name in _REVISABLE_FIELDS}
-    rows = _current_rows(project)
+    design = project_design_snapshot(project=project)
+    rows = {key: [dict(row) for row in design[key]] for key in _ROW_KEYS}
     if "deliverables" in changes and "indicators" not in changes:
         # The indicators stay, tied to the deliverable at the same position (if any is left).
         for row in rows["indicators"]:
@@ -276,8 +279,8 @@ def project_revise(*, project, actor, **changes) -> ServiceProject:
     _create_rows(project, **rows)
     project.needs.set(need_rows)
     audit_record(actor=actor, action="project.revise", target=project, before=before,
-                 after={"budget_amount": str(budget_amount), "changed": sorted(changes),
-                        "needs": sorted(n.pk for n in need_rows)})
+                 after={"budget_amount": str(budget_amount),
+                        "changed": _design_changes(design, project_design_snapshot(project=project))})
     return project
 
 

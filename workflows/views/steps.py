@@ -242,8 +242,9 @@ class ProjectApproveStep(_ProjectVersionsMixin, Step):
             (_("预算年度"), project.fiscal_year), (_("资金来源"), project.get_funding_source_display()),
             (_("服务周期（月）"), project.duration_months),
         ]
-        rows += [(_("产出"), f"{d} × {d.unit_price}") for d in project.deliverables.all()]
-        rows += [(_("预算"), str(b)) for b in project.budget_lines.all()]
+        rows += [(_("产出"), f"{d} × {money(d.unit_price)}") for d in project.deliverables.all()]
+        rows += [(_("预算"), f"{b.get_category_display()} {money(b.amount)}")
+                 for b in project.budget_lines.all()]
         return rows
 
     def perform(self, data, form=None):

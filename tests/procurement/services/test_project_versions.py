@@ -1,10 +1,12 @@
 """Revise and resubmit (issue 8 item 5): numbered versions, project_revise, the diff."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
 
 from core.exceptions import PermissionDenied, ServiceError
+from core.models import AuditEntry
 from finance.services.budget import budget_reject
 from procurement.models import ProjectVersion, ServiceProject
 from procurement.selectors.versions import (
@@ -93,6 +95,9 @@ def test_revise_replaces_fields_and_line_items(world):
     events = project.indicators.get(name="社区活动场次")
     assert events.deliverable == project.deliverables.get(activity_type="small_event")
     assert audit_count("project.revise") == before + 1
+    entry = AuditEntry.objects.filter(action="project.revise").latest("pk")
+    assert entry.after["changed"] == ["title", "duration_months", "budget_amount", "deliverables",
+                                      "indicators", "budget_lines"]
 
 
 def test_revising_deliverables_alone_keeps_the_indicators(world):
@@ -204,3 +209,17 @@ def test_diff_of_an_unchanged_resubmission_is_empty(world):
     project_submit(project=project, actor=world.community)
     diff = project_version_diff(*project_version_list(project=project))
     assert (diff.fields, diff.items, diff.changed) == ([], [], False)
+
+
+def test_migration_records_earlier_submissions_as_v1_in_the_snapshot_shape(world):
+    from django.apps import apps
+
+    migration = importlib.import_module("procurement.migrations.0016_project_versions")
+    project = _returned(world, design=CASE_AND_EVENTS)
+    draft = project_draft(world)
+    ProjectVersion.objects.all().delete()
+    migration.backfill_first_versions(apps, None)
+    version = ProjectVersion.objects.get()
+    assert (version.project, version.number, version.submitted_by) == (project, 1, world.community)
+    assert version.snapshot == project_design_snapshot(project=project)
+    assert not draft.versions.exists()
