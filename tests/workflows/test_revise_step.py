@@ -191,3 +191,18 @@ def test_finance_reject_then_revise_through_services_keeps_numbering(world):
     budget_reject(project=project, actor=world.finance, reason="额度不足")
     project_submit(project=project, actor=world.community)
     assert [v.number for v in project.versions.all()] == [1, 2]
+
+
+def test_a_text_with_commas_does_not_break_the_revise_page(world):
+    chain = Chain(world)
+    project = project_draft(world, budget_lines=[
+        {"category": "personnel", "amount": Decimal("210000.00"), "note": "社工薪酬，含社保, 公积金"},
+        {"category": "management", "amount": Decimal("30000.00")},
+        {"category": "activities", "amount": Decimal("60000.00")},
+    ])
+    project_submit(project=project, actor=world.community)
+    project_flow_start(project=project)
+    chain.do(world.purchaser, APPROVE, {"decision": "return", "comment": "请补充"})
+    page = chain.client(world.community).get(chain.task_url(world.community, REVISE))
+    assert page.status_code == 200
+    assert "personnel,210000.00,社工薪酬、含社保、 公积金" in page.content.decode()

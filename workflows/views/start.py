@@ -79,7 +79,9 @@ _NeedChoiceField = SafeModelMultipleChoiceField
 def _design_initial(project) -> dict:
     """Return the design form's initial values from an existing project (its rows as lines)."""
     def lines(rows, keys):
-        return "\n".join(",".join(str(getattr(row, key)) for key in keys) for row in rows)
+        # A comma inside a text would split its line: it reads as 、 in the form.
+        return "\n".join(",".join(str(getattr(row, key)).replace(",", "、").replace("，", "、")
+                                   for key in keys) for row in rows)
 
     return {
         "community": project.community_id, "purchaser": project.purchaser_id,
@@ -140,9 +142,14 @@ class ProjectDesignForm(forms.Form):
         self.fields["needs"].queryset = Need.objects.filter(
             community_id__in=communities, status=Need.Status.ACCEPTED
         )
-        self._show_budget_shares(() if self.is_bound else _parse_lines(
-            self.initial.get("budget_lines", self.fields["budget_lines"].initial),
-            ["category", "amount", "note"], {"amount"}, set()))
+        if self.is_bound:
+            self._show_budget_shares(())
+        elif project is not None:
+            self._show_budget_shares(project.budget_lines.all())
+        else:
+            self._show_budget_shares(_parse_lines(
+                self.fields["budget_lines"].initial, ["category", "amount", "note"], {"amount"},
+                set()))
 
     def _show_budget_shares(self, lines) -> None:
         """Put the configured category limits and the lines' computed shares in the help text."""
