@@ -13,6 +13,7 @@ from demo.integrity import integrity_build
 from demo.methods import methods_build
 from demo.projects import PROJECTS
 from demo.registry import registry_build
+from demo.revisions import revision_build
 from demo.stages import build_project_at_stage
 from procurement.models import Need, ServiceProject
 from procurement.selectors.grants import contract_grant_list, project_grant_list
@@ -94,6 +95,7 @@ def demo_build() -> DemoResult:
     grants_build(cast)
     integrity_build(cast)  # a collusion signal the committee decided (87号令 37)
     methods_build(cast)  # 磋商 with a final-quote round, 邀请招标 with its invitation list
+    revision_build(cast)  # the project awaiting approval was returned once and resubmitted (v2)
     return result
 
 

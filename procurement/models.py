@@ -287,6 +287,36 @@ class BudgetLine(models.Model):
         return f"{self.get_category_display()} {self.amount}"
 
 
+class ProjectVersion(models.Model):
+    """One submission of a project's design: v1 at the first submission, v2 after a revision …
+
+    ``snapshot`` holds the design as submitted (fields, deliverables, indicators, budget lines,
+    needs; amounts as strings of Decimals), written by ``project_submit`` and never changed.
+    """
+
+    project = models.ForeignKey(ServiceProject, verbose_name=_("服务项目"), on_delete=models.CASCADE,
+                                related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    submitted_at = models.DateTimeField(_("提交时间"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"),
+                                     on_delete=models.PROTECT, related_name="+")
+    # Why the previous version was sent back (the purchaser's or the finance bureau's reason).
+    return_reason = models.TextField(_("上一版本的退回意见"), blank=True)
+    snapshot = models.JSONField(_("项目设计快照"))
+
+    class Meta:
+        verbose_name = _("项目设计版本")
+        verbose_name_plural = _("项目设计版本")
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="project_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="project_version_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
 class Tender(models.Model):
     class Method(models.TextChoices):
         OPEN = "open", _("公开招标")

@@ -76,3 +76,11 @@ urlpatterns += [
     path("tenders/<int:pk>/final-quotes/", method_views.FinalQuoteRoundView.as_view(),
          name="final-quotes"),
 ]
+
+# Versions of a project's design (revise and resubmit).
+from procurement.views import versions as version_views  # noqa: E402
+
+urlpatterns += [
+    path("projects/<int:pk>/versions/<int:number>/", version_views.ProjectVersionView.as_view(),
+         name="project-version"),
+]

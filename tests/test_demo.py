@@ -89,6 +89,19 @@ def test_demo_is_complete_and_rerun_creates_nothing(demo):
 
     assert list(BidFlag.objects.values_list("kind", "decision")) == [("same_contact", "cleared")]
 
+    # Revise and resubmit (issue 8 item 5): the project awaiting approval was returned once and
+    # resubmitted with its activities line cut; the purchaser sees v2 against v1.
+    from demo.revisions import RETURN_REASON, REVISED_INDEX
+    from procurement.selectors.versions import project_version_diff
+
+    revised = ServiceProject.objects.get(title=PROJECTS[REVISED_INDEX].title)
+    assert revised.status == ServiceProject.Status.SUBMITTED
+    v1, v2 = revised.versions.order_by("number")
+    assert v2.return_reason == RETURN_REASON
+    diff = project_version_diff(v1, v2)
+    assert [(i.section, i.kind, i.label) for i in diff.items] == [("预算明细", "changed", "服务活动")]
+    assert diff.totals[0].delta < 0
+
     logins = (demo / "demo_logins.txt").read_text(encoding="utf-8")
     for username in ("admin", "mz_wang", "cz_zhao", "sq_longquan", "jm_chen", "org_yangguang",
                      "sg_lin", "zj_qian"):

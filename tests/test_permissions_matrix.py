@@ -199,6 +199,12 @@ def _project_create(w, actor, role):
     )
 
 
+def _prepare_returned(w):
+    from procurement.services.projects import project_return
+
+    project_return(project=w.build.project, actor=w.build.purchaser_staff, reason="预算测算不清")
+
+
 def _criteria_scores(tender):
     criteria = [c for c in tender.criteria.all() if c.kind != "price"]
     return {bid.pk: {c.pk: c.max_score / 2 for c in criteria} for bid in tender.bids.all()}
@@ -446,6 +452,9 @@ SCENARIOS = {
     "project_create": ("need_accepted", None, _project_create),
     "project_submit": ("project_draft", None, lambda w, a, r: _svc(
         "procurement.services.projects", "project_submit")(project=w.build.project, actor=a)),
+    "project_revise": ("project_submitted", _prepare_returned, lambda w, a, r: _svc(
+        "procurement.services.projects", "project_revise")(
+            project=w.build.project, actor=a, objectives="补充活动安排后的项目目标")),
     "project_approve": ("project_submitted", None, lambda w, a, r: _svc(
         "procurement.services.projects", "project_approve")(project=w.build.project, actor=a)),
     "project_return": ("project_submitted", None, lambda w, a, r: _svc(

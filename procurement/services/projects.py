@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,10 +23,12 @@ from procurement.models import (
     Indicator,
     Need,
     NeedCategory,
+    ProjectVersion,
     ServiceProject,
 )
 from procurement.rules import check_budget_category_caps, split_purchase_warning
 from procurement.selectors.grants import project_purchaser_staff
+from procurement.selectors.versions import project_design_snapshot
 from procurement.services._common import finance_staff_for_project, link, staff_of
 from procurement.signals import project_ended
 from procurement.states import ContractStates, ServiceProjectStates
@@ -79,18 +82,12 @@ def _build_rows(model, project, rows, label):
     return objs
 
 
-@transaction.atomic
-def project_create(*, actor, community, purchaser, title, category, objectives, target_groups,
-                   fiscal_year, funding_source, duration_months, deliverables, indicators,
-                   budget_lines, needs=(), design_partners=(),
-                   multi_year_budget_secured=False, fixed_price=False) -> ServiceProject:
-    """Design a draft service project for the community from its accepted needs.
+_ROW_MODELS = (Indicator, Deliverable, BudgetLine)  # indicators first: they point at deliverables
 
-    ``fixed_price``: the service is bought at a fixed price (统一价格标准), so its tender leaves
-    price out of scoring (87号令 55 last paragraph; 磋商办法 24) and every offer is the budget.
-    """
-    authz.require(actor, "procurement.create_serviceproject",
-                  ServiceProject(community=community))
+
+def _check_design(*, community, purchaser, title, category, funding_source, duration_months,
+                  multi_year_budget_secured, budget_lines, needs) -> tuple[Decimal, list[Need]]:
+    """Refuse a design project_create would refuse; return its budget and its need rows."""
     if purchaser.kind != Organization.Kind.PURCHASER:
         raise ServiceError(_("购买主体必须是政府部门或履行行政职能的单位。"), code="purchaser")
     if category not in NeedCategory.values:
@@ -113,6 +110,44 @@ def project_create(*, actor, community, purchaser, title, category, objectives, 
         n.community_id != community.pk or n.status != Need.Status.ACCEPTED for n in need_rows
     ):
         raise ServiceError(_("项目只能回应本社区已采纳的需求。"), code="needs")
+    return budget_amount, need_rows
+
+
+def _create_rows(project, *, deliverables, indicators, budget_lines) -> None:
+    """Create the project's line items (an indicator's deliverable_index names its deliverable)."""
+    made = Deliverable.objects.bulk_create(_build_rows(Deliverable, project, deliverables,
+                                                       _("服务产出")))
+    indicator_objs = _build_rows(Indicator, project, indicators, _("绩效指标"))
+    for ind in indicator_objs:
+        index = getattr(ind, "_deliverable_index", None)
+        if index is not None:
+            if not 0 <= int(index) < len(made):
+                raise ServiceError(_("绩效指标对应的服务产出不存在。"), code="rows")
+            ind.deliverable = made[int(index)]
+    Indicator.objects.bulk_create(indicator_objs)
+    lines = _build_rows(BudgetLine, project, budget_lines, _("预算明细"))
+    if len({line.category for line in lines}) != len(lines):
+        raise ServiceError(_("每个预算科目只能填写一行。"), code="budget_lines")
+    BudgetLine.objects.bulk_create(lines)
+
+
+@transaction.atomic
+def project_create(*, actor, community, purchaser, title, category, objectives, target_groups,
+                   fiscal_year, funding_source, duration_months, deliverables, indicators,
+                   budget_lines, needs=(), design_partners=(),
+                   multi_year_budget_secured=False, fixed_price=False) -> ServiceProject:
+    """Design a draft service project for the community from its accepted needs.
+
+    ``fixed_price``: the service is bought at a fixed price (统一价格标准), so its tender leaves
+    price out of scoring (87号令 55 last paragraph; 磋商办法 24) and every offer is the budget.
+    """
+    authz.require(actor, "procurement.create_serviceproject",
+                  ServiceProject(community=community))
+    budget_amount, need_rows = _check_design(
+        community=community, purchaser=purchaser, title=title, category=category,
+        funding_source=funding_source, duration_months=duration_months,
+        multi_year_budget_secured=multi_year_budget_secured, budget_lines=budget_lines,
+        needs=needs)
     project = ServiceProject.objects.create(
         code=f"TMP-{uuid.uuid4().hex[:20]}", title=title.strip(), category=category,
         community=community, purchaser=purchaser, objectives=objectives,
@@ -123,18 +158,8 @@ def project_create(*, actor, community, purchaser, title, category, objectives, 
     )
     project.code = f"XM{fiscal_year}-{project.pk:05d}"
     project.save(update_fields=["code"])
-    made = Deliverable.objects.bulk_create(_build_rows(Deliverable, project, deliverables,
-                                                       _("服务产出")))
-    indicator_objs = _build_rows(Indicator, project, indicators, _("绩效指标"))
-    for ind in indicator_objs:
-        index = getattr(ind, "_deliverable_index", None)
-        if index is not None:
-            ind.deliverable = made[index]
-    Indicator.objects.bulk_create(indicator_objs)
-    lines = _build_rows(BudgetLine, project, budget_lines, _("预算明细"))
-    if len({line.category for line in lines}) != len(lines):
-        raise ServiceError(_("每个预算科目只能填写一行。"), code="budget_lines")
-    BudgetLine.objects.bulk_create(lines)
+    _create_rows(project, deliverables=deliverables, indicators=indicators,
+                 budget_lines=budget_lines)
     if need_rows:
         project.needs.set(need_rows)
     if design_partners:
@@ -167,17 +192,95 @@ def project_submit(*, project, actor) -> ServiceProject:
     # 预算科目占比（人员薪酬、项目管理等）按地区配置校验 (PLATFORM_RULES["BUDGET_CATEGORY_CAPS"]).
     check_budget_category_caps(project.budget_lines.all())
     before = {"status": project.status}
+    return_reason = project.return_reason if project.status == ServiceProject.Status.RETURNED else ""
     ServiceProjectStates(project).submit()
     project.submitted_at = timezone.now()
     project.save(update_fields=["status", "submitted_at"])
+    # Every submission is a numbered version of the design, kept as submitted (v1, v2 …).
+    latest = project.versions.aggregate(latest=Max("number"))["latest"] or 0
+    version = ProjectVersion.objects.create(
+        project=project, number=latest + 1, submitted_at=project.submitted_at,
+        submitted_by=actor, return_reason=return_reason,
+        snapshot=project_design_snapshot(project=project))
     audit_record(actor=actor, action="project.submit", target=project, before=before,
-                 after={"status": project.status})
+                 after={"status": project.status, "version": version.number})
     notify(recipients=project_purchaser_staff(project),
            title=_("服务项目待立项审批：%(code)s %(title)s") % {"code": project.code,
                                                           "title": project.title},
            body=_("%(community)s提交了服务项目，预算 %(amount)s 元。") % {
                "community": project.community.name, "amount": project.budget_amount},
            url=project_url(project))
+    return project
+
+
+# What project_revise may change; the community and the purchaser stay (the flow's roles).
+PROJECT_REVISABLE = frozenset({
+    "title", "category", "objectives", "target_groups", "fiscal_year", "funding_source",
+    "duration_months", "multi_year_budget_secured", "fixed_price", "needs",
+    "deliverables", "indicators", "budget_lines",
+})
+_REVISABLE_FIELDS = ("title", "category", "objectives", "target_groups", "fiscal_year",
+                     "funding_source", "duration_months", "multi_year_budget_secured",
+                     "fixed_price")
+
+
+_ROW_KEYS = ("deliverables", "indicators", "budget_lines")
+
+
+def _design_changes(before: dict, after: dict) -> list[str]:
+    """Return the names of the fields and row kinds that differ between two design snapshots."""
+    fields = [k for k in after["fields"] if before["fields"].get(k) != after["fields"][k]]
+    return fields + [k for k in (*_ROW_KEYS, "needs") if before[k] != after[k]]
+
+
+@transaction.atomic
+def project_revise(*, project, actor, **changes) -> ServiceProject:
+    """Change a returned project's design (fields and line items) before it is resubmitted.
+
+    ``changes`` are project_create's arguments except community and purchaser; a list of
+    deliverables, indicators or budget lines given replaces all the rows of its kind. The same
+    checks as project_create and the budget category limits apply; project_submit then records
+    the new version.
+    """
+    unknown = set(changes) - PROJECT_REVISABLE
+    if unknown:
+        raise TypeError(f"project_revise() got unexpected keyword arguments {sorted(unknown)}")
+    project = _locked(project)
+    authz.require(actor, "procurement.submit_serviceproject", project)
+    if project.status != ServiceProject.Status.RETURNED:
+        raise ServiceError(_("只有已退回修改的项目可以修改。"), code="state")
+    values = {name: changes.get(name, getattr(project, name)) for name in _REVISABLE_FIELDS}
+    design = project_design_snapshot(project=project)
+    rows = {key: [dict(row) for row in design[key]] for key in _ROW_KEYS}
+    if "deliverables" in changes and "indicators" not in changes:
+        # The indicators stay, tied to the deliverable at the same position (if any is left).
+        for row in rows["indicators"]:
+            if row.get("deliverable_index") is not None and (
+                    row["deliverable_index"] >= len(changes["deliverables"])):
+                row["deliverable_index"] = None
+    rows |= {key: list(changes[key]) for key in rows if key in changes}
+    needs = changes["needs"] if "needs" in changes else list(project.needs.all())
+    budget_amount, need_rows = _check_design(
+        community=project.community, purchaser=project.purchaser, title=values["title"],
+        category=values["category"], funding_source=values["funding_source"],
+        duration_months=values["duration_months"],
+        multi_year_budget_secured=values["multi_year_budget_secured"],
+        budget_lines=rows["budget_lines"], needs=needs)
+    # 预算科目占比 as project_submit checks them, so a revision never stores what cannot be sent.
+    check_budget_category_caps(rows["budget_lines"])
+    before = {"budget_amount": str(project.budget_amount)}
+    for name, value in values.items():
+        setattr(project, name, value.strip() if isinstance(value, str) else value)
+    project.fixed_price = bool(project.fixed_price)
+    project.budget_amount = budget_amount
+    project.save(update_fields=[*_REVISABLE_FIELDS, "budget_amount"])
+    for model in _ROW_MODELS:
+        model.objects.filter(project=project).delete()
+    _create_rows(project, **rows)
+    project.needs.set(need_rows)
+    audit_record(actor=actor, action="project.revise", target=project, before=before,
+                 after={"budget_amount": str(budget_amount),
+                        "changed": _design_changes(design, project_design_snapshot(project=project))})
     return project
 
 

@@ -37,6 +37,7 @@ from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
 from procurement.views.methods import tender_method_context
 from procurement.views.teams import contract_team_context
+from procurement.views.versions import project_versions_context
 
 # Needs -----------------------------------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class ProjectDetailView(OfficeMixin, TemplateView):
             contract=selectors.contract_list_for_user(user=self.request.user)
             .filter(project=project).first(),
             **project_grants_context(self.request.user, project),
+            **project_versions_context(project),
         )
         return context
 

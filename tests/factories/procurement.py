@@ -30,6 +30,7 @@ from procurement.models import (
     Indicator,
     Need,
     NeedSupport,
+    ProjectVersion,
     ServiceProject,
     Tender,
     TenderAmendment,
@@ -37,6 +38,7 @@ from procurement.models import (
     TenderInvitation,
     TenderQuestion,
 )
+from procurement.selectors.versions import project_design_snapshot
 from tests.factories.accounts import OrganizationFactory, SocialWorkerProfileFactory, UserFactory
 
 
@@ -133,6 +135,19 @@ class BudgetLineFactory(DjangoModelFactory):
     category = "personnel"
     amount = Decimal("70000.00")
     note = "专职社工薪酬"
+
+
+class ProjectVersionFactory(DjangoModelFactory):
+    """A submitted version of a project (v1) whose snapshot is its project's design now."""
+
+    class Meta:
+        model = ProjectVersion
+
+    project = factory.SubFactory(ServiceProjectFactory, submitted=True)
+    number = 1
+    submitted_at = factory.LazyFunction(timezone.now)
+    submitted_by = factory.SubFactory(UserFactory)
+    snapshot = factory.LazyAttribute(lambda o: project_design_snapshot(project=o.project))
 
 
 class TenderFactory(DjangoModelFactory):

@@ -173,7 +173,12 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
     project.refresh_from_db()
     assert project.status == ServiceProject.Status.RETURNED
     chain.assert_inboxes({"community": ["修改并重新提交项目"]})
-    chain.do(w.community, "修改并重新提交项目", {"comment": "已补充"})
+    # The community edits the returned design on its task page and resubmits it (version 2).
+    chain.do(w.community, "修改并重新提交项目",
+             {**_design_post(w, need), "title": "独居老人关爱服务项目（补充活动安排）"})
+    project.refresh_from_db()
+    assert project.title == "独居老人关爱服务项目（补充活动安排）"
+    assert list(project.versions.values_list("number", flat=True)) == [1, 2]
     chain.assert_inboxes({"purchaser": ["立项审批"]})
     chain.do(w.purchaser, "立项审批", {"decision": "approve", "comment": "同意"})
     chain.assert_inboxes({"finance": ["预算审核"]})

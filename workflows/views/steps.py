@@ -28,17 +28,21 @@ from office.formsets import BLANK, FormsetsMixin, row_formset
 from procurement.models import Bid, Need, NeedCategory, Tender, TenderCriterion
 from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
+from procurement.selectors.versions import project_version_diff, project_version_list
 from procurement.services.awards import award_confirm
 from procurement.services.contracts import contract_sign
 from procurement.services.final_quotes import final_prices
 from procurement.services.needs import need_accept, need_decline, need_merge
 from procurement.services.projects import (
+    PROJECT_REVISABLE,
     project_approve,
     project_close,
     project_return,
+    project_revise,
     project_submit,
 )
 from procurement.services.tenders import tender_cancel, tender_publish
+from workflows.views.start import ProjectDesignForm
 
 STEPS: dict[tuple[str, str], type["Step"]] = {}
 
@@ -211,8 +215,23 @@ class ProjectApproveForm(_decision_form([("approve", _("同意立项")), ("retur
         return cleaned
 
 
+class _ProjectVersionsMixin:
+    """The project's design versions and what the last submission changed (task page section)."""
+
+    template_name = "workflows/task_project_versions.html"
+
+    @cached_property
+    def versions(self) -> list:
+        return list(project_version_list(project=self.project))
+
+    @cached_property
+    def version_diff(self):
+        versions = self.versions
+        return project_version_diff(versions[-2], versions[-1]) if len(versions) > 1 else None
+
+
 @step("ServiceProjectFlow", "approve")
-class ProjectApproveStep(Step):
+class ProjectApproveStep(_ProjectVersionsMixin, Step):
     form_class = ProjectApproveForm
 
     @cached_property
@@ -229,8 +248,9 @@ class ProjectApproveStep(Step):
             (_("预算年度"), project.fiscal_year), (_("资金来源"), project.get_funding_source_display()),
             (_("服务周期（月）"), project.duration_months),
         ]
-        rows += [(_("产出"), f"{d} × {d.unit_price}") for d in project.deliverables.all()]
-        rows += [(_("预算"), str(b)) for b in project.budget_lines.all()]
+        rows += [(_("产出"), f"{d} × {money(d.unit_price)}") for d in project.deliverables.all()]
+        rows += [(_("预算"), f"{b.get_category_display()} {money(b.amount)}")
+                 for b in project.budget_lines.all()]
         return rows
 
     def perform(self, data, form=None):
@@ -242,13 +262,34 @@ class ProjectApproveStep(Step):
 
 
 @step("ServiceProjectFlow", "revise")
-class ProjectReviseStep(Step):
-    submit_label = _("重新提交")
+class ProjectReviseStep(_ProjectVersionsMixin, Step):
+    """The designing community edits the returned project and resubmits it as a new version.
+
+    Returned by the purchaser (立项审批) or by the finance bureau (预算审核): both come here.
+    """
+
+    form_class = ProjectDesignForm
+    submit_label = _("修改后重新提交")
+
+    def form_kwargs(self):
+        return {"user": self.user, "project": self.project}
+
+    def make_form(self, data=None):
+        form = super().make_form(data)
+        # The designing community and the purchaser are the flow's roles: project_revise keeps them.
+        for name in ("community", "purchaser"):
+            if name in form.fields:
+                form.fields[name].disabled = True
+        return form
 
     def summary(self):
         return super().summary() + [(_("退回意见"), self.project.return_reason)]
 
     def perform(self, data, form=None):
+        changes = {key: value for key, value in data.items() if key in PROJECT_REVISABLE}
+        if "needs" in changes:
+            changes["needs"] = list(changes["needs"])
+        project_revise(project=self.project, actor=self.user, **changes)
         project_submit(project=self.project, actor=self.user)
 
 
