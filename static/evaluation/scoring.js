@@ -43,12 +43,27 @@
     });
   }
 
+  // The correction page (87号令 64): the sheet's total after the corrected score.
+  function updateCorrection(input) {
+    var output = document.querySelector("output[data-correct-total]");
+    if (!output) { return; }
+    var rest = hundredths(input.getAttribute("data-sheet-rest"));
+    var value = hundredths(input.value);
+    output.textContent = rest === null || value === null ? "—" : shown(rest + value);
+  }
+
   document.addEventListener("input", function (event) {
     var form = event.target.closest ? event.target.closest("form.score-form") : null;
     if (form) { update(form); }
+    if (event.target.hasAttribute && event.target.hasAttribute("data-sheet-rest")) {
+      updateCorrection(event.target);
+    }
   });
 
-  function init() { Array.prototype.forEach.call(document.querySelectorAll("form.score-form"), update); }
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("form.score-form"), update);
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-sheet-rest]"), updateCorrection);
+  }
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("turbo:load", init);
   if (document.readyState !== "loading") { init(); }
