@@ -41,6 +41,9 @@
       output.textContent = shown((totals[bid] || 0) + price);
       output.classList.toggle("incomplete", complete[bid] === false);
     });
+    Array.prototype.forEach.call(form.querySelectorAll("[data-incomplete-for]"), function (note) {
+      note.hidden = complete[note.getAttribute("data-incomplete-for")] !== false;
+    });
   }
 
   // The correction page (87号令 64): the sheet's total after the corrected score.

@@ -197,7 +197,7 @@ def test_rerender_after_an_error_keeps_the_running_totals_of_valid_scores(scorin
     partial = q2(sum((Decimal(data[f"score_{bid.pk}_{c.pk}"]) for c in s.scored[1:]),
                      prices[bid.pk]))
     assert f'data-price-score="{prices[bid.pk]}">{partial}</output>' in html
-    assert "尚未填完" in html
+    assert f'data-incomplete-for="{bid.pk}">（尚未填完）' in html  # shown, not hidden
 
 
 def _page_queries(client, url) -> int:

@@ -518,8 +518,8 @@ class ScoreForm(forms.Form):
     def _valid_scores(self) -> dict:
         """Return {(bid id, criterion id): score} of the fields entered validly so far."""
         cleaned = getattr(self, "cleaned_data", {})
-        return {(bid_id, criterion_id): cleaned[name] for name, bid_id, criterion_id in self.keys
-                if cleaned.get(name) is not None}
+        return {(bid_id, criterion_id): q2(cleaned[name])
+                for name, bid_id, criterion_id in self.keys if cleaned.get(name) is not None}
 
     def cards(self) -> list[dict]:
         """Return per bid: the page's row, its (criterion, bound field) pairs and its running
