@@ -113,6 +113,8 @@ def test_correction_page_shows_the_criterion_and_the_sheet_total_before_and_afte
     html = client.get(url).content.decode()
     total = item.sheet.total
     assert "方案的针对性和可行性" in html
+    sheets = client.get(reverse("evaluation:score-sheets", args=[tender.pk])).content.decode()
+    assert '<small class="criterion-description">方案的针对性和可行性</small>' in sheets
     assert f'<dd class="total-before">{total}</dd>' in html
     assert f'max="{item.criterion.max_score}"' in html and f'data-sheet-rest="{total - item.score}"' in html
     # Not confirmed yet: the page shows the total the correction would give; nothing changes.
