@@ -13,7 +13,7 @@ from core.templatetags.money import money
 from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
 from evaluation.rules import price_scores
 from evaluation.services.committees import EVALUABLE_BID_STATUSES
-from procurement.models import Bid, Tender, TenderCriterion
+from procurement.models import Bid, FinalQuoteRound, Tender, TenderCriterion
 from procurement.selectors import bid_flag_list_for_user
 from procurement.services.final_quotes import final_prices
 
@@ -171,6 +171,8 @@ class ScoringPage:
     criteria: list  # every criterion, price included, in order
     bids: list  # BidForScoring, by bid id
     flags: list  # the tender's opening flags the user may read
+    # A final-quote round (最后报价) still sealed: prices and price scores are not known yet.
+    final_quotes_sealed: bool = False
 
     @property
     def scored_criteria(self) -> list:
@@ -191,7 +193,9 @@ def scoring_page_for_user(*, user, tender: Tender) -> ScoringPage:
     criteria = sorted(tender.criteria.all(), key=lambda c: (c.order, c.pk))
     price_criterion = next((c for c in criteria if c.kind == TenderCriterion.Kind.PRICE), None)
     prices = final_prices(tender, bids)
-    scores = price_scores(prices, price_criterion.max_score) if price_criterion and bids else {}
+    sealed = FinalQuoteRound.objects.filter(tender_id=tender.pk, closed_at__isnull=True).exists()
+    scores = (price_scores(prices, price_criterion.max_score)
+              if price_criterion and bids and not sealed else {})
     files: dict[int, list] = {}
     for stored in StoredFile.objects.filter(
             content_type=ContentType.objects.get_for_model(Bid),
@@ -206,4 +210,5 @@ def scoring_page_for_user(*, user, tender: Tender) -> ScoringPage:
     rows = [BidForScoring(bid=b, price=prices[b.pk], price_score=scores.get(b.pk),
                           files=files.get(b.pk, []), flags=flagged.get(b.pk, []),
                           track_record=records[b.organization_id]) for b in bids]
-    return ScoringPage(tender=tender, criteria=criteria, bids=rows, flags=flags)
+    return ScoringPage(tender=tender, criteria=criteria, bids=rows, flags=flags,
+                       final_quotes_sealed=sealed)

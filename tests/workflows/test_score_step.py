@@ -224,3 +224,15 @@ def test_page_query_count_does_not_grow_with_the_bids(scoring, django_assert_max
     assert _page_queries(client, s.url) == three
     with django_assert_max_num_queries(three):
         client.get(s.url)
+
+
+def test_sealed_final_quotes_leave_the_price_score_to_the_platform(scoring):
+    """While a final-quote round (最后报价) is sealed the page computes no price score."""
+    from tests.factories import FinalQuoteRoundFactory
+
+    s = scoring
+    FinalQuoteRoundFactory(tender=s.tender, opened_by=s.build.purchaser_staff)
+    html = _client(s.expert).get(s.url).content.decode()
+    assert "最后报价尚未揭晓" in html
+    for bid in s.bids:
+        assert f'data-total-for="{bid.pk}" data-price-score="0">0.00<' in html
