@@ -97,10 +97,26 @@ class ScoreCorrectView(OfficeMixin, FormView):
     def get_initial(self):
         return {"new_score": self.item.score}
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        # Capped in the page as the service caps it; the sheet's total follows as it is typed.
+        form.fields["new_score"].widget.attrs.update({
+            "max": self.item.criterion.max_score, "step": "0.01", "inputmode": "decimal",
+            "data-sheet-rest": self.item.sheet.total - self.item.score})
+        return form
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(item=self.item, tender=self.item.sheet.member.committee.tender,
-                       submit_label=_("更正评分"))
+        sheet = self.item.sheet
+        form = context["form"]
+        new_score = getattr(form, "cleaned_data", {}).get("new_score")
+        context.update(
+            item=self.item, tender=sheet.member.committee.tender, submit_label=_("更正评分"),
+            # The bidder's total on this sheet before and after the correction (art 64).
+            total_before=sheet.total,
+            total_after=(sheet.total - self.item.score + new_score
+                         if new_score is not None and sheet.total is not None else None),
+        )
         return context
 
     def form_valid(self, form):

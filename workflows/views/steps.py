@@ -15,8 +15,9 @@ from core.widgets import DateInput, DateTimeInput
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
-from evaluation.selectors import track_records_for
-from evaluation.services.committees import committee_form, evaluable_bids
+from evaluation.rules import RankRow, q2, rank_bids
+from evaluation.selectors import ScoringPage, scoring_page_for_user
+from evaluation.services.committees import committee_form
 from evaluation.services.performance import party_score_submit
 from evaluation.services.scoring import scores_submit
 from evaluation.services.ties import tender_ties, tie_draw
@@ -82,10 +83,12 @@ class Step:
     # confirmation (a page of its own, so it works without JavaScript) before the service runs.
     confirm_message = None
     # A step whose page needs more than the common task page names its own template, which
-    # extends workflows/task.html (TaskView.render).
+    # extends workflows/task.html or copies its frame (TaskView.render); likewise its own
+    # confirmation page, which extends workflows/task_confirm.html (its ``entered`` block).
     template_name = None
     # Optional choice fields preselected when they offer one row (required ones always are).
     single_choices: tuple[str, ...] = ()
+    confirm_template_name = None
 
     def __init__(self, *, task, user):
         self.task = task
@@ -530,6 +533,10 @@ class CommitteeFormStep(Step):
     def tender(self):
         return self.project.current_tender
 
+    @cached_property
+    def flags(self) -> list:
+        return list(bid_flag_list_for_user(user=self.user, tender=self.tender))
+
     def summary(self):
         tender = self.tender
         return super().summary() + [
@@ -543,25 +550,46 @@ class CommitteeFormStep(Step):
              _("%(reason)s（评标委员会认定：%(decision)s%(note)s）") % {
                  "reason": flag.reason, "decision": flag.get_decision_display(),
                  "note": f"，{flag.decision_note}" if flag.decision else ""})
-            for flag in bid_flag_list_for_user(user=self.user, tender=tender)
+            for flag in self.flags
         ]
 
     def perform(self, data, form=None):
         committee_form(tender=self.tender, actor=self.user, size=data.get("size") or None)
 
 
-class ScoreForm(forms.Form):
-    """One field per (bid, non-price criterion)."""
+def _score_messages(bid, criterion) -> dict:
+    """Return the score field's error messages, each naming the bidder and the criterion."""
+    names = {"bidder": bid.organization.name, "criterion": criterion.name,
+             "max": criterion.max_score}
+    # Validator messages are %-formatted again with the validator's params: keep a literal %.
+    escaped = {k: str(v).replace("%", "%%") for k, v in names.items()}
+    return {
+        "required": _("请填写“%(bidder)s”的“%(criterion)s”得分。") % names,
+        "invalid": _("“%(bidder)s”的“%(criterion)s”得分不是有效数字。") % names,
+        "min_value": _("“%(bidder)s”的“%(criterion)s”得分不能为负数。") % escaped,
+        "max_value": _("“%(bidder)s”的“%(criterion)s”得分不能超过该项分值%(max)s分。") % escaped,
+        "max_decimal_places": _("“%(bidder)s”的“%(criterion)s”得分最多保留两位小数。") % escaped,
+    }
 
-    def __init__(self, *args, bids, criteria, **kwargs):
+
+class ScoreForm(forms.Form):
+    """One field per (bid, non-price criterion); the price score is computed (87号令 55)."""
+
+    def __init__(self, *args, page: ScoringPage, **kwargs):
         super().__init__(*args, **kwargs)
+        self.page = page
         self.keys = []
-        for bid in bids:
-            for criterion in criteria:
+        for row in page.bids:
+            bid = row.bid
+            for criterion in page.scored_criteria:
                 name = f"score_{bid.pk}_{criterion.pk}"
                 self.fields[name] = forms.DecimalField(
                     label=f"{bid.organization.name} · {criterion.name}（0–{criterion.max_score}）",
                     min_value=0, max_value=criterion.max_score, decimal_places=2,
+                    error_messages=_score_messages(bid, criterion),
+                    widget=forms.NumberInput(attrs={
+                        "class": "score-input", "inputmode": "decimal", "data-bid": bid.pk,
+                        "data-criterion": criterion.pk}),
                 )
                 self.keys.append((name, bid.pk, criterion.pk))
 
@@ -571,10 +599,55 @@ class ScoreForm(forms.Form):
             result.setdefault(bid_id, {})[criterion_id] = self.cleaned_data[name]
         return result
 
+    def _valid_scores(self) -> dict:
+        """Return {(bid id, criterion id): score} of the fields entered validly so far."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return {(bid_id, criterion_id): q2(cleaned[name])
+                for name, bid_id, criterion_id in self.keys if cleaned.get(name) is not None}
+
+    def cards(self) -> list[dict]:
+        """Return per bid: the page's row, its (criterion, bound field) pairs and its running
+        total (the valid scores entered plus the price score)."""
+        valid = self._valid_scores()
+        cards = []
+        for row in self.page.bids:
+            pk = row.bid.pk
+            fields = [(c, self[f"score_{pk}_{c.pk}"]) for c in self.page.scored_criteria]
+            entered = [valid[(pk, c.pk)] for c in self.page.scored_criteria if (pk, c.pk) in valid]
+            cards.append({
+                "row": row, "fields": fields,
+                "scores": [(c, valid.get((pk, c.pk))) for c in self.page.scored_criteria],
+                "total": q2(sum(entered, row.price_score or Decimal("0"))),
+                "complete": len(entered) == len(fields),
+            })
+        return cards
+
+    def review(self) -> list[dict]:
+        """Return per bid the scores, price score and total, ordered by the rank they imply by
+        the tender's evaluation method and tie rule (the expert's own view, before the mean)."""
+        tender = self.page.tender
+        cards = self.cards()
+        ranks = rank_bids(
+            [RankRow(key=card["row"].bid.pk, total=card["total"], price=card["row"].price,
+                     technical=sum((score for c, score in card["scores"] if score is not None
+                                    and c.kind == TenderCriterion.Kind.TECHNICAL), Decimal("0")))
+             for card in cards],
+            method=tender.evaluation_method, tie_rule=tender.tie_rule)
+        for card in cards:
+            card["rank"] = ranks[card["row"].bid.pk]
+        return sorted(cards, key=lambda card: (card["rank"], card["row"].bid.pk))
+
 
 @step("ServiceProjectFlow", "score")
 class ScoreStep(CommitteeFormStep):
+    """An expert's seat: score every evaluable bid beside its proposal, files, flags and track
+    record; the totals run live and a review of the totals and the rank they imply comes before
+    anything is stored."""
+
     form_class = ScoreForm
+    template_name = "workflows/steps/score.html"
+    confirm_template_name = "workflows/steps/score_confirm.html"
+    submit_label = _("提交评分")
     confirm_message = _("提交后评分不能自行修改；确有计算错误等情形的，只能由评标委员会依照87号令第六十四条"
                         "更正并记录理由。")
 
@@ -584,25 +657,16 @@ class ScoreStep(CommitteeFormStep):
             pk=self.task.data["member_id"]
         )
 
-    def summary(self):
-        # Each bidder's track record on the platform beside its bid (issue 7 item 9): the
-        # committee weighs it in 履约能力; three queries however many bidders.
-        bids = list(evaluable_bids(self.tender).select_related("organization").order_by("pk"))
-        records = track_records_for(bid.organization_id for bid in bids)
-        # What each criterion rewards, as the purchaser published it (TenderCriterion.description).
-        criteria = [(_("评分标准：%(name)s（%(max)s分）") % {"name": c.name, "max": c.max_score},
-                     c.description) for c in self.tender.criteria.exclude(kind="price").exclude(description="")]
-        return super().summary() + criteria + [
-            (_("履约记录：%(org)s") % {"org": bid.organization.name},
-             records[bid.organization_id].summary())
-            for bid in bids
-        ]
+    @cached_property
+    def page(self) -> ScoringPage:
+        return scoring_page_for_user(user=self.user, tender=self.tender)
+
+    @cached_property
+    def flags(self) -> list:
+        return self.page.flags
 
     def form_kwargs(self):
-        tender = self.tender
-        bids = evaluable_bids(tender).order_by("pk")
-        criteria = tender.criteria.exclude(kind="price").order_by("order", "pk")
-        return {"bids": list(bids), "criteria": list(criteria)}
+        return {"page": self.page}
 
     def perform(self, data, form=None):
         scores_submit(member=self.member, actor=self.user, scores=form.scores())

@@ -77,7 +77,8 @@ class TaskView(LoginRequiredMixin, View):
         if step.confirm_message and request.POST.get("confirmed") != "1":
             # Irreversible: show what was entered and its consequence; nothing changes until the
             # user confirms on this page (the same data posted again with confirmed=1).
-            return TemplateResponse(request, "workflows/task_confirm.html", {
+            template = step.confirm_template_name or "workflows/task_confirm.html"
+            return TemplateResponse(request, template, {
                 "task": step.task, "step": step, "form": form,
                 "title": step.task.flow_task.task_title, "summary": step.summary(),
                 "entered": _entered(form),
