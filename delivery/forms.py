@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procurement.forms import AttachmentsField
+from procurement.forms import AttachmentsField, MultipleFileInput
 from procurement.models import Deliverable
 
 REQUIRED = _("此项为必填项。")
@@ -25,10 +25,23 @@ class ServiceRecordForm(forms.Form):
                                                       "min_value": _("服务人数至少为1。")})
     description = forms.CharField(label=_("服务内容"), widget=forms.Textarea(attrs={"rows": 5}),
                                   error_messages={"required": REQUIRED})
+    # On a phone the first field opens the camera (capture); the second picks saved photos and
+    # scanned sign-in sheets. Both are stored as the record's evidence.
+    photos = AttachmentsField(
+        label=_("现场照片（拍照）"), allowed=("image",),
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        help_text=_("可选，手机上直接打开相机，可拍多张。"))
     files = AttachmentsField(label=_("服务照片/签到表"), allowed=("image", "pdf"),
+                             widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}),
                              help_text=_("可选，图片或 PDF，可多选；购买主体和项目所在社区可以查看。"))
 
     def __init__(self, *args, contract, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["deliverable"].queryset = Deliverable.objects.filter(project_id=contract.project_id)
         self.fields["served_on"].initial = timezone.localdate()
+
+    def service_fields(self) -> dict:
+        """Return the cleaned data as service_record_add_with_files takes it (one list of files)."""
+        data = dict(self.cleaned_data)
+        data["files"] = [*data.pop("photos", []), *data.get("files", [])]
+        return data

@@ -39,3 +39,13 @@ def milestone_reports_to_decide_for_user(*, user) -> QuerySet[MilestoneReport]:
     """Return reports waiting for this purchaser user's acceptance."""
     return milestone_report_list_for_user(user=user).filter(
         contract__purchaser_id__in=_org_ids(user, Role.PURCHASER), status=MilestoneReport.Status.SUBMITTED)
+
+
+def service_records_to_confirm_for_user(*, user) -> QuerySet[ServiceRecord]:
+    """Return records not yet confirmed on projects of the communities this user staffs."""
+    communities = _org_ids(user, Role.COMMUNITY)
+    if not communities:
+        return ServiceRecord.objects.none()  # no query for everyone else's home page
+    return service_record_list_for_user(user=user).filter(
+        contract__project__community_id__in=communities,
+        confirmed_at__isnull=True).order_by("served_on", "id")
