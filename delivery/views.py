@@ -15,13 +15,13 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts.roles import Role
 from accounts.selectors import user_memberships
+from core.exceptions import ServiceError
 from core.models import StoredFile
 from delivery import selectors
 from delivery.forms import ServiceRecordForm
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.record_files import service_record_add_with_files
 from delivery.services.records import service_record_confirm
-from core.exceptions import ServiceError
 from office.shell import OfficeListMixin, OfficeMixin, call_service, office_nav
 from procurement import selectors as procurement_selectors
 from procurement.models import Contract
