@@ -76,6 +76,9 @@ class ServiceRecordListView(OfficeListMixin, TemplateView):
 
     def get_rows(self):
         rows = _contract_filter(self.request, service_record_list_for_user(user=self.request.user))
+        deliverable = self.request.GET.get("deliverable", "")
+        if deliverable.isdigit():
+            rows = rows.filter(deliverable_id=int(deliverable))
         if self.request.GET.get("pending") == "1":
             rows = rows.filter(confirmed_at__isnull=True)
         return rows

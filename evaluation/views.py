@@ -64,6 +64,8 @@ class PerformanceDetailView(OfficeMixin, TemplateView):
             can_download=evaluation.status == PerformanceEvaluation.Status.FINALIZED
             and user.has_perm("evaluation.download_performanceevaluation", evaluation),
             response_count=evaluation.satisfaction_count,
+            achievement=evaluation_selectors.delivery_achievement(contract=evaluation.contract,
+                                                                  evaluation=evaluation),
         )
         return context
 

@@ -14,9 +14,9 @@ from core.templatetags.money import money
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
-from evaluation.selectors import track_records_for
+from evaluation.selectors import delivery_achievement, track_records_for
 from evaluation.services.committees import committee_form, evaluable_bids
-from evaluation.services.performance import party_score_submit
+from evaluation.services.performance import output_achievement, party_score_submit
 from evaluation.services.scoring import scores_submit
 from evaluation.services.ties import tender_ties, tie_draw
 from finance.models import BudgetEnvelope, PaymentTranche
@@ -752,13 +752,28 @@ class PartyScoreForm(forms.Form):
 
 
 class PartyScoreStep(ContractSignStep):
+    """A party scores the performance, beside the targets against what was delivered."""
+
     form_class = PartyScoreForm
     submit_label = _("提交评价")
+    template_name = "workflows/steps/party_score.html"
     party = ""
 
+    @cached_property
+    def evaluation(self):
+        return PerformanceEvaluation.objects.get(contract__project_id=self.project.pk)
+
+    @cached_property
+    def achievement(self):
+        """Return each deliverable's target against its service records, and the indicators."""
+        return delivery_achievement(contract=self.contract, evaluation=self.evaluation)
+
+    @cached_property
+    def suggested_output_score(self):
+        return output_achievement(self.evaluation)["suggested_output_score"]
+
     def perform(self, data, form=None):
-        evaluation = PerformanceEvaluation.objects.get(contract__project_id=self.project.pk)
-        party_score_submit(evaluation=evaluation, party=self.party, actor=self.user,
+        party_score_submit(evaluation=self.evaluation, party=self.party, actor=self.user,
                            category_scores=form.category_scores(), comment=data.get("comment", ""))
 
 
