@@ -45,3 +45,18 @@ class ServiceRecordForm(forms.Form):
         data = dict(self.cleaned_data)
         data["files"] = [*data.pop("photos", []), *data.get("files", [])]
         return data
+
+
+class OpinionForm(forms.Form):
+    """A service user's opinion: five levels a resident taps on a phone, and a comment."""
+
+    LEVELS = [(100, _("非常满意")), (80, _("满意")), (60, _("一般")), (40, _("不满意")),
+              (20, _("很不满意"))]
+
+    score = forms.TypedChoiceField(
+        label=_("您对这段时间的服务满意吗？"), choices=LEVELS, coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": _("请选择满意程度。"),
+                        "invalid_choice": _("请选择列出的满意程度。")})
+    comment = forms.CharField(label=_("意见建议（可选）"), required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              error_messages={"max_length": _("意见建议请不超过1000字。")})

@@ -11,4 +11,7 @@ urlpatterns = [
     path("contracts/<int:pk>/records/new/", views.ServiceRecordAddView.as_view(),
          name="record-add"),
     path("milestones/", views.MilestoneListView.as_view(), name="milestone-list"),
+    path("milestones/<int:pk>/opinion-qr.svg", views.MilestoneOpinionQrView.as_view(),
+         name="opinion-qr"),
+    path("opinions/<str:token>/", views.OpinionView.as_view(), name="opinion"),
 ]

@@ -17,9 +17,11 @@ from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.exceptions import ServiceError
 from core.models import StoredFile
+from core.qr import qr_svg_response
 from delivery import selectors
-from delivery.forms import ServiceRecordForm
-from delivery.models import MilestoneReport, ServiceRecord
+from delivery.forms import OpinionForm, ServiceRecordForm
+from delivery.models import MilestoneReport, ServiceRecord, ServiceUserOpinion
+from delivery.services.opinions import opinion_submit
 from delivery.services.record_files import service_record_add_with_files
 from delivery.services.records import service_record_confirm
 from office.shell import OfficeListMixin, OfficeMixin, call_service, office_nav
@@ -189,3 +191,56 @@ class MilestoneListView(OfficeListMixin, TemplateView):
 
     def get_rows(self):
         return _contract_filter(self.request, milestone_list_for_user(user=self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reports = list(context["page"])
+        summaries = selectors.opinion_summary(reports=reports, comments=0)
+        for report in reports:
+            report.opinions_summary = summaries[report.pk]
+            report.survey_url = selectors.opinion_survey_path(report)
+        return context
+
+
+class MilestoneOpinionQrView(OfficeMixin, View):
+    """Serve the QR code of a report's opinion form to the parties who see the report (SVG)."""
+
+    def get(self, request, pk):
+        report = selectors.milestone_report_list_for_user(user=request.user).filter(pk=pk).first()
+        if report is None:
+            raise Http404
+        return qr_svg_response(request, selectors.opinion_survey_path(report),
+                               title=_("服务对象意见征集二维码"))
+
+
+class OpinionView(OfficeMixin, FormView):
+    """Let a resident of the project's community give an opinion on a report's service, once.
+
+    Reached from a link or QR code carrying a signed token; a forged token, or a user who may
+    not answer, gets 404. The form is closed once the report is accepted or returned.
+    """
+
+    template_name = "delivery/opinion_form.html"
+    form_class = OpinionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.report = selectors.opinion_survey_report(kwargs["token"])
+        if self.report is None or not request.user.has_perm(
+                "delivery.give_serviceuseropinion", ServiceUserOpinion(report=self.report)):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "report": self.report,
+                "is_open": self.report.status == MilestoneReport.Status.SUBMITTED,
+                "answered": self.report.opinions.filter(resident=self.request.user).first()}
+
+    def form_valid(self, form):
+        opinion = call_service(form, opinion_submit, report=self.report, actor=self.request.user,
+                               **form.cleaned_data)
+        if opinion is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("感谢您的意见！"))
+        return redirect(self.request.path)

@@ -235,3 +235,14 @@ def delivery_achievement(*, contract, evaluation=None) -> DeliveryAchievement:
     return DeliveryAchievement(contract_id=contract.pk, deliverables=list(rows.values()), other_indicators=others,
                                satisfaction_count=answers, satisfaction_average=average)
 
+
+
+def satisfaction_summary(*, evaluation, comments: int = 20) -> dict:
+    """Return the survey's answer count, mean score and latest comments (two queries)."""
+    answers = SatisfactionResponse.objects.filter(evaluation=evaluation)
+    totals = answers.aggregate(n=Count("id"), mean=Avg("score"))
+    return {
+        "count": totals["n"],
+        "average": Decimal(totals["mean"]).quantize(Decimal("0.01")) if totals["n"] else None,
+        "comments": list(answers.exclude(comment="").order_by("-submitted_at", "-id")[:comments]),
+    }

@@ -12,6 +12,7 @@ from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.templatetags.money import money
 from delivery.models import MilestoneReport, ServiceRecord
+from delivery.selectors import opinion_summary, opinion_survey_path
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
 from evaluation.selectors import delivery_achievement, track_records_for
@@ -692,12 +693,28 @@ class FinalReportStep(MilestoneSubmitStep):
 
 
 class MilestoneAcceptStep(ContractSignStep):
+    """The purchaser accepts a report beside the delivery's targets and the service users' opinions."""
+
     form_class = _decision_form([("accept", _("验收通过")), ("return", _("退回修改"))],
                                 reason_required_for=("return",))
     submit_label = _("提交验收意见")
+    template_name = "workflows/steps/milestone_accept.html"
     kind = ""
 
-    @property
+    @cached_property
+    def achievement(self):
+        return delivery_achievement(contract=self.contract)
+
+    @cached_property
+    def opinions(self):
+        """Return count, average and comments of the service users' opinions on this report."""
+        return opinion_summary(reports=[self.report])[self.report.pk]
+
+    @cached_property
+    def survey_url(self):
+        return opinion_survey_path(self.report)
+
+    @cached_property
     def report(self):
         return MilestoneReport.objects.filter(
             contract__project_id=self.project.pk, kind=self.kind,
