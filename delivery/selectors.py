@@ -61,7 +61,8 @@ OPINION_SALT = "delivery.opinion-survey"
 
 def opinion_survey_token(report: MilestoneReport) -> str:
     """Return the unguessable token of a report's opinion survey (the link and QR code carry it)."""
-    return signing.dumps(report.pk, salt=OPINION_SALT, compress=True)
+    # A plain signer, not dumps(): the same report always has the same link and QR code.
+    return signing.Signer(salt=OPINION_SALT).sign(str(report.pk))
 
 
 def opinion_survey_path(report: MilestoneReport) -> str:
@@ -72,11 +73,11 @@ def opinion_survey_path(report: MilestoneReport) -> str:
 def opinion_survey_report(token: str) -> MilestoneReport | None:
     """Return the report a survey token names, or None for a forged or unknown token."""
     try:
-        pk = signing.loads(token, salt=OPINION_SALT)
+        pk = signing.Signer(salt=OPINION_SALT).unsign(token)
     except signing.BadSignature:
         return None
     return MilestoneReport.objects.select_related("contract__project__community").filter(
-        pk=pk).first() if isinstance(pk, int) else None
+        pk=int(pk)).first() if pk.isdigit() else None
 
 
 @dataclass

@@ -155,7 +155,7 @@ def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
     from accounts.models import ExpertProfile, Organization, OrganizationIdentityChange
     from core.models import Notification, StoredFile
-    from delivery.models import ServiceRecord
+    from delivery.models import MilestoneReport, ServiceRecord
     from evaluation.models import PerformanceEvaluation, ScoreItem
     from finance.models import BudgetEnvelope
     from procurement.models import (
@@ -185,6 +185,7 @@ def _object_model(route: Route, kwarg: str):
         ("/receipts/", BidReceipt), ("/flags/", BidFlag), ("/team-changes/", ContractTeamChange),
         ("/experts/", ExpertProfile), ("/envelopes/", BudgetEnvelope), ("/registry/", Organization),
         ("/scores/items/", ScoreItem), ("delivery/records/", ServiceRecord),
+        ("delivery/milestones/", MilestoneReport),
     ]
     for fragment, model in table:
         if fragment in "/" + t:
@@ -360,6 +361,9 @@ def object_cases(world) -> list[tuple[str, str, object, object]]:
          o["social_worker"]),
         ("service record", f"/workspace/delivery/records/{record.pk}/",
          delivery.community_staff, o["community"]),
+        ("opinion qr code",
+         f"/workspace/delivery/milestones/{closed.reports['mid_term'].pk}/opinion-qr.svg",
+         purchaser, o["purchaser"]),
         ("service record confirmation", f"/workspace/delivery/records/{record.pk}/confirm/",
          delivery.community_staff, o["community"]),
         ("performance evaluation", f"/workspace/evaluation/performance/{evaluation.pk}/",
