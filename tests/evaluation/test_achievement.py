@@ -112,3 +112,19 @@ def test_party_score_task_page_shows_the_table(world, delivered):
                             request=request)
     assert 'data-records="8"' in html and 'data-participants="60"' in html
     assert "产出指标参考得分" in html
+
+
+def test_performance_page_invites_residents_with_a_qr_code(client, world, delivered):
+    _contract, evaluation = delivered
+    page = reverse("evaluation:performance-detail", args=[evaluation.pk])
+    qr = reverse("evaluation:satisfaction-qr", args=[evaluation.pk])
+    client.force_login(world.purchaser)
+    html = client.get(page).content.decode()
+    assert qr in html and "已收到服务对象意见 2 份" in html and "平均满意度 87.50 分" in html
+    response = client.get(qr)
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg")
+    client.force_login(world.resident)  # answers the survey; does not hand it out
+    assert qr not in client.get(page).content.decode()
+    client.force_login(world.outsiders["purchaser"])
+    assert client.get(qr).status_code == 404
