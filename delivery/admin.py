@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from core.admin import ServiceManagedAdmin
-from delivery.models import MilestoneReport, ServiceRecord
+from delivery.models import MilestoneReport, ServiceRecord, ServiceUserOpinion
 
 
 @admin.register(ServiceRecord)
@@ -19,3 +19,9 @@ class MilestoneReportAdmin(ServiceManagedAdmin):
     list_display = ["contract", "kind", "status", "submitted_at", "decided_at"]
     list_select_related = ["contract"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(ServiceUserOpinion)
+class ServiceUserOpinionAdmin(ServiceManagedAdmin):
+    list_display = ["report", "score", "submitted_at"]
+    list_select_related = ["report__contract"]

@@ -87,3 +87,32 @@ class MilestoneReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.code} {self.get_kind_display()}"
+
+
+class ServiceUserOpinion(models.Model):
+    """A service user's opinion of the service, asked while a milestone report awaits acceptance.
+
+    Residents of the project's community reach the form from a link or QR code and answer once
+    per report while logged in, so answers cannot be stuffed (条例45: acceptance invites the
+    service users' opinions).
+    """
+
+    report = models.ForeignKey(MilestoneReport, verbose_name=_("阶段报告"), on_delete=models.CASCADE,
+                               related_name="opinions")
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("居民"),
+                                 on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(_("满意度（0–100）"))
+    comment = models.TextField(_("意见建议"), blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"))
+
+    class Meta:
+        verbose_name = _("服务对象意见")
+        verbose_name_plural = _("服务对象意见")
+        ordering = ["report", "-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "resident"], name="opinion_once_per_report"),
+            models.CheckConstraint(condition=Q(score__lte=100), name="opinion_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.resident_id}: {self.score}"

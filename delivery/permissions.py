@@ -66,6 +66,17 @@ def can_decide_milestone(user, report) -> Decision:
                             _("只有购买主体的工作人员可以验收阶段报告。"))
 
 
+@rule("delivery.give_serviceuseropinion")
+def can_give_opinion(user, opinion) -> Decision:
+    """Return whether user may give an opinion on a report's service (a resident of the community).
+
+    Asked about ``ServiceUserOpinion(report=...)``, the opinion to be recorded.
+    """
+    if not user_has_role(user, Role.RESIDENT, opinion.report.contract.project.community):
+        return deny(_("只有项目所在社区的居民可以填写服务对象意见。"))
+    return allow()
+
+
 @scope("delivery.view_servicerecord", reason=_("无权查看该合同的执行记录。"))
 @scope("delivery.view_milestonereport", reason=_("无权查看该合同的执行记录。"))
 def delivery_scope(user) -> Q:

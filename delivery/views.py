@@ -8,18 +8,23 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from accounts.roles import Role
 from accounts.selectors import user_memberships
+from core.exceptions import ServiceError
 from core.models import StoredFile
+from core.qr import qr_svg_response
 from delivery import selectors
-from delivery.forms import ServiceRecordForm
-from delivery.models import MilestoneReport, ServiceRecord
+from delivery.forms import OpinionForm, ServiceRecordForm
+from delivery.models import MilestoneReport, ServiceRecord, ServiceUserOpinion
+from delivery.services.opinions import opinion_submit
 from delivery.services.record_files import service_record_add_with_files
-from office.shell import OfficeListMixin, OfficeMixin, call_service
+from delivery.services.records import service_record_confirm
+from office.shell import OfficeListMixin, OfficeMixin, call_service, office_nav
 from procurement import selectors as procurement_selectors
 from procurement.models import Contract
 
@@ -39,6 +44,14 @@ def _contract_filter(request, rows):
     if contract_id and contract_id.isdigit():
         rows = rows.filter(contract_id=int(contract_id))
     return rows
+
+
+def _record_or_404(user, pk: int) -> ServiceRecord:
+    """Return the record if the user is one of its parties; 404 for missing and forbidden alike."""
+    try:
+        return selectors.service_record_get_for_user(user=user, pk=pk)
+    except ServiceRecord.DoesNotExist:
+        raise Http404 from None
 
 
 def _attach_evidence(records) -> None:
@@ -64,8 +77,13 @@ class ServiceRecordListView(OfficeListMixin, TemplateView):
     template_name = "delivery/record_list.html"
 
     def get_rows(self):
-        return _contract_filter(self.request,
-                                service_record_list_for_user(user=self.request.user))
+        rows = _contract_filter(self.request, service_record_list_for_user(user=self.request.user))
+        deliverable = self.request.GET.get("deliverable", "")
+        if deliverable.isdigit():
+            rows = rows.filter(deliverable_id=int(deliverable))
+        if self.request.GET.get("pending") == "1":
+            rows = rows.filter(confirmed_at__isnull=True)
+        return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -78,6 +96,61 @@ class ServiceRecordListView(OfficeListMixin, TemplateView):
         ) if worker_orgs else []
         _attach_evidence(list(context["page"]))
         return context
+
+
+class ServiceRecordDetailView(OfficeMixin, TemplateView):
+    """Show one record with its evidence; the project's community staff may confirm it."""
+
+    template_name = "delivery/record_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        record = _record_or_404(user, kwargs["pk"])
+        _attach_evidence([record])
+        context.update(
+            record=record,
+            photos=[f for f in record.evidence if f.mime_type.startswith("image/")],
+            documents=[f for f in record.evidence if not f.mime_type.startswith("image/")],
+            can_confirm=record.confirmed_at is None
+            and user.has_perm("delivery.confirm_servicerecord", record),
+        )
+        return context
+
+
+class ServiceRecordConfirmView(OfficeMixin, View):
+    """Confirm a record as the project's community staff, after a confirmation page.
+
+    GET, or a POST without ``confirmed=1``, shows what is confirmed and its consequence (works
+    without JavaScript); only the POST from that page calls service_record_confirm.
+    """
+
+    template_name = "delivery/record_confirm.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.record = _record_or_404(request.user, kwargs["pk"])
+        if not request.user.has_perm("delivery.confirm_servicerecord", self.record):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, errors=()):
+        return TemplateResponse(self.request, self.template_name, {
+            "record": self.record, "errors": errors, "office_nav": office_nav(self.request.user)})
+
+    def get(self, request, *args, **kwargs):
+        return self.render()
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirmed") != "1":
+            return self.render()
+        try:
+            service_record_confirm(record=self.record, actor=request.user)
+        except ServiceError as error:
+            return self.render(errors=error.messages)
+        messages.success(request, _("已确认服务台账 %(code)s。") % {"code": self.record.code})
+        return redirect("delivery:record-detail", self.record.pk)
 
 
 class ServiceRecordAddView(OfficeMixin, FormView):
@@ -104,7 +177,7 @@ class ServiceRecordAddView(OfficeMixin, FormView):
 
     def form_valid(self, form):
         record = call_service(form, service_record_add_with_files, contract=self.contract,
-                              actor=self.request.user, **form.cleaned_data)
+                              actor=self.request.user, **form.service_fields())
         if record is None:
             return self.form_invalid(form)
         messages.success(self.request, _("服务台账已保存，编号 %(code)s。") % {"code": record.code})
@@ -118,3 +191,56 @@ class MilestoneListView(OfficeListMixin, TemplateView):
 
     def get_rows(self):
         return _contract_filter(self.request, milestone_list_for_user(user=self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reports = list(context["page"])
+        summaries = selectors.opinion_summary(reports=reports, comments=0)
+        for report in reports:
+            report.opinions_summary = summaries[report.pk]
+            report.survey_url = selectors.opinion_survey_path(report)
+        return context
+
+
+class MilestoneOpinionQrView(OfficeMixin, View):
+    """Serve the QR code of a report's opinion form to the parties who see the report (SVG)."""
+
+    def get(self, request, pk):
+        report = selectors.milestone_report_list_for_user(user=request.user).filter(pk=pk).first()
+        if report is None:
+            raise Http404
+        return qr_svg_response(request, selectors.opinion_survey_path(report),
+                               title=_("服务对象意见征集二维码"))
+
+
+class OpinionView(OfficeMixin, FormView):
+    """Let a resident of the project's community give an opinion on a report's service, once.
+
+    Reached from a link or QR code carrying a signed token; a forged token, or a user who may
+    not answer, gets 404. The form is closed once the report is accepted or returned.
+    """
+
+    template_name = "delivery/opinion_form.html"
+    form_class = OpinionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.report = selectors.opinion_survey_report(kwargs["token"])
+        if self.report is None or not request.user.has_perm(
+                "delivery.give_serviceuseropinion", ServiceUserOpinion(report=self.report)):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "report": self.report,
+                "is_open": self.report.status == MilestoneReport.Status.SUBMITTED,
+                "answered": self.report.opinions.filter(resident=self.request.user).first()}
+
+    def form_valid(self, form):
+        opinion = call_service(form, opinion_submit, report=self.report, actor=self.request.user,
+                               **form.cleaned_data)
+        if opinion is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("感谢您的意见！"))
+        return redirect(self.request.path)

@@ -24,7 +24,8 @@ from viewflow.workflow.status import STATUS
 from accounts.models import Organization, User
 from accounts.roles import Role
 from delivery.services.milestones import milestone_accept, milestone_submit
-from delivery.services.records import service_record_add
+from delivery.services.opinions import opinion_submit
+from delivery.services.records import service_record_add, service_record_confirm
 from demo.cast import Cast, envelope_for_year
 from demo.projects import CRITERIA, PARTY_SCORES, PRICE_WEIGHT, PROJECTS, ProjectSpec, project_rows
 from evaluation.services.committees import committee_form
@@ -396,6 +397,13 @@ def _records(build, cast, clock, step: str, count: int) -> None:
         ))
 
 
+def _opinions(build, cast, report) -> None:
+    residents = cast.by_role(Role.RESIDENT, build.contract.project.community)
+    for index, resident in enumerate(residents):
+        opinion_submit(report=report, actor=resident, score=(100, 80, 80, 60)[index % 4],
+                       comment="社工每周上门，老人很信任。" if index == 0 else "")
+
+
 def _step_delivery(build, cast, clock) -> bool:
     _pay(build, clock, "tranche_1", 1)
     _records(build, cast, clock, "records_1", 4)
@@ -407,6 +415,11 @@ def _step_delivery(build, cast, clock) -> bool:
         contract=build.contract, actor=supplier_staff, kind="mid_term",
         summary="已完成个案建档、2场小型活动和1个小组，服务对象反馈良好。")
     _flow(build, "report_mid", supplier_staff)
+    # The community checks most of the first records; residents give their opinion before the
+    # purchaser accepts (条例45), which the acceptance page shows.
+    for record in build.records[:3]:
+        service_record_confirm(record=record, actor=build.community_staff)
+    _opinions(build, cast, build.reports["mid_term"])
     if build.stage == "mid_term_submitted":
         return False
     clock.at("mid_term_accept")
@@ -422,6 +435,7 @@ def _step_delivery(build, cast, clock) -> bool:
         contract=build.contract, actor=supplier_staff, kind="final",
         summary="服务产出全部完成，附服务台账和服务对象满意度调查。")
     _flow(build, "report_final", supplier_staff)
+    _opinions(build, cast, build.reports["final"])
     if build.stage == "final_submitted":
         return False
     clock.at("final_accept")

@@ -4,16 +4,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.authz import scope_q, scoped
 from core.models import StoredFile
 from core.templatetags.money import money
-from evaluation.models import CommitteeMember, PerformanceEvaluation, ScoreSheet
+from delivery.models import ServiceRecord
+from evaluation.models import (
+    CommitteeMember,
+    PerformanceEvaluation,
+    SatisfactionResponse,
+    ScoreSheet,
+)
 from evaluation.rules import price_scores
 from evaluation.services.committees import EVALUABLE_BID_STATUSES
-from procurement.models import Bid, FinalQuoteRound, Tender, TenderCriterion
+from procurement.models import Bid, FinalQuoteRound, IndicatorCategory, Tender, TenderCriterion
 from procurement.selectors import bid_flag_list_for_user
 from procurement.services.final_quotes import final_prices
 
@@ -212,3 +218,105 @@ def scoring_page_for_user(*, user, tender: Tender) -> ScoringPage:
                           track_record=records[b.organization_id]) for b in bids]
     return ScoringPage(tender=tender, criteria=criteria, bids=rows, flags=flags,
                        final_quotes_sealed=sealed)
+# Targets against actuals (issue 8 item 4): what evaluators and the purchaser judge ---------------
+
+@dataclass
+class IndicatorActual:
+    """One indicator's target and, where the platform measures it, its actual."""
+
+    indicator: object
+    actual: Decimal | None  # None: judged by the evaluators, not measured here
+
+    @property
+    def share(self) -> Decimal | None:
+        if self.actual is None:
+            return None
+        return (self.actual / self.indicator.target * 100).quantize(Decimal("0.1"))
+
+
+@dataclass
+class DeliverableActual:
+    """One deliverable: its target quantity against the service records written for it."""
+
+    deliverable: object
+    records: int = 0
+    confirmed: int = 0
+    participants: int = 0
+    files: int = 0
+    indicators: list = field(default_factory=list)
+
+    @property
+    def share(self) -> Decimal:
+        """Return the records written as a percentage of the target quantity (one decimal)."""
+        return (Decimal(self.records) / self.deliverable.quantity * 100).quantize(Decimal("0.1"))
+
+
+@dataclass
+class DeliveryAchievement:
+    contract_id: int
+    deliverables: list
+    other_indicators: list  # indicators of no deliverable (budget, effect, satisfaction …)
+    satisfaction_count: int = 0
+    satisfaction_average: Decimal | None = None
+
+
+def delivery_achievement(*, contract, evaluation=None) -> DeliveryAchievement:
+    """Return each deliverable's target against the contract's service records, with indicators.
+
+    An output indicator tied to a deliverable is measured by its record count (as the suggested
+    output score counts them); a satisfaction indicator by the survey's mean when the contract
+    has an evaluation with answers; other indicators are left to the evaluators. Five queries
+    whatever the number of deliverables, records and files.
+    """
+    project = contract.project
+    rows = {d.pk: DeliverableActual(deliverable=d) for d in project.deliverables.order_by("id")}
+    totals = (ServiceRecord.objects.filter(contract=contract).order_by().values("deliverable_id")
+              .annotate(n=Count("id"), confirmed=Count("id", filter=Q(confirmed_at__isnull=False)),
+                        people=Sum("participants")))
+    for total in totals:
+        row = rows.get(total["deliverable_id"])
+        if row is not None:
+            row.records, row.confirmed, row.participants = total["n"], total["confirmed"], total["people"]
+    files = (StoredFile.objects.filter(
+        content_type__app_label=ServiceRecord._meta.app_label,
+        content_type__model=ServiceRecord._meta.model_name,
+        object_id__in=ServiceRecord.objects.filter(contract=contract).values("pk"))
+        .annotate(deliverable_id=ServiceRecord.objects.filter(pk=OuterRef("object_id"))
+                  .values("deliverable_id")[:1])
+        .order_by().values("deliverable_id").annotate(n=Count("id")))
+    for total in files:
+        row = rows.get(total["deliverable_id"])
+        if row is not None:
+            row.files = total["n"]
+    average, answers = None, 0
+    if evaluation is not None:
+        survey = SatisfactionResponse.objects.filter(evaluation=evaluation).aggregate(
+            n=Count("id"), mean=Avg("score"))
+        answers = survey["n"]
+        if answers:
+            average = Decimal(survey["mean"]).quantize(Decimal("0.01"))
+    others = []
+    for indicator in project.indicators.order_by("id"):
+        row = rows.get(indicator.deliverable_id)
+        if row is not None and indicator.category == IndicatorCategory.OUTPUT:
+            row.indicators.append(IndicatorActual(indicator, Decimal(row.records)))
+        elif row is not None:
+            row.indicators.append(IndicatorActual(indicator, None))
+        elif indicator.category == IndicatorCategory.SATISFACTION:
+            others.append(IndicatorActual(indicator, average))
+        else:
+            others.append(IndicatorActual(indicator, None))
+    return DeliveryAchievement(contract_id=contract.pk, deliverables=list(rows.values()), other_indicators=others,
+                               satisfaction_count=answers, satisfaction_average=average)
+
+
+
+def satisfaction_summary(*, evaluation, comments: int = 20) -> dict:
+    """Return the survey's answer count, mean score and latest comments (two queries)."""
+    answers = SatisfactionResponse.objects.filter(evaluation=evaluation)
+    totals = answers.aggregate(n=Count("id"), mean=Avg("score"))
+    return {
+        "count": totals["n"],
+        "average": Decimal(totals["mean"]).quantize(Decimal("0.01")) if totals["n"] else None,
+        "comments": list(answers.exclude(comment="").order_by("-submitted_at", "-id")[:comments]),
+    }

@@ -9,6 +9,8 @@ urlpatterns = [
          name="performance-detail"),
     path("performance/<int:pk>/satisfaction/", views.SatisfactionView.as_view(),
          name="satisfaction"),
+    path("performance/<int:pk>/satisfaction-qr.svg", views.SatisfactionQrView.as_view(),
+         name="satisfaction-qr"),
     path("performance/<int:pk>/report.pdf", views.performance_report_pdf_download,
          name="performance-report-pdf"),
     # The committee's submitted scores and their correction (87号令 64).

@@ -10,14 +10,24 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
 
+from core.qr import qr_svg_response
+from delivery.models import MilestoneReport
+from delivery.selectors import opinion_summary
 from evaluation import selectors as evaluation_selectors
 from evaluation.documents import performance_report_pdf_response
-from evaluation.models import PerformanceEvaluation, SatisfactionResponse
+from evaluation.models import (
+    EvaluationParty,
+    PartyScore,
+    PerformanceEvaluation,
+    SatisfactionResponse,
+)
 from evaluation.services.performance import satisfaction_submit
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
@@ -64,8 +74,37 @@ class PerformanceDetailView(OfficeMixin, TemplateView):
             can_download=evaluation.status == PerformanceEvaluation.Status.FINALIZED
             and user.has_perm("evaluation.download_performanceevaluation", evaluation),
             response_count=evaluation.satisfaction_count,
+            achievement=evaluation_selectors.delivery_achievement(contract=evaluation.contract,
+                                                                  evaluation=evaluation),
+            survey=evaluation_selectors.satisfaction_summary(evaluation=evaluation),
+            milestone_opinions=_milestone_opinions(evaluation),
+            # The purchaser and the community hand the survey's link and QR code to residents.
+            can_invite=evaluation.status == PerformanceEvaluation.Status.OPEN
+            and (user.has_perm("evaluation.submit_partyscore",
+                               PartyScore(evaluation=evaluation, party=EvaluationParty.PURCHASER))
+                 or user.has_perm("evaluation.submit_partyscore",
+                                  PartyScore(evaluation=evaluation, party=EvaluationParty.COMMUNITY))),
+            survey_url=reverse("evaluation:satisfaction", args=[evaluation.pk]),
         )
         return context
+
+
+def _milestone_opinions(evaluation) -> list:
+    """Return the contract's accepted reports, each with its service users' opinions summary."""
+    reports = list(MilestoneReport.objects.filter(
+        contract_id=evaluation.contract_id, status=MilestoneReport.Status.ACCEPTED).order_by(
+        "submitted_at", "pk"))
+    summaries = opinion_summary(reports=reports)
+    return [(report, summaries[report.pk]) for report in reports]
+
+
+class SatisfactionQrView(OfficeMixin, View):
+    """Serve the QR code of the satisfaction survey to those who see the evaluation (SVG)."""
+
+    def get(self, request, pk):
+        evaluation = _evaluation_or_404(request.user, pk)
+        return qr_svg_response(request, reverse("evaluation:satisfaction", args=[evaluation.pk]),
+                               title=_("满意度调查二维码"))
 
 
 class SatisfactionForm(forms.Form):

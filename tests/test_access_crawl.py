@@ -155,6 +155,7 @@ def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
     from accounts.models import ExpertProfile, Organization, OrganizationIdentityChange
     from core.models import Notification, StoredFile
+    from delivery.models import MilestoneReport, ServiceRecord
     from evaluation.models import PerformanceEvaluation, ScoreItem
     from finance.models import BudgetEnvelope
     from procurement.models import (
@@ -183,7 +184,8 @@ def _object_model(route: Route, kwarg: str):
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),
         ("/receipts/", BidReceipt), ("/flags/", BidFlag), ("/team-changes/", ContractTeamChange),
         ("/experts/", ExpertProfile), ("/envelopes/", BudgetEnvelope), ("/registry/", Organization),
-        ("/scores/items/", ScoreItem),
+        ("/scores/items/", ScoreItem), ("delivery/records/", ServiceRecord),
+        ("delivery/milestones/", MilestoneReport),
     ]
     for fragment, model in table:
         if fragment in "/" + t:
@@ -322,6 +324,7 @@ def object_cases(world) -> list[tuple[str, str, object, object]]:
     supplier = _winner_staff(world, closed, "social_org")
     worker = _winner_staff(world, delivery, "social_worker")
     contract, evaluation = closed.contract, closed.evaluation
+    record = delivery.records[0]
     sealed_bid = next(iter(sealed.bids.values()))
     sealed_bidder = world.demo.cast.one("social_org", sealed_bid.organization)
     won_bid = Bid.objects.get(tender=closed.tender, organization=contract.supplier)
@@ -354,6 +357,15 @@ def object_cases(world) -> list[tuple[str, str, object, object]]:
          o["social_org"]),
         ("service record form", f"/workspace/delivery/contracts/{delivery.contract.pk}/records/new/",
          worker, o["social_worker"]),
+        ("service record", f"/workspace/delivery/records/{record.pk}/", worker,
+         o["social_worker"]),
+        ("service record", f"/workspace/delivery/records/{record.pk}/",
+         delivery.community_staff, o["community"]),
+        ("opinion qr code",
+         f"/workspace/delivery/milestones/{closed.reports['mid_term'].pk}/opinion-qr.svg",
+         purchaser, o["purchaser"]),
+        ("service record confirmation", f"/workspace/delivery/records/{record.pk}/confirm/",
+         delivery.community_staff, o["community"]),
         ("performance evaluation", f"/workspace/evaluation/performance/{evaluation.pk}/",
          purchaser, o["purchaser"]),
         ("performance evaluation", f"/workspace/evaluation/performance/{evaluation.pk}/",
@@ -573,7 +585,7 @@ def test_roles_outside_every_project_get_404_on_every_object_and_task_page(crawl
             if url in readable or "/projects/" in url and label == "supervisor" and (
                     str(closed.project.pk) in url):
                 continue
-            if url.startswith("/workspace/tasks/") or "/records/new/" in url or (
+            if url.startswith("/workspace/tasks/") or "/records/new/" in url or "/confirm/" in url or (
                     "satisfaction" in url):
                 status = client.get(url).status_code  # acting pages stay closed to grantees
                 if status != 404:

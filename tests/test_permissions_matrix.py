@@ -85,7 +85,7 @@ def snapshot() -> dict:
     """Return the observable state of the whole chain: statuses, row counts, audit, notices."""
     from accounts.models import ExpertConflictDeclaration, ExpertUnavailability
     from core.models import AuditEntry, Notification
-    from delivery.models import MilestoneReport, ServiceRecord
+    from delivery.models import MilestoneReport, ServiceRecord, ServiceUserOpinion
     from evaluation.models import (
         CommitteeMember,
         EvaluationCommittee,
@@ -108,7 +108,7 @@ def snapshot() -> dict:
     )
 
     state = {"audit": AuditEntry.objects.count(), "notifications": Notification.objects.count()}
-    for model in (NeedSupport, ServiceRecord, CommitteeMember, Payment, Award):
+    for model in (NeedSupport, ServiceRecord, CommitteeMember, Payment, Award, ServiceUserOpinion):
         state[model.__name__] = model.objects.count()
     for model in (Need, ServiceProject, Tender, Bid, Contract, PaymentTranche, MilestoneReport,
                   ScoreSheet, PerformanceEvaluation, BudgetCommitment):
@@ -541,6 +541,9 @@ SCENARIOS = {
     "milestone_return": ("mid_term_submitted", None, lambda w, a, r: _svc(
         "delivery.services.milestones", "milestone_return")(
             report=w.build.reports["mid_term"], actor=a, reason="补充台账")),
+    "opinion_submit": ("mid_term_submitted", None, lambda w, a, r: _svc(
+        "delivery.services.opinions", "opinion_submit")(
+            report=w.build.reports["mid_term"], actor=a, score=80)),
     "party_score_submit": ("performance_review", None, lambda w, a, r: _svc(
         "evaluation.services.performance", "party_score_submit")(
             evaluation=w.build.evaluation, party=_party(r), actor=a,

@@ -17,6 +17,7 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
+from delivery.models import MilestoneReport, ServiceUserOpinion
 from evaluation.models import (
     EvaluationParty,
     PartyScore,
@@ -183,6 +184,16 @@ def satisfaction_submit(*, evaluation: PerformanceEvaluation, actor, score: int,
     return response
 
 
+def final_satisfaction_scores(evaluation: PerformanceEvaluation) -> list[int]:
+    """Return the residents' scores: the survey's answers, and the opinions given at the final
+    acceptance by residents who did not answer the survey (one score per resident)."""
+    answers = dict(evaluation.satisfaction_responses.values_list("resident_id", "score"))
+    opinions = ServiceUserOpinion.objects.filter(
+        report__contract_id=evaluation.contract_id, report__kind=MilestoneReport.Kind.FINAL,
+        report__status=MilestoneReport.Status.ACCEPTED).exclude(resident_id__in=list(answers))
+    return [*answers.values(), *opinions.values_list("score", flat=True)]
+
+
 def weighted_total(party_scores: dict[str, Decimal]) -> Decimal:
     """Return Σ score × PARTY_WEIGHTS / Σ weights of the parties present, 2 places."""
     weights = settings.PLATFORM_RULES["PARTY_WEIGHTS"]
@@ -201,7 +212,7 @@ def performance_evaluation_finalize(*, evaluation: PerformanceEvaluation, actor=
     if missing:
         raise ServiceError(_("尚有评价主体未提交评分。"), code="missing")
     scores = {p: parties[p] for p in SCORING_PARTIES}
-    answers = list(evaluation.satisfaction_responses.values_list("score", flat=True))
+    answers = final_satisfaction_scores(evaluation)
     if answers:  # without answers the residents' weight is shared by the other parties
         scores[EvaluationParty.RESIDENTS] = q2(Decimal(sum(answers)) / len(answers))
     total = weighted_total(scores)

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from delivery.models import MilestoneReport, ServiceRecord
+from delivery.models import MilestoneReport, ServiceRecord, ServiceUserOpinion
 from tests.factories.accounts import UserFactory
 from tests.factories.procurement import ContractFactory, DeliverableFactory
 
@@ -47,3 +47,16 @@ class MilestoneReportFactory(DjangoModelFactory):
         accepted = factory.Trait(status=MilestoneReport.Status.ACCEPTED,
                                  decided_by=factory.SubFactory(UserFactory),
                                  decided_at=factory.LazyFunction(timezone.now))
+
+
+class ServiceUserOpinionFactory(DjangoModelFactory):
+    """A resident's opinion on a submitted milestone report."""
+
+    class Meta:
+        model = ServiceUserOpinion
+
+    report = factory.SubFactory(MilestoneReportFactory)
+    resident = factory.SubFactory(UserFactory)
+    score = 90
+    comment = "服务很及时。"
+    submitted_at = factory.LazyFunction(timezone.now)

@@ -136,8 +136,9 @@ def test_tender_opened_receiver_is_idempotent_and_ignores_unknown_tenders(world)
 INBOX_QUERIES = 5
 # Roles with work items add their selectors' queries (each one query, whatever the row count):
 # resident: surveys, needs to support, own needs; social worker: contracts in delivery with
-# record counts; bidder: open tenders per organization; platform admin: holidays, overrides.
-WORK_ITEM_QUERIES = {"resident": 3, "social_worker": 1, "bidder": 1, "admin": 2, "operator": 2}
+# record counts; bidder: open tenders per organization; platform admin: holidays, overrides;
+# community: service records waiting for its confirmation.
+WORK_ITEM_QUERIES = {"resident": 3, "social_worker": 1, "community": 1, "bidder": 1, "admin": 2, "operator": 2}
 # A superuser skips the permission lookups but, having no membership rows cached by the task
 # filter, pays for them in the role menu: it nets out.
 SUPERUSER_SAVES = {"admin": 0}

@@ -3,10 +3,12 @@
 from collections import OrderedDict
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, Window
 from django.views.generic import TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_roles
+from delivery.selectors import service_records_to_confirm_for_user
 from workflows.selectors import task_inbox_for_user, work_items_for_user
 
 
@@ -35,6 +37,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         limit = None if self.request.GET.get("all") == "1" else self.section_limit
         sections = _limited(sections, limit)
         work_sections = _limited(work_sections, limit)
+        context.update(_records_to_confirm(user))
         context.update({
             "items": items,
             "sections": sections,
@@ -49,6 +52,15 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "can_create_project": user.has_perm("procurement.design_serviceproject"),
         })
         return context
+
+
+def _records_to_confirm(user, limit: int = 10) -> dict:
+    """Return the first service records waiting for this community worker's confirmation."""
+    # One query however many wait: the window count rides on the first rows.
+    shown = list(service_records_to_confirm_for_user(user=user)
+                 .annotate(waiting=Window(Count("id")))[:limit])
+    return {"records_to_confirm": shown,
+            "records_to_confirm_count": shown[0].waiting if shown else 0}
 
 
 def _limited(sections: OrderedDict, limit: int | None) -> OrderedDict:

@@ -13,12 +13,13 @@ from accounts.selectors import user_organizations
 from core.templatetags.money import money
 from core.widgets import DateInput, DateTimeInput
 from delivery.models import MilestoneReport, ServiceRecord
+from delivery.selectors import opinion_summary, opinion_survey_path
 from delivery.services.milestones import milestone_accept, milestone_return, milestone_submit
 from evaluation.models import CommitteeMember, PerformanceEvaluation
 from evaluation.rules import RankRow, q2, rank_bids
-from evaluation.selectors import ScoringPage, scoring_page_for_user
+from evaluation.selectors import ScoringPage, delivery_achievement, scoring_page_for_user
 from evaluation.services.committees import committee_form
-from evaluation.services.performance import party_score_submit
+from evaluation.services.performance import output_achievement, party_score_submit
 from evaluation.services.scoring import scores_submit
 from evaluation.services.ties import tender_ties, tie_draw
 from finance.models import BudgetEnvelope, PaymentTranche
@@ -843,12 +844,28 @@ class FinalReportStep(MilestoneSubmitStep):
 
 
 class MilestoneAcceptStep(ContractSignStep):
+    """The purchaser accepts a report beside the delivery's targets and the service users' opinions."""
+
     form_class = _decision_form([("accept", _("验收通过")), ("return", _("退回修改"))],
                                 reason_required_for=("return",))
     submit_label = _("提交验收意见")
+    template_name = "workflows/steps/milestone_accept.html"
     kind = ""
 
-    @property
+    @cached_property
+    def achievement(self):
+        return delivery_achievement(contract=self.contract)
+
+    @cached_property
+    def opinions(self):
+        """Return count, average and comments of the service users' opinions on this report."""
+        return opinion_summary(reports=[self.report])[self.report.pk]
+
+    @cached_property
+    def survey_url(self):
+        return opinion_survey_path(self.report)
+
+    @cached_property
     def report(self):
         return MilestoneReport.objects.filter(
             contract__project_id=self.project.pk, kind=self.kind,
@@ -903,13 +920,28 @@ class PartyScoreForm(forms.Form):
 
 
 class PartyScoreStep(ContractSignStep):
+    """A party scores the performance, beside the targets against what was delivered."""
+
     form_class = PartyScoreForm
     submit_label = _("提交评价")
+    template_name = "workflows/steps/party_score.html"
     party = ""
 
+    @cached_property
+    def evaluation(self):
+        return PerformanceEvaluation.objects.get(contract__project_id=self.project.pk)
+
+    @cached_property
+    def achievement(self):
+        """Return each deliverable's target against its service records, and the indicators."""
+        return delivery_achievement(contract=self.contract, evaluation=self.evaluation)
+
+    @cached_property
+    def suggested_output_score(self):
+        return output_achievement(self.evaluation)["suggested_output_score"]
+
     def perform(self, data, form=None):
-        evaluation = PerformanceEvaluation.objects.get(contract__project_id=self.project.pk)
-        party_score_submit(evaluation=evaluation, party=self.party, actor=self.user,
+        party_score_submit(evaluation=self.evaluation, party=self.party, actor=self.user,
                            category_scores=form.category_scores(), comment=data.get("comment", ""))
 
 
