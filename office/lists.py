@@ -15,9 +15,9 @@ import io
 from decimal import Decimal
 
 import django_filters
-from django.forms import DateInput
 from django.contrib import messages
 from django.db.models import Q
+from django.forms import DateInput
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
