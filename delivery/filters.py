@@ -1,11 +1,11 @@
-"""Search, filters and sort orders of the delivery lists (office.lists)."""
+"""Search, filters and sort orders of the delivery lists (core.lists)."""
 
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.lists import choice, ordering, search, since, until
 from delivery.models import MilestoneReport, ServiceRecord
-from office.lists import choice, ordering, search, since, until
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 

@@ -15,13 +15,13 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_memberships
+from core.lists import DATE, DATETIME, FilteredListMixin
 from core.models import StoredFile
 from delivery import selectors
 from delivery.filters import MilestoneFilter, ServiceRecordFilter
 from delivery.forms import ServiceRecordForm
 from delivery.models import MilestoneReport, ServiceRecord
 from delivery.services.record_files import service_record_add_with_files
-from office.lists import DATE, DATETIME, FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.models import Contract

@@ -20,8 +20,8 @@ from accounts.services.experts import (
     expert_unavailability_add,
     expert_unavailability_remove,
 )
+from core.lists import FilteredListMixin
 from evaluation.filters import ExpertFilter
-from office.lists import FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 
 MANAGE = "accounts.manage_expertprofile"

@@ -1,11 +1,11 @@
-"""Search, filters and sort orders of the evaluation lists (office.lists)."""
+"""Search, filters and sort orders of the evaluation lists (core.lists)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Division, ExpertProfile, ExpertSpecialty, Organization
+from core.lists import choice, ordering, search, year
 from evaluation.models import CommitteeMember, PerformanceEvaluation
-from office.lists import choice, ordering, search, year
 from procurement.models import Tender
 
 

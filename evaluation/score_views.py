@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
+from core.lists import DATETIME, FilteredListMixin
 from evaluation.filters import ScoreSeatFilter
 from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet
 from evaluation.services.scoring import score_correct
-from office.lists import DATETIME, FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement.models import Tender
 

@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
 
+from core.lists import DATETIME, FilteredListMixin
 from evaluation import selectors as evaluation_selectors
 from evaluation.documents import performance_report_pdf_response
 from evaluation.filters import PerformanceFilter
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from evaluation.services.performance import satisfaction_submit
-from office.lists import DATETIME, FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.documents import contract_pdf_response

@@ -1,10 +1,10 @@
-"""Search, filters and sort orders of the finance lists (office.lists)."""
+"""Search, filters and sort orders of the finance lists (core.lists)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.lists import choice, ordering, search, year
 from finance.models import BudgetEnvelope, PaymentTranche
-from office.lists import choice, ordering, search, year
 from procurement.models import FundingSource
 
 

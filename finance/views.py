@@ -12,11 +12,11 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.lists import DATETIME, MONEY, FilteredListMixin
 from core.models import AuditEntry
 from finance import selectors
 from finance.filters import EnvelopeFilter, TrancheFilter
 from finance.services.budget import envelope_adjust, envelope_available
-from office.lists import DATETIME, MONEY, FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 
 
@@ -32,6 +32,7 @@ class LedgerView(FilteredListMixin, OfficeMixin, TemplateView):
     filterset_class = EnvelopeFilter
     export_title = gettext_lazy("预算台账")
     export_totals = gettext_lazy("合计")
+    page_size = None
     export_columns = [
         (gettext_lazy("预算额度"), lambda r: r.envelope.name, None),
         (gettext_lazy("预算年度"), lambda r: r.envelope.fiscal_year, None),

@@ -1,10 +1,10 @@
-"""Search, filters and sort orders of the procurement lists (office.lists)."""
+"""Search, filters and sort orders of the procurement lists (core.lists)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from office.lists import choice, ordering, search, since, until
+from core.lists import choice, ordering, search, since, until
 from procurement.models import Contract, Need, NeedCategory, ServiceProject, Tender
 
 

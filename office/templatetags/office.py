@@ -59,7 +59,7 @@ def shown(value) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_th(context, field: str, label, css: str = ""):
-    """Return a list's column header that sorts by ``field`` (the FilterSet's ``o``, office.lists):
+    """Return a list's column header that sorts by ``field`` (the FilterSet's ``o``, core.lists):
     a click sorts ascending, a second click descending; the filters are kept, the page is not."""
     request = context.get("request")
     filterset = context.get("filter")

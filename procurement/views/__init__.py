@@ -22,8 +22,8 @@ from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core import authz
 from core.exceptions import ServiceError
+from core.lists import DATE, DATETIME, MONEY, FilteredListMixin
 from core.models import StoredFile
-from office.lists import DATE, DATETIME, MONEY, FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
 from procurement.documents import bid_receipt_pdf_response

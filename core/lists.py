@@ -1,4 +1,6 @@
-"""Back-office lists that search, filter, sort and export what they show (issue 8 item 3).
+"""Lists that search, filter, sort, page and export what they show (issue 8 item 3).
+
+In core so that every app's list pages use it (accounts and core sit below office).
 
 A list page names a django-filter ``FilterSet`` (search box, the filters that fit the list and an
 ``o`` ordering built with ``ordering()``) and its ``export_columns``; ``?export=xlsx`` answers an
@@ -16,6 +18,7 @@ from decimal import Decimal
 
 import django_filters
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import DateInput
 from django.http import HttpResponse
@@ -142,8 +145,8 @@ def xlsx_response(*, rows, columns, title: str, filename: str, totals=None) -> H
 
 
 class FilteredListMixin:
-    """For an ``OfficeListMixin`` page: filter and sort its rows, and export them with
-    ``?export=xlsx``.
+    """For a list page with ``get_rows()``: filter, sort and page its rows, and export them with
+    ``?export=xlsx`` (office.shell.OfficeListMixin pages them for the office pages).
 
     Subclasses set ``filterset_class``, ``export_columns`` (header, getter, number format) and
     ``export_title``; ``export_totals`` (a label) adds a totals row of the money columns.
@@ -155,6 +158,7 @@ class FilteredListMixin:
     export_columns: list = []
     export_title = ""
     export_totals = None
+    page_size = 25  # None: one page (the ledger shows every filtered envelope and their totals)
 
     def filtered(self):
         if not hasattr(self, "_filterset"):
@@ -172,7 +176,7 @@ class FilteredListMixin:
         return rows
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("export") == "xlsx":
+        if request.GET.get("export") == "xlsx" and self.export_columns:
             rows = self.list_rows()
             if rows.count() > EXPORT_LIMIT:
                 messages.error(request, _("导出行数超过%(n)d行，请先筛选。") % {"n": EXPORT_LIMIT})
@@ -189,5 +193,9 @@ class FilteredListMixin:
         query = self.request.GET.copy()
         query.pop("page", None)
         query.pop("export", None)
-        context.update(filter=self.filtered(), list_query=query.urlencode())
+        if "page" not in context and self.page_size:  # pages without office's OfficeListMixin
+            context["page"] = Paginator(self.list_rows(), self.page_size).get_page(
+                self.request.GET.get("page"))
+        context.update(filter=self.filtered(), list_query=query.urlencode(),
+                       list_export=bool(self.export_columns))
         return context
