@@ -212,7 +212,7 @@ class RegistryListView(LoginRequiredMixin, FilteredListMixin, TemplateView):
          lambda r: r[1].inspection.get_result_display() if r[1].inspection else "", None),
         (_("有效资质数"), lambda r: len(r[1].qualification_kinds), None),
         (_("今日资格"), lambda r: gettext("符合") if r[1].eligible else gettext("不符合"), None),
-        (_("不符合原因"), lambda r: "；".join(str(x) for x in r[1].reasons), None),
+        (_("不符合原因"), lambda r: "；".join(str(x) for x in r[1].reasons()), None),
     ]
 
     def get(self, request, *args, **kwargs):

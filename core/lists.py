@@ -115,7 +115,7 @@ def xlsx_response(*, rows, columns, title: str, filename: str, totals=None) -> H
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_cell(get(row)) for _header, get, _fmt in columns])
-    if totals is not None:
+    if totals is not None and rows:
         sums = []
         for index, (_header, get, fmt) in enumerate(columns):
             if index == 0:
