@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from core.lists import choice, ordering, search, since, until
-from procurement.models import Contract, Need, NeedCategory, ServiceProject, Tender
+from procurement.models import (
+    Contract,
+    Need,
+    NeedCategory,
+    ServiceProject,
+    Tender,
+    TenderQuestion,
+)
 
 
 def _communities(request):
@@ -76,3 +83,22 @@ class ContractFilter(django_filters.FilterSet):
     class Meta:
         model = Contract
         fields = ["q", "status"]
+
+
+class QAPendingFilter(django_filters.FilterSet):
+    """Filter both tables of the QA pending page: unanswered questions and open challenges."""
+
+    q = django_filters.CharFilter(label=_("搜索（采购编号、项目名称、机构）"),
+                                  method=search(("tender__code", "tender__title",
+                                                 "organization__name")))
+    kind = django_filters.ChoiceFilter(
+        label=_("类型"), choices=[("question", _("澄清问题")), ("challenge", _("质疑"))],
+        empty_label=_("全部"), method="filter_kind")
+
+    class Meta:
+        model = TenderQuestion
+        fields = ["q"]
+
+    def filter_kind(self, queryset, name, value):
+        keep = {"question": "tenderquestion", "challenge": "challenge"}[value]
+        return queryset if queryset.model._meta.model_name == keep else queryset.none()

@@ -184,3 +184,20 @@ def test_exports_show_only_what_the_page_shows_that_user(client, world):
     client.force_login(world.supplier_staff[0])
     table = _table(client.get(reverse("accounts:registry-list"), {"export": "xlsx"}))
     assert [row[0] for row in table[1:]] == [world.suppliers[0].name]
+
+
+def test_qa_pending_searches_and_filters_both_tables(client, world):
+    projects = rows_at_stage(world, 2, "published")
+    first, second = (p.tenders.get() for p in projects)
+    factories.TenderQuestionFactory(tender=first, organization=world.suppliers[0])
+    factories.ChallengeFactory(tender=second, organization=world.suppliers[1])
+    client.force_login(world.purchaser)
+    url = reverse("procurement:qa-pending")
+    html = client.get(url).content.decode()
+    assert 'class="list-tools"' in html and "导出Excel" not in html
+    context = client.get(url, {"q": first.code}).context
+    assert len(context["questions"]) == 1 and context["challenges"] == []
+    context = client.get(url, {"kind": "challenge"}).context
+    assert context["questions"] == [] and len(context["challenges"]) == 1
+    response = client.get(url, {"kind": "nonsense"})
+    assert "查询条件有误" in response.content.decode() and response.context["challenges"] == []
