@@ -3,15 +3,16 @@
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts.filters import IdentityChangeFilter, RegistryFilter
 from accounts.forms import (
     IdentityChangeRequestForm,
     IdentityChangeReviewForm,
@@ -51,6 +52,7 @@ from accounts.services.registry import (
 )
 from accounts.services.users import user_set_language
 from core.exceptions import ServiceError
+from core.lists import DATE, DATETIME, FilteredListMixin
 
 
 class UserLanguageUpdateView(LoginRequiredMixin, View):
@@ -77,15 +79,41 @@ def _form_error(form, error: ServiceError) -> None:
         form.add_error(None, message)
 
 
-class IdentityChangeListView(LoginRequiredMixin, TemplateView):
-    """List the identity-change requests the user may read, and the organizations it may ask for."""
+def _before(field: str):
+    return lambda c: (c.before or {}).get(field, "")
+
+
+class IdentityChangeListView(LoginRequiredMixin, FilteredListMixin, TemplateView):
+    """List the identity-change requests the user may read (search, filter, sort, export), and
+    the organizations it may ask for."""
 
     template_name = "accounts/identity_change_list.html"
+    filterset_class = IdentityChangeFilter
+    export_title = _("机构身份信息变更")
+    export_columns = [
+        (_("机构"), lambda c: c.organization.name, None),
+        (_("变更前名称"), _before("name"), None),
+        (_("变更前统一社会信用代码"), _before("credit_code"), None),
+        (_("变更前法定代表人"), _before("legal_representative"), None),
+        (_("申请变更名称"), lambda c: c.name, None),
+        (_("申请变更统一社会信用代码"), lambda c: c.credit_code, None),
+        (_("申请变更法定代表人"), lambda c: c.legal_representative, None),
+        (_("变更原因及依据"), lambda c: c.reason, None),
+        (_("申请人"), lambda c: c.requested_by.display_name, None),
+        (_("申请时间"), lambda c: c.requested_at, DATETIME),
+        (_("状态"), lambda c: c.get_status_display(), None),
+        (_("审核人"), lambda c: c.reviewed_by.display_name if c.reviewed_by else "", None),
+        (_("审核时间"), lambda c: c.reviewed_at, DATETIME),
+        (_("审核意见"), lambda c: c.review_note, None),
+    ]
+
+    def get_rows(self):
+        return identity_change_list_for_user(user=self.request.user).order_by(
+            "-requested_at", "-pk")
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            changes=identity_change_list_for_user(user=user)[:200],
             organizations=identity_organizations_for_user(user=user),
             reviewer=is_platform_admin(user), **kwargs)
 
@@ -164,23 +192,48 @@ REGISTRY_FORMS = {
 }
 
 
-class RegistryListView(LoginRequiredMixin, TemplateView):
+class RegistryListView(LoginRequiredMixin, FilteredListMixin, TemplateView):
     """The supplier registry: each social organization's standing today (admins: all; an
-    organization's staff: its own). Five queries for the standings, however many rows."""
+    organization's staff: its own); search, filter, sort, export. Five queries for the
+    standings, however many rows."""
 
     template_name = "accounts/registry_list.html"
+    filterset_class = RegistryFilter
+    page_size = 50
+    export_title = _("供应商库")
+    export_columns = [
+        (_("机构"), lambda r: r[0].name, None),
+        (_("统一社会信用代码"), lambda r: r[0].credit_code, None),
+        (_("机构状态"), lambda r: gettext("有效") if r[0].is_active else gettext("无效"), None),
+        (_("评估等级"), lambda r: r[1].rating or "", None),
+        (_("评估等级有效期至"), lambda r: r[1].rating_valid_until, DATE),
+        (_("最近年检年度"), lambda r: r[1].inspection.year if r[1].inspection else None, None),
+        (_("最近年检结论"),
+         lambda r: r[1].inspection.get_result_display() if r[1].inspection else "", None),
+        (_("有效资质数"), lambda r: len(r[1].qualification_kinds), None),
+        (_("今日资格"), lambda r: gettext("符合") if r[1].eligible else gettext("不符合"), None),
+        (_("不符合原因"), lambda r: "；".join(str(x) for x in r[1].reasons()), None),
+    ]
+
+    def get(self, request, *args, **kwargs):
+        if (request.user.is_authenticated and not is_platform_admin(request.user)
+                and not self.get_rows().exists()):
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    def get_rows(self):
+        return registry_organizations_for_user(user=self.request.user)
+
+    def export_rows(self, rows):
+        rows = list(rows)
+        statuses = registry_status_for([o.pk for o in rows], on=timezone.localdate())
+        return [(o, statuses[o.pk]) for o in rows]
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        page = Paginator(registry_organizations_for_user(user=user), 50).get_page(
-            self.request.GET.get("page"))
-        if not page.object_list and not is_platform_admin(user):
-            raise Http404
-        statuses = registry_status_for([o.pk for o in page.object_list], on=timezone.localdate())
-        rows = [(o, statuses[o.pk]) for o in page.object_list]
-        return super().get_context_data(page=page, rows=rows,
-                                        maintainer=user.has_perm(REGISTRY_RECORD["rating"]),
-                                        **kwargs)
+        context = super().get_context_data(**kwargs)
+        context.update(rows=self.export_rows(context["page"].object_list),
+                       maintainer=self.request.user.has_perm(REGISTRY_RECORD["rating"]))
+        return context
 
 
 class RegistryDetailView(LoginRequiredMixin, TemplateView):

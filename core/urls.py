@@ -4,7 +4,7 @@ from core import views
 
 app_name = "core"
 urlpatterns = [
-    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", views.notification_mark_read, name="notification-read"),
     path("notifications/read-all/", views.notification_mark_all_read,
          name="notification-read-all"),

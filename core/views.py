@@ -1,24 +1,31 @@
 """Views of the core app: notifications and permission-checked file downloads."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
 
 from core.files import stored_file_get_for_download
+from core.filters import NotificationFilter
+from core.lists import FilteredListMixin
 from core.models import Notification
 
 
-@login_required
-@require_GET
-def notification_list(request):
-    """List the current user's notifications, newest first."""
-    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "core/notification_list.html", {"page": page})
+class NotificationListView(LoginRequiredMixin, FilteredListMixin, TemplateView):
+    """List the current user's notifications, newest first: search, unread filter, dates."""
+
+    template_name = "core/notification_list.html"
+    filterset_class = NotificationFilter
+    http_method_names = ["get", "head"]
+    page_size = 30
+
+    def get_rows(self):
+        return Notification.objects.filter(recipient=self.request.user).order_by(
+            "-created_at", "-id")
 
 
 def _next_url(request, default: str) -> str:

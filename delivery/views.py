@@ -11,14 +11,17 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
 from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.exceptions import ServiceError
+from core.lists import DATE, DATETIME, FilteredListMixin
 from core.models import StoredFile
 from core.qr import qr_svg_response
 from delivery import selectors
+from delivery.filters import MilestoneFilter, ServiceRecordFilter
 from delivery.forms import OpinionForm, ServiceRecordForm
 from delivery.models import MilestoneReport, ServiceRecord, ServiceUserOpinion
 from delivery.services.opinions import opinion_submit
@@ -37,13 +40,6 @@ def service_record_list_for_user(*, user) -> QuerySet[ServiceRecord]:
 def milestone_list_for_user(*, user) -> QuerySet[MilestoneReport]:
     """Return the milestone reports of the contracts the user delivers, buys or hosts."""
     return selectors.milestone_report_list_for_user(user=user).order_by("-submitted_at", "-id")
-
-
-def _contract_filter(request, rows):
-    contract_id = request.GET.get("contract")
-    if contract_id and contract_id.isdigit():
-        rows = rows.filter(contract_id=int(contract_id))
-    return rows
 
 
 def _record_or_404(user, pk: int) -> ServiceRecord:
@@ -71,13 +67,31 @@ def _attach_evidence(records) -> None:
         r.evidence = by_record[r.pk]
 
 
-class ServiceRecordListView(OfficeListMixin, TemplateView):
-    """List service records; social workers see a link to record services on their contracts."""
+class ServiceRecordListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List service records (search, filter, sort, export); social workers see a link to record
+    services on their contracts."""
 
     template_name = "delivery/record_list.html"
+    filterset_class = ServiceRecordFilter
+    export_title = gettext_lazy("服务台账")
+    export_columns = [
+        (gettext_lazy("台账编号"), lambda r: r.code, None),
+        (gettext_lazy("合同编号"), lambda r: r.contract.code, None),
+        (gettext_lazy("项目名称"), lambda r: r.contract.project.title, None),
+        (gettext_lazy("对应产出"), lambda r: r.deliverable.get_activity_type_display(), None),
+        (gettext_lazy("服务日期"), lambda r: r.served_on, DATE),
+        (gettext_lazy("服务地点"), lambda r: r.site, None),
+        (gettext_lazy("服务人数/人次"), lambda r: r.participants, "0"),
+        (gettext_lazy("记录社工"), lambda r: r.social_worker.display_name, None),
+        (gettext_lazy("记录时间"), lambda r: r.recorded_at, DATETIME),
+        (gettext_lazy("超过24小时补录"), lambda r: _("是") if r.is_late else _("否"), None),
+        (gettext_lazy("社区确认人"),
+         lambda r: r.confirmed_by.display_name if r.confirmed_by else "", None),
+        (gettext_lazy("社区确认时间"), lambda r: r.confirmed_at, DATETIME),
+    ]
 
     def get_rows(self):
-        rows = _contract_filter(self.request, service_record_list_for_user(user=self.request.user))
+        rows = service_record_list_for_user(user=self.request.user)
         deliverable = self.request.GET.get("deliverable", "")
         if deliverable.isdigit():
             rows = rows.filter(deliverable_id=int(deliverable))
@@ -184,13 +198,26 @@ class ServiceRecordAddView(OfficeMixin, FormView):
         return redirect(f"{reverse('delivery:record-list')}?contract={self.contract.pk}")
 
 
-class MilestoneListView(OfficeListMixin, TemplateView):
-    """List milestone reports (submission and acceptance are flow tasks)."""
+class MilestoneListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List milestone reports: search, filter, sort, export (submission and acceptance are flow
+    tasks)."""
 
     template_name = "delivery/milestone_list.html"
+    filterset_class = MilestoneFilter
+    export_title = gettext_lazy("阶段报告")
+    export_columns = [
+        (gettext_lazy("合同编号"), lambda m: m.contract.code, None),
+        (gettext_lazy("项目名称"), lambda m: m.contract.project.title, None),
+        (gettext_lazy("承接机构"), lambda m: m.contract.supplier.name, None),
+        (gettext_lazy("类型"), lambda m: m.get_kind_display(), None),
+        (gettext_lazy("状态"), lambda m: m.get_status_display(), None),
+        (gettext_lazy("提交时间"), lambda m: m.submitted_at, DATETIME),
+        (gettext_lazy("验收时间"), lambda m: m.decided_at, DATETIME),
+        (gettext_lazy("验收意见"), lambda m: m.decision_comment, None),
+    ]
 
     def get_rows(self):
-        return _contract_filter(self.request, milestone_list_for_user(user=self.request.user))
+        return milestone_list_for_user(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -6,7 +6,6 @@ organizations it declares a conflict of interest with. The committee draw reads 
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -21,7 +20,9 @@ from accounts.services.experts import (
     expert_unavailability_add,
     expert_unavailability_remove,
 )
+from core.lists import FilteredListMixin
 from core.widgets import DateInput
+from evaluation.filters import ExpertFilter
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 
 MANAGE = "accounts.manage_expertprofile"
@@ -37,51 +38,30 @@ def _regions():
     return Division.objects.order_by("code", "name")
 
 
-class ExpertFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("姓名/用户名/专业领域"), required=False)
-    category = forms.ChoiceField(label=gettext_lazy("评审专业"), required=False,
-                                 choices=[("", gettext_lazy("全部"))] + ExpertSpecialty.choices)
-    region = forms.ModelChoiceField(label=gettext_lazy("所在地区"), required=False,
-                                    queryset=Division.objects.none())
-    active = forms.ChoiceField(label=gettext_lazy("在库状态"), required=False, choices=[
-        ("", gettext_lazy("全部")), ("1", gettext_lazy("在库")), ("0", gettext_lazy("出库"))])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = _regions()
-
-
-class ExpertListView(OfficeListMixin, TemplateView):
-    """List, search and filter the expert pool (platform admins and purchaser staff)."""
+class ExpertListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List, search, filter, sort and export the expert pool (platform admins and purchaser
+    staff)."""
 
     template_name = "evaluation/expert_list.html"
+    filterset_class = ExpertFilter
+    export_title = gettext_lazy("专家库")
+    export_columns = [
+        (gettext_lazy("专家"), lambda p: p.user.display_name, None),
+        (gettext_lazy("用户名"), lambda p: p.user.username, None),
+        (gettext_lazy("评审专业"), lambda p: p.get_categories_display(), None),
+        (gettext_lazy("专业特长说明"), lambda p: p.specialties, None),
+        (gettext_lazy("工作单位"), lambda p: p.employer.name if p.employer else "", None),
+        (gettext_lazy("所在地区"), lambda p: p.region.name if p.region else "", None),
+        (gettext_lazy("在库"), lambda p: _("是") if p.is_active else _("否"), None),
+    ]
 
     def get(self, request, *args, **kwargs):
         if not request.user.has_perm(MANAGE):
             raise Http404
-        self.filter_form = ExpertFilterForm(request.GET or None)
         return super().get(request, *args, **kwargs)
 
     def get_rows(self):
-        rows = _profiles()
-        form = self.filter_form
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            if data["q"]:
-                q = data["q"].strip()
-                rows = rows.filter(Q(user__real_name__icontains=q) | Q(user__username__icontains=q)
-                                   | Q(specialties__icontains=q))
-            if data["region"]:
-                rows = rows.filter(region=data["region"])
-            if data["active"]:
-                rows = rows.filter(is_active=data["active"] == "1")
-            if data["category"]:
-                # categories is a JSON list, matched here so that every database answers alike.
-                return [p for p in rows if data["category"] in (p.categories or [])]
-        return rows
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(filter_form=self.filter_form, **kwargs)
+        return _profiles()
 
 
 class ExpertProfileForm(forms.Form):

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
+from core.lists import DATETIME, FilteredListMixin
+from evaluation.filters import ScoreSeatFilter
 from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet
 from evaluation.services.scoring import score_correct
 from office.shell import OfficeListMixin, OfficeMixin, call_service
@@ -29,10 +31,21 @@ def _seats(user):
             .select_related("committee__tender").order_by("-committee__tender__bid_deadline", "pk"))
 
 
-class ScoreTenderListView(OfficeListMixin, TemplateView):
-    """The tenders whose committee the expert sits on, newest first (3 queries however many)."""
+class ScoreTenderListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """The tenders whose committee the expert sits on, newest first (3 queries however many):
+    search, filter, sort, export."""
 
     template_name = "evaluation/score_tender_list.html"
+    filterset_class = ScoreSeatFilter
+    export_title = gettext_lazy("我的评审")
+    export_columns = [
+        (gettext_lazy("采购编号"), lambda s: s.committee.tender.code, None),
+        (gettext_lazy("采购项目名称"), lambda s: s.committee.tender.title, None),
+        (gettext_lazy("采购方式"), lambda s: s.committee.tender.get_method_display(), None),
+        (gettext_lazy("投标截止时间"), lambda s: s.committee.tender.bid_deadline, DATETIME),
+        (gettext_lazy("状态"), lambda s: s.committee.tender.get_status_display(), None),
+        (gettext_lazy("角色"), lambda s: _("组长") if s.is_chair else _("成员"), None),
+    ]
 
     def get_rows(self):
         return _seats(self.request.user)

@@ -17,11 +17,13 @@ from django.views import View
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
 
+from core.lists import DATETIME, FilteredListMixin
 from core.qr import qr_svg_response
 from delivery.models import MilestoneReport
 from delivery.selectors import opinion_summary
 from evaluation import selectors as evaluation_selectors
 from evaluation.documents import performance_report_pdf_response
+from evaluation.filters import PerformanceFilter
 from evaluation.models import (
     EvaluationParty,
     PartyScore,
@@ -46,10 +48,24 @@ def _evaluation_or_404(user, pk: int) -> PerformanceEvaluation:
         raise Http404 from None
 
 
-class PerformanceListView(OfficeListMixin, TemplateView):
-    """List the performance evaluations the user takes part in or may answer."""
+class PerformanceListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List the performance evaluations the user takes part in or may answer: search, filter,
+    sort, export."""
 
     template_name = "evaluation/performance_list.html"
+    filterset_class = PerformanceFilter
+    export_title = gettext_lazy("绩效评价")
+    export_columns = [
+        (gettext_lazy("合同编号"), lambda e: e.contract.code, None),
+        (gettext_lazy("项目名称"), lambda e: e.contract.project.title, None),
+        (gettext_lazy("社区"), lambda e: e.contract.project.community.name, None),
+        (gettext_lazy("承接机构"), lambda e: e.contract.supplier.name, None),
+        (gettext_lazy("状态"), lambda e: e.get_status_display(), None),
+        (gettext_lazy("综合得分"), lambda e: e.total, "0.00"),
+        (gettext_lazy("等级"), lambda e: e.get_grade_display(), None),
+        (gettext_lazy("开始时间"), lambda e: e.opened_at, DATETIME),
+        (gettext_lazy("完成时间"), lambda e: e.finalized_at, DATETIME),
+    ]
 
     def get_rows(self):
         return _evaluations(self.request.user)

@@ -42,7 +42,12 @@ class LedgerRow:
 
 def ledger_for_user(*, user) -> list[LedgerRow]:
     """Return the ledger of the user's envelopes in four queries, whatever their number."""
-    envelopes = list(envelope_list_for_user(user=user))
+    return ledger_rows(envelopes=envelope_list_for_user(user=user))
+
+
+def ledger_rows(*, envelopes) -> list[LedgerRow]:
+    """Return the ledger rows of the given envelopes (already scoped) in four queries."""
+    envelopes = list(envelopes)
     ids = [e.pk for e in envelopes]
     live = {"project__budget_commitment__status": BudgetCommitment.Status.COMMITTED}
     committed = dict(

@@ -12,52 +12,91 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.lists import DATETIME, MONEY, FilteredListMixin
 from core.models import AuditEntry
 from finance import selectors
-from finance.models import PaymentTranche
+from finance.filters import EnvelopeFilter, TrancheFilter
 from finance.services.budget import envelope_adjust, envelope_available
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 
 
-class LedgerView(OfficeMixin, TemplateView):
-    """Show the finance bureau's envelopes: amount → committed → contracted → paid."""
+def _sum(rows, field: str) -> Decimal:
+    return sum((getattr(r, field) for r in rows), Decimal("0.00"))
+
+
+class LedgerView(FilteredListMixin, OfficeMixin, TemplateView):
+    """Show the finance bureau's envelopes: amount → committed → contracted → paid; search,
+    filter, sort and export them with a totals row (the totals are those of every filtered row)."""
 
     template_name = "finance/ledger.html"
+    filterset_class = EnvelopeFilter
+    export_title = gettext_lazy("预算台账")
+    export_totals = gettext_lazy("合计")
+    page_size = None
+    export_columns = [
+        (gettext_lazy("预算额度"), lambda r: r.envelope.name, None),
+        (gettext_lazy("预算年度"), lambda r: r.envelope.fiscal_year, None),
+        (gettext_lazy("资金来源"), lambda r: r.envelope.get_funding_source_display(), None),
+        (gettext_lazy("区划"), lambda r: r.envelope.division.name, None),
+        (gettext_lazy("年度额度（元）"), lambda r: r.amount, MONEY),
+        (gettext_lazy("已占用（元）"), lambda r: r.committed, MONEY),
+        (gettext_lazy("已签合同（元）"), lambda r: r.contracted, MONEY),
+        (gettext_lazy("已拨付（元）"), lambda r: r.paid, MONEY),
+        (gettext_lazy("可用余额（元）"), lambda r: r.available, MONEY),
+    ]
+
+    def get(self, request, *args, **kwargs):
+        if not user_has_role(request.user, Role.FINANCE):
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    def get_rows(self):
+        return selectors.envelope_list_for_user(user=self.request.user).order_by(
+            "-fiscal_year", "division", "funding_source", "pk")
+
+    def export_rows(self, rows):
+        return selectors.ledger_rows(envelopes=rows)
 
     def get_context_data(self, **kwargs):
-        if not user_has_role(self.request.user, Role.FINANCE):
-            raise Http404
         context = super().get_context_data(**kwargs)
-        rows = selectors.ledger_for_user(user=self.request.user)
-        zero = Decimal("0.00")
+        rows = selectors.ledger_rows(envelopes=self.list_rows())
         context.update(
             rows=rows,
-            totals={
-                "amount": sum((r.amount for r in rows), zero),
-                "committed": sum((r.committed for r in rows), zero),
-                "contracted": sum((r.contracted for r in rows), zero),
-                "paid": sum((r.paid for r in rows), zero),
-            },
+            totals={field: _sum(rows, field)
+                    for field in ("amount", "committed", "contracted", "paid", "available")},
         )
         return context
 
 
-class TrancheListView(OfficeListMixin, TemplateView):
-    """List the payment tranches of the user's contracts (finance, purchaser, supplier)."""
+class TrancheListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List the payment tranches of the user's contracts (finance, purchaser, supplier): search,
+    filter, sort, export."""
 
     template_name = "finance/tranche_list.html"
+    filterset_class = TrancheFilter
+    export_title = gettext_lazy("资金拨付")
+    export_totals = gettext_lazy("合计")
+    export_columns = [
+        (gettext_lazy("合同编号"), lambda t: t.contract.code, None),
+        (gettext_lazy("项目名称"), lambda t: t.contract.project.title, None),
+        (gettext_lazy("承接机构"), lambda t: t.contract.supplier.name, None),
+        (gettext_lazy("期次"), lambda t: t.sequence, None),
+        (gettext_lazy("拨付条件"), lambda t: t.get_condition_display(), None),
+        (gettext_lazy("比例（%）"), lambda t: t.percent, "0.00"),
+        (gettext_lazy("计划金额（元）"), lambda t: t.amount, MONEY),
+        (gettext_lazy("核定金额（元）"), lambda t: t.payable_amount, MONEY),
+        (gettext_lazy("状态"), lambda t: t.get_status_display(), None),
+        (gettext_lazy("支付凭证号"), lambda t: _payment(t, "voucher_number"), None),
+        (gettext_lazy("支付时间"), lambda t: _payment(t, "paid_at"), DATETIME),
+    ]
 
     def get_rows(self):
-        status = self.request.GET.get("status")
-        if status not in PaymentTranche.Status.values:
-            status = None
-        return selectors.tranche_list_for_user(user=self.request.user, status=status)
+        return selectors.tranche_list_for_user(user=self.request.user)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["statuses"] = PaymentTranche.Status.choices
-        context["current_status"] = self.request.GET.get("status", "")
-        return context
+
+def _payment(tranche, field: str):
+    payment = getattr(tranche, "payment", None) if tranche.status == "paid" else None
+    return getattr(payment, field, None)
 
 
 class EnvelopeAdjustForm(forms.Form):

@@ -78,7 +78,7 @@ class OfficeListMixin(OfficeMixin):
         raise NotImplementedError
 
     def list_rows(self):
-        """Return the rows shown: ``get_rows()``, or those a list's filters keep (office.lists)."""
+        """Return the rows shown: ``get_rows()``, or those a list's filters keep (core.lists)."""
         return self.get_rows()
 
     def get_context_data(self, **kwargs):

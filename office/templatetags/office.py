@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from core.templatetags.money import money
@@ -54,3 +55,28 @@ def shown(value) -> str:
     if isinstance(value, Decimal):
         return money(value)
     return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, field: str, label, css: str = ""):
+    """Return a list's column header that sorts by ``field`` (the FilterSet's ``o``, core.lists):
+    a click sorts ascending, a second click descending; the filters are kept, the page is not."""
+    request = context.get("request")
+    filterset = context.get("filter")
+    order = filterset.filters.get("o") if filterset is not None else None
+    cls = format_html(' class="{}"', css) if css else ""
+    if request is None or order is None or field not in order.param_map:
+        return format_html("<th{}>{}</th>", cls, label)
+    current = request.GET.get("o", "")
+    aria, arrow, target = "", "", field
+    if current == field:
+        aria, arrow, target = "ascending", "▲", f"-{field}"
+    elif current == f"-{field}":
+        aria, arrow, target = "descending", "▼", field
+    query = request.GET.copy()
+    for key in ("page", "export", "o"):
+        query.pop(key, None)
+    query["o"] = target
+    return format_html('<th{}{}><a class="sort" href="?{}">{}{}</a></th>', cls,
+                       format_html(' aria-sort="{}"', aria) if aria else "",
+                       query.urlencode(), label, arrow)

@@ -22,12 +22,12 @@ from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core import authz
 from core.exceptions import ServiceError
+from core.lists import DATE, DATETIME, MONEY, FilteredListMixin
 from core.models import StoredFile
-from office.lists import DATE, DATETIME, MONEY, FilteredListMixin
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
 from procurement.documents import bid_receipt_pdf_response
-from procurement.filters import ContractFilter, ProjectFilter, TenderFilter
+from procurement.filters import ContractFilter, NeedFilter, ProjectFilter, TenderFilter
 from procurement.forms import BidFilesForm, BidFlagDecisionForm, BidForm
 from procurement.models import Bid, Need, Tender
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
@@ -41,10 +41,21 @@ from procurement.views.versions import project_versions_context
 
 # Needs -----------------------------------------------------------------------------------------
 
-class NeedListView(OfficeListMixin, TemplateView):
-    """List the needs of the user's communities."""
+class NeedListView(FilteredListMixin, OfficeListMixin, TemplateView):
+    """List the needs of the user's communities: search, filter, sort, export."""
 
     template_name = "procurement/need_list.html"
+    filterset_class = NeedFilter
+    export_title = gettext_lazy("居民需求")
+    export_columns = [
+        (gettext_lazy("需求标题"), lambda n: n.title, None),
+        (gettext_lazy("类别"), lambda n: n.get_category_display(), None),
+        (gettext_lazy("服务对象"), lambda n: n.target_group, None),
+        (gettext_lazy("所在社区"), lambda n: n.community.name, None),
+        (gettext_lazy("支持人数"), lambda n: n.support_count, None),
+        (gettext_lazy("状态"), lambda n: n.get_status_display(), None),
+        (gettext_lazy("提交时间"), lambda n: n.submitted_at, DATETIME),
+    ]
 
     def get_rows(self):
         return selectors.need_list_for_user(user=self.request.user).order_by("-submitted_at", "-id")

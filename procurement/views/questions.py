@@ -13,6 +13,7 @@ from accounts.selectors import user_organizations
 from core.exceptions import ServiceError
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
+from procurement.filters import QAPendingFilter
 from procurement.forms.questions import (
     AnswerForm,
     ChallengeAnswerForm,
@@ -283,5 +284,13 @@ class QAPendingView(OfficeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         questions, challenges = selectors_qa.qa_pending_for_user(user=self.request.user)
-        context.update(questions=list(questions), challenges=list(challenges))
+        # The list tools (core.lists): one search and kind filter over both tables.
+        data = self.request.GET or None
+        found = QAPendingFilter(data, queryset=questions), QAPendingFilter(data, queryset=challenges)
+        if data:
+            questions, challenges = (f.qs if f.is_valid() else f.queryset.none() for f in found)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(questions=list(questions), challenges=list(challenges), filter=found[0],
+                       list_query=query.urlencode())
         return context
