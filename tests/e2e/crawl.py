@@ -288,3 +288,32 @@ if __name__ == "__main__":  # pragma: no cover
     import sys
 
     main(sys.argv)
+
+
+def check_portal_page(driver, url) -> list:
+    """Load a public portal page at the current width; return its failures (no ☰ expected)."""
+    driver.get_log("browser")
+    driver.get(url)
+    width = driver.execute_script("return window.innerWidth")
+    facts = driver.execute_script(PAGE_FACTS, TOUCH_MIN if width <= PHONE[0] else 0)
+    lang = driver.execute_script("return document.documentElement.lang")
+    where = f"portal {width}px {urlsplit(url).path}"
+    failures = []
+    if facts["status"] not in (200, 0):
+        return [f"{where}: HTTP {facts['status']}"]
+    if facts["h1"] != 1:
+        failures.append(f"{where}: {facts['h1']} <h1> (want exactly one)")
+    if not facts["skip"]:
+        failures.append(f"{where}: no skip link to the main content")
+    if lang not in ("zh-Hans", "zh-hans"):
+        failures.append(f"{where}: <html lang={lang!r}> (want zh-Hans)")
+    if facts["scrollWidth"] > facts["innerWidth"]:
+        failures.append(f"{where}: page {facts['scrollWidth']}px wide")
+    if facts["icons"]:
+        failures.append(f"{where}: icons not aria-hidden: {sorted(set(facts['icons']))}")
+    if width <= PHONE[0] and facts["small"]:
+        failures.append(f"{where}: touch targets under {TOUCH_MIN}px: {facts['small'][:8]}")
+    errors = console_errors(driver)
+    if errors:
+        failures.append(f"{where}: console errors: {errors[:3]}")
+    return failures

@@ -1,0 +1,57 @@
+"""Every back-office page of every demo role, at 1366 px and at 390 px, in headless Chromium
+(issue 8, acceptance and items 6 and 9), and the portal's pages for an anonymous visitor.
+
+The world is the full 淮南 demo (``manage.py demo``: projects at every stage, tasks in every
+inbox). The pages are discovered from the menu, the inbox and the links (tests/e2e/crawl.py), so
+a page added tomorrow is crawled tomorrow. A URL pattern is checked once, by the first role that
+reaches it; each role's home, menu pages and inbox steps are checked for that role. Every
+failure of every page is collected and printed before the one assertion.
+"""
+
+import pytest
+
+from tests.e2e.crawl import DESK, PHONE, check_portal_page, crawl_user
+
+# serialized_rollback: the data migrations (divisions, holidays) come back after each flush.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+# One user per demo role (demo/cast.py, demo/build.py ADMINS).
+ROLE_USERS = ["mz_wang", "cz_zhao", "sq_longquan", "org_yangguang", "sg_lin", "zj_qian",
+              "jm_chen", "sj_han", "pg_fang", "operator"]
+
+
+def test_every_back_office_page_of_every_role_on_a_desk_and_a_phone(browser, live_server):
+    from demo.build import demo_build
+    from demo.cast import DEMO_PASSWORD
+
+    demo_build()
+    seen, failures, crawled = set(), [], []
+    for username in ROLE_USERS:
+        report = crawl_user(browser, live_server.url, username, DEMO_PASSWORD, seen)
+        crawled.append((username, len(report.pages)))
+        failures.extend(report.failures)
+    # The crawl found the pages it is meant to find (a menu that lost its entries finds none).
+    assert all(count >= 3 for _, count in crawled), crawled
+    assert len(seen) >= 20, sorted(seen)
+    print("\n".join(failures))
+    assert failures == []
+
+
+def test_portal_pages_on_a_desk_and_a_phone(browser, live_server):
+    from demo.build import demo_build
+    from procurement.models import Contract, Tender
+
+    demo_build()
+    tender = Tender.objects.filter(status=Tender.Status.PUBLISHED).order_by("pk").first()
+    contract = Contract.objects.filter(status=Contract.Status.SIGNED).order_by("pk").first()
+    paths = ["/", "/portal/tenders/", "/portal/awards/", "/portal/contracts/",
+             "/portal/performance/", "/portal/needs/declined/"]
+    paths += [f"/portal/tenders/{tender.pk}/"] if tender else []
+    paths += [f"/portal/contracts/{contract.pk}/"] if contract else []
+    failures = []
+    for size in (DESK, PHONE):
+        browser.set_window_size(*size)
+        for path in paths:
+            failures.extend(check_portal_page(browser, live_server.url + path))
+    print("\n".join(failures))
+    assert failures == []
