@@ -45,6 +45,7 @@ def chromium_start():
         "download.directory_upgrade": True,
         "plugins.always_open_pdf_externally": True,
         "safebrowsing.enabled": False,
+        "intl.accept_languages": "zh-CN,zh",  # --lang alone leaves headless Chromium on en-US
     })
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)

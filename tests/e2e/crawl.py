@@ -147,44 +147,46 @@ def console_errors(driver) -> list:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
-def crawl_pages(driver, base_url, report: CrawlReport, seen: set, width: int, limit=60):
+def crawl_pages(driver, base_url, report: CrawlReport, seen: set, width: int,
+                menu_per_user=False, limit=60):
     """Visit and check the user's pages at the current width, discovering them as it goes.
 
-    Home, the menu and the inbox's tasks (one per step) are the user's own; every other page is
-    found through the links inside the pages' main content, one per URL pattern not in seen (a
-    set the caller may share between users, so that a pattern is checked once).
+    The home and the inbox's tasks (one per step) are checked for every user; the menu's pages
+    (with menu_per_user) too. Every other page is found through the links inside the pages' main
+    content, one per URL pattern not in seen: a set the caller shares between users, so that on
+    a 2-core machine a pattern is checked once, by the first user who reaches it.
     """
     from selenium.webdriver.common.by import By
 
     queue = []
     own = set()
 
-    def offer(url, key=None):
+    def offer(url, key=None, mine=False):
         parts = urlsplit(urldefrag(url)[0])
         if parts.netloc != urlsplit(base_url).netloc:
             return
-        task = TASK.match(parts.path)
-        if task and key is None:
+        if TASK.match(parts.path) and key is None:
             return  # tasks are reached through the inbox, one per step
         key = key or pattern_key(parts.path)
-        if key is None or key in own or key in seen:
+        if key is None or key in own or (not mine and key in seen):
             return
         own.add(key)
+        if not mine:
+            seen.add(key)
         # The query (?page=2, ?sort=…, ?status=…) is the same page: crawl the path.
         queue.append(Page(url=f"{base_url}{parts.path}", key=key))
 
     driver.get(f"{base_url}/workspace/")
-    offer(f"{base_url}/workspace/")
+    offer(f"{base_url}/workspace/", mine=True)
     for a in driver.find_elements(By.CSS_SELECTOR, "aside.vf-page__menu a.office-nav[href]"):
-        offer(a.get_attribute("href"))
+        offer(a.get_attribute("href"), mine=menu_per_user)
     # Every step waiting in the inbox is its own page (one task per step).
     for row in driver.find_elements(By.CSS_SELECTOR, "tr.inbox-task"):
         links = row.find_elements(By.CSS_SELECTOR, "a[href*='/workspace/tasks/']")
         step = row.find_elements(By.CSS_SELECTOR, ".task-title")
         if links:
-            offer(links[0].get_attribute("href"),
+            offer(links[0].get_attribute("href"), mine=True,
                   key="task: " + (step[0].text if step else links[0].get_attribute("href")))
-    own_keys = set(own)
     index = 0
     while index < len(queue) and index < limit:
         page = queue[index]
@@ -193,7 +195,6 @@ def crawl_pages(driver, base_url, report: CrawlReport, seen: set, width: int, li
         for href in driver.execute_script(LINKS):
             offer(href)
     report.pages = queue[:limit]
-    seen.update(own - own_keys)
 
 
 def check_page(driver, page: Page, width: int, report: CrawlReport):
@@ -242,7 +243,8 @@ def check_page(driver, page: Page, width: int, report: CrawlReport):
         report.fail(page, width, f"console errors: {errors[:3]}")
 
 
-def crawl_user(driver, base_url, username, password, seen=None) -> CrawlReport:
+def crawl_user(driver, base_url, username, password, seen=None,
+               menu_per_user=False) -> CrawlReport:
     """Log in as username; find and check its pages at 1366 px, then check them at 390 px."""
     report = CrawlReport(username=username)
     driver.set_window_size(*DESK)
@@ -250,7 +252,7 @@ def crawl_user(driver, base_url, username, password, seen=None) -> CrawlReport:
         report.failures.append(f"{username}: login failed")
         return report
     crawl_pages(driver, base_url, report, set() if seen is None else seen,
-                driver.execute_script("return window.innerWidth"))
+                driver.execute_script("return window.innerWidth"), menu_per_user=menu_per_user)
     driver.set_window_size(*PHONE)
     width = driver.execute_script("return window.innerWidth")
     for page in report.pages:
