@@ -114,6 +114,13 @@ def wait_for(predicate, timeout=10, interval=0.1):
     return predicate()
 
 
+def resize(driver, size) -> int:
+    """Resize the window and wait until the page sees the new width; return the width."""
+    driver.set_window_size(*size)
+    wait_for(lambda: driver.execute_script("return window.innerWidth") == size[0], timeout=5)
+    return driver.execute_script("return window.innerWidth")
+
+
 def login(driver, base_url, username, password):
     """Log in through the login form; return whether the workspace answered."""
     from selenium.webdriver.common.by import By
@@ -247,14 +254,13 @@ def crawl_user(driver, base_url, username, password, seen=None,
                menu_per_user=False) -> CrawlReport:
     """Log in as username; find and check its pages at 1366 px, then check them at 390 px."""
     report = CrawlReport(username=username)
-    driver.set_window_size(*DESK)
+    resize(driver, DESK)
     if not login(driver, base_url, username, password):
         report.failures.append(f"{username}: login failed")
         return report
-    crawl_pages(driver, base_url, report, set() if seen is None else seen,
-                driver.execute_script("return window.innerWidth"), menu_per_user=menu_per_user)
-    driver.set_window_size(*PHONE)
-    width = driver.execute_script("return window.innerWidth")
+    crawl_pages(driver, base_url, report, set() if seen is None else seen, DESK[0],
+                menu_per_user=menu_per_user)
+    width = resize(driver, PHONE)
     for page in report.pages:
         check_page(driver, page, width, report)
     return report

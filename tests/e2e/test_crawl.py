@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from tests.e2e.crawl import DESK, PHONE, check_portal_page, crawl_user
+from tests.e2e.crawl import DESK, PHONE, check_portal_page, crawl_user, resize
 
 # serialized_rollback: the data migrations (divisions, holidays) come back after each flush.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -23,40 +23,34 @@ ROLE_USERS = ["mz_wang", "cz_zhao", "sq_longquan", "org_yangguang", "sg_lin", "z
               "jm_chen", "sj_han", "pg_fang", "operator"]
 
 
-def test_every_back_office_page_of_every_role_on_a_desk_and_a_phone(browser, live_server):
+def test_every_page_of_every_role_and_the_portal_on_a_desk_and_a_phone(browser, live_server):
     from demo.build import demo_build
     from demo.cast import DEMO_PASSWORD
+    from procurement.models import Contract, Tender
 
-    demo_build()
+    demo_build()  # once for both halves: the demo is the slowest part after the pages
     seen, failures, crawled = set(), [], {}
     for username in ROLE_USERS:
         report = crawl_user(browser, live_server.url, username, DEMO_PASSWORD, seen,
                             menu_per_user=bool(os.environ.get("CRAWL_MENU_PER_ROLE")))
         crawled[username] = [page.key for page in report.pages]
         failures.extend(report.failures)
+
+    # The portal, for an anonymous visitor: its lists and one page per detail pattern.
+    browser.delete_all_cookies()
+    tender = Tender.objects.filter(status=Tender.Status.PUBLISHED).order_by("pk").first()
+    contract = Contract.objects.filter(status=Contract.Status.SIGNED).order_by("pk").first()
+    paths = ["/", "/portal/tenders/", "/portal/awards/", "/portal/contracts/",
+             "/portal/performance/", "/portal/needs/declined/",
+             f"/portal/tenders/{tender.pk}/", f"/portal/contracts/{contract.pk}/"]
+    for size in (DESK, PHONE):
+        resize(browser, size)
+        for path in paths:
+            failures.extend(check_portal_page(browser, live_server.url + path))
+
     print("\n".join(failures))
     assert failures == []
     # The crawl found what it is meant to find (a menu or an inbox that lost its entries does not).
     assert len(seen) >= 25, sorted(seen)
     assert sum(len(keys) for keys in crawled.values()) >= 40, crawled
     assert any(key.startswith("task: ") for key in crawled["mz_wang"]), crawled["mz_wang"]
-
-
-def test_portal_pages_on_a_desk_and_a_phone(browser, live_server):
-    from demo.build import demo_build
-    from procurement.models import Contract, Tender
-
-    demo_build()
-    tender = Tender.objects.filter(status=Tender.Status.PUBLISHED).order_by("pk").first()
-    contract = Contract.objects.filter(status=Contract.Status.SIGNED).order_by("pk").first()
-    paths = ["/", "/portal/tenders/", "/portal/awards/", "/portal/contracts/",
-             "/portal/performance/", "/portal/needs/declined/"]
-    paths += [f"/portal/tenders/{tender.pk}/"] if tender else []
-    paths += [f"/portal/contracts/{contract.pk}/"] if contract else []
-    failures = []
-    for size in (DESK, PHONE):
-        browser.set_window_size(*size)
-        for path in paths:
-            failures.extend(check_portal_page(browser, live_server.url + path))
-    print("\n".join(failures))
-    assert failures == []
