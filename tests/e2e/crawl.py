@@ -6,7 +6,10 @@ object looks like its first). GET only: forms are never submitted and links to d
 portal, the admin site and the API are not followed. The same function runs in the test
 (tests/e2e/test_crawl.py, against the live server) and by hand against a running server:
 
-    .venv/bin/python -m tests.e2e.crawl http://127.0.0.1:8000 mz_wang 'demo2026!'
+    .venv/bin/python -m tests.e2e.crawl http://127.0.0.1:8000 mz_wang sq_longquan 'demo2026!'
+
+(users in one run share the URL patterns: each is checked once; CRAWL_MENU_PER_ROLE=1 checks
+every user's menu pages too).
 """
 
 import re
@@ -20,12 +23,12 @@ TOUCH_MIN = 44  # px, WCAG 2.5.5 / Apple HIG minimum touch target
 
 # Back-office paths; everything else (the portal, /admin/, /api/, files) is not crawled.
 BACK_OFFICE = re.compile(r"^/(workspace|core/notifications|account)/")
-# Downloads and state changes reached by a link: not pages.
 TASK = re.compile(r"^/workspace/tasks/\d+/")
+# Downloads and state changes reached by a link: not pages.
 NOT_A_PAGE = re.compile(r"(\.pdf|\.json|\.csv|\.xlsx|/pdf/|/files/|/download|/read/|/read-all/"
                         r"|/logout)", re.IGNORECASE)
 
-# One script measures everything a page is asked (run after load, and after each resize).
+# One script measures everything a page is asked (after it loads, and again with the menu open).
 PAGE_FACTS = r"""
 const visible = (el) => {
   if (!el.isConnected) return false;
@@ -281,7 +284,8 @@ def main(argv):  # pragma: no cover - by hand against a running server
     try:
         for username in usernames:
             started = time.monotonic()
-            report = crawl_user(driver, base_url, username, password, seen)
+            report = crawl_user(driver, base_url, username, password, seen,
+                                menu_per_user=bool(os.environ.get("CRAWL_MENU_PER_ROLE")))
             print(f"== {username}: {len(report.pages)} pages in "
                   f"{time.monotonic() - started:.0f}s")
             for page in report.pages:
