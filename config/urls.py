@@ -1,13 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 from viewflow.contrib.auth import AuthViewset
 
 from workflows.site import site
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page links (a 404 in every phone's console).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("office/favicon.svg"),
+                                              permanent=True)),
     path("", include("portal.urls")),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("logout/", LogoutView.as_view(), name="logout"),

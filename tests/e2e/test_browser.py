@@ -4,69 +4,12 @@ submitted project through the task page, and downloads a signed contract's PDF.
 The state is built through the real services and flows (the demo app), as the demo does.
 """
 
-import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
 # serialized_rollback: the data migrations (divisions, holidays) come back after each flush.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _require_browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium (pip)")
-    if missing:
-        reason = f"headless browser test needs {', '.join(missing)}"
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (required when CI is set)")
-        pytest.skip(reason + " (apt install chromium chromium-driver)")
-
-
-@pytest.fixture
-def browser():
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    downloads = tempfile.mkdtemp(prefix="chromium-downloads-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                "--window-size=1280,1000", "--lang=zh-CN"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    options.add_experimental_option("prefs", {
-        "download.default_directory": downloads,
-        "download.prompt_for_download": False,
-        "download.directory_upgrade": True,
-        "plugins.always_open_pdf_externally": True,
-        "safebrowsing.enabled": False,
-    })
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    driver.download_dir = Path(downloads)
-    try:
-        # Headless chromium needs downloads allowed explicitly through the DevTools protocol.
-        driver.execute_cdp_cmd("Page.setDownloadBehavior",
-                               {"behavior": "allow", "downloadPath": downloads})
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-        shutil.rmtree(downloads, ignore_errors=True)
 
 
 def click(driver, element):
