@@ -27,6 +27,7 @@ from core.exceptions import PermissionDenied
 from demo.cast import cast_build
 from demo.projects import CRITERIA, PRICE_WEIGHT, project_rows
 from demo.stages import build_project_at_stage
+from tests.worlds import bid_files
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_COLUMNS = ["resident", "community", "purchaser", "finance", "social_org", "social_worker",
@@ -229,7 +230,7 @@ def _bid_submit(w, actor, role):
     from procurement.services.bids import bid_submit
 
     org = w.cast.social_orgs[w.build.spec.bidders[0]]
-    return bid_submit(tender=w.build.tender, actor=actor, organization=org,
+    return bid_submit(files=bid_files(), tender=w.build.tender, actor=actor, organization=org,
                       price=Decimal("190000"), proposal="服务方案")
 
 

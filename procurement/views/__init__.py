@@ -240,7 +240,7 @@ class BidSubmitView(OfficeMixin, FormView):
 
     def get_form_kwargs(self):
         orgs = user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name")
-        return {**super().get_form_kwargs(), "organizations": orgs}
+        return {**super().get_form_kwargs(), "organizations": orgs, "tender": self.tender}
 
     def get_initial(self):
         return {**super().get_initial(), "tender_version": self.tender.version}
@@ -288,16 +288,16 @@ class BidDetailView(OfficeMixin, TemplateView):
                            and user.has_perm("procurement.reconfirm_bid", bid)),
         )
         if can_manage_files:
-            context.setdefault("file_form", BidFilesForm())
+            context.setdefault("file_form", BidFilesForm(tender=bid.tender))
         return context
 
     def post(self, request, *args, **kwargs):
         if not self.bid.user_can_upload_file(request.user):
             raise Http404
-        form = BidFilesForm(data=request.POST, files=request.FILES)
+        form = BidFilesForm(data=request.POST, files=request.FILES, tender=self.bid.tender)
         if form.is_valid():
             stored = call_service(form, bid_files_add, bid=self.bid, actor=request.user,
-                                  files=form.cleaned_data["files"])
+                                  files=form.cleaned_data["files"], kind=form.cleaned_data["kind"])
             if stored is not None:
                 messages.success(request, _("已上传 %(count)d 个文件。") % {"count": len(stored)})
                 return redirect("procurement:bid-detail", self.bid.pk)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from core.exceptions import ServiceError
 from procurement.models import Bid
 from procurement.services.bids import bid_submit, parse_bid_price
-from tests.worlds import audit_count, tender_published
+from tests.worlds import audit_count, bid_files, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -73,14 +73,14 @@ def test_bid_submit_refuses_the_price_and_changes_nothing_offer_integrity_87_59(
     tender = tender_published(world)
     before = audit_count()
     with pytest.raises(ServiceError):
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=price, proposal="方案")
     assert not Bid.objects.exists() and audit_count() == before
 
 
 def test_bid_submit_stores_the_price_as_typed(world):
     tender = tender_published(world)
-    bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+    bid = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price="280000.5", proposal="方案")
     bid.refresh_from_db()
     assert bid.price == Decimal("280000.50")

@@ -23,7 +23,7 @@ from procurement.services.collusion import (
     equal_ratios,
     price_patterns,
 )
-from tests.worlds import bids_opened_at_deadline, tender_evaluated, tender_published
+from tests.worlds import bid_files, bids_opened_at_deadline, tender_evaluated, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -231,8 +231,9 @@ def test_bid_api_collects_contacts(world, client):
     response = client.post(
         f"/api/procurement/tenders/{tender.pk}/bids/",
         {"organization": world.suppliers[1].pk, "price": "276300.00", "proposal": "方案",
-         "contact_person": "乙", "contact_phone": "13900002222", "project_manager": "钱七"},
-        content_type="application/json", REMOTE_ADDR="192.0.2.5")
+         "contact_person": "乙", "contact_phone": "13900002222", "project_manager": "钱七",
+         "files": bid_files()},
+        REMOTE_ADDR="192.0.2.5")
     assert response.status_code == 201, response.content
     assert response.json()["project_manager"] == "钱七"
     bid = Bid.objects.get()

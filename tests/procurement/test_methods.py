@@ -25,6 +25,7 @@ from procurement.services.final_quotes import (
 from tests.worlds import (
     CASE_AND_EVENTS,
     TZ,
+    bid_files,
     equal_scores,
     project_budget_confirmed,
     tender_opened,
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _bid(world, tender, i, price="280000.00"):
-    return bid_submit(tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
+    return bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
                       price=price, proposal=f"方案{i}")
 
 
