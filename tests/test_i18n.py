@@ -242,7 +242,7 @@ def test_bid_form_validation_and_service_error(world, language, min_price, alrea
     if not tender.bids.filter(organization=world.suppliers[0]).exists():
         bid_submit(files=bid_files(), tender=tender, actor=staff, organization=world.suppliers[0], price="90000.00",
                    proposal="第一次递交")
-    response = client.post(url, {**post, "price": "80000.00"})
+    response = client.post(url, {**post, "price": "80000.00", "files": bid_files()})
     assert response.status_code == 200
     assert already_bid in response.content.decode(), _errors(response)
 

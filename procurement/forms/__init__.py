@@ -9,7 +9,7 @@ from accounts.models import Organization, SocialWorkerProfile
 from core.exceptions import ServiceError
 from core.uploads import validate_upload
 from office.fields import SafeModelMultipleChoiceField
-from procurement.models import BidFlag
+from procurement.models import OTHER_BID_DOCUMENT, BidFlag
 from procurement.services.bids import bid_document_kinds, parse_bid_price
 
 REQUIRED = _("此项为必填项。")
@@ -159,13 +159,17 @@ class BidForm(OrganizationScopedForm):
 
 
 class BidFilesForm(forms.Form):
-    kind = forms.ChoiceField(label=_("材料类别"), choices=(), error_messages={"required": REQUIRED})
+    kind = forms.ChoiceField(label=_("材料类别"), choices=(), required=False)
     files = AttachmentsField(label=_("补充投标文件"), allowed=("pdf", "office"), required=True,
                              help_text=_("PDF 或 Office 文档，可多选。"))
 
     def __init__(self, *args, tender, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, _(k)) for k in bid_document_kinds(tender)]
+        self.fields["kind"].initial = OTHER_BID_DOCUMENT
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or OTHER_BID_DOCUMENT
 
 
 class BidFlagDecisionForm(forms.Form):

@@ -102,7 +102,7 @@ def test_bid_form_shows_why_the_price_is_refused(client, world, price, word):
     assert word in response.content.decode()
     assert not Bid.objects.exists()
     response = client.post(url, {"organization": world.suppliers[0].pk, "price": "280000.50",
-                                 "proposal": "方案"})
+                                 "proposal": "方案", "files": bid_files()})
     assert response.status_code == 302
     assert Bid.objects.get().price == Decimal("280000.50")
 

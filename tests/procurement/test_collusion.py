@@ -216,7 +216,8 @@ def test_bid_page_records_contacts_and_client_address_behind_proxy(world, client
     response = client.post(
         reverse("procurement:bid-submit", args=[tender.pk]),
         {"organization": world.suppliers[0].pk, "price": "281500.00", "proposal": "方案",
-         "contact_person": "甲", "contact_phone": "13800001111", "project_manager": "周敏"},
+         "contact_person": "甲", "contact_phone": "13800001111", "project_manager": "周敏",
+         "files": bid_files()},
         REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
     assert response.status_code == 302
     bid = Bid.objects.get()

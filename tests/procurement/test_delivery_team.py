@@ -255,7 +255,7 @@ def test_bidder_names_its_team_on_the_bid_form(client, world, workers):
     assert _profile(workers[0]).certificate_number in page and "高级社会工作师" in page
     assert stranger.certificate_number not in page  # only the bidder's own social workers
     response = client.post(url, {"organization": world.suppliers[0].pk, "price": "270000.00",
-                                 "proposal": "服务方案",
+                                 "proposal": "服务方案", "files": bid_files(),
                                  "team": [_profile(workers[0]).pk, _profile(workers[1]).pk]})
     assert response.status_code == 302
     bid = tender.bids.get(organization=world.suppliers[0])
