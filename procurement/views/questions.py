@@ -3,13 +3,15 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_organizations
+from core.confirm import confirmation_page
 from core.exceptions import ServiceError
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
@@ -260,12 +262,23 @@ class ChallengeRemedyView(OfficeMixin, FormView):
         return redirect("procurement:challenge-detail", self.challenge.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def challenge_withdraw_view(request, pk: int):
-    """Withdraw the supplier's own open challenge."""
+    """Withdraw the supplier's own open challenge, after confirming."""
     if not request.user.is_authenticated:
         raise Http404
     challenge = selectors_qa.challenge_get_for_user(user=request.user, challenge_id=pk)
+    if not request.user.has_perm("procurement.withdraw_challenge", challenge):
+        raise Http404
+    page = confirmation_page(
+        request, title=_("撤回质疑"), action_label=_("确认撤回质疑"),
+        consequence=_("撤回后采购人不再答复本质疑，撤回不能取消；"
+                      "如仍有异议，须在法定质疑期内重新提出。"),
+        cancel_url=reverse("procurement:challenge-detail", args=[challenge.pk]),
+        facts=[(_("采购项目"), f"{challenge.tender.code} {challenge.tender.title}"),
+               (_("提出时间"), challenge.submitted_at)])
+    if page is not None:
+        return page
     try:
         challenge_withdraw(challenge=challenge, actor=request.user)
     except ServiceError as error:

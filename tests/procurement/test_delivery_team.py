@@ -226,9 +226,13 @@ def test_team_on_the_contract_page_with_request_and_decision(client, world, work
     assert response.status_code == 302
     change = ContractTeamChange.objects.get()
     client.login(username=world.purchaser.username, password=DEFAULT_PASSWORD)
-    assert "确定同意该服务团队变更" in client.get(url).content.decode()
-    client.post(reverse("procurement:contract-team-decide", args=[change.pk]),
-                {"decision": "approve", "note": ""})
+    decide = reverse("procurement:contract-team-decide", args=[change.pk])
+    assert decide in client.get(url).content.decode()
+    page = client.post(decide, {"decision": "approve", "note": ""})  # confirmation first
+    assert page.status_code == 200 and "请确认：同意服务团队变更" in page.content.decode()
+    change.refresh_from_db()
+    assert change.status == ContractTeamChange.Status.PENDING
+    client.post(decide, {"decision": "approve", "note": "", "confirmed": "1"})
     change.refresh_from_db()
     assert change.status == ContractTeamChange.Status.APPROVED
 

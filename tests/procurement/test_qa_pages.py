@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditEntry
 from procurement.models import Challenge, TenderQuestion
 from tests.worlds import audit_count, bids_submitted, tender_published
 
@@ -96,8 +97,13 @@ def test_challenge_assess_and_withdraw_pages(world, tender):
     challenge.refresh_from_db()
     assert not challenge.may_change_result
     withdraw = reverse("procurement:challenge-withdraw", args=[challenge.pk])
-    assert login(world.supplier_staff[1]).post(withdraw).status_code == 404
-    assert login(bidder).post(withdraw).status_code == 302
+    assert login(world.supplier_staff[1]).post(withdraw, {"confirmed": "1"}).status_code == 404
+    audits = AuditEntry.objects.count()
+    page = login(bidder).post(withdraw)  # the confirmation page first: nothing changes
+    assert page.status_code == 200 and "请确认：撤回质疑" in page.content.decode()
+    challenge.refresh_from_db()
+    assert challenge.status != Challenge.Status.WITHDRAWN and AuditEntry.objects.count() == audits
+    assert login(bidder).post(withdraw, {"confirmed": "1"}).status_code == 302
     challenge.refresh_from_db()
     assert challenge.status == Challenge.Status.WITHDRAWN
 
