@@ -357,7 +357,10 @@ def test_final_quote_pages_purchaser_opens_bidder_quotes_sealed_214_21(world, co
         page = purchaser.get(url)
         assert page.status_code == 200 and "发起最后报价" in page.content.decode()
         deadline = timezone_local(consultation.bid_deadline + dt.timedelta(hours=2))
-        response = purchaser.post(url, {"action": "open", "deadline": deadline})
+        confirm = purchaser.post(url, {"action": "open", "deadline": deadline})
+        assert confirm.status_code == 200 and "请确认：发起最后报价" in confirm.content.decode()
+        assert not FinalQuoteRound.objects.filter(tender=consultation).exists()
+        response = purchaser.post(url, {"action": "open", "deadline": deadline, "confirmed": "1"})
         assert response.status_code == 302
         assert FinalQuoteRound.objects.filter(tender=consultation).exists()
         assert bidder.post(url, {"action": "open", "deadline": deadline}).status_code == 404
