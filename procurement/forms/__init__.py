@@ -29,6 +29,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, *, allowed=("pdf", "image", "office"), **kwargs):
         self.allowed = allowed
         kwargs.setdefault("required", False)
+        kwargs["error_messages"] = {"required": REQUIRED, **(kwargs.get("error_messages") or {})}
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("multiple", True)
 
@@ -36,7 +37,7 @@ class AttachmentsField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if not files:
             if self.required:
-                raise ValidationError(REQUIRED, code="required")
+                raise ValidationError(self.error_messages["required"], code="required")
             return []
         if len(files) > MAX_FILES:
             raise ValidationError(

@@ -31,7 +31,8 @@ def bid_files_add(*, bid, actor, files, kind=OTHER_BID_DOCUMENT) -> list[StoredF
     deadline; a new receipt follows."""
     with atomic_with_files():
         bid = Bid.objects.select_for_update().select_related("tender", "organization").get(pk=bid.pk)
-        documents = check_bid_documents(bid.tender, [(kind, f) for f in files], existing={kind})
+        held = set(BidDocument.objects.filter(bid=bid).values_list("kind", flat=True))
+        documents = check_bid_documents(bid.tender, [(kind, f) for f in files], existing=held)
         stored = bid_documents_store(bid=bid, actor=actor, documents=documents)
         if stored:
             bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.FILES_CHANGED, actor=actor)

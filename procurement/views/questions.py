@@ -296,5 +296,9 @@ class QAPendingView(OfficeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         questions, challenges = selectors_qa.qa_pending_for_user(user=self.request.user)
-        context.update(questions=list(questions), challenges=list(challenges))
+        questions, today = list(questions), timezone.localdate()
+        for q in questions:  # the day the answer is due (selectors_qa.question_answer_due)
+            q.due = selectors_qa.question_answer_due(tender=q.tender, asked_at=q.asked_at)
+            q.overdue = q.due < today
+        context.update(questions=questions, challenges=list(challenges))
         return context
