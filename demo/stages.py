@@ -235,7 +235,8 @@ def _step_need(build, cast, clock) -> bool:
     )
     _flow_start(build, "need")
     clock.at("need_support")
-    for supporter in cast.by_role(Role.RESIDENT)[:3]:
+    # Neighbours support it: residents of the same community (docs/roles.md need_support).
+    for supporter in cast.by_role(Role.RESIDENT, community)[:3]:
         if supporter != build.resident:
             need_support(need=build.need, actor=supporter)
     if build.stage == "need_submitted":

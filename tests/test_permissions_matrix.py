@@ -27,6 +27,7 @@ from core.exceptions import PermissionDenied
 from demo.cast import cast_build
 from demo.projects import CRITERIA, PRICE_WEIGHT, project_rows
 from demo.stages import build_project_at_stage
+from tests.factories import user_with_role
 from tests.worlds import bid_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -567,9 +568,11 @@ def test_every_row_has_a_scenario():
 def _allowed_actor(world: World, service: str, role: str):
     b = world.build
     if service == "need_support":
-        # Any resident who has not supported the need yet: one from another community.
+        # A resident of the need's community who has not supported it yet.
         supporters = set(b.need.supports.values_list("user_id", flat=True)) | {b.need.submitted_by_id}
-        return next(u for u in world.cast.by_role(Role.RESIDENT) if u.pk not in supporters)
+        neighbours = [u for u in world.cast.by_role(Role.RESIDENT, b.need.community)
+                      if u.pk not in supporters]
+        return neighbours[0] if neighbours else user_with_role(Role.RESIDENT, b.need.community)
     return project_user(world, role)
 
 
@@ -606,6 +609,10 @@ def test_permission_matrix_row(service):
             denied.append(("another seat's expert", second.expert))
         if service == "satisfaction_submit":
             denied.append(("resident of another community of the district", cast.users["jm_yang"]))
+        if service == "need_support":
+            community = world.build.need.community
+            denied.append(("resident of another community of the district", next(
+                u for u in cast.by_role(Role.RESIDENT) if cast.org_of(u.username) != community)))
 
         for label, user in denied:
             before = snapshot()
