@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
-from accounts.selectors import user_organizations
+from accounts.selectors import user_memberships
 from core.authz import scope_q
 from core.calendar import add_working_days
 from procurement.models import Challenge, Tender, TenderQuestion
@@ -26,7 +26,9 @@ from procurement.services.amendments import amendment_min_days
 def _org_ids(user, role=None) -> set[int]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    return set(user_organizations(user, role).values_list("pk", flat=True))
+    # From the memberships cached per request: no query of its own (the menu counts per page).
+    return {m.organization_id for m in user_memberships(user)
+            if m.organization_id is not None and (role is None or m.role == role)}
 
 
 def is_tender_purchaser(user, tender: Tender) -> bool:
@@ -155,5 +157,7 @@ def qa_inbox_for_user(*, user) -> list[QAInboxRow]:
 
 def qa_pending_count(user) -> int:
     """Return how many questions and challenges wait for the user's answer as purchaser."""
+    if not _org_ids(user, Role.PURCHASER):
+        return 0
     questions, challenges = qa_pending_for_user(user=user)
     return questions.count() + challenges.count()
