@@ -11,7 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_organizations
-from core.confirm import confirmation_page
+from core.confirm import confirmation_page, entered_rows
 from core.exceptions import ServiceError
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
@@ -101,6 +101,16 @@ def question_answer_view(request, pk: int):
         raise Http404
     question = selectors_qa.question_get_for_answer(user=request.user, question_id=pk)
     form = AnswerForm(data=request.POST)
+    page = form.is_valid() and confirmation_page(
+        request, title=_("答复并公开澄清问题"), action_label=_("确认公开答复"),
+        consequence=_("答复将向所有投标人和提问人公开（不显示提问机构），发布后不能修改或撤回；"
+                      "影响投标文件编制的答复作为澄清公告发布，采购文件版本加一，已投标机构须重新确认。"),
+        cancel_url=reverse("procurement:tender-qa", args=[question.tender_id]),
+        facts=[(_("采购项目"), f"{question.tender.code} {question.tender.title}"),
+               (_("问题"), question.question)],
+        entered=entered_rows(form))
+    if page:
+        return page
     if not form.is_valid():
         messages.error(request, _("请填写答复。"))
     else:
@@ -210,6 +220,17 @@ class ChallengeDetailView(OfficeMixin, TemplateView):
             return self.render_to_response(self.get_context_data(assess_form=form))
         form = ChallengeAnswerForm(data=request.POST)
         if form.is_valid():
+            page = confirmation_page(
+                request, title=_("答复质疑"), action_label=_("确认发送答复"),
+                consequence=_("质疑答复将书面发送给质疑供应商并记入采购档案，发送后不能修改或撤回"
+                              "（政府采购法第五十三条）。"),
+                cancel_url=request.path,
+                facts=[(_("采购项目"), f"{challenge.tender.code} {challenge.tender.title}"),
+                       (_("质疑供应商"), challenge.organization.name),
+                       (_("答复期限"), challenge.answer_due)],
+                entered=entered_rows(form))
+            if page is not None:
+                return page
             done = call_service(form, challenge_answer, challenge=challenge, actor=request.user,
                                 answer=form.cleaned_data["answer"], upheld=form.upheld(),
                                 may_change_result=form.cleaned_data["may_change_result"],
