@@ -9,13 +9,11 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
 from core import authz
-from core.confirm import confirmation_page
 from core.exceptions import ServiceError
 from procurement import selectors
 from procurement.forms.grants import (
@@ -105,13 +103,6 @@ def _revoked_holder(request, model):
     return form, model.objects.filter(pk=form.cleaned_data["holder"]).first()
 
 
-def _confirm_revoke(request, *, title, holder, back, target, consequence):
-    """Return the confirmation page of a revocation unless it is confirmed (then None)."""
-    return confirmation_page(request, title=title, action_label=_("确认撤销"),
-                             consequence=consequence, cancel_url=back,
-                             facts=[(_("对象"), str(target)), (_("被撤销方"), holder or "—")])
-
-
 @require_POST
 def project_delegate_grant_view(request, pk: int):
     """Delegate the project to the chosen officer of its purchaser."""
@@ -127,17 +118,10 @@ def project_delegate_grant_view(request, pk: int):
 
 @require_POST
 def project_delegate_revoke_view(request, pk: int):
-    """Take the project back from its delegate, after confirming."""
+    """Take the project back from its delegate."""
     project = _project(request, pk)
     form, user = _revoked_holder(request, get_user_model())
     if form.is_valid():
-        page = _confirm_revoke(
-            request, title=_("撤销经办人"), holder=getattr(user, "display_name", None),
-            back=reverse("procurement:project-detail", args=[project.pk]), target=project,
-            consequence=_("撤销后该经办人不再单独办理本项目的待办，项目由本机构工作人员共同办理；"
-                          "撤销记入审计日志，如需恢复须重新指定。"))
-        if page is not None:
-            return page
         _call(request, services.project_revoke_delegate,
               _("已撤销经办人，项目由本机构工作人员共同办理。"), project=project, user=user)
     return redirect("procurement:project-detail", project.pk)
@@ -158,16 +142,10 @@ def project_supervision_grant_view(request, pk: int):
 
 @require_POST
 def project_supervision_revoke_view(request, pk: int):
-    """End the supervising body's read access to the project (its own staff), after confirming."""
+    """End the supervising body's read access to the project (its own staff)."""
     project = _project(request, pk)
     form, organization = _revoked_holder(request, Organization)
     if form.is_valid():
-        page = _confirm_revoke(
-            request, title=_("结束监督查看"), holder=getattr(organization, "name", None),
-            back=reverse("procurement:project-detail", args=[project.pk]), target=project,
-            consequence=_("结束后该监督机构不能再查看本项目的采购和履约材料；如需恢复须重新授权。"))
-        if page is not None:
-            return page
         _call(request, services.project_revoke_supervision, _("已结束监督查看。"),
               project=project, organization=organization)
         # Ending its own access usually leaves the page out of the user's reach.
@@ -191,18 +169,10 @@ def contract_evaluation_grant_view(request, pk: int):
 
 @require_POST
 def contract_evaluation_revoke_view(request, pk: int):
-    """Withdraw the third-party evaluation organization's access to the contract, after
-    confirming."""
+    """Withdraw the third-party evaluation organization's access to the contract."""
     contract = _contract(request, pk)
     form, organization = _revoked_holder(request, Organization)
     if form.is_valid():
-        page = _confirm_revoke(
-            request, title=_("撤销第三方评估委托"), holder=getattr(organization, "name", None),
-            back=reverse("procurement:contract-detail", args=[contract.pk]), target=contract,
-            consequence=_("撤销后该评估机构不能再查看本合同的履约材料，也不能再提交绩效评价；"
-                          "如需恢复须重新委托。"))
-        if page is not None:
-            return page
         _call(request, services.contract_revoke_evaluation, _("已撤销第三方评估委托。"),
               contract=contract, organization=organization)
     return redirect("procurement:contract-detail", contract.pk)
