@@ -71,7 +71,7 @@ def submit(world, tender, i, price, files=(), address=None, **contacts) -> Bid:
     try:
         return bid_submit_with_files(
             tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
-            price=D(price), proposal=f"服务方案{i}", files=list(files), **contacts)
+            price=D(price), proposal=f"服务方案{i}", files=list(files) or bid_files(), **contacts)
     finally:
         client_address.reset(token)
 
