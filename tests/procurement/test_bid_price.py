@@ -126,10 +126,14 @@ def test_api_submits_a_price_in_the_form_shown(client, world):
     tender = tender_published(world)
     client.force_login(world.supplier_staff[0])
     url = reverse("procurement-api:tender-bids", args=[tender.pk])
-    response = client.post(url, {"organization": world.suppliers[0].pk, "price": "280000.50",
-                                 "proposal": "方案"}, content_type="application/json")
+    payload = {"organization": world.suppliers[0].pk, "price": "280000.50", "proposal": "方案"}
+    response = client.post(url, payload, content_type="application/json")
+    assert response.status_code == 400 and "未附任何材料" in response.json()["detail"]
+    assert not Bid.objects.exists()  # a bid carries its documents: multipart
+    response = client.post(url, {**payload, "files": bid_files(), "kinds": ["投标函"]})
     assert response.status_code == 201, response.content
     assert response.json()["price"] == "280000.50"
+    assert list(Bid.objects.get().documents.values_list("kind", flat=True)) == ["投标函"]
     assert Bid.objects.get().price == Decimal("280000.50")
 
 
