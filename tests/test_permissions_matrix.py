@@ -28,7 +28,7 @@ from demo.cast import cast_build
 from demo.projects import CRITERIA, PRICE_WEIGHT, project_rows
 from demo.stages import build_project_at_stage
 from tests.factories import user_with_role
-from tests.worlds import bid_files
+from tests.worlds import bid_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_COLUMNS = ["resident", "community", "purchaser", "finance", "social_org", "social_worker",
@@ -231,8 +231,8 @@ def _bid_submit(w, actor, role):
     from procurement.services.bids import bid_submit
 
     org = w.cast.social_orgs[w.build.spec.bidders[0]]
-    return bid_submit(files=bid_files(), tender=w.build.tender, actor=actor, organization=org,
-                      price=Decimal("190000"), proposal="服务方案")
+    return bid_submit(documents=bid_documents(w.build.tender), tender=w.build.tender,
+                      actor=actor, organization=org, price=Decimal("190000"), proposal="服务方案")
 
 
 def _bidder_org(w):
