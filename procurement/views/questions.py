@@ -287,7 +287,7 @@ class ChallengeRemedyView(OfficeMixin, FormView):
 def challenge_withdraw_view(request, pk: int):
     """Withdraw the supplier's own open challenge, after confirming."""
     if not request.user.is_authenticated:
-        raise Http404
+        return redirect(f"{reverse('login')}?next={request.path}")
     challenge = selectors_qa.challenge_get_for_user(user=request.user, challenge_id=pk)
     if not request.user.has_perm("procurement.withdraw_challenge", challenge):
         raise Http404
