@@ -145,10 +145,10 @@ class RegistryListingForm(forms.Form):
 
 
 class RegistryDateForm(forms.Form):
-    """The day a listing was removed or a qualification revoked (irreversible, confirmed)."""
+    """The day a listing was removed or a qualification revoked (irreversible: the view shows a
+    confirmation page, core.confirm)."""
 
     day = forms.DateField(label=_("日期"), **_DATE)
-    confirm = forms.BooleanField(label=_("确认登记（登记后不能撤销）"))
 
 
 class RegistryImportForm(forms.Form):

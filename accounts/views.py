@@ -51,6 +51,7 @@ from accounts.services.registry import (
     registry_rating_record,
 )
 from accounts.services.users import user_set_language
+from core.confirm import confirmation_page, entered_rows
 from core.exceptions import ServiceError
 from core.lists import DATE, DATETIME, FilteredListMixin
 
@@ -317,8 +318,21 @@ class RegistryEndView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         day = form.cleaned_data["day"]
+        listing = self.kind == "listing"
+        page = confirmation_page(
+            self.request, title=_("登记移出失信名单") if listing else _("登记资质注销/吊销"),
+            action_label=_("确认登记"),
+            consequence=(_("登记后该机构自所填日期起不再列入失信名单，投标资格审查随之改变；登记记入审计日志。")
+                         if listing else
+                         _("登记后该资质自所填日期起失效，要求该资质的采购项目将不再接受该机构投标；"
+                           "登记记入审计日志。")),
+            cancel_url=self.request.path,
+            facts=[(_("机构"), self.row.organization.name), (_("记录"), str(self.row))],
+            entered=entered_rows(form))
+        if page is not None:
+            return page
         try:
-            if self.kind == "listing":
+            if listing:
                 registry_listing_remove(listing=self.row, actor=self.request.user, removed_on=day)
             else:
                 registry_qualification_revoke(qualification=self.row, actor=self.request.user,

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from accounts.roles import Role
 from demo.cast import Cast
-from demo.projects import CRITERIA, PRICE_WEIGHT, ProjectSpec
+from demo.projects import BID_DOCUMENTS, CRITERIA, PRICE_WEIGHT, ProjectSpec, bid_documents
 from demo.stages import (
     BID_DEADLINE_DAYS,
     Clock,
@@ -61,7 +61,7 @@ def integrity_build(cast: Cast) -> None:
                 project=build.project, actor=build.purchaser_staff,
                 method=Tender.Method.CONSULTATION,
                 bid_deadline=published + datetime.timedelta(days=BID_DEADLINE_DAYS),
-                price_weight=PRICE_WEIGHT, criteria=CRITERIA,
+                price_weight=PRICE_WEIGHT, criteria=CRITERIA, required_documents=BID_DOCUMENTS,
                 eligibility="依法登记的社会组织；上年度年检合格。", tie_rule=Tender.TieRule.TECHNICAL)
             _flow(build, "publish", build.purchaser_staff)
             for index, (key, price, person, phone, manager) in enumerate(BIDS):
@@ -70,6 +70,7 @@ def integrity_build(cast: Cast) -> None:
                 build.bids[key] = bid_submit(
                     tender=build.tender, actor=cast.one(Role.SOCIAL_ORG, organization),
                     organization=organization, price=price,
+                    documents=bid_documents(organization),
                     proposal=f"{organization.name}服务方案：每周开设老年课堂两次，组建兴趣小组。",
                     contact_person=person, contact_phone=phone, project_manager=manager)
             clock.at("bids_open")

@@ -8,6 +8,8 @@ A ``ProjectSpec`` is the content of one project (title, need, community, bidders
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 
 @dataclass(frozen=True)
 class ProjectSpec:
@@ -180,6 +182,19 @@ def project_rows(spec: ProjectSpec) -> dict:
             {"category": "tax", "amount": tax, "note": "税费"},
         ],
     }
+
+
+# The documents every demo tender asks each bid for (Tender.required_documents).
+BID_DOCUMENTS = ("投标函", "报价单", "服务方案", "资格证明文件")
+
+
+def bid_documents(organization, kinds=BID_DOCUMENTS) -> list[tuple[str, object]]:
+    """Return one small PDF upload per document kind, written for the organization (each bid's
+    files differ, as real ones would: a shared file is a collusion signal)."""
+    return [(kind, SimpleUploadedFile(
+        f"{kind}.pdf", b"%PDF-1.4\n% " + f"{organization.name} {kind}".encode()
+        + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="application/pdf"))
+        for kind in kinds]
 
 
 CRITERIA = [

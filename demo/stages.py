@@ -27,7 +27,16 @@ from delivery.services.milestones import milestone_accept, milestone_submit
 from delivery.services.opinions import opinion_submit
 from delivery.services.records import service_record_add, service_record_confirm
 from demo.cast import Cast, envelope_for_year
-from demo.projects import CRITERIA, PARTY_SCORES, PRICE_WEIGHT, PROJECTS, ProjectSpec, project_rows
+from demo.projects import (
+    BID_DOCUMENTS,
+    CRITERIA,
+    PARTY_SCORES,
+    PRICE_WEIGHT,
+    PROJECTS,
+    ProjectSpec,
+    bid_documents,
+    project_rows,
+)
 from evaluation.services.committees import committee_form
 from evaluation.services.performance import party_score_submit, satisfaction_submit
 from evaluation.services.scoring import scores_submit
@@ -227,7 +236,8 @@ def _step_need(build, cast, clock) -> bool:
     )
     _flow_start(build, "need")
     clock.at("need_support")
-    for supporter in cast.by_role(Role.RESIDENT)[:3]:
+    # Neighbours support it: residents of the same community (docs/roles.md need_support).
+    for supporter in cast.by_role(Role.RESIDENT, community)[:3]:
         if supporter != build.resident:
             need_support(need=build.need, actor=supporter)
     if build.stage == "need_submitted":
@@ -281,7 +291,7 @@ def _step_tender(build, cast, clock) -> bool:
     build.tender = tender_publish(
         project=build.project, actor=build.purchaser_staff, method=build.spec.method,
         bid_deadline=published + datetime.timedelta(days=BID_DEADLINE_DAYS),
-        price_weight=PRICE_WEIGHT, criteria=CRITERIA,
+        price_weight=PRICE_WEIGHT, criteria=CRITERIA, required_documents=BID_DOCUMENTS,
         eligibility="依法登记的社会组织；上年度年检合格；具有3名以上持证社工。",
         tie_rule=Tender.TieRule.DRAW if build.spec.tie else Tender.TieRule.TECHNICAL,
     )
@@ -298,6 +308,7 @@ def _step_tender(build, cast, clock) -> bool:
         build.bids[key] = bid_submit(
             tender=build.tender, actor=cast.one(Role.SOCIAL_ORG, organization),
             organization=organization, price=price,
+            documents=bid_documents(organization),
             proposal=f"{organization.name}服务方案：组建{4 - index}名持证社工团队，"
                      f"按月开展个案、小组和社区活动，季度督导评估。",
         )

@@ -12,6 +12,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.confirm import confirmation_page, entered_rows
 from core.lists import DATETIME, MONEY, FilteredListMixin
 from core.models import AuditEntry
 from finance import selectors
@@ -132,9 +133,19 @@ class EnvelopeAdjustView(OfficeMixin, FormView):
         return super().get_context_data(
             envelope=self.envelope, available=available,
             committed=self.envelope.amount - available, history=history,
-            submit_label=_("确认调整"), **kwargs)
+            submit_label=_("下一步：确认调整"), **kwargs)
 
     def form_valid(self, form):
+        page = confirmation_page(
+            self.request, title=_("调整预算额度"), action_label=_("确认调整"),
+            consequence=_("调整后的额度立即生效，用于此后的预算占用；调整理由与前后金额记入审计日志，"
+                          "不能撤销，如需更正须再次调整。"),
+            cancel_url=self.request.path,
+            facts=[(_("预算额度"), self.envelope.name),
+                   (_("调整前额度（元）"), self.envelope.amount)],
+            entered=entered_rows(form))
+        if page is not None:
+            return page
         if call_service(form, envelope_adjust, envelope=self.envelope, actor=self.request.user,
                         **form.cleaned_data) is None:
             return self.form_invalid(form)

@@ -47,14 +47,22 @@ NAV = [
     # Ratings, inspections, qualifications, 失信 listings: admins record, organizations read
     # their own (accounts.permissions.REGISTRY_RECORD, accounts.readregistry_organization).
     ("accounts:registry-list", _("供应商库"), "verified", {Role.ADMIN, Role.SOCIAL_ORG}),
+    # Clarification questions and challenges waiting for the purchaser's answer (with a count).
+    ("procurement:qa-pending", _("答疑与质疑"), "question_answer", {Role.PURCHASER}),
 ]
+
+# url name -> function(user) -> int: a count shown beside the menu entry. Apps above office
+# register theirs when they are ready (procurement: the questions waiting for an answer), so
+# that office does not import them.
+NAV_COUNTS: dict = {}
 
 
 def office_nav(user) -> list[dict]:
     """Return the back-office menu entries for the user's roles."""
     roles = user_roles(user)
     return [
-        {"url": reverse(name), "title": title, "icon": icon}
+        {"url": reverse(name), "title": title, "icon": icon,
+         "count": NAV_COUNTS[name](user) if name in NAV_COUNTS else None}
         for name, title, icon, allowed in NAV
         if roles & {str(r) for r in allowed}
     ]

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization
 from core.api import ObjectRulePermission
+from core.files import atomic_with_files
 from procurement.models import Bid, Tender
 from procurement.selectors import (
     bid_list_for_user,
@@ -83,6 +84,20 @@ class BidSubmitSerializer(serializers.Serializer):
                                           allow_blank=True)
     project_manager = serializers.CharField(label=_("项目负责人"), max_length=50,
                                             required=False, allow_blank=True)
+    # Sent as multipart/form-data: the files, and for each the document it answers (投标函 …,
+    # Tender.required_documents) in the same order; a file without a kind is 其他材料.
+    files = serializers.ListField(child=serializers.FileField(), label=_("投标材料"),
+                                  required=False)
+    kinds = serializers.ListField(child=serializers.CharField(max_length=100),
+                                  label=_("材料类别"), required=False)
+
+    def validate(self, attrs):
+        files, kinds = attrs.pop("files", []), attrs.pop("kinds", [])
+        if len(kinds) > len(files):
+            raise serializers.ValidationError({"kinds": _("材料类别多于上传的文件。")})
+        attrs["documents"] = [(kinds[n] if n < len(kinds) else "", f)
+                              for n, f in enumerate(files)]
+        return attrs
 
 
 class TenderListApi(generics.ListAPIView):
@@ -111,7 +126,8 @@ class TenderBidListApi(generics.ListAPIView):
         tender = tender_get_for_user(user=request.user, tender_id=pk)
         payload = BidSubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        bid = bid_submit(tender=tender, actor=request.user, **payload.validated_data)
+        with atomic_with_files():
+            bid = bid_submit(tender=tender, actor=request.user, **payload.validated_data)
         return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
 
 

@@ -24,14 +24,16 @@ def text_digest(text: str) -> str:
 
 
 def bid_files_digests(bid_ids) -> dict[int, list[dict]]:
-    """Return {bid id: [{name, size, sha256}, ...]} for the bids' files, in one query."""
+    """Return {bid id: [{kind, name, size, sha256}, ...]} for the bids' files, in one query;
+    kind is the document the file answers (投标函 …, BidDocument), empty for older files."""
     found: dict[int, list[dict]] = {}
     rows = (StoredFile.objects.filter(content_type=ContentType.objects.get_for_model(Bid),
                                       object_id__in=list(bid_ids))
-            .order_by("object_id", "id").values("object_id", "original_name", "size", "sha256"))
+            .order_by("object_id", "id").values("object_id", "original_name", "size", "sha256", "bid_document__kind"))
     for row in rows:
         found.setdefault(row["object_id"], []).append(
-            {"name": row["original_name"], "size": row["size"], "sha256": row["sha256"]})
+            {"kind": row["bid_document__kind"] or "", "name": row["original_name"],
+             "size": row["size"], "sha256": row["sha256"]})
     return found
 
 

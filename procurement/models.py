@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Organization, OrganizationRating, Qualification, SocialWorkerProfile
 
@@ -385,6 +386,9 @@ class Tender(models.Model):
     # The version of the tender documents: 1 at publication, +1 with each amendment (更正公告,
     # 87号令第27条). Each bid records the version it answers (Bid.tender_version).
     version = models.PositiveIntegerField(_("采购文件版本"), default=1)
+    # The documents every bid must carry, one file at least each, stated at publication (names,
+    # from BID_DOCUMENT_KINDS or the purchaser's own); checked by bid_submit.
+    required_documents = models.JSONField(_("投标须提交的材料"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("采购公告")
@@ -538,6 +542,35 @@ class Bid(models.Model):
                 or timezone.now() >= self.tender.bid_deadline):
             return deny(_("投标截止后不能再上传投标文件。"))
         return decide(user, "procurement.edit_bid", self)
+
+
+# The documents a purchaser usually asks every bid for (招标文件 投标文件组成); free ones may be
+# added at publication. A file not answering one of them is filed under OTHER_BID_DOCUMENT.
+# Stored as these Chinese names (data, like a document's title); pages translate the known ones.
+BID_DOCUMENT_KINDS = (
+    gettext_noop("投标函"), gettext_noop("报价单"), gettext_noop("服务方案"),
+    gettext_noop("资格证明文件"), gettext_noop("法定代表人授权书"), gettext_noop("社会组织登记证书"),
+    gettext_noop("信用承诺书"), gettext_noop("项目团队及持证社工证明"),
+)
+OTHER_BID_DOCUMENT = gettext_noop("其他材料")
+
+
+class BidDocument(models.Model):
+    """The document kind a bid file answers (投标函, 报价单 …): one row per stored file."""
+
+    bid = models.ForeignKey(Bid, verbose_name=_("投标文件"), on_delete=models.CASCADE,
+                            related_name="documents")
+    stored_file = models.OneToOneField("core.StoredFile", verbose_name=_("文件"),
+                                       on_delete=models.CASCADE, related_name="bid_document")
+    kind = models.CharField(_("材料名称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("投标材料")
+        verbose_name_plural = _("投标材料")
+        ordering = ["bid", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}：{self.stored_file_id}"
 
 
 class BidReceipt(models.Model):

@@ -66,6 +66,8 @@ from procurement.views import amendments as amendment_views  # noqa: E402
 
 urlpatterns += [
     path("tenders/<int:pk>/amend/", amendment_views.TenderAmendView.as_view(), name="tender-amend"),
+    path("tenders/<int:pk>/extend/", amendment_views.TenderExtendView.as_view(),
+         name="tender-extend"),
     path("bids/<int:pk>/reconfirm/", amendment_views.bid_reconfirm_view, name="bid-reconfirm"),
 ]
 

@@ -17,6 +17,7 @@ from core.models import AuditEntry, Notification
 from demo.cast import cast_build
 from demo.projects import CRITERIA, PARTY_SCORES, PRICE_WEIGHT, project_rows
 from demo.stages import aware
+from tests.worlds import bid_files
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +170,7 @@ def test_one_project_from_need_to_final_payment(traveller):
     for key, price in prices.items():
         org = cast.social_orgs[key]
         staff = f"org_{key}"
-        bids[key] = bid_submit(tender=tender, actor=users[staff], organization=org, price=price,
+        bids[key] = bid_submit(files=bid_files(), tender=tender, actor=users[staff], organization=org, price=price,
                                proposal=f"{org.name}的服务方案")
         assert bids[key].status == Bid.Status.SUBMITTED
         audits, notes = ledger.take()

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from office.formsets import formset_data
 from procurement.services.bids import bid_submit
-from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
+from tests.worlds import PAGE_WORLD, bid_files, rows_at_stage, world_build
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PO_PATH = LOCALE_DIR / "django.po"
@@ -243,9 +243,9 @@ def test_bid_form_validation_and_service_error(world, language, min_price, alrea
     assert min_price in response.content.decode(), _errors(response)
 
     if not tender.bids.filter(organization=world.suppliers[0]).exists():
-        bid_submit(tender=tender, actor=staff, organization=world.suppliers[0], price="90000.00",
+        bid_submit(files=bid_files(), tender=tender, actor=staff, organization=world.suppliers[0], price="90000.00",
                    proposal="第一次递交")
-    response = client.post(url, {**post, "price": "80000.00"})
+    response = client.post(url, {**post, "price": "80000.00", "files": bid_files()})
     assert response.status_code == 200
     assert already_bid in response.content.decode(), _errors(response)
 

@@ -27,6 +27,8 @@ from core.exceptions import PermissionDenied
 from demo.cast import cast_build
 from demo.projects import CRITERIA, PRICE_WEIGHT, project_rows
 from demo.stages import build_project_at_stage
+from tests.factories import user_with_role
+from tests.worlds import bid_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_COLUMNS = ["resident", "community", "purchaser", "finance", "social_org", "social_worker",
@@ -235,8 +237,8 @@ def _bid_submit(w, actor, role):
     from procurement.services.bids import bid_submit
 
     org = w.cast.social_orgs[w.build.spec.bidders[0]]
-    return bid_submit(tender=w.build.tender, actor=actor, organization=org,
-                      price=Decimal("190000"), proposal="服务方案")
+    return bid_submit(documents=bid_documents(w.build.tender), tender=w.build.tender,
+                      actor=actor, organization=org, price=Decimal("190000"), proposal="服务方案")
 
 
 def _bidder_org(w):
@@ -578,9 +580,11 @@ def test_every_row_has_a_scenario():
 def _allowed_actor(world: World, service: str, role: str):
     b = world.build
     if service == "need_support":
-        # Any resident who has not supported the need yet: one from another community.
+        # A resident of the need's community who has not supported it yet.
         supporters = set(b.need.supports.values_list("user_id", flat=True)) | {b.need.submitted_by_id}
-        return next(u for u in world.cast.by_role(Role.RESIDENT) if u.pk not in supporters)
+        neighbours = [u for u in world.cast.by_role(Role.RESIDENT, b.need.community)
+                      if u.pk not in supporters]
+        return neighbours[0] if neighbours else user_with_role(Role.RESIDENT, b.need.community)
     return project_user(world, role)
 
 
@@ -617,6 +621,10 @@ def test_permission_matrix_row(service):
             denied.append(("another seat's expert", second.expert))
         if service == "satisfaction_submit":
             denied.append(("resident of another community of the district", cast.users["jm_yang"]))
+        if service == "need_support":
+            community = world.build.need.community
+            denied.append(("resident of another community of the district", next(
+                u for u in cast.by_role(Role.RESIDENT) if cast.org_of(u.username) != community)))
 
         for label, user in denied:
             before = snapshot()

@@ -21,6 +21,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Division, Organization, User
@@ -314,11 +315,29 @@ def tender_published(world: World, project=None, *, method="open", days=21,
                           price_weight=price_weight, criteria=criteria(price_weight), **kw)
 
 
+_bid_file_numbers = itertools.count(1)
+
+
+def bid_files(name="投标文件.pdf") -> list:
+    """Return a fresh one-file upload list for a bid (a bid without any document is refused);
+    each file's bytes differ, so that bids never share a file (a collusion signal)."""
+    n = next(_bid_file_numbers)
+    data = b"%PDF-1.4\n% bid " + str(n).encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return [SimpleUploadedFile(name, data, content_type="application/pdf")]
+
+
+def bid_documents(tender: Tender) -> list[tuple[str, object]]:
+    """Return one (kind, upload) pair per document the tender requires."""
+    return [(kind, bid_files(f"{kind}.pdf")[0]) for kind in tender.required_documents]
+
+
 def bids_submitted(world: World, tender: Tender, prices=PRICES) -> list[Bid]:
-    """Return one bid per price, by the world's suppliers in order."""
+    """Return one bid per price, by the world's suppliers in order, each with the documents the
+    tender requires (or one file when it requires none)."""
     return [
         bid_submit(tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
-                   price=price, proposal=f"服务方案{i}")
+                   price=price, proposal=f"服务方案{i}", documents=bid_documents(tender),
+                   files=() if tender.required_documents else bid_files())
         for i, price in enumerate(prices)
     ]
 

@@ -9,8 +9,8 @@ from accounts.models import Organization, SocialWorkerProfile
 from core.exceptions import ServiceError
 from core.uploads import validate_upload
 from office.fields import SafeModelMultipleChoiceField
-from procurement.models import BidFlag
-from procurement.services.bids import parse_bid_price
+from procurement.models import OTHER_BID_DOCUMENT, BidFlag
+from procurement.services.bids import bid_document_kinds, parse_bid_price
 
 REQUIRED = _("此项为必填项。")
 ORGANIZATION_ERRORS = {"required": REQUIRED, "invalid_choice": _("请选择您所在的社会组织。")}
@@ -29,6 +29,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, *, allowed=("pdf", "image", "office"), **kwargs):
         self.allowed = allowed
         kwargs.setdefault("required", False)
+        kwargs["error_messages"] = {"required": REQUIRED, **(kwargs.get("error_messages") or {})}
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("multiple", True)
 
@@ -36,7 +37,7 @@ class AttachmentsField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if not files:
             if self.required:
-                raise ValidationError(REQUIRED, code="required")
+                raise ValidationError(self.error_messages["required"], code="required")
             return []
         if len(files) > MAX_FILES:
             raise ValidationError(
@@ -103,9 +104,11 @@ class BidForm(OrganizationScopedForm):
         label=_("项目负责人"), max_length=50, required=False,
         help_text=_("开标后评标委员会可见；不同投标人的联系人或项目负责人相同将提示评标委员会核实"
                     "（政府采购货物和服务招标投标管理办法第三十七条）。"))
+    # One upload field per document the tender requires (doc_0, doc_1 …, added in __init__);
+    # these are the other materials (其他材料).
     files = AttachmentsField(
-        label=_("投标文件附件"), allowed=("pdf", "office"),
-        help_text=_("投标文件、资格证明等，PDF 或 Office 文档，可多选；开标前仅本机构可以查看。"),
+        label=_("其他投标材料"), allowed=("pdf", "office"),
+        help_text=_("PDF 或 Office 文档，可多选；开标前仅本机构可以查看。"),
     )
     # The version of the documents the page showed (更正公告): bid_submit refuses a stale one.
     tender_version = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
@@ -116,11 +119,37 @@ class BidForm(OrganizationScopedForm):
         help_text=_("中标后写入合同；履约期间变更须经采购人同意，服务台账只接受团队成员填写。"),
     )
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(self, *args, organizations, tender=None, **kwargs):
         super().__init__(*args, organizations=organizations, **kwargs)
         self.fields["team"].queryset = (SocialWorkerProfile.objects
                                         .filter(organization__in=organizations)
                                         .select_related("user", "organization").order_by("pk"))
+        self.document_kinds = list(tender.required_documents or ()) if tender else []
+        documents = {
+            f"doc_{n}": AttachmentsField(
+                label=_("%(kind)s（必须提交）") % {"kind": kind}, allowed=("pdf", "office"),
+                required=True, error_messages={
+                    "required": _("请上传“%(kind)s”：采购文件要求投标文件包含此项材料。")
+                    % {"kind": kind}})
+            for n, kind in enumerate(self.document_kinds)}
+        if documents:
+            self.fields.update(documents)
+            self.order_fields([*(n for n in self.fields if n not in ("files", "team")),
+                               "files", "team"])
+        else:
+            self.fields["files"].label = _("投标材料")
+            self.fields["files"].help_text = _(
+                "投标函、报价单、服务方案、资格证明等，PDF 或 Office 文档，可多选，至少一份；"
+                "开标前仅本机构可以查看。")
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["documents"] = [
+            (kind, f) for n, kind in enumerate(self.document_kinds)
+            for f in cleaned.pop(f"doc_{n}", None) or ()]
+        if not cleaned["documents"] and not cleaned.get("files") and "files" not in self.errors:
+            self.add_error("files", _("投标文件未附任何材料，不予接受：请上传投标材料。"))
+        return cleaned
 
     def clean_price(self):
         try:
@@ -131,8 +160,17 @@ class BidForm(OrganizationScopedForm):
 
 
 class BidFilesForm(forms.Form):
+    kind = forms.ChoiceField(label=_("材料类别"), choices=(), required=False)
     files = AttachmentsField(label=_("补充投标文件"), allowed=("pdf", "office"), required=True,
                              help_text=_("PDF 或 Office 文档，可多选。"))
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, _(k)) for k in bid_document_kinds(tender)]
+        self.fields["kind"].initial = OTHER_BID_DOCUMENT
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or OTHER_BID_DOCUMENT
 
 
 class BidFlagDecisionForm(forms.Form):

@@ -68,3 +68,27 @@ class AmendmentForm(forms.Form):
                 criteria.append({"name": "价格", "kind": "price", "max_score": weight, "order": 0})
             kwargs.update(criteria=criteria, price_weight=weight)
         return kwargs
+
+
+class DeadlineExtensionForm(forms.Form):
+    """The purchaser postpones the bid deadline (tender_extend_deadline), local time."""
+
+    new_deadline = forms.DateTimeField(
+        label=_("新的投标截止时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("北京时间；须晚于当前的投标截止时间。"),
+        error_messages={"required": REQUIRED, "invalid": _("请填写有效的日期和时间。")})
+    reason = forms.CharField(
+        label=_("延期理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("将写入延期公告（更正公告）并通知已递交投标的机构。"),
+        error_messages={"required": _("请填写延期理由。"), "max_length": _("内容过长。")})
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tender = tender
+
+    def clean_new_deadline(self):
+        value = self.cleaned_data["new_deadline"]
+        if value <= self.tender.bid_deadline:
+            raise forms.ValidationError(_("新的投标截止时间必须晚于原截止时间。"))
+        return value

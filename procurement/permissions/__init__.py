@@ -74,9 +74,16 @@ def can_submit_need(user, need) -> Decision:
 
 @rule("procurement.support_need")
 def can_support_need(user, need) -> Decision:
-    """Return whether the user may support the need (any resident)."""
+    """Return whether the user may support the need: a resident of the need's community.
+
+    Residents raise, support and watch the services of the community they live in (the seed's
+    居民参与社区服务项目提出、运行、监督全过程); a resident elsewhere neither sees the need nor
+    weighs on it (need_scope shows a resident the needs of its own communities only).
+    """
     if not (_active(user) and user_has_role(user, Role.RESIDENT)):
         return deny(_("只有居民可以支持需求。"))
+    if not _staff(user, Role.RESIDENT, need.community):
+        return deny(_("只能支持本人所在社区的居民需求。"))
     return allow()
 
 

@@ -114,7 +114,7 @@ def bid_files_for_user(*, user, bid: Bid) -> QuerySet:
         return StoredFile.objects.none()
     return StoredFile.objects.filter(
         content_type=ContentType.objects.get_for_model(Bid), object_id=bid.pk
-    ).select_related("uploaded_by")
+    ).select_related("uploaded_by", "bid_document")
 
 
 def tender_opening_record(*, tender: Tender) -> list[dict] | None:

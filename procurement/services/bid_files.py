@@ -10,27 +10,30 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import ServiceError
-from core.files import atomic_with_files, stored_file_delete, stored_files_create
+from core.files import atomic_with_files, stored_file_delete
 from core.models import StoredFile
-from procurement.models import Bid, BidReceipt
-from procurement.services.bids import BID_FILE_TYPES, bid_submit
+from procurement.models import OTHER_BID_DOCUMENT, Bid, BidDocument, BidReceipt
+from procurement.services.bids import bid_documents_store, bid_submit, check_bid_documents
 from procurement.services.receipts import bid_receipt_issue
 
 
 def bid_submit_with_files(*, tender, actor, organization, price, proposal, files=(),
-                          team=(), tender_version=None, **contacts) -> Bid:
+                          documents=(), team=(), tender_version=None, **contacts) -> Bid:
     """Submit the bid and store its files in one transaction: all of it or nothing."""
     with atomic_with_files():
         return bid_submit(tender=tender, actor=actor, organization=organization, price=price,
-                          proposal=proposal, files=files, team=team,
+                          proposal=proposal, files=files, documents=documents, team=team,
                           tender_version=tender_version, **contacts)
 
 
-def bid_files_add(*, bid, actor, files) -> list[StoredFile]:
-    """Attach more files to the bidder's own bid before the deadline; a new receipt follows."""
+def bid_files_add(*, bid, actor, files, kind=OTHER_BID_DOCUMENT) -> list[StoredFile]:
+    """Attach more files, filed under one document kind, to the bidder's own bid before the
+    deadline; a new receipt follows."""
     with atomic_with_files():
         bid = Bid.objects.select_for_update().select_related("tender", "organization").get(pk=bid.pk)
-        stored = stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
+        held = set(BidDocument.objects.filter(bid=bid).values_list("kind", flat=True))
+        documents = check_bid_documents(bid.tender, [(kind, f) for f in files], existing=held)
+        stored = bid_documents_store(bid=bid, actor=actor, documents=documents)
         if stored:
             bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.FILES_CHANGED, actor=actor)
         return stored
@@ -44,6 +47,16 @@ def bid_file_remove(*, bid, stored_file_id: int, actor) -> None:
     ).first()
     if stored is None:
         raise ServiceError(_("该文件不存在或已删除。"), code="missing")
+    link = BidDocument.objects.filter(stored_file=stored).first()
+    if link is not None and link.kind in (bid.tender.required_documents or ()) and not (
+            BidDocument.objects.filter(bid=bid, kind=link.kind).exclude(pk=link.pk).exists()):
+        raise ServiceError(_("“%(kind)s”是采购文件要求的材料，不能删除其唯一的文件；"
+                             "如需更换，请先上传新文件再删除旧文件。") % {"kind": link.kind},
+                           code="required_document")
+    if not StoredFile.objects.filter(content_type=stored.content_type,
+                                     object_id=bid.pk).exclude(pk=stored.pk).exists():
+        raise ServiceError(_("投标文件须至少保留一个材料，不能删除最后一个文件。"),
+                           code="no_documents")
     with transaction.atomic():
         stored_file_delete(stored=stored, actor=actor)
         bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.FILES_CHANGED, actor=actor)

@@ -16,7 +16,16 @@ from core.files import stored_files_create
 from core.middleware import get_client_address
 from core.notifications import notify
 from core.templatetags.money import money
-from procurement.models import Bid, BidFlag, BidReceipt, ServiceProject, Tender
+from procurement.models import (
+    BID_DOCUMENT_KINDS,
+    OTHER_BID_DOCUMENT,
+    Bid,
+    BidDocument,
+    BidFlag,
+    BidReceipt,
+    ServiceProject,
+    Tender,
+)
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
@@ -142,14 +151,55 @@ def _flag_same_legal_representative(tender, bids, now) -> list[BidFlag]:
     return flags
 
 
+def bid_document_kinds(tender) -> list[str]:
+    """Return the document kinds a file of a bid to the tender may be filed under: the tender's
+    mandatory ones first, then the usual ones, then 其他材料."""
+    kinds = list(tender.required_documents or ())
+    kinds += [k for k in BID_DOCUMENT_KINDS if k not in kinds]
+    return kinds + ([OTHER_BID_DOCUMENT] if OTHER_BID_DOCUMENT not in kinds else [])
+
+
+def check_bid_documents(tender, documents, *, existing=()) -> list[tuple[str, object]]:
+    """Return the (kind, file) pairs of a bid, or refuse a bid without any file or missing one
+    of the documents the tender requires (named in the message). ``existing``: the kinds the
+    bid already holds."""
+    allowed = set(bid_document_kinds(tender))
+    pairs = []
+    for kind, file in documents:
+        kind = (kind or "").strip() or OTHER_BID_DOCUMENT
+        if kind not in allowed:
+            raise ServiceError(_("“%(kind)s”不是本项目的投标材料类别。") % {"kind": kind},
+                               code="document_kind")
+        pairs.append((kind, file))
+    if not pairs and not existing:
+        raise ServiceError(_("投标文件未附任何材料，不予接受：请按采购文件的要求上传投标材料。"),
+                           code="no_documents")
+    held = {kind for kind, _file in pairs} | set(existing)
+    missing = [kind for kind in tender.required_documents or () if kind not in held]
+    if missing:
+        raise ServiceError(_("投标文件缺少采购文件要求的材料：%(kinds)s。请为每项材料上传文件后再递交。")
+                           % {"kinds": "、".join(missing)}, code="missing_documents")
+    return pairs
+
+
+def bid_documents_store(*, bid, actor, documents) -> list:
+    """Store the (kind, file) pairs as the bid's files, each filed under its kind."""
+    stored = stored_files_create(owner=bid, actor=actor, files=[f for _k, f in documents],
+                                 allowed=BID_FILE_TYPES)
+    BidDocument.objects.bulk_create(
+        BidDocument(bid=bid, stored_file=s, kind=kind)
+        for s, (kind, _f) in zip(stored, documents, strict=True))
+    return stored
+
+
 def _locked_tender(tender) -> Tender:
     return (Tender.objects.select_for_update()
             .select_related("project__purchaser", "project__community").get(pk=tender.pk))
 
 
 @transaction.atomic
-def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(),
-               tender_version=None, contact_person="", contact_phone="",
+def bid_submit(*, tender, actor, organization, price, proposal, files=(), documents=(),
+               team=(), tender_version=None, contact_person="", contact_phone="",
                project_manager="") -> Bid:
     """Submit the organization's sealed bid before the deadline, with its files and the
     social-work team it promises (its own 持证社工, copied into the contract), and give the
@@ -157,7 +207,11 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(
     (bid_files.bid_submit_with_files does). ``tender_version``, when given, is the version of the
     documents the bidder's form showed: refused if an amendment (更正公告) came in between. The
     contact person, phone and project manager and the client address the bid comes from are kept
-    for the collusion signals at opening (87号令 37)."""
+    for the collusion signals at opening (87号令 37).
+
+    ``documents`` are (kind, file) pairs, kind one of the tender's document kinds
+    (bid_document_kinds); ``files`` are filed as 其他材料. A bid without any file, or without a
+    file for each document the tender requires (Tender.required_documents), is refused."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
@@ -192,6 +246,10 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(
     if bid is not None and bid.status != Bid.Status.WITHDRAWN:
         raise ServiceError(_("本机构已递交投标文件；如需修改请先撤回。"), code="duplicate")
     before = None if bid is None else {"status": bid.status}
+    # A bid resubmitted after its withdrawal keeps the files it had (87号令33: 补充、修改).
+    documents = check_bid_documents(
+        tender, [*documents, *((OTHER_BID_DOCUMENT, f) for f in files or ())],
+        existing=() if bid is None else set(bid.documents.values_list("kind", flat=True)))
     if bid is None:
         bid = Bid(tender=tender, organization=organization)  # created submitted
     else:
@@ -208,7 +266,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), team=(
     bid.client_address = get_client_address()
     bid.save()
     bid.team.set(team)
-    stored_files_create(owner=bid, actor=actor, files=files, allowed=BID_FILE_TYPES)
+    bid_documents_store(bid=bid, actor=actor, documents=documents)
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
     # The audit row never holds the price or proposal: the log is readable before opening.
     audit_record(actor=actor, action="bid.submit", target=bid, before=before,

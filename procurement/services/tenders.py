@@ -217,6 +217,27 @@ CLOSED_TENDER_STATUSES = (Tender.Status.FAILED, Tender.Status.CANCELLED)
 SEATED_METHODS = (Method.OPEN, Method.INVITED)
 
 
+MAX_REQUIRED_DOCUMENTS = 20
+
+
+def check_required_documents(names) -> list[str]:
+    """Return the mandatory bid documents as a clean list of names (trimmed, no repeats), or
+    refuse names that are too long or too many."""
+    cleaned: list[str] = []
+    for name in names or ():
+        name = " ".join(str(name).split())
+        if not name or name in cleaned:
+            continue
+        if len(name) > 100:
+            raise ServiceError(_("材料名称“%(name)s…”过长（最多100字）。") % {"name": name[:20]},
+                               code="required_documents")
+        cleaned.append(name)
+    if len(cleaned) > MAX_REQUIRED_DOCUMENTS:
+        raise ServiceError(_("投标须提交的材料最多%(n)d项。") % {"n": MAX_REQUIRED_DOCUMENTS},
+                           code="required_documents")
+    return cleaned
+
+
 def check_specialties(specialties) -> list:
     """Return the tender's required expert specialties (NeedCategory values, unique, in order)."""
     specialties = list(dict.fromkeys(specialties or []))
@@ -279,7 +300,8 @@ def check_registry_conditions(min_rating, required_qualifications, reason="") ->
 def tender_publish(*, project, actor, method, bid_deadline, price_weight, criteria,
                    eligibility="", tie_rule=None, documents_until=None,
                    required_specialties=None, min_rating="", required_qualifications=(),
-                   registry_conditions_reason="", invited=()) -> Tender:
+                   registry_conditions_reason="", invited=(),
+                   required_documents=()) -> Tender:
     """Publish the project's tender once its budget is confirmed; project → tendering.
 
     The announcement runs 5 working days (87号令第16条); the documents are provided until
@@ -290,6 +312,8 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
 
     invited: the organizations an 邀请招标 invites (≥ 3) or the one supplier a 单一来源 names
     (see procurement.services.invitations).
+
+    required_documents: the documents (投标函, 报价单 …) every bid must carry a file for.
     """
     project = (ServiceProject.objects.select_for_update()
                .select_related("purchaser", "community").get(pk=project.pk))
@@ -327,6 +351,7 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
                           bid_deadline=bid_deadline)
     required_qualifications = check_registry_conditions(min_rating, required_qualifications,
                                                         registry_conditions_reason)
+    required_documents = check_required_documents(required_documents)
     tender = Tender.objects.create(
         project=project, code=f"TMP-{uuid.uuid4().hex[:20]}", title=project.title, method=method,
         budget_amount=project.budget_amount, price_weight=price_weight,
@@ -336,6 +361,7 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
         bid_deadline=bid_deadline, status=Tender.Status.PUBLISHED, published_at=now,
         published_by=actor, announcement_ends_on=announcement_end(now),
         documents_until=documents_until, required_specialties=required_specialties,
+        required_documents=required_documents,
     )
     if previous:
         tender.code = f"{previous[0].code}-{len(previous) + 1}"
@@ -359,7 +385,8 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
              "required_specialties": required_specialties,
              "min_rating": tender.min_rating,
              "required_qualifications": required_qualifications,
-             "registry_conditions_reason": tender.registry_conditions_reason}
+             "registry_conditions_reason": tender.registry_conditions_reason,
+             "required_documents": required_documents}
     if previous:
         after["retender_of"] = previous[-1].code
     audit_record(actor=actor, action="tender.publish", target=tender,

@@ -10,17 +10,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core import authz
+from core.confirm import confirmation_page
 from core.exceptions import ServiceError
 from core.lists import DATE, DATETIME, MONEY, FilteredListMixin
 from core.models import StoredFile
@@ -202,6 +203,7 @@ class TenderDetailView(OfficeMixin, TemplateView):
             can_bid=_bid_open(tender) and user.has_perm("procurement.submit_bid", Bid(tender=tender)),
             amendments=list(tender.amendments.all()) if tender.version > 1 else [],
             can_amend=_bid_open(tender) and user.has_perm("procurement.amend_tender", tender),
+            can_extend=_bid_open(tender) and user.has_perm("procurement.extend_tender", tender),
             now=timezone.now(),
             **tender_method_context(user, tender),  # 邀请招标/单一来源 list, 最后报价 link
         )
@@ -253,7 +255,7 @@ class BidSubmitView(OfficeMixin, FormView):
 
     def get_form_kwargs(self):
         orgs = user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name")
-        return {**super().get_form_kwargs(), "organizations": orgs}
+        return {**super().get_form_kwargs(), "organizations": orgs, "tender": self.tender}
 
     def get_initial(self):
         return {**super().get_initial(), "tender_version": self.tender.version}
@@ -301,30 +303,39 @@ class BidDetailView(OfficeMixin, TemplateView):
                            and user.has_perm("procurement.reconfirm_bid", bid)),
         )
         if can_manage_files:
-            context.setdefault("file_form", BidFilesForm())
+            context.setdefault("file_form", BidFilesForm(tender=bid.tender))
         return context
 
     def post(self, request, *args, **kwargs):
         if not self.bid.user_can_upload_file(request.user):
             raise Http404
-        form = BidFilesForm(data=request.POST, files=request.FILES)
+        form = BidFilesForm(data=request.POST, files=request.FILES, tender=self.bid.tender)
         if form.is_valid():
             stored = call_service(form, bid_files_add, bid=self.bid, actor=request.user,
-                                  files=form.cleaned_data["files"])
+                                  files=form.cleaned_data["files"], kind=form.cleaned_data["kind"])
             if stored is not None:
                 messages.success(request, _("已上传 %(count)d 个文件。") % {"count": len(stored)})
                 return redirect("procurement:bid-detail", self.bid.pk)
         return self.render_to_response(self.get_context_data(file_form=form))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def bid_file_remove_view(request, pk: int, file_pk: int):
-    """Delete one of the bidder's own files before the deadline."""
+    """Delete one of the bidder's own files before the deadline, after confirming."""
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={request.path}")
     bid = selectors.bid_get_for_user(user=request.user, bid_id=pk)
     if not bid.user_can_upload_file(request.user):
         raise Http404
+    stored = get_object_or_404(selectors.bid_files_for_user(user=request.user, bid=bid), pk=file_pk)
+    page = confirmation_page(
+        request, title=_("删除投标文件附件"), action_label=_("确认删除"),
+        consequence=_("文件将从投标文件中删除并从服务器上清除，不能恢复；系统将出具新的投标回执。"),
+        cancel_url=reverse("procurement:bid-detail", args=[bid.pk]),
+        facts=[(_("投标文件"), str(bid)), (_("文件"), stored.original_name),
+               (_("材料类别"), getattr(getattr(stored, "bid_document", None), "kind", "—"))])
+    if page is not None:
+        return page
     try:
         bid_file_remove(bid=bid, stored_file_id=file_pk, actor=request.user)
     except ServiceError as error:
@@ -334,12 +345,23 @@ def bid_file_remove_view(request, pk: int, file_pk: int):
     return redirect("procurement:bid-detail", bid.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def bid_withdraw_view(request, pk: int):
-    """Withdraw the bidder's own bid before the deadline."""
+    """Withdraw the bidder's own bid before the deadline, after confirming."""
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={request.path}")
     bid = selectors.bid_get_for_user(user=request.user, bid_id=pk)
+    if not request.user.has_perm("procurement.withdraw_bid", bid):
+        raise Http404
+    page = confirmation_page(
+        request, title=_("撤回投标文件"), action_label=_("确认撤回"),
+        consequence=_("撤回后本投标不参加开标和评审；投标截止前可以重新递交，截止后不能再投标。"),
+        cancel_url=reverse("procurement:bid-detail", args=[bid.pk]),
+        facts=[(_("采购项目"), f"{bid.tender.code} {bid.tender.title}"),
+               (_("投标机构"), bid.organization.name),
+               (_("投标截止时间"), bid.tender.bid_deadline)])
+    if page is not None:
+        return page
     try:
         bid_withdraw(bid=bid, actor=request.user)
     except ServiceError as error:

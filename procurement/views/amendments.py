@@ -1,6 +1,8 @@
 """Pages for amendments (更正公告): the purchaser's amend form and list, the bidder's
 re-confirmation. Thin views over procurement.services.amendments."""
 
+import datetime
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -9,12 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
+from core.confirm import confirmation_page, entered_rows
 from core.exceptions import ServiceError
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
-from procurement.forms.amendments import AmendmentForm
+from procurement.forms.amendments import AmendmentForm, DeadlineExtensionForm
 from procurement.models import Tender
 from procurement.services.amendments import bid_reconfirm, tender_amend
+from procurement.services.tenders import tender_extend_deadline
 
 
 def amendable(tender) -> bool:
@@ -55,6 +59,55 @@ class TenderAmendView(OfficeMixin, FormView):
                 "deadline": timezone.localtime(amendment.new_deadline).strftime("%Y-%m-%d %H:%M")})
         else:
             messages.success(self.request, _("更正公告已发布。"))
+        return redirect("procurement:tender-detail", self.tender.pk)
+
+
+class TenderExtendView(OfficeMixin, FormView):
+    """The purchaser postpones the bid deadline with a reason (tender_extend_deadline: an
+    amendment of kind 延期, bidders notified), after confirming; 404 to everyone else."""
+
+    template_name = "procurement/tender_extend.html"
+    form_class = DeadlineExtensionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tender = selectors.tender_get_for_user(user=request.user, tender_id=kwargs["pk"])
+        if not request.user.has_perm("procurement.extend_tender", self.tender):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "tender": self.tender}
+
+    def get_initial(self):
+        later = timezone.localtime(self.tender.bid_deadline) + datetime.timedelta(days=7)
+        return {**super().get_initial(), "new_deadline": later}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tender": self.tender,
+                "amendable": amendable(self.tender), "submit_label": _("下一步：确认延期")}
+
+    def form_valid(self, form):
+        if not amendable(self.tender):
+            form.add_error(None, _("只有投标截止前的采购项目可以延长投标截止时间。"))
+            return self.form_invalid(form)
+        page = confirmation_page(
+            self.request, title=_("延长投标截止时间"), action_label=_("确认延期并通知投标人"),
+            consequence=_("延期将作为更正公告（延期）发布，采购文件版本加一，并通知已递交投标的机构；"
+                          "发布后不能撤回，截止时间只能再推迟、不能提前。"),
+            cancel_url=self.request.path,
+            facts=[(_("采购项目"), f"{self.tender.code} {self.tender.title}"),
+                   (_("原投标截止时间"), self.tender.bid_deadline)],
+            entered=entered_rows(form))
+        if page is not None:
+            return page
+        tender = call_service(form, tender_extend_deadline, tender=self.tender,
+                              actor=self.request.user, **form.cleaned_data)
+        if tender is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("投标截止时间已延长至 %(deadline)s，已通知投标人。") % {
+            "deadline": timezone.localtime(tender.bid_deadline).strftime("%Y-%m-%d %H:%M")})
         return redirect("procurement:tender-detail", self.tender.pk)
 
 

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core import authz
+from core.confirm import confirmation_page, entered_rows
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
 from procurement.forms.methods import FinalQuoteForm, FinalQuoteRoundOpenForm
@@ -91,10 +92,23 @@ class FinalQuoteRoundView(OfficeMixin, TemplateView):
         )
         return context
 
+    def _confirm(self, title, action_label, consequence, entered=()):
+        """Return the confirmation page of the round's action unless it is confirmed."""
+        return confirmation_page(
+            self.request, title=title, action_label=action_label, consequence=consequence,
+            cancel_url=self.request.path, entered=entered,
+            facts=[(_("采购项目"), f"{self.tender.code} {self.tender.title}")])
+
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action")
         if action == "open" and self.is_purchaser:
             form = FinalQuoteRoundOpenForm(data=request.POST)
+            page = form.is_valid() and self._confirm(
+                _("发起最后报价"), _("确认发起"),
+                _("发起后不可撤销，每个项目只进行一轮最后报价；各实质性响应的供应商将收到通知。"),
+                entered=entered_rows(form))
+            if page:
+                return page
             if form.is_valid() and call_service(
                     form, final_quote_round_open, tender=self.tender, actor=request.user,
                     deadline=form.cleaned_data["deadline"]) is not None:
@@ -102,6 +116,11 @@ class FinalQuoteRoundView(OfficeMixin, TemplateView):
                 return redirect("procurement:final-quotes", self.tender.pk)
             return self.render_to_response(self.get_context_data(open_form=form))
         if action == "close" and self.is_purchaser and self.round is not None:
+            page = self._confirm(_("揭晓最后报价"), _("确认揭晓"),
+                                 _("揭晓后所有最后报价对采购人和评审小组公开，不可撤销；"
+                                   "未提交的供应商以其响应文件中的报价为最后报价。"))
+            if page:
+                return page
             form = FinalQuoteRoundOpenForm()
             if call_service(form, final_quote_round_close, round=self.round,
                             actor=request.user) is None:
@@ -116,6 +135,7 @@ class FinalQuoteRoundView(OfficeMixin, TemplateView):
             bid = next((b for b in self.my_bids if str(b.pk) == bid_id), None)
             if bid is None:
                 raise Http404
+            # FinalQuoteForm carries its own confirmation box (提交后不得更改).
             if form.is_valid() and call_service(
                     form, final_quote_submit, round=self.round, actor=request.user,
                     organization=bid.organization, price=form.cleaned_data["price"]) is not None:

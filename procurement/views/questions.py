@@ -3,13 +3,15 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
 from accounts.selectors import user_organizations
+from core.confirm import confirmation_page, entered_rows
 from core.exceptions import ServiceError
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
@@ -100,6 +102,16 @@ def question_answer_view(request, pk: int):
         raise Http404
     question = selectors_qa.question_get_for_answer(user=request.user, question_id=pk)
     form = AnswerForm(data=request.POST)
+    page = form.is_valid() and confirmation_page(
+        request, title=_("答复并公开澄清问题"), action_label=_("确认公开答复"),
+        consequence=_("答复将向所有投标人和提问人公开（不显示提问机构），发布后不能修改或撤回；"
+                      "影响投标文件编制的答复作为澄清公告发布，采购文件版本加一，已投标机构须重新确认。"),
+        cancel_url=reverse("procurement:tender-qa", args=[question.tender_id]),
+        facts=[(_("采购项目"), f"{question.tender.code} {question.tender.title}"),
+               (_("问题"), question.question)],
+        entered=entered_rows(form))
+    if page:
+        return page
     if not form.is_valid():
         messages.error(request, _("请填写答复。"))
     else:
@@ -209,6 +221,17 @@ class ChallengeDetailView(OfficeMixin, TemplateView):
             return self.render_to_response(self.get_context_data(assess_form=form))
         form = ChallengeAnswerForm(data=request.POST)
         if form.is_valid():
+            page = confirmation_page(
+                request, title=_("答复质疑"), action_label=_("确认发送答复"),
+                consequence=_("质疑答复将书面发送给质疑供应商并记入采购档案，发送后不能修改或撤回"
+                              "（政府采购法第五十三条）。"),
+                cancel_url=request.path,
+                facts=[(_("采购项目"), f"{challenge.tender.code} {challenge.tender.title}"),
+                       (_("质疑供应商"), challenge.organization.name),
+                       (_("答复期限"), challenge.answer_due)],
+                entered=entered_rows(form))
+            if page is not None:
+                return page
             done = call_service(form, challenge_answer, challenge=challenge, actor=request.user,
                                 answer=form.cleaned_data["answer"], upheld=form.upheld(),
                                 may_change_result=form.cleaned_data["may_change_result"],
@@ -261,12 +284,23 @@ class ChallengeRemedyView(OfficeMixin, FormView):
         return redirect("procurement:challenge-detail", self.challenge.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def challenge_withdraw_view(request, pk: int):
-    """Withdraw the supplier's own open challenge."""
+    """Withdraw the supplier's own open challenge, after confirming."""
     if not request.user.is_authenticated:
-        raise Http404
+        return redirect(f"{reverse('login')}?next={request.path}")
     challenge = selectors_qa.challenge_get_for_user(user=request.user, challenge_id=pk)
+    if not request.user.has_perm("procurement.withdraw_challenge", challenge):
+        raise Http404
+    page = confirmation_page(
+        request, title=_("撤回质疑"), action_label=_("确认撤回质疑"),
+        consequence=_("撤回后采购人不再答复本质疑，撤回不能取消；"
+                      "如仍有异议，须在法定质疑期内重新提出。"),
+        cancel_url=reverse("procurement:challenge-detail", args=[challenge.pk]),
+        facts=[(_("采购项目"), f"{challenge.tender.code} {challenge.tender.title}"),
+               (_("提出时间"), challenge.submitted_at)])
+    if page is not None:
+        return page
     try:
         challenge_withdraw(challenge=challenge, actor=request.user)
     except ServiceError as error:
@@ -291,6 +325,10 @@ class QAPendingView(OfficeMixin, TemplateView):
             questions, challenges = (f.qs if f.is_valid() else f.queryset.none() for f in found)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(questions=list(questions), challenges=list(challenges), filter=found[0],
+        questions, today = list(questions), timezone.localdate()
+        for q in questions:  # the day the answer is due (selectors_qa.question_answer_due)
+            q.due = selectors_qa.question_answer_due(tender=q.tender, asked_at=q.asked_at)
+            q.overdue = q.due < today
+        context.update(questions=questions, challenges=list(challenges), filter=found[0],
                        list_query=query.urlencode())
         return context

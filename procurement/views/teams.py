@@ -8,11 +8,13 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import SocialWorkerProfile
+from core.confirm import confirmation_page
 from core.exceptions import ServiceError
 from procurement import selectors
 from procurement.forms import TeamField
@@ -107,7 +109,21 @@ def team_change_decide_view(request, pk: int):
     form = TeamDecisionForm(request.POST)
     if not form.is_valid():
         raise Http404
-    service = team_change_approve if form.cleaned_data["decision"] == "approve" else team_change_refuse
+    approve = form.cleaned_data["decision"] == "approve"
+    if not request.user.has_perm("procurement.decide_contractteamchange", change):
+        raise Http404
+    page = confirmation_page(
+        request, title=_("同意服务团队变更") if approve else _("不同意服务团队变更"),
+        action_label=_("确认同意") if approve else _("确认不同意"),
+        consequence=(_("同意后合同约定的服务团队随之变更，服务台账只接受变更后团队成员填写；审批不能撤回。")
+                     if approve else _("不同意后本次变更申请结束，服务团队保持不变；审批不能撤回。")),
+        cancel_url=reverse("procurement:contract-detail", args=[contract.pk]),
+        facts=[(_("合同"), str(contract)), (_("变更类型"), change.get_action_display()),
+               (_("社工"), change.worker.user.display_name), (_("变更理由"), change.reason)],
+        entered=[(_("审批意见"), form.cleaned_data["note"])] if form.cleaned_data["note"] else [])
+    if page is not None:
+        return page
+    service = team_change_approve if approve else team_change_refuse
     try:
         service(change=change, actor=request.user, note=form.cleaned_data["note"])
     except ServiceError as error:

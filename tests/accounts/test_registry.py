@@ -24,6 +24,7 @@ from accounts.services.registry import (
     registry_rating_record,
 )
 from core.exceptions import PermissionDenied, ServiceError
+from core.models import AuditEntry
 from evaluation.models import PerformanceEvaluation
 from evaluation.selectors import track_records_for
 from procurement.models import Contract
@@ -220,8 +221,12 @@ def test_registry_pages_admin_records_organization_reads_its_own(world, client):
     detail = client.get(f"/account/registry/{world.suppliers[1].pk}/").content.decode()
     assert "淮财购〔2026〕3号" in detail and "不符合" in detail
     end = f"/account/registry/listing/{listing.pk}/end/"
-    assert client.post(end, {"day": "2026-03-02"}).status_code == 200  # not confirmed
-    assert client.post(end, {"day": "2026-03-02", "confirm": "on"}).status_code == 302
+    audits = AuditEntry.objects.count()
+    page = client.post(end, {"day": "2026-03-02"})  # the confirmation page: nothing changes
+    assert page.status_code == 200 and "请确认：登记移出失信名单" in page.content.decode()
+    listing.refresh_from_db()
+    assert listing.removed_on is None and AuditEntry.objects.count() == audits
+    assert client.post(end, {"day": "2026-03-02", "confirmed": "1"}).status_code == 302
     listing.refresh_from_db()
     assert listing.removed_on == D(2026, 3, 2)
     client.force_login(world.supplier_staff[0])

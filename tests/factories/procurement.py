@@ -16,6 +16,7 @@ from accounts.models import Organization
 from procurement.models import (
     Award,
     Bid,
+    BidDocument,
     BidFlag,
     BidReceipt,
     BudgetLine,
@@ -40,6 +41,7 @@ from procurement.models import (
 )
 from procurement.selectors.versions import project_design_snapshot
 from tests.factories.accounts import OrganizationFactory, SocialWorkerProfileFactory, UserFactory
+from tests.factories.core import StoredFileFactory
 
 
 class NeedFactory(DjangoModelFactory):
@@ -202,6 +204,17 @@ class BidFactory(DjangoModelFactory):
 
     class Params:
         qualified = factory.Trait(status=Bid.Status.QUALIFIED)
+
+
+class BidDocumentFactory(DjangoModelFactory):
+    """A bid file filed under a document kind (投标函 …)."""
+
+    class Meta:
+        model = BidDocument
+
+    bid = factory.SubFactory(BidFactory)
+    stored_file = factory.SubFactory(StoredFileFactory, owner=factory.SelfAttribute("..bid"))
+    kind = "投标函"
 
 
 class BidReceiptFactory(DjangoModelFactory):

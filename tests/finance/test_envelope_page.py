@@ -32,10 +32,15 @@ def test_ledger_links_to_the_adjustment_page(client, world):
 def test_finance_adjusts_an_envelope_with_a_reason_and_it_is_audited(client, world):
     _login(client, world.finance)
     page = client.get(_url(world.envelope)).content.decode()
-    assert "确定调整该预算额度" in page  # an irreversible action asks for confirmation
     assert "1000000.00" in page.replace(",", "")
-    response = client.post(_url(world.envelope), {"amount": "1200000.00",
-                                                  "reason": "区人大批准预算调整"})
+    post = {"amount": "1200000.00", "reason": "区人大批准预算调整"}
+    confirm = client.post(_url(world.envelope), post)  # irreversible: a confirmation page first
+    assert confirm.status_code == 200 and "请确认：调整预算额度" in confirm.content.decode()
+    assert 'name="confirmed" value="1"' in confirm.content.decode()
+    world.envelope.refresh_from_db()
+    assert world.envelope.amount == D("1000000.00")
+    assert not AuditEntry.objects.filter(action="envelope.adjust").exists()
+    response = client.post(_url(world.envelope), {**post, "confirmed": "1"})
     assert response.status_code == 302 and response.url == reverse("finance:ledger")
     world.envelope.refresh_from_db()
     assert world.envelope.amount == D("1200000.00")
@@ -50,14 +55,16 @@ def test_adjustment_below_committed_is_refused_on_the_page(client, world):
     project = project_approved(world)
     budget_confirm(project=project, envelope=world.envelope, actor=world.finance)  # 300,000
     _login(client, world.finance)
-    response = client.post(_url(world.envelope), {"amount": "299999.99", "reason": "压减预算"})
+    response = client.post(_url(world.envelope), {"amount": "299999.99", "reason": "压减预算",
+                                                  "confirmed": "1"})
     assert response.status_code == 200
     assert "预算额度不能低于已占用金额" in response.content.decode()
     world.envelope.refresh_from_db()
     assert world.envelope.amount == D("1000000.00")
     assert not AuditEntry.objects.filter(action="envelope.adjust").exists()
     # Exactly what is committed is allowed.
-    response = client.post(_url(world.envelope), {"amount": "300000.00", "reason": "压减预算"})
+    response = client.post(_url(world.envelope), {"amount": "300000.00", "reason": "压减预算",
+                                                  "confirmed": "1"})
     assert response.status_code == 302
 
 

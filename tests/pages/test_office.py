@@ -10,7 +10,7 @@ from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from procurement.models import Bid, Need
 from tests.factories import DEFAULT_PASSWORD
 from tests.pages.fakes import fake_builder
-from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
+from tests.worlds import PAGE_WORLD, bid_files, rows_at_stage, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_bid_submit_form_and_sealing(client, world):
     assert "投标报价必须大于0。" in response.content.decode()
     assert not Bid.objects.filter(tender=tender).exists()
     response = client.post(url, {"organization": world.suppliers[0].pk, "price": "88000.00",
-                                 "proposal": "我们的方案"})
+                                 "proposal": "我们的方案", "files": bid_files()})
     bid = Bid.objects.get(tender=tender)
     assert response.status_code == 302
     assert client.get(reverse("procurement:bid-detail", args=[bid.pk])).status_code == 200
@@ -110,7 +110,12 @@ def test_bid_withdraw(client, world):
     login(client, world.supplier_staff[1])
     assert client.post(reverse("procurement:bid-withdraw", args=[bid.pk])).status_code == 404
     login(client, world.supplier_staff[0])
-    client.post(reverse("procurement:bid-withdraw", args=[bid.pk]))
+    url = reverse("procurement:bid-withdraw", args=[bid.pk])
+    for unconfirmed in (client.get(url), client.post(url)):  # the confirmation page first
+        assert unconfirmed.status_code == 200 and "请确认：撤回投标文件" in unconfirmed.content.decode()
+    bid.refresh_from_db()
+    assert bid.status == Bid.Status.SUBMITTED
+    client.post(url, {"confirmed": "1"})
     bid.refresh_from_db()
     assert bid.status == Bid.Status.WITHDRAWN
 

@@ -254,13 +254,17 @@ def test_bidder_adds_and_removes_files_before_the_deadline_only(
     assert snapshot() == before
     # A rival cannot remove it (the bid is sealed for the rival: 404).
     remove = reverse("procurement:bid-file-remove", args=[bid.pk, first.pk])
-    assert client_for(client, world.supplier_staff[1]).post(remove).status_code == 404
+    assert client_for(client, world.supplier_staff[1]).post(
+        remove, {"confirmed": "1"}).status_code == 404
     assert StoredFile.objects.filter(pk=first.pk).exists()
     # The bidder removes it: the row and the file go, an audit row stays.
     path = storage / first.file.name
     assert path.exists()
+    page_ = client_for(client, bidder).post(remove)  # first the confirmation: nothing changes
+    assert page_.status_code == 200 and "请确认：删除投标文件附件" in page_.content.decode()
+    assert StoredFile.objects.filter(pk=first.pk).exists() and path.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(client, bidder).post(remove)
+        response = client_for(client, bidder).post(remove, {"confirmed": "1"})
     assert response.status_code == 302
     assert not StoredFile.objects.filter(pk=first.pk).exists() and not path.exists()
     entry = AuditEntry.objects.filter(action="file.delete").get()
@@ -274,7 +278,7 @@ def test_bidder_adds_and_removes_files_before_the_deadline_only(
     before = snapshot()
     assert c.post(page, {"files": [upload("迟到.pdf", PDF)]}).status_code == 404
     remove = reverse("procurement:bid-file-remove", args=[bid.pk, left.pk])
-    assert c.post(remove).status_code == 404
+    assert c.post(remove, {"confirmed": "1"}).status_code == 404
     assert snapshot() == before
 
 

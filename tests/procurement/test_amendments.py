@@ -19,6 +19,7 @@ from procurement.tasks import open_due_tenders
 from tests.worlds import (
     TZ,
     audit_count,
+    bid_files,
     bids_submitted,
     criteria,
     project_budget_confirmed,
@@ -62,7 +63,7 @@ def test_bids_answer_the_version_they_saw_and_receipts_carry_it_87号令27(world
     amendment = amend(world, tender, affects_bids=True)
     tender.refresh_from_db()
     assert tender.version == amendment.version == 2
-    late = bid_submit(tender=tender, actor=world.supplier_staff[3],
+    late = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[3],
                       organization=world.suppliers[3], price="260000.00", proposal="方案")
     assert late.tender_version == 2
     assert late.receipts.get().tender_version == 2
@@ -119,7 +120,7 @@ def test_resubmitting_answers_the_new_version(world, tender):
     amend(world, tender, affects_bids=True)
     bid = Bid.objects.get(tender=tender, organization=world.suppliers[0])
     bid_withdraw(bid=bid, actor=world.supplier_staff[0])
-    again = bid_submit(tender=tender, actor=world.supplier_staff[0],
+    again = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0],
                        organization=world.suppliers[0], price="285000.00", proposal="新方案")
     assert again.pk == bid.pk and again.tender_version == 2
 
@@ -341,11 +342,11 @@ def test_a_bid_prepared_on_the_old_version_is_refused_87号令27(world, tender):
     refuses the bid with a message instead of stamping a version the bidder never read."""
     amend(world, tender, affects_bids=True)
     with pytest.raises(ServiceError, match="第2版") as error:
-        bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
                    price="260000.00", proposal="方案", tender_version=1)
     assert error.value.code == "tender_version"
     assert not Bid.objects.filter(organization=world.suppliers[3]).exists()
-    bid = bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
+    bid = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
                      price="260000.00", proposal="方案", tender_version=2)
     assert bid.tender_version == 2
 
@@ -367,9 +368,9 @@ def test_api_refuses_a_stale_version_87号令27(world, tender, client):
     client.force_login(world.supplier_staff[3])
     url = f"/api/procurement/tenders/{tender.pk}/bids/"
     payload = {"organization": world.suppliers[3].pk, "price": "260000.00", "proposal": "方案"}
-    response = client.post(url, {**payload, "tender_version": 1}, content_type="application/json")
+    response = client.post(url, {**payload, "tender_version": 1, "files": bid_files()})
     assert response.status_code == 400 and "第2版" in response.content.decode()
-    response = client.post(url, {**payload, "tender_version": 2}, content_type="application/json")
+    response = client.post(url, {**payload, "tender_version": 2, "files": bid_files()})
     assert response.status_code == 201, response.content
     assert Bid.objects.get(organization=world.suppliers[3]).tender_version == 2
 

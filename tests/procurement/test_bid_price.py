@@ -14,7 +14,7 @@ from django.urls import reverse
 from core.exceptions import ServiceError
 from procurement.models import Bid
 from procurement.services.bids import bid_submit, parse_bid_price
-from tests.worlds import audit_count, tender_published
+from tests.worlds import audit_count, bid_files, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -73,14 +73,14 @@ def test_bid_submit_refuses_the_price_and_changes_nothing_offer_integrity_87_59(
     tender = tender_published(world)
     before = audit_count()
     with pytest.raises(ServiceError):
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=price, proposal="方案")
     assert not Bid.objects.exists() and audit_count() == before
 
 
 def test_bid_submit_stores_the_price_as_typed(world):
     tender = tender_published(world)
-    bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+    bid = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price="280000.5", proposal="方案")
     bid.refresh_from_db()
     assert bid.price == Decimal("280000.50")
@@ -102,7 +102,7 @@ def test_bid_form_shows_why_the_price_is_refused(client, world, price, word):
     assert word in response.content.decode()
     assert not Bid.objects.exists()
     response = client.post(url, {"organization": world.suppliers[0].pk, "price": "280000.50",
-                                 "proposal": "方案"})
+                                 "proposal": "方案", "files": bid_files()})
     assert response.status_code == 302
     assert Bid.objects.get().price == Decimal("280000.50")
 
@@ -126,10 +126,14 @@ def test_api_submits_a_price_in_the_form_shown(client, world):
     tender = tender_published(world)
     client.force_login(world.supplier_staff[0])
     url = reverse("procurement-api:tender-bids", args=[tender.pk])
-    response = client.post(url, {"organization": world.suppliers[0].pk, "price": "280000.50",
-                                 "proposal": "方案"}, content_type="application/json")
+    payload = {"organization": world.suppliers[0].pk, "price": "280000.50", "proposal": "方案"}
+    response = client.post(url, payload, content_type="application/json")
+    assert response.status_code == 400 and "未附任何材料" in response.json()["detail"]
+    assert not Bid.objects.exists()  # a bid carries its documents: multipart
+    response = client.post(url, {**payload, "files": bid_files(), "kinds": ["投标函"]})
     assert response.status_code == 201, response.content
     assert response.json()["price"] == "280000.50"
+    assert list(Bid.objects.get().documents.values_list("kind", flat=True)) == ["投标函"]
     assert Bid.objects.get().price == Decimal("280000.50")
 
 

@@ -23,7 +23,7 @@ from procurement.services.collusion import (
     equal_ratios,
     price_patterns,
 )
-from tests.worlds import bids_opened_at_deadline, tender_evaluated, tender_published
+from tests.worlds import bid_files, bids_opened_at_deadline, tender_evaluated, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def submit(world, tender, i, price, files=(), address=None, **contacts) -> Bid:
     try:
         return bid_submit_with_files(
             tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
-            price=D(price), proposal=f"服务方案{i}", files=list(files), **contacts)
+            price=D(price), proposal=f"服务方案{i}", files=list(files) or bid_files(), **contacts)
     finally:
         client_address.reset(token)
 
@@ -216,7 +216,8 @@ def test_bid_page_records_contacts_and_client_address_behind_proxy(world, client
     response = client.post(
         reverse("procurement:bid-submit", args=[tender.pk]),
         {"organization": world.suppliers[0].pk, "price": "281500.00", "proposal": "方案",
-         "contact_person": "甲", "contact_phone": "13800001111", "project_manager": "周敏"},
+         "contact_person": "甲", "contact_phone": "13800001111", "project_manager": "周敏",
+         "files": bid_files()},
         REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
     assert response.status_code == 302
     bid = Bid.objects.get()
@@ -231,8 +232,9 @@ def test_bid_api_collects_contacts(world, client):
     response = client.post(
         f"/api/procurement/tenders/{tender.pk}/bids/",
         {"organization": world.suppliers[1].pk, "price": "276300.00", "proposal": "方案",
-         "contact_person": "乙", "contact_phone": "13900002222", "project_manager": "钱七"},
-        content_type="application/json", REMOTE_ADDR="192.0.2.5")
+         "contact_person": "乙", "contact_phone": "13900002222", "project_manager": "钱七",
+         "files": bid_files()},
+        REMOTE_ADDR="192.0.2.5")
     assert response.status_code == 201, response.content
     assert response.json()["project_manager"] == "钱七"
     bid = Bid.objects.get()

@@ -22,6 +22,7 @@ from procurement.services.teams import team_change_approve, team_change_refuse, 
 from tests.factories import DEFAULT_PASSWORD, SocialWorkerProfileFactory
 from tests.worlds import (
     CASE_AND_EVENTS,
+    bid_files,
     contract_signed,
     project_budget_confirmed,
     social_worker_add,
@@ -50,7 +51,7 @@ def workers(world):
 def _tender_with_team(world, team):
     tender = tender_published(world, project_budget_confirmed(world, design=CASE_AND_EVENTS))
     for i, price in enumerate(PRICES):
-        bid_submit(tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
                    price=price, proposal=f"服务方案{i}", team=team if i == 0 else ())
     with time_machine.travel(tender.bid_deadline + dt.timedelta(minutes=1)):
         bids_open(tender=tender, actor=None)
@@ -86,10 +87,10 @@ def test_bid_team_only_from_the_bidders_own_social_workers(world, workers):
     tender = tender_published(world)
     stranger = SocialWorkerProfileFactory(organization=world.suppliers[1])
     with pytest.raises(ServiceError, match="只能由本机构的持证社工组成") as exc:
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=PRICES[0], proposal="方案", team=[_profile(workers[0]), stranger])
     assert exc.value.code == "team"
-    bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+    bid = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price=PRICES[0], proposal="方案", team=[_profile(workers[0]).pk])
     assert list(bid.team.all()) == [_profile(workers[0])]
 
@@ -225,9 +226,13 @@ def test_team_on_the_contract_page_with_request_and_decision(client, world, work
     assert response.status_code == 302
     change = ContractTeamChange.objects.get()
     client.login(username=world.purchaser.username, password=DEFAULT_PASSWORD)
-    assert "确定同意该服务团队变更" in client.get(url).content.decode()
-    client.post(reverse("procurement:contract-team-decide", args=[change.pk]),
-                {"decision": "approve", "note": ""})
+    decide = reverse("procurement:contract-team-decide", args=[change.pk])
+    assert decide in client.get(url).content.decode()
+    page = client.post(decide, {"decision": "approve", "note": ""})  # confirmation first
+    assert page.status_code == 200 and "请确认：同意服务团队变更" in page.content.decode()
+    change.refresh_from_db()
+    assert change.status == ContractTeamChange.Status.PENDING
+    client.post(decide, {"decision": "approve", "note": "", "confirmed": "1"})
     change.refresh_from_db()
     assert change.status == ContractTeamChange.Status.APPROVED
 
@@ -254,7 +259,7 @@ def test_bidder_names_its_team_on_the_bid_form(client, world, workers):
     assert _profile(workers[0]).certificate_number in page and "高级社会工作师" in page
     assert stranger.certificate_number not in page  # only the bidder's own social workers
     response = client.post(url, {"organization": world.suppliers[0].pk, "price": "270000.00",
-                                 "proposal": "服务方案",
+                                 "proposal": "服务方案", "files": bid_files(),
                                  "team": [_profile(workers[0]).pk, _profile(workers[1]).pk]})
     assert response.status_code == 302
     bid = tender.bids.get(organization=world.suppliers[0])

@@ -24,7 +24,7 @@ from procurement.models import Bid
 from procurement.selectors import tender_opening_record
 from procurement.services.bids import bid_submit
 from procurement.services.eligibility import bid_eligibility_require
-from tests.worlds import bids_opened_at_deadline, tender_published
+from tests.worlds import bid_files, bids_opened_at_deadline, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ REASON = "本项目为社区矫正对象帮扶服务，须由具备社会工作�
 
 
 def _bid(world, tender, i=0):
-    return bid_submit(tender=tender, actor=world.supplier_staff[i],
+    return bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[i],
                       organization=world.suppliers[i], price="280000.00", proposal="方案")
 
 

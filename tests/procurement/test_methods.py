@@ -25,6 +25,7 @@ from procurement.services.final_quotes import (
 from tests.worlds import (
     CASE_AND_EVENTS,
     TZ,
+    bid_files,
     equal_scores,
     project_budget_confirmed,
     tender_opened,
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _bid(world, tender, i, price="280000.00"):
-    return bid_submit(tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
+    return bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[i], organization=world.suppliers[i],
                       price=price, proposal=f"方案{i}")
 
 
@@ -356,7 +357,10 @@ def test_final_quote_pages_purchaser_opens_bidder_quotes_sealed_214_21(world, co
         page = purchaser.get(url)
         assert page.status_code == 200 and "发起最后报价" in page.content.decode()
         deadline = timezone_local(consultation.bid_deadline + dt.timedelta(hours=2))
-        response = purchaser.post(url, {"action": "open", "deadline": deadline})
+        confirm = purchaser.post(url, {"action": "open", "deadline": deadline})
+        assert confirm.status_code == 200 and "请确认：发起最后报价" in confirm.content.decode()
+        assert not FinalQuoteRound.objects.filter(tender=consultation).exists()
+        response = purchaser.post(url, {"action": "open", "deadline": deadline, "confirmed": "1"})
         assert response.status_code == 302
         assert FinalQuoteRound.objects.filter(tender=consultation).exists()
         assert bidder.post(url, {"action": "open", "deadline": deadline}).status_code == 404

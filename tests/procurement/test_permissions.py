@@ -2,8 +2,10 @@
 
 import pytest
 
+from accounts.roles import Role
 from procurement.selectors import bid_list_for_user, need_list_for_user
 from procurement.services.needs import need_accept, need_submit, need_support
+from tests.factories import user_with_role
 from tests.worlds import bids_opened_at_deadline, bids_submitted, project_draft, tender_published
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +34,7 @@ def test_purchaser_of_a_project_answering_a_need_sees_the_need(world):
 
 def test_need_list_counts_supports_once_when_a_need_is_answered_twice(world):
     need = _accepted_need(world)
-    need_support(need=need, actor=world.outsiders["resident"])
+    need_support(need=need, actor=user_with_role(Role.RESIDENT, world.community_org))
     project_draft(world, needs=[need])
     project_draft(world, needs=[need])
     # Two projects join the need twice; the scope's subquery keeps one row and one count.

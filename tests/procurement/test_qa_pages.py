@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditEntry
 from procurement.models import Challenge, TenderQuestion
 from tests.worlds import audit_count, bids_submitted, tender_published
 
@@ -38,7 +39,12 @@ def test_question_asked_answered_and_published_without_the_asker(world, tender):
     answer_url = reverse("procurement:question-answer", args=[question.pk])
     assert login(world.outsiders["purchaser"]).post(answer_url, {"answer": "否"}).status_code == 404
     assert login(rival).post(answer_url, {"answer": "否"}).status_code == 404
-    assert login(world.purchaser).post(answer_url, {"answer": "不接受联合体投标。"}).status_code == 302
+    unconfirmed = login(world.purchaser).post(answer_url, {"answer": "不接受联合体投标。"})
+    assert unconfirmed.status_code == 200 and "请确认：答复并公开澄清问题" in unconfirmed.content.decode()
+    question.refresh_from_db()
+    assert not question.published and question.answered_at is None
+    assert login(world.purchaser).post(answer_url, {"answer": "不接受联合体投标。",
+                                                    "confirmed": "1"}).status_code == 302
     question.refresh_from_db()
     assert question.published and question.answered_by == world.purchaser
     for html in (login(rival).get(qa).content.decode(),
@@ -76,8 +82,11 @@ def test_challenge_filed_and_answered_through_the_pages(world, tender):
     assert login(world.supplier_staff[1]).get(detail).status_code == 404
     assert login(bidder).post(detail, {"outcome": "upheld", "answer": "x"}).status_code == 404
     before = audit_count("challenge.answer")
-    response = login(world.purchaser).post(detail, {"outcome": "rejected",
-                                                    "answer": "资格条件符合规定。"})
+    answer = {"outcome": "rejected", "answer": "资格条件符合规定。"}
+    unconfirmed = login(world.purchaser).post(detail, answer)
+    assert unconfirmed.status_code == 200 and "请确认：答复质疑" in unconfirmed.content.decode()
+    assert audit_count("challenge.answer") == before
+    response = login(world.purchaser).post(detail, {**answer, "confirmed": "1"})
     assert response.status_code == 302
     challenge.refresh_from_db()
     assert challenge.status == Challenge.Status.REJECTED and not challenge.may_change_result
@@ -96,8 +105,13 @@ def test_challenge_assess_and_withdraw_pages(world, tender):
     challenge.refresh_from_db()
     assert not challenge.may_change_result
     withdraw = reverse("procurement:challenge-withdraw", args=[challenge.pk])
-    assert login(world.supplier_staff[1]).post(withdraw).status_code == 404
-    assert login(bidder).post(withdraw).status_code == 302
+    assert login(world.supplier_staff[1]).post(withdraw, {"confirmed": "1"}).status_code == 404
+    audits = AuditEntry.objects.count()
+    page = login(bidder).post(withdraw)  # the confirmation page first: nothing changes
+    assert page.status_code == 200 and "请确认：撤回质疑" in page.content.decode()
+    challenge.refresh_from_db()
+    assert challenge.status != Challenge.Status.WITHDRAWN and AuditEntry.objects.count() == audits
+    assert login(bidder).post(withdraw, {"confirmed": "1"}).status_code == 302
     challenge.refresh_from_db()
     assert challenge.status == Challenge.Status.WITHDRAWN
 
@@ -186,7 +200,8 @@ def test_answer_affecting_responses_through_the_page_is_a_clarification_notice_8
     question = TenderQuestion.objects.get()
     purchaser = login(world.purchaser)
     response = purchaser.post(reverse("procurement:question-answer", args=[question.pk]),
-                              {"answer": "含夜间。", "affects_responses": "on"}, follow=True)
+                              {"answer": "含夜间。", "affects_responses": "on", "confirmed": "1"},
+                              follow=True)
     page = response.content.decode()
     assert "答复已作为澄清公告发布（采购文件第2版）" in page
     question.refresh_from_db()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.files import stored_file_create
 from procurement.models import Bid
 from procurement.selectors import bid_get_for_user, bid_list_for_user, tender_opening_record
-from tests.worlds import bids_opened_at_deadline, bids_submitted, tender_published
+from tests.worlds import bid_files, bids_opened_at_deadline, bids_submitted, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +160,7 @@ def test_withdrawn_bid_not_shown_to_purchaser(world, clock, sealed):
     tender, _bid, _stored = sealed
     from procurement.services.bids import bid_submit, bid_withdraw
 
-    extra = bid_submit(tender=tender, actor=world.supplier_staff[3],
+    extra = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[3],
                        organization=world.suppliers[3], price=Decimal("1000"), proposal="x")
     bid_withdraw(bid=extra, actor=world.supplier_staff[3])
     bids_opened_at_deadline(clock, tender)

@@ -21,6 +21,7 @@ from procurement.models import Bid, Need, ServiceProject, Tender
 from procurement.services.awards import contract_sign_due
 from procurement.services.bids import bid_submit
 from procurement.tasks import open_due_tenders
+from tests.worlds import bid_files
 from workflows.flows import ServiceProjectFlow
 from workflows.models import NeedProcess, ServiceProjectProcess
 from workflows.views.steps import DEFAULT_CRITERIA
@@ -199,7 +200,7 @@ def test_whole_chain_through_task_pages(world, django_capture_on_commit_callback
 
     for staff, org, price in zip(w.supplier_staff, w.suppliers,
                                  ("290000.00", "280000.00", "270000.00"), strict=True):
-        bid_submit(tender=tender, actor=staff, organization=org, price=Decimal(price),
+        bid_submit(files=bid_files(), tender=tender, actor=staff, organization=org, price=Decimal(price),
                    proposal="服务方案")
 
     # 4. The deadline passes: the beat task opens the bids and the flow moves on, once.
@@ -342,7 +343,7 @@ def _failed_tender(world, chain, django_capture_on_commit_callbacks):
     chain.do(w.purchaser, "发布采购公告", _publish_post(deadline))
     tender = Tender.objects.get()
     for i in range(2):
-        bid_submit(tender=tender, actor=w.supplier_staff[i], organization=w.suppliers[i],
+        bid_submit(files=bid_files(), tender=tender, actor=w.supplier_staff[i], organization=w.suppliers[i],
                    price=Decimal("250000.00"), proposal="方案")
     travel = time_machine.travel(deadline + dt.timedelta(minutes=2), tick=True)
     travel.start()
@@ -383,7 +384,7 @@ def test_failed_tender_goes_back_to_the_purchaser_and_the_retender_reaches_award
         chain.assert_inboxes({})
         for staff, org, price in zip(w.supplier_staff, w.suppliers,
                                      ("290000.00", "280000.00", "270000.00"), strict=True):
-            bid_submit(tender=second, actor=staff, organization=org, price=Decimal(price),
+            bid_submit(files=bid_files(), tender=second, actor=staff, organization=org, price=Decimal(price),
                        proposal="服务方案")
     finally:
         travel.stop()

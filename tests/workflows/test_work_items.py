@@ -29,7 +29,7 @@ from tests.factories import (
     make_credit_code,
     user_with_role,
 )
-from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
+from tests.worlds import PAGE_WORLD, bid_files, rows_at_stage, world_build
 from workflows.selectors import work_items_for_user
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +174,7 @@ def test_social_org_sees_open_tenders_it_may_still_bid_on(world):
     assert client.get(item.url).status_code == 200
     assert inbox(staff)[0] == 1
 
-    bid = bid_submit(tender=tender, actor=staff, organization=third,
+    bid = bid_submit(files=bid_files(), tender=tender, actor=staff, organization=third,
                      price=Decimal("90000.00"), proposal="方案丙")
     assert kinds(staff) == []
     bid_withdraw(bid=bid, actor=staff)

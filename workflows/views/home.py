@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 from accounts.roles import Role
 from accounts.selectors import user_roles
 from delivery.selectors import service_records_to_confirm_for_user
+from procurement.selectors.questions import qa_inbox_for_user
 from workflows.selectors import task_inbox_for_user, work_items_for_user
 
 
@@ -34,6 +35,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 work_sections.setdefault(item.role_label, []).append(item)
         information = [item for item in work if not item.actionable]
         roles = user_roles(user)
+        # Questions and challenges the purchaser owes an answer, with their due days.
+        qa_rows = qa_inbox_for_user(user=user) if Role.PURCHASER in roles else []
         limit = None if self.request.GET.get("all") == "1" else self.section_limit
         sections = _limited(sections, limit)
         work_sections = _limited(work_sections, limit)
@@ -45,8 +48,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "hidden_count": sum(s["total"] - len(s["rows"]) for s in
                                 [*sections.values(), *work_sections.values()]),
             "information": information,
+            "qa_rows": qa_rows,
+            "qa_overdue": sum(1 for r in qa_rows if r.overdue),
             # Only what the user can act on counts as 待办; own needs are information.
-            "task_count": len(items) + sum(s["total"] for s in work_sections.values()),
+            "task_count": len(items) + sum(s["total"] for s in work_sections.values())
+            + len(qa_rows),
             "roles": [Role(r).label for r in sorted(roles) if r in Role.values],
             "can_submit_need": user.has_perm("procurement.propose_need"),
             "can_create_project": user.has_perm("procurement.design_serviceproject"),

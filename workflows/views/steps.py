@@ -27,7 +27,7 @@ from finance.services.budget import budget_confirm, budget_reject
 from finance.services.tranches import tranche_approve, tranche_pay
 from office.fields import SafeModelMultipleChoiceField, preselect_single_choices
 from office.formsets import BLANK, FormsetsMixin, row_formset
-from procurement.models import Bid, Need, NeedCategory, Tender, TenderCriterion
+from procurement.models import BID_DOCUMENT_KINDS, Bid, Need, NeedCategory, Tender, TenderCriterion
 from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
 from procurement.selectors.versions import project_version_diff, project_version_list
@@ -339,6 +339,10 @@ class BudgetReviewStep(ProjectApproveStep):
 
 # --- procurement -------------------------------------------------------------------------------
 
+# What a bid must carry unless the purchaser states otherwise (招标文件 投标文件组成).
+DEFAULT_REQUIRED_DOCUMENTS = ("投标函", "报价单", "服务方案", "资格证明文件")
+
+
 class CriterionRowForm(forms.Form):
     name = forms.CharField(label=_("评分项"), max_length=100)
     # Price is not a row: it is added from the price weight (价格分).
@@ -405,6 +409,15 @@ class TenderPublishForm(FormsetsMixin, forms.Form):
     required_specialties = forms.MultipleChoiceField(
         label=_("评审专家专业要求（抽取专家时只抽取具备所选专业之一的专家；不选则不限）"),
         choices=NeedCategory.choices, required=False, widget=forms.CheckboxSelectMultiple)
+
+    # The documents every bid must carry a file for (bid_submit refuses a bid missing one).
+    required_documents = forms.MultipleChoiceField(
+        label=_("投标须提交的材料（每项至少一个文件，缺项的投标不予接受）"), required=False,
+        choices=[(k, _(k)) for k in BID_DOCUMENT_KINDS], widget=forms.CheckboxSelectMultiple,
+        initial=list(DEFAULT_REQUIRED_DOCUMENTS))
+    other_documents = forms.CharField(
+        label=_("其他须提交的材料（每行一项，可留空）"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}))
 
     # 邀请招标 invites ≥ 3 suppliers (法34, 87号令14); 单一来源 names its one supplier (条例38).
     invited = SafeModelMultipleChoiceField(
@@ -518,6 +531,8 @@ class TenderPublishStep(Step):
             required_qualifications=data.get("required_qualifications") or (),
             registry_conditions_reason=data.get("registry_conditions_reason", ""),
             invited=list(data.get("invited") or ()),
+            required_documents=[*(data.get("required_documents") or ()),
+                                *(data.get("other_documents") or "").splitlines()],
         )
 
 

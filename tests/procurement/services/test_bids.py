@@ -11,6 +11,7 @@ from procurement.services.bids import bid_submit, bid_withdraw, bids_open
 from procurement.signals import tender_opened
 from tests.worlds import (
     audit_count,
+    bid_files,
     bids_opened_at_deadline,
     bids_submitted,
     project_budget_confirmed,
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_submit_and_audit_has_no_price(world):
     tender = tender_published(world)
-    bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+    bid = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price=Decimal("280000"), proposal="方案")
     assert bid.status == Bid.Status.SUBMITTED
     entry = AuditEntry.objects.get(action="bid.submit")
@@ -37,7 +38,7 @@ def test_submit_denied(world, who):
     tender = tender_published(world)
     before = audit_count()
     with pytest.raises(PermissionDenied):
-        bid_submit(tender=tender, actor=world.users()[who], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.users()[who], organization=world.suppliers[0],
                    price=Decimal("1000"), proposal="x")
     assert not Bid.objects.exists() and audit_count() == before
 
@@ -46,14 +47,14 @@ def test_design_partner_and_community_cannot_bid(world):
     project = project_budget_confirmed(world, design_partners=[world.suppliers[0]])
     tender = tender_published(world, project)
     with pytest.raises(ServiceError, match="第十八条"):
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=Decimal("1000"), proposal="x")
     # the designing community itself (kind community) is refused before that
     from accounts.roles import Role
     from tests.factories import user_with_role
 
     with pytest.raises(PermissionDenied):
-        bid_submit(tender=tender, actor=user_with_role(Role.SOCIAL_ORG),
+        bid_submit(files=bid_files(), tender=tender, actor=user_with_role(Role.SOCIAL_ORG),
                    organization=world.community_org, price=Decimal("1000"), proposal="x")
     assert not Bid.objects.exists()
 
@@ -65,7 +66,7 @@ def test_no_bids_after_deadline_and_one_per_org(world, clock):
         bids_submitted(world, tender, prices=[Decimal("900")])
     clock.move_to(tender.bid_deadline)
     with pytest.raises(ServiceError, match="截止"):
-        bid_submit(tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[1], organization=world.suppliers[1],
                    price=Decimal("1000"), proposal="x")
 
 
@@ -156,7 +157,7 @@ def test_consultation_two_bids_proceed_one_fails(world, clock):
 def test_over_budget_bids_disqualified(world, clock):
     tender = tender_published(world)
     bids = bids_submitted(world, tender, prices=[Decimal("1000"), Decimal("2000"), Decimal("3000")])
-    bid_submit(tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
+    bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[3], organization=world.suppliers[3],
                price=tender.budget_amount + 1, proposal="贵")
     tender = bids_opened_at_deadline(clock, tender)
     assert tender.status == Tender.Status.OPENED
@@ -187,9 +188,9 @@ def _set_legal_representatives(world, *names):
 def test_same_legal_representative_bids_are_accepted_and_nothing_revealed_law_18(world):
     _set_legal_representatives(world, "张 伟", "张伟　")
     tender = tender_published(world)
-    bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+    bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                price=Decimal("280000"), proposal="方案")
-    second = bid_submit(tender=tender, actor=world.supplier_staff[1],
+    second = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[1],
                         organization=world.suppliers[1], price=Decimal("270000"), proposal="方案")
     assert second.status == Bid.Status.SUBMITTED
     # Each bidder is told exactly the same thing, and nothing about the other bid.
@@ -246,14 +247,14 @@ def test_same_legal_representative_withdrawn_or_other_tender_not_flagged_law_18(
     _set_legal_representatives(world, "赵磊", "赵磊", "孙强", "周敏")
     first_tender = tender_published(world)
     second_tender = tender_published(world)
-    withdrawn = bid_submit(tender=first_tender, actor=world.supplier_staff[0],
+    withdrawn = bid_submit(files=bid_files(), tender=first_tender, actor=world.supplier_staff[0],
                            organization=world.suppliers[0], price=Decimal("280000"),
                            proposal="方案")
     bid_withdraw(bid=withdrawn, actor=world.supplier_staff[0])
     for i in (1, 2, 3):
-        bid_submit(tender=first_tender, actor=world.supplier_staff[i],
+        bid_submit(files=bid_files(), tender=first_tender, actor=world.supplier_staff[i],
                    organization=world.suppliers[i], price=Decimal("270000"), proposal="方案")
-    bid_submit(tender=second_tender, actor=world.supplier_staff[0],
+    bid_submit(files=bid_files(), tender=second_tender, actor=world.supplier_staff[0],
                organization=world.suppliers[0], price=Decimal("280000"), proposal="方案")
     bids_opened_at_deadline(clock, first_tender)
     assert not BidFlag.objects.exists()
@@ -264,7 +265,7 @@ def test_design_partner_rule_still_applies_with_legal_representatives(world):
     project = project_budget_confirmed(world, design_partners=[world.suppliers[0]])
     tender = tender_published(world, project)
     with pytest.raises(ServiceError, match="需求调研或项目设计") as error:
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=Decimal("1000"), proposal="x")
     assert error.value.code == "design_partner"
 
@@ -273,11 +274,11 @@ def test_fixed_price_offer_must_be_the_budget_87_55(world):
     project = project_budget_confirmed(world, fixed_price=True)
     tender = tender_published(world, project, price_weight=Decimal("0"))
     with pytest.raises(ServiceError, match="固定价格") as exc:
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price=tender.budget_amount - Decimal("0.01"), proposal="方案")
     assert exc.value.code == "fixed_price"
     assert not Bid.objects.exists()
-    bid = bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+    bid = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price=tender.budget_amount, proposal="方案")
     assert bid.price == tender.budget_amount
 

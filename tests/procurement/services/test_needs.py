@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.roles import Role
 from core.exceptions import PermissionDenied, ServiceError
 from core.models import Notification
 from procurement.models import Need
@@ -10,6 +11,7 @@ from procurement.services.needs import (
     need_submit,
     need_support,
 )
+from tests.factories import user_with_role
 from tests.worlds import audit_count
 
 pytestmark = pytest.mark.django_db
@@ -38,10 +40,20 @@ def test_need_submit_denied(world, who):
 
 def test_support_once(world):
     need = submit(world)
-    need_support(need=need, actor=world.outsiders["resident"])
+    neighbour = user_with_role(Role.RESIDENT, world.community_org)
+    need_support(need=need, actor=neighbour)
     with pytest.raises(ServiceError):
-        need_support(need=need, actor=world.outsiders["resident"])
+        need_support(need=need, actor=neighbour)
     assert need.supports.count() == 1
+
+
+def test_a_resident_of_another_community_cannot_support(world):
+    """Residents weigh on their own community's needs (docs/roles.md need_support)."""
+    need = submit(world)
+    before = audit_count()
+    with pytest.raises(PermissionDenied, match="本人所在社区"):
+        need_support(need=need, actor=world.outsiders["resident"])
+    assert need.supports.count() == 0 and audit_count() == before
 
 
 @pytest.mark.parametrize("who", ["community", "purchaser", "admin", "superuser"])

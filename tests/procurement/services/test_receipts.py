@@ -17,7 +17,7 @@ from procurement.models import Bid, BidReceipt
 from procurement.selectors import tender_opening_record
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
 from procurement.services.bids import bid_submit, bid_withdraw
-from tests.worlds import bids_opened_at_deadline, bids_submitted, tender_published
+from tests.worlds import bid_files, bids_opened_at_deadline, bids_submitted, tender_published
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_submission_receipt_has_time_to_the_second_and_digests_87_33(world, cloc
     assert receipt.issued_to == world.supplier_staff[0]
     assert receipt.price_sha256 == sha(b"280000.50")
     assert receipt.proposal_sha256 == sha("服务方案全文".encode())
-    assert receipt.files == [{"name": "方案.pdf", "size": len(PDF), "sha256": sha(PDF)}]
+    assert receipt.files == [{"kind": "其他材料", "name": "方案.pdf", "size": len(PDF), "sha256": sha(PDF)}]
     assert receipt.tender_version == 1  # the version the bidder saw (item 11)
     assert receipt.number == f"HZ-{tender.code}-{bid.pk:04d}-01"
 
@@ -80,7 +80,7 @@ def test_every_change_and_withdrawal_gives_a_receipt_87_33(world, storage):
 def test_refused_submission_gives_no_receipt(world):
     tender = tender_published(world)
     with pytest.raises(ServiceError):
-        bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+        bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                    price="1000.005", proposal="方案")
     assert not BidReceipt.objects.exists() and not Bid.objects.exists()
 

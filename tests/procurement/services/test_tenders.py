@@ -15,6 +15,7 @@ from tests.worlds import (
     PROCUREMENT_WORLD,
     TZ,
     audit_count,
+    bid_files,
     criteria,
     project_approved,
     project_budget_confirmed,
@@ -337,7 +338,7 @@ def test_cancel_published_tender(world):
     from procurement.services.tenders import tender_cancel
 
     tender = tender_published(world)
-    bid_submit(tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
+    bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                price=Decimal("1000"), proposal="方案")
     tender = tender_cancel(tender=tender, actor=world.purchaser, reason="  采购需求变更  ")
     assert tender.status == Tender.Status.CANCELLED and tender.failure_reason == "采购需求变更"
