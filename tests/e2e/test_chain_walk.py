@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.e2e.test_browser import _console_errors, _wait_for, browser, click  # noqa: F401
+from tests.e2e.test_browser import _console_errors, _wait_for, click
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -146,6 +146,15 @@ class Walk:
                 "return Array.from(document.querySelectorAll('form :invalid'))"
                 ".map(e => e.name + ': ' + e.validationMessage)"))
 
+    def press(self, css: str) -> None:
+        """Press one button by its selector and wait for the page it leads to."""
+        from selenium.webdriver.common.by import By
+
+        buttons = self.driver.find_elements(By.CSS_SELECTOR, css)
+        assert buttons, (css, self.driver.current_url, self.driver.page_source[:2000])
+        self._click_and_load(buttons[0])
+        self._check_console(self.driver.current_url)
+
     def submit(self, *, form: str = "form.task-form, form.vf-form", confirm: bool = True) -> None:
         """Press the form's main button; on a confirmation page, confirm. Fail on form errors."""
         from selenium.webdriver.common.by import By
@@ -166,11 +175,12 @@ class Walk:
             assert not errors, (before, [e.text for e in errors])
 
 
-def test_the_whole_chain_in_the_browser(browser, live_server, tmp_path):  # noqa: F811, PLR0915
+def test_the_whole_chain_in_the_browser(browser, live_server, tmp_path):  # noqa: PLR0915
     from PIL import Image
 
     from accounts.roles import Role
-    from delivery.models import ServiceRecord
+    from delivery.models import MilestoneReport, ServiceRecord
+    from delivery.selectors import opinion_survey_path
     from demo.cast import DEMO_PASSWORD, cast_build
     from evaluation.models import CommitteeMember, PerformanceEvaluation
     from finance.models import BudgetEnvelope, PaymentTranche
@@ -218,12 +228,24 @@ def test_the_whole_chain_in_the_browser(browser, live_server, tmp_path):  # noqa
         assert project.deliverables.exists() and project.budget_lines.exists()
         assert list(project.needs.all()) == [need]
 
-        # 3. The purchaser approves; finance confirms the budget against the year's envelope.
+        # 3. The purchaser returns it once; the community edits the design and resubmits it as
+        # version 2; the purchaser sees what changed and approves.
         walk.day(2, 10)
         walk.task(purchaser, "立项审批", project.title)
+        walk.fill(decision="return", comment="请写明探访频次。")
+        walk.submit()
+        assert ServiceProject.objects.get(pk=project.pk).status == ServiceProject.Status.RETURNED
+        walk.day(2, 15)
+        walk.task(worker, "修改并重新提交项目", project.title)
+        walk.fill(objectives="为独居老人提供每周一次上门探访、助餐和个案服务。")
+        walk.submit()
+        assert project.versions.count() == 2
+        walk.day(3, 9)
+        walk.task(purchaser, "立项审批", project.title)
+        assert "每周一次上门探访" in browser.find_element("css selector", "body").text
         walk.fill(decision="approve")
         walk.submit()
-        walk.day(3, 10)
+        walk.day(3, 14)
         walk.task(finance_officers[0], "预算审核", project.title)
         envelope = BudgetEnvelope.objects.get(finance_bureau=cast.finance, fiscal_year=START.year,
                                               funding_source=project.funding_source)
@@ -241,6 +263,7 @@ def test_the_whole_chain_in_the_browser(browser, live_server, tmp_path):  # noqa
         tender = Tender.objects.get(project=project)
         assert tender.status == Tender.Status.PUBLISHED
         assert tender.bid_deadline == deadline
+        assert tender.required_documents  # the standard documents are preselected
 
         # 5. Three social organizations bid from the tender page.
         for index, organization in enumerate(bidders):
@@ -252,6 +275,11 @@ def test_the_whole_chain_in_the_browser(browser, live_server, tmp_path):  # noqa
             walk.fill(price=f"{price}", proposal=f"{organization.name}的服务方案：组建持证社工团队，"
                       "每周探访，每月小组活动。", contact_person=f"联系人{index}",
                       contact_phone=f"1390000000{index}", project_manager=f"项目主管{index}")
+            # One file for each document the tender requires (投标函, 报价单 …).
+            for n, kind in enumerate(tender.required_documents):
+                document = tmp_path / f"{organization.pk}-{n}.pdf"
+                document.write_bytes(f"%PDF-1.7\n% {organization.name} {kind}\n".encode())
+                walk.fill(**{f"doc_{n}": document})
             walk.submit()
         assert Bid.objects.filter(tender=tender).count() == 3
 
@@ -316,15 +344,31 @@ def test_the_whole_chain_in_the_browser(browser, live_server, tmp_path):  # noqa
                       site="幸福里社区活动中心", participants=25 if week == 0 else 1,
                       description=f"{deliverable.description}第{week + 1}次服务。", files=photo)
             walk.submit()
-        assert ServiceRecord.objects.filter(contract=contract).count() == len(deliverables)
+        records = list(ServiceRecord.objects.filter(contract=contract).order_by("pk"))
+        assert len(records) == len(deliverables)
+        walk.day(34 + 7 * len(deliverables), 10)
+        walk.login(worker)
+        for record in records:
+            walk.get(f"/workspace/delivery/records/{record.pk}/")
+            walk.press("form[action$='/confirm/'] button[type=submit]")
+            walk.press("form[action$='/confirm/'] button[type=submit]")  # the confirmation page
+        assert not ServiceRecord.objects.filter(contract=contract, confirmed_at__isnull=True).exists()
 
         # 11. Mid-term report and acceptance, second tranche, final report and acceptance.
         walk.day(62, 10)
         walk.task(supplier_staff, "提交中期报告", project.title)
         walk.fill(summary="已完成个案建档和首批活动，服务对象反馈良好。")
         walk.submit()
+        walk.day(63, 10)
+        report = MilestoneReport.objects.get(contract=contract, kind="mid_term")
+        walk.login(resident)
+        walk.get(opinion_survey_path(report))
+        walk.fill(score="80", comment="社工每周都来，很贴心。")
+        walk.submit(form="form.office-form")
+        assert report.opinions.count() == 1
         walk.day(64, 10)
         walk.task(purchaser, "中期验收", project.title)
+        assert "社工每周都来" in browser.find_element("css selector", "body").text
         walk.fill(decision="accept")
         walk.submit()
         pay(65, "拨付中期资金", 2)
