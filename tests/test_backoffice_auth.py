@@ -16,6 +16,7 @@ PUBLIC_PREFIXES = (
     "/logout/",
     "/i18n/",  # language switch
     "/static/",
+    "/favicon.ico",  # redirects to the platform icon under /static/
     "/admin/login/",
     "/admin/logout/",
 )

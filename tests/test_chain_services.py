@@ -170,11 +170,12 @@ def test_one_project_from_need_to_final_payment(traveller):
     for key, price in prices.items():
         org = cast.social_orgs[key]
         staff = f"org_{key}"
-        bids[key] = bid_submit(files=bid_files(), tender=tender, actor=users[staff], organization=org, price=price,
-                               proposal=f"{org.name}的服务方案")
+        bids[key] = bid_submit(files=bid_files(), tender=tender, actor=users[staff],
+                               organization=org, price=price, proposal=f"{org.name}的服务方案")
         assert bids[key].status == Bid.Status.SUBMITTED
         audits, notes = ledger.take()
-        assert audits == [("bid.submit", staff)]
+        # The bid's document is stored (and audited) first, inside the same transaction.
+        assert audits == [("file.upload", staff), ("bid.submit", staff)]
         # The audit log is readable before the opening: it never carries the price.
         assert str(price) not in str(AuditEntry.objects.order_by("-pk").first().after)
         assert {n.recipient.username for n in notes} == {staff}

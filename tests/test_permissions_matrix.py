@@ -585,6 +585,14 @@ def _allowed_actor(world: World, service: str, role: str):
         neighbours = [u for u in world.cast.by_role(Role.RESIDENT, b.need.community)
                       if u.pk not in supporters]
         return neighbours[0] if neighbours else user_with_role(Role.RESIDENT, b.need.community)
+    if service == "opinion_submit":
+        # A resident of the project's community who has not answered yet (the demo's residents
+        # give their opinion on each report as it is submitted).
+        report = b.reports["mid_term"]
+        answered = set(report.opinions.values_list("resident_id", flat=True))
+        community = b.project.community
+        fresh = [u for u in world.cast.by_role(Role.RESIDENT, community) if u.pk not in answered]
+        return fresh[0] if fresh else user_with_role(Role.RESIDENT, community)
     return project_user(world, role)
 
 

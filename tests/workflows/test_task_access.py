@@ -137,8 +137,10 @@ INBOX_QUERIES = 5
 # Roles with work items add their selectors' queries (each one query, whatever the row count):
 # resident: surveys, needs to support, own needs; social worker: contracts in delivery with
 # record counts; bidder: open tenders per organization; platform admin: holidays, overrides;
-# community: service records waiting for its confirmation.
-WORK_ITEM_QUERIES = {"resident": 3, "social_worker": 1, "community": 1, "bidder": 1, "admin": 2, "operator": 2}
+# community: service records waiting for its confirmation; purchaser: unanswered questions and
+# open challenges (答疑与质疑), listed in the inbox and counted again by the menu entry.
+WORK_ITEM_QUERIES = {"resident": 3, "social_worker": 1, "community": 1, "bidder": 1, "admin": 2,
+                     "operator": 2, "purchaser": 4}
 # A superuser skips the permission lookups but, having no membership rows cached by the task
 # filter, pays for them in the role menu: it nets out.
 SUPERUSER_SAVES = {"admin": 0}
