@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.test_browser import _console_errors, _wait_for, browser, click  # noqa: F401
+from tests.e2e.test_browser import _console_errors, _wait_for, click
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -17,7 +17,7 @@ def _page_errors(driver) -> list:
             if not (e.get("source") == "network" and "422" in e["message"])]
 
 
-def test_expert_types_scores_sees_running_totals_and_confirms_on_a_phone(browser, live_server):  # noqa: F811
+def test_expert_types_scores_sees_running_totals_and_confirms_on_a_phone(browser, live_server):
     from selenium.webdriver.common.by import By
     from viewflow.workflow.models import Process, Task
     from viewflow.workflow.status import STATUS
