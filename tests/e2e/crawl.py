@@ -25,8 +25,8 @@ TOUCH_MIN = 44  # px, WCAG 2.5.5 / Apple HIG minimum touch target
 BACK_OFFICE = re.compile(r"^/(workspace|core/notifications|account)/")
 TASK = re.compile(r"^/workspace/tasks/\d+/")
 # Downloads and state changes reached by a link: not pages.
-NOT_A_PAGE = re.compile(r"(\.pdf|\.json|\.csv|\.xlsx|/pdf/|/files/|/download|/read/|/read-all/"
-                        r"|/logout)", re.IGNORECASE)
+NOT_A_PAGE = re.compile(r"(\.pdf|\.svg|\.png|\.json|\.csv|\.xlsx|/pdf/|/files/|/download|/read/"
+                        r"|/read-all/|/logout)", re.IGNORECASE)
 
 # One script measures everything a page is asked (after it loads, and again with the menu open).
 PAGE_FACTS = r"""
@@ -85,6 +85,7 @@ return {
 
 LINKS = r"""
 const main = document.querySelector('main') || document.body;
+if (!main) return [];  // not an HTML page (an image the browser shows)
 return [...main.querySelectorAll('a[href]')]
   .filter((a) => !a.hasAttribute('download'))
   .map((a) => a.href);
