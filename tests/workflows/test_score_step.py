@@ -125,7 +125,9 @@ def test_committee_member_downloads_bid_files_and_an_expert_off_the_committee_ca
     for task in s.tasks:
         response = _client(task.owner).get(url)
         assert response.status_code == 200
-        response.close()
+        # Read the stream rather than close() it: closing fires request_finished, which closes
+        # the test's PostgreSQL connection in the middle of its transaction.
+        assert b"".join(response.streaming_content)
     seated = {m.expert_id for m in CommitteeMember.objects.filter(committee__tender=s.tender)}
     off_committee = next(e for e in s.cast.by_role(Role.EXPERT) if e.pk not in seated)
     rival = s.cast.one(Role.SOCIAL_ORG, s.bids[1].organization)
