@@ -11,6 +11,17 @@ from delivery.models import MilestoneReport, ServiceUserOpinion
 
 
 @transaction.atomic
+def survey_score(value) -> int:
+    """Return a resident's 0–100 answer as an integer (opinions and the satisfaction survey)."""
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(_("满意度应为0至100的整数。"), code="score") from None
+    if not 0 <= score <= 100:
+        raise ServiceError(_("满意度应为0至100的整数。"), code="score")
+    return score
+
+
 def opinion_submit(*, report: MilestoneReport, actor, score: int, comment: str = "") -> ServiceUserOpinion:
     """Record a resident's opinion (0–100 and a comment) on a report's service, once per report."""
     report = MilestoneReport.objects.select_for_update(of=("self",)).select_related(
@@ -18,12 +29,7 @@ def opinion_submit(*, report: MilestoneReport, actor, score: int, comment: str =
     authz.require(actor, "delivery.give_serviceuseropinion", ServiceUserOpinion(report=report))
     if report.status != MilestoneReport.Status.SUBMITTED:
         raise ServiceError(_("该阶段的服务对象意见征集已结束。"), code="state")
-    try:
-        score = int(score)
-    except (TypeError, ValueError):
-        raise ServiceError(_("满意度应为0至100的整数。"), code="score") from None
-    if not 0 <= score <= 100:
-        raise ServiceError(_("满意度应为0至100的整数。"), code="score")
+    score = survey_score(score)
     if report.opinions.filter(resident=actor).exists():
         raise ServiceError(_("您已对本阶段的服务提交过意见。"), code="duplicate")
     opinion = ServiceUserOpinion.objects.create(report=report, resident=actor, score=score,

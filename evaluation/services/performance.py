@@ -18,6 +18,7 @@ from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
 from delivery.models import MilestoneReport, ServiceUserOpinion
+from delivery.services.opinions import survey_score
 from evaluation.models import (
     EvaluationParty,
     PartyScore,
@@ -169,12 +170,7 @@ def satisfaction_submit(*, evaluation: PerformanceEvaluation, actor, score: int,
                   SatisfactionResponse(evaluation=evaluation))
     if evaluation.status != PerformanceEvaluation.Status.OPEN:
         raise ServiceError(_("满意度调查已结束。"), code="state")
-    try:
-        score = int(score)
-    except (TypeError, ValueError):
-        raise ServiceError(_("满意度应为0至100的整数。"), code="score") from None
-    if not 0 <= score <= 100:
-        raise ServiceError(_("满意度应为0至100的整数。"), code="score")
+    score = survey_score(score)
     if evaluation.satisfaction_responses.filter(resident=actor).exists():
         raise ServiceError(_("您已参与过本项目的满意度调查。"), code="duplicate")
     response = SatisfactionResponse.objects.create(evaluation=evaluation, resident=actor, score=score,
