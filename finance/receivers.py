@@ -4,6 +4,7 @@ procurement sits below finance and never imports it; it sends these signals insi
 service's transaction, so what finance does here commits or rolls back with the step.
 """
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import ServiceError
@@ -25,6 +26,7 @@ def plan_tranches_on_contract_drafted(sender, *, contract, **kwargs) -> None:
     tranches_plan(contract=contract)
 
 
+@transaction.atomic
 def delete_tranches_on_contract_voided(sender, *, contract, **kwargs) -> None:
     """Delete the planned tranches of an unsigned contract a challenge remedy voids."""
     tranches = PaymentTranche.objects.select_for_update().filter(contract=contract)
@@ -33,6 +35,7 @@ def delete_tranches_on_contract_voided(sender, *, contract, **kwargs) -> None:
     tranches.delete()
 
 
+@transaction.atomic
 def first_tranche_due_on_contract_signed(sender, *, contract, **kwargs) -> dict:
     """Make the contract's first tranche due once both parties signed; report it for the audit."""
     first = (PaymentTranche.objects.select_for_update()

@@ -10,7 +10,6 @@ from core.exceptions import ServiceError
 from delivery.models import MilestoneReport, ServiceUserOpinion
 
 
-@transaction.atomic
 def survey_score(value) -> int:
     """Return a resident's 0–100 answer as an integer (opinions and the satisfaction survey)."""
     try:
@@ -22,6 +21,7 @@ def survey_score(value) -> int:
     return score
 
 
+@transaction.atomic
 def opinion_submit(*, report: MilestoneReport, actor, score: int, comment: str = "") -> ServiceUserOpinion:
     """Record a resident's opinion (0–100 and a comment) on a report's service, once per report."""
     report = MilestoneReport.objects.select_for_update(of=("self",)).select_related(
