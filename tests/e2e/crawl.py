@@ -8,8 +8,8 @@ portal, the admin site and the API are not followed. The same function runs in t
 
     .venv/bin/python -m tests.e2e.crawl http://127.0.0.1:8000 mz_wang sq_longquan 'demo2026!'
 
-(users in one run share the URL patterns: each is checked once; CRAWL_MENU_PER_ROLE=1 checks
-every user's menu pages too).
+(each user's home, inbox steps and menu pages are checked as that user; the users in one run
+share the other URL patterns, each checked once; CRAWL_MENU_PER_ROLE=0 shares the menu's too).
 """
 
 import re
@@ -286,7 +286,7 @@ def main(argv):  # pragma: no cover - by hand against a running server
         for username in usernames:
             started = time.monotonic()
             report = crawl_user(driver, base_url, username, password, seen,
-                                menu_per_user=bool(os.environ.get("CRAWL_MENU_PER_ROLE")))
+                                menu_per_user=os.environ.get("CRAWL_MENU_PER_ROLE", "1") != "0")
             print(f"== {username}: {len(report.pages)} pages in "
                   f"{time.monotonic() - started:.0f}s")
             for page in report.pages:
