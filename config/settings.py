@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "evaluation",
     "delivery",
     "finance",
+    "planning",
     "workflows",
     "portal",
     "demo",

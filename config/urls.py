@@ -27,6 +27,7 @@ urlpatterns = [
     path("workspace/finance/", include("finance.urls")),
     path("workspace/evaluation/", include("evaluation.urls")),
     path("workspace/delivery/", include("delivery.urls")),
+    path("workspace/plan/", include("planning.urls")),
     path("workspace/", site.urls),
 ]
 

@@ -18,6 +18,7 @@ from procurement.permissions.grants import (
     acts_for_purchaser,
     granted_contract_q,
     reads_contract_by_grant,
+    supervises_project,
 )
 
 
@@ -130,6 +131,20 @@ def can_download_report(user, evaluation) -> Decision:
             or reads_contract_by_grant(user, contract)):
         return allow()
     return deny(_("无权下载该绩效评价报告。"))
+
+
+@rule("evaluation.readreport_evaluationcommittee")
+def can_view_evaluation_report(user, tender) -> Decision:
+    """Return whether user may read the tender's evaluation report (评标报告): the purchaser's
+    staff, the committee's experts and the supervising organization, once scoring is done."""
+    if tender.evaluated_at is None:
+        return deny(_("评审尚未完成，没有评标报告。"))
+    if (user_has_role(user, Role.PURCHASER, tender.project.purchaser)
+            or CommitteeMember.objects.filter(committee__tender=tender,
+                                              expert_id=getattr(user, "pk", None)).exists()
+            or supervises_project(user, tender.project)):
+        return allow()
+    return deny(_("无权查看该评标报告。"))
 
 
 # Evaluation's share of procurement's reads -----------------------------------------------------

@@ -18,6 +18,8 @@ urlpatterns = [
     path("scores/tenders/<int:pk>/", score_views.ScoreSheetView.as_view(), name="score-sheets"),
     path("scores/items/<int:pk>/correct/", score_views.ScoreCorrectView.as_view(),
          name="score-correct"),
+    path("tenders/<int:pk>/evaluation-report.pdf", views.evaluation_report_pdf_download,
+         name="evaluation-report-pdf"),
     path("experts/", expert_views.ExpertListView.as_view(), name="expert-list"),
     path("experts/mine/", expert_views.my_expert_profile, name="expert-mine"),
     path("experts/<int:pk>/", expert_views.ExpertEditView.as_view(), name="expert-edit"),

@@ -22,6 +22,7 @@ from core.qr import qr_svg_response
 from delivery.models import MilestoneReport
 from delivery.selectors import opinion_summary
 from evaluation import selectors as evaluation_selectors
+from evaluation.bid_report import evaluation_report_response
 from evaluation.documents import performance_report_pdf_response
 from evaluation.filters import PerformanceFilter
 from evaluation.models import (
@@ -34,6 +35,7 @@ from evaluation.services.performance import satisfaction_submit
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.documents import contract_pdf_response
+from procurement.models import Tender
 
 
 def _evaluations(user) -> QuerySet[PerformanceEvaluation]:
@@ -167,6 +169,15 @@ def contract_pdf_download(request, pk: int):
     """Download the contract PDF: whoever sees the contract (procurement.view_contract), else 404."""
     contract = procurement_selectors.contract_get_for_user(user=request.user, contract_id=pk)
     return contract_pdf_response(contract)
+
+
+@require_GET
+def evaluation_report_pdf_download(request, pk: int):
+    """Download a tender's evaluation report (评标报告): purchaser, committee, supervisor, else 404."""
+    tender = Tender.objects.select_related("project__purchaser").filter(pk=pk).first()
+    if tender is None or not request.user.has_perm("evaluation.readreport_evaluationcommittee", tender):
+        raise Http404
+    return evaluation_report_response(tender)
 
 
 @require_GET

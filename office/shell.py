@@ -47,6 +47,9 @@ NAV = [
     # Ratings, inspections, qualifications, 失信 listings: admins record, organizations read
     # their own (accounts.permissions.REGISTRY_RECORD, accounts.readregistry_organization).
     ("accounts:registry-list", _("供应商库"), "verified", {Role.ADMIN, Role.SOCIAL_ORG}),
+    # The city plan's targets against each community's data (planning.permissions).
+    ("planning:monitor", _("规划目标监测"), "insights",
+     {Role.ADMIN, Role.PURCHASER, Role.SUPERVISOR, Role.FINANCE, Role.COMMUNITY}),
     # Clarification questions and challenges waiting for the purchaser's answer (with a count).
     ("procurement:qa-pending", _("答疑与质疑"), "question_answer", {Role.PURCHASER}),
 ]

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from evaluation.bid_report import public_evaluation_summary
 from portal import selectors
 from procurement.documents import contract_pdf_response
 
@@ -87,6 +88,7 @@ class TenderDetailView(TemplateView):
             opened=selectors.tender_is_opened(tender),
             bids=selectors.public_opening_record(tender=tender),
             award=getattr(tender, "award", None),
+            evaluation=public_evaluation_summary(tender),  # ranking and committee, after award
             # 更正公告 and their history (87号令第27条: published where the tender was).
             amendments=list(tender.amendments.all()) if tender.version > 1 else [],
         )

@@ -11,6 +11,7 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
+from evaluation.bid_report import evaluation_report_request
 from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, ScoreSheet, TieDraw
 from evaluation.rules import RankRow, bid_final_score, price_scores, q2, rank_bids
 from evaluation.states import ScoreSheetStates
@@ -106,6 +107,7 @@ def scores_submit(*, member: CommitteeMember, actor, scores: dict) -> list[Score
             title=_("评审完成：%(code)s") % {"code": tender.code},
             body=_("评标委员会已完成评分和排序，请在5个工作日内确定中标人。"),
         )
+        evaluation_report_request(tender)  # 评标报告 (87号令 44), rendered after commit
     return sheets
 
 
@@ -180,6 +182,7 @@ def score_correct(*, item: ScoreItem, actor, new_score, reason: str, explanation
     sheet.save(update_fields=["total"])
     if tender.status == Tender.Status.EVALUATED:
         _rank(tender=tender, actor=actor)
+        evaluation_report_request(tender)  # the report shows the correction and the new ranking
     audit_record(actor=actor, action="score.correct", target=tender,
                  before={"item": item.pk, "score": str(old)},
                  after={"item": item.pk, "score": str(new_score), "reason": reason,

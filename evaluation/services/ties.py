@@ -12,6 +12,7 @@ from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.notifications import notify
+from evaluation.bid_report import evaluation_report_request
 from evaluation.models import TieDraw
 from evaluation.rules import draw_order, tied_groups
 from procurement.models import Bid, Tender
@@ -58,6 +59,7 @@ def tie_draw(*, tender: Tender, actor, seed: str | None = None) -> TieDraw:
     Bid.objects.bulk_update(bids.values(), ["rank"])
     draw = TieDraw.objects.create(tender=tender, seed=seed, groups=record, drawn_by=actor,
                                   drawn_at=timezone.now())
+    evaluation_report_request(tender)  # the report records the draw and the drawn order
     audit_record(actor=actor, action="tie.draw", target=tender,
                  before={"ranks": {str(g["rank"]): g["bids"] for g in record}},
                  after={"seed": seed, "groups": record})

@@ -204,6 +204,9 @@ class TenderDetailView(OfficeMixin, TemplateView):
             amendments=list(tender.amendments.all()) if tender.version > 1 else [],
             can_amend=_bid_open(tender) and user.has_perm("procurement.amend_tender", tender),
             can_extend=_bid_open(tender) and user.has_perm("procurement.extend_tender", tender),
+            # 评标报告 (evaluation's rule: purchaser staff, committee, supervisor; after scoring)
+            can_read_evaluation_report=tender.evaluated_at is not None and user.has_perm(
+                "evaluation.readreport_evaluationcommittee", tender),
             now=timezone.now(),
             **tender_method_context(user, tender),  # 邀请招标/单一来源 list, 最后报价 link
         )
