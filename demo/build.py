@@ -11,6 +11,7 @@ from accounts.roles import Role
 from demo.cast import ADMINS, DEMO_PASSWORD, Cast, cast_build
 from demo.integrity import integrity_build
 from demo.methods import methods_build
+from demo.planning import planning_build
 from demo.projects import PROJECTS
 from demo.registry import registry_build
 from demo.revisions import revision_build
@@ -96,6 +97,7 @@ def demo_build() -> DemoResult:
     integrity_build(cast)  # a collusion signal the committee decided (87号令 37)
     methods_build(cast)  # 磋商 with a final-quote round, 邀请招标 with its invitation list
     revision_build(cast)  # the project awaiting approval was returned once and resubmitted (v2)
+    planning_build(cast)  # population, 社区社会组织, volunteers against the city plan's targets
     return result
 
 

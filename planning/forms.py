@@ -10,14 +10,17 @@ class MonitorFilterForm(forms.Form):
     """The monitoring page's filters (GET)."""
 
     plan = forms.ChoiceField(label=_("规划与年度"), required=False)
+    measured = forms.TypedChoiceField(label=_("统计年度"), required=False, coerce=int,
+                                      empty_value=None)
     street = forms.TypedChoiceField(label=_("街道/乡镇"), required=False, coerce=int,
                                     empty_value=None)
     area = forms.ChoiceField(label=_("城乡类型"), required=False,
                              choices=[("", _("全部"))] + list(AreaType.choices))
     unmet = forms.BooleanField(label=_("只看未达标社区"), required=False)
 
-    def __init__(self, *args, plans=(), streets=(), **kwargs):
+    def __init__(self, *args, plans=(), streets=(), years=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["measured"].choices = [(y, f"{y}年") for y in years]
         self.fields["plan"].choices = [(f"{year}|{plan}", f"{plan}（{year}年）")
                                        for plan, year in plans]
         self.fields["street"].choices = [("", _("全部"))] + [(s.pk, s.name) for s in streets]

@@ -3,8 +3,8 @@
 Actuals for a year, per community (a Division of level community), each from one SQL aggregate:
 - 社区社会组织: active social organizations registered in the community's division;
 - 专业社会工作者: certified social workers (SocialWorkerProfile) of an organization registered in
-  the community, or serving on the team of a contract of a project in the community that runs
-  during the year (distinct people);
+  the community, serving on the team of a contract of a project in the community that runs
+  during the year, or recording services for such a project in the year (distinct people);
 - 注册志愿者比例: volunteers registered by the year's end and not left before it / population;
 - 参加志愿服务比例: volunteers with at least one service recorded in the year / population.
 
@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 
 from accounts.models import Division, Organization, SocialWorkerProfile
+from delivery.models import ServiceRecord
 from planning.models import (
     CommunityProfile,
     PlanIndicator,
@@ -112,7 +113,7 @@ def applicable_target(targets: list[PlanTarget], division: Division, area: str |
 
 
 def community_counts(division_ids: list[int], year: int) -> dict[int, dict]:
-    """Return {community id: {indicator counts}} in four queries."""
+    """Return {community id: {indicator counts}} in six queries."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     counts = {pk: {"orgs": 0, "workers": 0, "volunteers": 0, "participants": 0}
               for pk in division_ids}
@@ -123,14 +124,19 @@ def community_counts(division_ids: list[int], year: int) -> dict[int, dict]:
     workers: dict[int, set] = {pk: set() for pk in division_ids}
     for pk, worker in SocialWorkerProfile.objects.filter(
             organization__division_id__in=division_ids,
-            organization__is_active=True).values_list("organization__division_id", "pk"):
+            organization__is_active=True).values_list("organization__division_id", "user_id"):
         workers[pk].add(worker)
     running = Q(contract__start_date__lte=end, contract__end_date__gte=start,
                 contract__status__in=[Contract.Status.SIGNED, Contract.Status.COMPLETED])
     for pk, worker in (ContractTeamMember.objects.filter(
             running, contract__project__community__division_id__in=division_ids)
             .filter(Q(left_at__isnull=True) | Q(left_at__date__gte=start))
-            .values_list("contract__project__community__division_id", "worker_id").distinct()):
+            .values_list("contract__project__community__division_id", "worker__user_id").distinct()):
+        workers[pk].add(worker)
+    for pk, worker in (ServiceRecord.objects.filter(
+            contract__project__community__division_id__in=division_ids,
+            served_on__range=(start, end), social_worker__social_worker_profile__isnull=False)
+            .values_list("contract__project__community__division_id", "social_worker_id").distinct()):
         workers[pk].add(worker)
     for pk, people in workers.items():
         counts[pk]["workers"] = len(people)
@@ -155,10 +161,12 @@ def _measures(counts: dict, population: int | None) -> dict:
     }
 
 
-def plan_monitoring(*, user, plan: str, year: int, street_id: int | None = None,
-                    area: str | None = None, division_id: int | None = None) -> list[CommunityRow]:
-    """Return one row per community the user may see, with its actuals against the targets
-    (seven queries whatever the number of communities)."""
+def plan_monitoring(*, user, plan: str, year: int, measured: int | None = None,
+                    street_id: int | None = None, area: str | None = None,
+                    division_id: int | None = None) -> list[CommunityRow]:
+    """Return one row per community the user may see: its actuals in the year ``measured``
+    (default: the target year) against the plan's targets for ``year`` (seven queries whatever
+    the number of communities)."""
     communities = list(
         Division.objects.filter(community_scope(user))
         .filter(**({"parent_id": street_id} if street_id else {}))
@@ -168,7 +176,7 @@ def plan_monitoring(*, user, plan: str, year: int, street_id: int | None = None,
         communities = [c for c in communities
                        if getattr(getattr(c, "profile", None), "area", None) == area]
     targets = list(PlanTarget.objects.filter(plan=plan, year=year))
-    counts = community_counts([c.pk for c in communities], year)
+    counts = community_counts([c.pk for c in communities], measured or year)
     rows = []
     for c in communities:
         profile = getattr(c, "profile", None)

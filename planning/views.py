@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -49,24 +50,29 @@ class PlanMonitorView(OfficeMixin, TemplateView):
         streets = list(Division.objects.filter(
             pk__in=Division.objects.filter(community_scope(user)).values("parent_id"))
             .order_by("code", "name"))
-        form = MonitorFilterForm(self.request.GET or None, plans=plans, streets=streets)
+        this_year = timezone.localdate().year
+        years = list(range(this_year, this_year - 6, -1))
+        form = MonitorFilterForm(self.request.GET or None, plans=plans, streets=streets, years=years)
         plan, year, street, area, unmet = (plans[0] if plans else ("", 0)) + (None, None, False)
+        measured = this_year
         if form.is_bound and form.is_valid():
+            measured = form.cleaned_data["measured"] or this_year
             if form.cleaned_data["plan"]:
                 year_text, _sep, plan = form.cleaned_data["plan"].partition("|")
                 year = int(year_text)
             street = form.cleaned_data["street"]
             area = form.cleaned_data["area"] or None
             unmet = form.cleaned_data["unmet"]
-        rows = selectors.plan_monitoring(user=user, plan=plan, year=year, street_id=street,
-                                         area=area) if plan else []
+        rows = selectors.plan_monitoring(user=user, plan=plan, year=year, measured=measured,
+                                         street_id=street, area=area) if plan else []
         summary = selectors.street_summary(rows)
         if unmet:
             rows = [r for r in rows if r.unmet]
-        return form, plan, year, rows, summary
+        return form, plan, year, measured, rows, summary
 
     def get(self, request, *args, **kwargs):
-        self.form, self.plan, self.year, self.rows, self.summary = self.setup_filters()
+        (self.form, self.plan, self.year, self.measured, self.rows,
+         self.summary) = self.setup_filters()
         if request.GET.get("export") == "xlsx":
             return self.export()
         return super().get(request, *args, **kwargs)
@@ -87,13 +93,14 @@ class PlanMonitorView(OfficeMixin, TemplateView):
                  lambda r, i=index: {True: _("达标"), False: _("未达标")}.get(r.measures[i].met, "—"),
                  None)]
         return xlsx_response(rows=self.rows, columns=columns, title=_("规划目标监测"),
-                             filename=f"{_('规划目标监测')}-{self.plan}-{self.year}.xlsx")
+                             filename=f"{_('规划目标监测')}-{self.measured}.xlsx")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("export", None)
-        context.update(filter_form=self.form, plan=self.plan, year=self.year, rows=self.rows,
+        context.update(filter_form=self.form, plan=self.plan, year=self.year,
+                       measured=self.measured, rows=self.rows,
                        summary=self.summary, indicators=list(PlanIndicator),
                        list_query=query.urlencode(),
                        may_set_targets=self.request.user.has_perm("planning.change_plantarget"))
@@ -231,7 +238,8 @@ class CommunityDataView(OfficeMixin, TemplateView):
         rows = []
         if plans:
             rows = selectors.plan_monitoring(user=self.request.user, plan=plans[0][0],
-                                             year=plans[0][1], division_id=self.division.pk)
+                                             year=plans[0][1], measured=timezone.localdate().year,
+                                             division_id=self.division.pk)
         context.update(division=self.division, keeper=self.keeper,
                        profile=getattr(self.division, "profile", None),
                        volunteers=self.volunteer_rows, row=rows[0] if rows else None,

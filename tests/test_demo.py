@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,10 @@ def _counts() -> dict:
     from delivery.models import MilestoneReport, ServiceRecord
     from evaluation.models import PartyScore, PerformanceEvaluation, ScoreSheet
     from finance.models import BudgetCommitment, BudgetEnvelope, Payment
+    from planning.models import CommunityProfile, Volunteer, VolunteerService
     from procurement.models import Bid, Contract, Need, ServiceProject, Tender
 
-    models = [User, Organization, Membership, ExpertProfile, ExpertRecusal, BudgetEnvelope, Need,
+    models = [CommunityProfile, Volunteer, VolunteerService, User, Organization, Membership, ExpertProfile, ExpertRecusal, BudgetEnvelope, Need,
               ServiceProject, Tender, Bid, Contract, ScoreSheet, ServiceRecord, MilestoneReport,
               PerformanceEvaluation, PartyScore, BudgetCommitment, Payment, AuditEntry,
               Notification, Process, Task]
@@ -46,12 +48,21 @@ def test_demo_is_complete_and_rerun_creates_nothing(demo):
     assert orgs.get(kind="purchaser").name == "田家庵区民政局"
     assert orgs.filter(kind="finance").count() == 1
     assert orgs.filter(kind="community").count() == 3
-    social_orgs = list(orgs.filter(kind="social_org"))
+    social_orgs = list(orgs.filter(kind="social_org", division__level="district"))
     assert len(social_orgs) == 4
     for org in social_orgs:
         validate_credit_code(org.credit_code)
         assert org.credit_code[:8] == "52340403"  # 民办非企业单位, 田家庵区
     assert ExpertRecusal.objects.count() == 1
+    # Plan monitoring (demo/planning.py): every community has data; some targets met, some not.
+    from accounts.models import User
+    from planning.seed import SEED_PLAN, SEED_YEAR
+    from planning.selectors import plan_monitoring
+    rows = plan_monitoring(user=User.objects.get(username="mz_wang"), plan=SEED_PLAN, year=SEED_YEAR,
+                           measured=timezone.localdate().year)
+    assert len(rows) == 3 and all(r.profile for r in rows)
+    marks = [m.met for r in rows for m in r.measures]
+    assert True in marks and False in marks
     assert set(BudgetEnvelope.objects.values_list("funding_source", flat=True)) == {"fiscal", "lottery"}
 
     statuses = {p.title: p.status for p in ServiceProject.objects.all()}

@@ -88,9 +88,11 @@ def test_actuals_against_targets_with_known_data(world, community):
     assert (m["participation_rate"].actual, m["participation_rate"].met) == (D("4.00"), False)
     assert row.unmet == 2
     # Service in another year does not count for this one.
-    [row] = plan_monitoring(user=world.purchaser, plan=SEED_PLAN, year=SEED_YEAR + 1,
-                            division_id=community.pk)
-    assert _measures(row)["participation_rate"].actual == D("0.00")
+    [row] = plan_monitoring(user=world.purchaser, plan=SEED_PLAN, year=SEED_YEAR,
+                            measured=SEED_YEAR + 1, division_id=community.pk)
+    m = _measures(row)
+    assert m["participation_rate"].actual == D("0.00") and m["participation_rate"].met is False
+    assert m["volunteer_rate"].actual == D("13.00")  # still registered
 
 
 def test_without_a_population_the_rates_cannot_be_measured(world, community):
