@@ -11,6 +11,11 @@ BEAT_SCHEDULE = {
         "task": "workflows.tasks.fire_due_timers",
         "schedule": 60.0,
     },
+    # The audit log's anchor: its head exported where the database cannot rewrite it.
+    "export-audit-anchor": {
+        "task": "core.tasks.audit_anchor_export",
+        "schedule": crontab(hour=23, minute=50),
+    },
     "send-deadline-reminders": {
         "task": "core.tasks.send_pending_emails",
         "schedule": crontab(minute="*/5"),

@@ -298,3 +298,12 @@ PLATFORM_RULES = {
     # Calendar days before a task's due date from which the inbox warns (即将到期).
     "DEADLINE_WARNING_DAYS": 5,
 }
+
+# The audit log proves itself (core.audit, docs/deployment.md "Audit log"): rows are chained
+# with an HMAC whose key lives outside the database, and the chain head is exported daily
+# (anchor) to a directory the database cannot rewrite and by e-mail; verify_audit checks both.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", "")
+if PRODUCTION and not AUDIT_HMAC_KEY:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set when DJANGO_PRODUCTION=1.")
+AUDIT_ANCHOR_DIR = Path(env("AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors")))
+AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")

@@ -43,6 +43,9 @@ class AuditEntry(models.Model):
     client_address = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
     prev_hash = models.CharField(_("前一条哈希"), max_length=64)
     hash = models.CharField(_("本条哈希"), max_length=64, unique=True)
+    # How ``hash`` was made: "hmac" (HMAC-SHA256 with settings.AUDIT_HMAC_KEY) or "sha256"
+    # (rows written before the key existed). Once a keyed row exists, every later row is keyed.
+    scheme = models.CharField(_("摘要算法"), max_length=10, default="sha256")
 
     objects = AuditEntryQuerySet.as_manager()
 

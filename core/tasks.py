@@ -50,3 +50,11 @@ def render_document(self, document_id: int) -> str:
         return document_render(document_id=document_id).sha256
     except Document.DoesNotExist:
         return ""
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def audit_anchor_export() -> dict:
+    """Export the audit chain head (core.audit.audit_anchor): daily, from beat."""
+    from core.audit import audit_anchor
+
+    return audit_anchor()

@@ -1,4 +1,5 @@
 import pytest
+from django.db.backends.signals import connection_created
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +23,20 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_dir(settings, tmp_path_factory):
+    """Each test has its own audit anchors (core.audit): none from another test's database."""
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+
+
+def _allow_audit_truncate(sender, connection, **kwargs):
+    """Let the test runner's flush (TRUNCATE between transactional tests) through the audit
+    log's PostgreSQL guard (core/migrations/0005); UPDATE and DELETE stay refused."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET sanshe.audit_truncate = 'allow'")
+
+
+connection_created.connect(_allow_audit_truncate, dispatch_uid="tests-allow-audit-truncate")

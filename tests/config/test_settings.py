@@ -16,7 +16,8 @@ OS_ENV = re.compile(r"""os\.environ(?:\.get)?[\(\[]\s*["']([A-Z][A-Z0-9_]*)["']"
 
 def _manage(*args, env_overrides, tmp_path):
     env = {k: v for k, v in os.environ.items()
-           if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_PRODUCTION", "DJANGO_DEBUG"}}
+           if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_PRODUCTION", "DJANGO_DEBUG",
+                         "AUDIT_HMAC_KEY"}}
     env.update(env_overrides)
     env.setdefault("DATA_DIR", str(tmp_path))
     return subprocess.run(
@@ -40,7 +41,16 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     assert "ALLOWED_HOSTS must be set" in proc.stderr
 
 
-PRODUCTION_ENV = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn"}
+PRODUCTION_ENV = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn",
+                  "AUDIT_HMAC_KEY": "audit-key-kept-outside-the-database"}
+
+
+def test_production_refuses_to_start_without_the_audit_key(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "AUDIT_HMAC_KEY"}
+    proc = _manage("check", env_overrides={**env, "SECRET_KEY": secrets.token_urlsafe(50)},
+                   tmp_path=tmp_path)
+    assert proc.returncode != 0
+    assert "AUDIT_HMAC_KEY must be set" in proc.stderr
 
 
 def test_production_passes_check_deploy_when_configured(tmp_path):
