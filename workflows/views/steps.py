@@ -128,6 +128,16 @@ class Step:
             (_("当前状态"), project.get_status_display()),
         ]
 
+    def confirmation(self, form) -> str | None:
+        """Return the consequence the confirmation page names for this valid submission; None
+        when the step needs no confirmation (a step whose choices differ in their consequence
+        names each one)."""
+        return self.confirm_message
+
+    def confirm_label(self, form) -> str | None:
+        """Return the confirming button's label; None: "确认" and the submit label."""
+        return None
+
     def perform(self, data: dict, form=None) -> None:
         raise NotImplementedError
 
@@ -433,9 +443,18 @@ class TenderPublishForm(FormsetsMixin, forms.Form):
                     self.add_error(name, self.fields[name].error_messages["required"])
         return cleaned
 
+    def cancelling(self) -> bool:
+        return self.failed_tender is not None and self.data.get("decision") == "cancel"
+
     def formsets_in_use(self):
-        cancelling = self.failed_tender is not None and self.data.get("decision") == "cancel"
-        return [] if cancelling else ["criteria"]
+        return [] if self.cancelling() else ["criteria"]
+
+    def fields_not_in_use(self) -> list[str]:
+        """Return the fields this submission ignores (a cancellation uses decision and reason);
+        the confirmation page leaves them out."""
+        if not self.cancelling():
+            return []
+        return [name for name in self.fields if name not in ("decision", "reason")]
 
     def clean_formsets(self):
         check_criteria_total(self)
@@ -443,7 +462,31 @@ class TenderPublishForm(FormsetsMixin, forms.Form):
 
 @step("ServiceProjectFlow", "publish")
 class TenderPublishStep(Step):
+    """Publish the tender, or after a 废标 re-tender or cancel the procurement; either asks
+    first, naming its consequence."""
+
     form_class = TenderPublishForm
+    publish_message = _(
+        "发布后采购公告立即在门户网站向社会公开，投标截止时间等法定期限自发布之日起计算，"
+        "供应商即可获取采购文件、递交投标；公告不能撤回，此后只能以更正公告修改或延期。")
+    cancel_message = _(
+        "终止后本项目的采购即告结束，不再重新采购，项目状态变为已终止并释放预算；"
+        "终止理由将通知各投标人和社区，不能撤回。")
+
+    @property
+    def submit_label(self):
+        return _("下一步：确认") if self.failed_tender is not None else _("下一步：确认发布")
+
+    def cancelling(self, data) -> bool:
+        return self.failed_tender is not None and data.get("decision") == "cancel"
+
+    def confirmation(self, form):
+        return self.cancel_message if self.cancelling(form.cleaned_data) else self.publish_message
+
+    def confirm_label(self, form):
+        if self.cancelling(form.cleaned_data):
+            return _("确认终止采购")
+        return _("确认重新发布采购公告") if self.failed_tender is not None else _("确认发布采购公告")
 
     @cached_property
     def split_warning(self):
@@ -471,7 +514,7 @@ class TenderPublishStep(Step):
         return rows
 
     def perform(self, data, form=None):
-        if self.failed_tender is not None and data.get("decision") == "cancel":
+        if self.cancelling(data):
             tender_cancel(tender=self.failed_tender, actor=self.user, reason=data["reason"])
             return
         criteria = with_price(data.get("criteria") or [], data["price_weight"])
