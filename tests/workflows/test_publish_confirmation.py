@@ -51,7 +51,8 @@ def test_publishing_asks_first_and_changes_nothing_before(world):
     client = chain.client(world.purchaser)
     assert "下一步：确认发布" in client.get(url).content.decode()
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).replace(microsecond=0)
-    data = _publish_post(deadline)
+    data = _publish_post(deadline, min_rating="", required_specialties=["elderly"],
+                         required_documents=["投标函", "报价单", "服务方案", "资格证明文件"])
 
     response = client.post(url, data)
     html = response.content.decode()
@@ -62,7 +63,12 @@ def test_publishing_asks_first_and_changes_nothing_before(world):
     assert "向社会公开" in consequence and "法定期限自发布之日起计算" in consequence
     assert "不能撤回" in consequence
     assert ">确认发布采购公告</button>" in html
-    assert "评分项：服务方案" in entered_part(html)
+    entered = entered_part(html)
+    assert "评分项：服务方案" in entered
+    # Several choices read as their labels; empty ones are left out.
+    assert "投标函、报价单、服务方案、资格证明文件" in entered and "养老服务" in entered
+    assert "[" not in entered and "QuerySet" not in entered and "须具备的资质" not in entered
+    assert "最低社会组织评估等级" not in entered  # left at 不限
     # Nothing yet: no tender, no audit row, no notification, the task still open.
     assert not Tender.objects.exists() and audit_count("tender.publish") == 0
     assert not Notification.objects.filter(title__contains="采购公告").exists()

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -35,13 +36,20 @@ def _entered(form) -> list[tuple[str, object]]:
     ignored = set(getattr(form, "fields_not_in_use", list)())
     for name, field in form.fields.items():
         value = form.cleaned_data.get(name)
-        if name in ignored or value in (None, "", False):
+        if name in ignored:
             continue
         # A plain choice shows its label (booleans, dates and amounts are left to the page's
         # |shown filter); a model choice already is the row, and its choices would be a query.
-        if (isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField)
-                and not isinstance(value, list | tuple)):
+        plain_choice = (isinstance(field, forms.ChoiceField)
+                        and not isinstance(field, forms.ModelChoiceField))
+        if isinstance(value, list | tuple | QuerySet):
+            # Several choices (checkboxes, a multiple select): their labels, "、" between.
+            labels = dict(field.choices) if plain_choice else {}
+            value = "、".join(str(labels.get(v, v)) for v in value)
+        elif plain_choice and value not in (None, ""):
             value = dict(field.choices).get(value, value)
+        if value is None or value is False or value == "":  # 0 (a price weight) is shown
+            continue
         rows.append((field.label, value))
     # Tables of rows (office.formsets) the submission uses: one line per row; the rows go back
     # in the re-post.
