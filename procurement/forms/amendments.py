@@ -6,11 +6,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import DateTimeInput
+from office.formsets import FormsetsMixin
 from procurement.forms import REQUIRED
+from procurement.forms.criteria import (
+    CriteriaFormSet,
+    check_criteria_total,
+    tender_criteria_rows,
+    with_price,
+)
 from procurement.models import Tender
 
 
-class AmendmentForm(forms.Form):
+class AmendmentForm(FormsetsMixin, forms.Form):
+    """The amendment: its text, and the scoring criteria as a table prefilled with the tender's
+    current ones (the same table as the publication step); criteria are amended when the rows
+    or the price weight differ from the tender's."""
+
     content = forms.CharField(
         label=_("更正事项及内容"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("更正内容为采购文件的组成部分；不得改变采购标的和资格条件（87号令第二十七条）。"),
@@ -24,49 +35,46 @@ class AmendmentForm(forms.Form):
         widget=DateTimeInput())
     tie_rule = forms.ChoiceField(label=_("得分且报价相同时的排序规则（留空不变）"), required=False,
                                  choices=[("", "—")] + list(Tender.TieRule.choices))
-    price_weight = forms.DecimalField(label=_("价格分权重（%）（修改评分标准时填写）"), required=False,
-                                      min_value=0, max_value=100)
-    criteria = forms.CharField(
-        label=_("新的评分标准（留空不变；每行：名称,类型 technical/commercial,分值；价格分按权重自动加入）"),
-        required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    price_weight = forms.DecimalField(
+        label=_("价格分权重（%）"), min_value=0, max_value=100, max_digits=5, decimal_places=2,
+        help_text=_("与下表评分项合计为100分；不修改评分标准时保持不变。"),
+        error_messages={"required": REQUIRED})
+    formsets = {"criteria": CriteriaFormSet}
     confirm = forms.BooleanField(label=_("确认发布更正公告（发布后不可撤回，将通知所有投标机构）"),
                                  error_messages={"required": _("请勾选确认。")})
 
-    def clean_criteria(self):
-        text = self.cleaned_data.get("criteria") or ""
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            if len(parts) != 3:
-                raise forms.ValidationError(_("第%(n)d行格式应为：名称,类型,分值"), params={"n": n})
-            try:
-                score = Decimal(parts[2])
-            except ArithmeticError as exc:
-                raise forms.ValidationError(_("第%(n)d行分值不是数字"), params={"n": n}) from exc
-            rows.append({"name": parts[0], "kind": parts[1], "max_score": score, "order": n})
-        return rows or None
+    def __init__(self, *args, tender, **kwargs):
+        self.tender = tender
+        self.current_criteria = tender_criteria_rows(tender)
+        kwargs.setdefault("formset_initial", {"criteria": self.current_criteria})
+        super().__init__(*args, **kwargs)
+        self.fields["price_weight"].initial = tender.price_weight
+        self.order_fields(["content", "affects_bids", "bid_deadline", "tie_rule", "price_weight",
+                           "confirm"])
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("price_weight") is not None and not cleaned.get("criteria"):
-            self.add_error("criteria", _("修改价格分权重时须同时填写完整的评分标准。"))
-        return cleaned
+    def clean_formsets(self):
+        if self.criteria_changed():
+            check_criteria_total(self)
 
-    def service_kwargs(self, tender) -> dict:
+    def criteria_changed(self) -> bool:
+        """Return whether the rows or the price weight differ from the tender's (valid form)."""
+        def key(rows):
+            return [(r["name"].strip(), r["kind"], Decimal(r["max_score"]).normalize(),
+                     (r.get("description") or "").strip()) for r in rows]
+
+        data = self.cleaned_data
+        return (data.get("price_weight") != self.tender.price_weight
+                or key(data.get("criteria") or []) != key(self.current_criteria))
+
+    def service_kwargs(self) -> dict:
         """Return the keyword arguments of procurement.services.amendments.tender_amend."""
         data = self.cleaned_data
         kwargs = {"content": data["content"], "affects_bids": data["affects_bids"],
                   "bid_deadline": data.get("bid_deadline"),
                   "tie_rule": data.get("tie_rule") or None}
-        if data.get("criteria"):
-            weight = data.get("price_weight")
-            weight = tender.price_weight if weight is None else weight
-            criteria = list(data["criteria"])
-            if weight > 0:
-                criteria.append({"name": "价格", "kind": "price", "max_score": weight, "order": 0})
-            kwargs.update(criteria=criteria, price_weight=weight)
+        if self.criteria_changed():
+            weight = data["price_weight"]
+            kwargs.update(criteria=with_price(data["criteria"], weight), price_weight=weight)
         return kwargs
 
 

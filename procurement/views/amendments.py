@@ -20,6 +20,14 @@ from procurement.models import Tender
 from procurement.services.amendments import bid_reconfirm, tender_amend
 from procurement.services.tenders import tender_extend_deadline
 
+# The codes of procurement.services.tenders' refusals of the criteria and the price weight.
+CRITERIA_ERRORS = {"criteria", "criteria_sum", "criteria_price", "price_weight"}
+
+
+def error_code(error: ServiceError) -> str | None:
+    return getattr(error, "code", None) or next(
+        (e.code for e in getattr(error, "error_list", ()) if e.code), None)
+
 
 def amendable(tender) -> bool:
     """Return whether the tender may still be amended (published, before its deadline)."""
@@ -40,6 +48,9 @@ class TenderAmendView(OfficeMixin, FormView):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "tender": self.tender}
+
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "tender": self.tender,
                 "amendments": list(self.tender.amendments.all()),
@@ -49,9 +60,14 @@ class TenderAmendView(OfficeMixin, FormView):
         if not amendable(self.tender):
             form.add_error(None, _("只有投标截止前的采购项目可以发布更正公告。"))
             return self.form_invalid(form)
-        amendment = call_service(form, tender_amend, tender=self.tender, actor=self.request.user,
-                                 **form.service_kwargs(self.tender))
-        if amendment is None:
+        try:
+            amendment = tender_amend(tender=self.tender, actor=self.request.user,
+                                     **form.service_kwargs())
+        except ServiceError as error:
+            # A refusal of the criteria or the price weight is shown on the criteria table.
+            field = "criteria" if error_code(error) in CRITERIA_ERRORS else None
+            for message in error.messages:
+                form.add_error(field, message)
             return self.form_invalid(form)
         if amendment.deadline_postponed_by_law:
             messages.warning(self.request, _("更正公告已发布。更正距投标截止不足法定天数，投标截止时间已顺延至 "

@@ -9,6 +9,8 @@ import pytest
 
 from core.exceptions import PermissionDenied, ServiceError
 from core.models import Notification
+from office.formsets import formset_data
+from procurement.forms.criteria import tender_criteria_rows
 from procurement.models import Bid, BidFlag, BidReceipt, Tender, TenderAmendment
 from procurement.selectors import tender_opening_record
 from procurement.services.amendments import bid_reconfirm, earliest_amended_deadline, tender_amend
@@ -284,20 +286,121 @@ def test_only_the_purchaser_amends(world, tender, who):
 
 # Pages -------------------------------------------------------------------------------------------
 
+AMEND_URL = "/workspace/procurement/tenders/{}/amend/"
+
+
+def amend_post(tender, rows=None, *, price_weight=None, deleted=(), **fields) -> dict:
+    """Return what the amendment page posts: its fields and the criteria table, by default the
+    rows the page shows (the tender's current criteria) and the current price weight."""
+    rows = tender_criteria_rows(tender) if rows is None else rows
+    weight = tender.price_weight if price_weight is None else price_weight
+    return {"content": "更正服务地点。", "confirm": "on", "price_weight": str(weight),
+            **formset_data("criteria", rows, deleted=deleted), **fields}
+
+
+def criteria_table(page: str) -> str:
+    """Return the criteria table's part of a page (its errors are shown there)."""
+    return page.split('data-formset="criteria"', 1)[1].split("</fieldset>", 1)[0]
+
+
 def test_amend_page_publishes_and_lists_amendments(world, tender, client):
     client.force_login(world.purchaser)
-    url = f"/workspace/procurement/tenders/{tender.pk}/amend/"
+    url = AMEND_URL.format(tender.pk)
     assert client.get(url).status_code == 200
-    response = client.post(url, {"content": "更正服务地点。", "affects_bids": "on"})
+    response = client.post(url, amend_post(tender, affects_bids="on", confirm=""))
     assert response.status_code == 200 and not TenderAmendment.objects.exists()  # no confirm
-    response = client.post(url, {"content": "更正服务地点。", "affects_bids": "on",
-                                 "confirm": "on"})
+    assert "请勾选确认。" in response.content.decode()
+    response = client.post(url, amend_post(tender, affects_bids="on"))
     assert response.status_code == 302
     page = client.get(f"/workspace/procurement/tenders/{tender.pk}/").content.decode()
     assert "更正服务地点。" in page and "第2版" in page
     client.logout()
     public = client.get(f"/portal/tenders/{tender.pk}/").content.decode()
     assert "更正公告" in public and "更正服务地点。" in public and "第2版" in public
+
+
+def test_amend_page_shows_the_current_criteria_as_table_rows(world, tender, client):
+    client.force_login(world.purchaser)
+    page = client.get(AMEND_URL.format(tender.pk)).content.decode()
+    table = criteria_table(page)
+    assert 'name="criteria-0-name" value="服务方案"' in table
+    assert 'name="criteria-1-name" value="团队与经验"' in table
+    assert '<option value="commercial" selected>商务</option>' in table  # Chinese kinds
+    assert 'name="criteria-2-name"' in table  # one blank row to add a criterion without JS
+    assert 'name="criteria-TOTAL_FORMS" value="3"' in table
+    # Price comes from the weight, not a row.
+    assert 'value="价格"' not in table and 'name="criteria-3-name"' not in table
+    assert 'name="price_weight" value="10.00"' in page
+    assert "<output data-total>100.00</output>" in table  # 50 + 40 + price 10
+    assert "office/formset.js" in page and 'name="criteria"' not in page  # no CSV box
+
+
+def test_amend_page_unchanged_table_leaves_the_criteria_alone(world, tender, client):
+    client.force_login(world.purchaser)
+    response = client.post(AMEND_URL.format(tender.pk), amend_post(tender))
+    assert response.status_code == 302
+    amendment = TenderAmendment.objects.get(tender=tender)
+    # An amendment of the text only: the rows sent back as shown change no criteria, so the
+    # amendment does not force the bidders to re-confirm.
+    assert not amendment.affects_bids and "criteria" not in amendment.changes
+    assert sorted(tender.criteria.values_list("max_score", flat=True)) == [10, 40, 50]
+
+
+def test_amend_page_replaces_the_criteria_from_the_table(world, tender, client):
+    client.force_login(world.purchaser)
+    rows = [*tender_criteria_rows(tender),
+            {"name": "管理与承诺", "kind": "commercial", "max_score": "40",
+             "description": "服务承诺明确。"}]
+    response = client.post(AMEND_URL.format(tender.pk), amend_post(tender, rows, deleted=(1,)))
+    assert response.status_code == 302
+    amendment = TenderAmendment.objects.get(tender=tender)
+    assert amendment.affects_bids and "criteria" in amendment.changes
+    assert list(tender.criteria.order_by("kind", "name").values_list(
+        "name", "kind", "max_score", "description")) == [
+        ("管理与承诺", "commercial", Decimal("40.00"), "服务承诺明确。"),
+        ("价格", "price", Decimal("10.00"), ""),
+        ("服务方案", "technical", Decimal("50.00"), "")]
+    assert audit_count("tender.amend") == 1
+
+
+def test_amend_page_changes_the_price_weight_with_the_rows(world, tender, client):
+    client.force_login(world.purchaser)
+    rows = [{"name": "服务方案", "kind": "technical", "max_score": "50"},
+            {"name": "团队与经验", "kind": "commercial", "max_score": "30"}]
+    response = client.post(AMEND_URL.format(tender.pk),
+                           amend_post(tender, rows, price_weight="20"))
+    assert response.status_code == 302
+    tender.refresh_from_db()
+    assert tender.price_weight == 20
+    assert sorted(tender.criteria.values_list("kind", "max_score")) == [
+        ("commercial", 30), ("price", 20), ("technical", 50)]
+
+
+@pytest.mark.parametrize(("rows", "weight", "message"), [
+    # 60 + 40 + price 10
+    ([{"name": "服务方案", "kind": "technical", "max_score": "60"},
+      {"name": "团队与经验", "kind": "commercial", "max_score": "40"}], "10",
+     "评分项分值合计100分，加上价格分10分共110分，应为100分。"),
+    # the weight alone changed: the rows no longer make 100
+    (None, "20", "评分项分值合计90分，加上价格分20分共110分，应为100分。"),
+    # a row without its kind, a score that is not a number
+    ([{"name": "服务方案", "kind": "", "max_score": "x"}], "10", "第1行 类型"),
+    ([], "10", "评分标准（价格分按价格分权重自动加入）：至少填写一行。"),
+    # the form's sum is right, the service refuses the weight (open tender ≥ 10%)
+    ([{"name": "服务方案", "kind": "technical", "max_score": "55"},
+      {"name": "团队与经验", "kind": "commercial", "max_score": "40"}], "5", "不得低于10%"),
+])
+def test_amend_page_shows_criteria_errors_on_the_table(world, tender, client, rows, weight,
+                                                       message):
+    client.force_login(world.purchaser)
+    response = client.post(AMEND_URL.format(tender.pk),
+                           amend_post(tender, rows, price_weight=weight))
+    assert response.status_code == 200
+    assert message in criteria_table(response.content.decode())
+    assert not TenderAmendment.objects.exists() and audit_count("tender.amend") == 0
+    tender.refresh_from_db()
+    assert tender.version == 1 and tender.price_weight == 10
+    assert sorted(tender.criteria.values_list("max_score", flat=True)) == [10, 40, 50]
 
 
 @pytest.mark.parametrize("who", ["social_org", "other_purchaser", "community"])

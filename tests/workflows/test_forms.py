@@ -20,7 +20,7 @@ from tests.workflows.test_chain_http import Chain, _errors
 from tests.workflows.test_task_access import submitted_project
 from tests.worlds import project_draft
 from workflows.views.start import ProjectDesignForm
-from workflows.views.steps import DEFAULT_CRITERIA, TenderPublishForm, TenderPublishStep
+from workflows.views.steps import DEFAULT_CRITERIA, TenderPublishForm
 
 DELIVERABLE = {"activity_type": "case", "description": "个案服务", "quantity": 10, "unit": "个",
                "unit_price": "300", "min_quality": "每个个案不少于6次跟进"}
@@ -195,7 +195,7 @@ def test_date_inputs_render_the_value_the_browser_accepts_in_local_time():
 
 @pytest.mark.django_db
 def test_publish_task_page_the_confirmation_keeps_the_rows_and_envelope_preselected(
-        world, monkeypatch):
+        world):
     submitted_project(world)
     chain = Chain(world)
     chain.do(world.purchaser, "立项审批", {"decision": "approve"})
@@ -211,8 +211,7 @@ def test_publish_task_page_the_confirmation_keeps_the_rows_and_envelope_preselec
     assert "评分合计（含价格分，应为100分）：<output data-total>100.00</output>" in html
     assert 'data-total-plus="price_weight"' in html
 
-    # With a confirmation step the rows are shown and re-posted; confirming publishes them.
-    monkeypatch.setattr(TenderPublishStep, "confirm_message", "发布后公告即公开。")
+    # Publishing asks first: the rows are shown and re-posted; confirming publishes them.
     deadline = timezone.localtime() + dt.timedelta(days=30)
     rows = [*DEFAULT_CRITERIA[:2], {**DEFAULT_CRITERIA[2], "max_score": "15"},
             {"name": "社区评价", "kind": "commercial", "max_score": "5", "description": "居民评价"}]

@@ -26,7 +26,14 @@ from finance.models import BudgetEnvelope, PaymentTranche
 from finance.services.budget import budget_confirm, budget_reject
 from finance.services.tranches import tranche_approve, tranche_pay
 from office.fields import SafeModelMultipleChoiceField, preselect_single_choices
-from office.formsets import BLANK, FormsetsMixin, row_formset
+from office.formsets import FormsetsMixin
+from procurement.forms.criteria import (  # noqa: F401 (DEFAULT_CRITERIA: tests import it here)
+    DEFAULT_CRITERIA,
+    CriteriaFormSet,
+    check_criteria_total,
+    default_criteria,
+    with_price,
+)
 from procurement.models import BID_DOCUMENT_KINDS, Bid, Need, NeedCategory, Tender, TenderCriterion
 from procurement.rules import split_purchase_warning
 from procurement.selectors import bid_flag_list_for_user
@@ -120,6 +127,16 @@ class Step:
             (_("项目预算（元）"), project.budget_amount),
             (_("当前状态"), project.get_status_display()),
         ]
+
+    def confirmation(self, form) -> str | None:
+        """Return the consequence the confirmation page names for this valid submission; None
+        when the step needs no confirmation (a step whose choices differ in their consequence
+        names each one)."""
+        return self.confirm_message
+
+    def confirm_label(self, form) -> str | None:
+        """Return the confirming button's label; None: "确认" and the submit label."""
+        return None
 
     def perform(self, data: dict, form=None) -> None:
         raise NotImplementedError
@@ -343,44 +360,6 @@ class BudgetReviewStep(ProjectApproveStep):
 DEFAULT_REQUIRED_DOCUMENTS = ("投标函", "报价单", "服务方案", "资格证明文件")
 
 
-class CriterionRowForm(forms.Form):
-    name = forms.CharField(label=_("评分项"), max_length=100)
-    # Price is not a row: it is added from the price weight (价格分).
-    kind = forms.ChoiceField(label=_("类型"), choices=[
-        BLANK, (TenderCriterion.Kind.TECHNICAL, TenderCriterion.Kind.TECHNICAL.label),
-        (TenderCriterion.Kind.COMMERCIAL, TenderCriterion.Kind.COMMERCIAL.label)])
-    max_score = forms.DecimalField(label=_("分值"), min_value=Decimal("0.01"), max_value=100,
-                                   max_digits=5, decimal_places=2,
-                                   widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}))
-    description = forms.CharField(label=_("评分标准"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
-
-
-CriteriaFormSet = row_formset(
-    CriterionRowForm, title=_("评分标准（价格分按价格分权重自动加入）"), total_fields=("max_score",),
-    total_label=_("评分合计（含价格分，应为100分）"), total_plus="price_weight")
-
-DEFAULT_CRITERIA = [
-    {"name": "服务方案", "kind": "technical", "max_score": Decimal("50"),
-     "description": "需求分析准确，服务内容、方法和进度安排具体可行。"},
-    {"name": "团队与资质", "kind": "technical", "max_score": Decimal("20"),
-     "description": "项目团队中持证社工的数量、专业背景和同类服务经验。"},
-    {"name": "管理与承诺", "kind": "commercial", "max_score": Decimal("20"),
-     "description": "内部管理、财务管理制度健全，服务承诺明确。"},
-]
-
-
-def default_criteria(price_weight: Decimal) -> list[dict]:
-    """Return the default criteria rows, the first one absorbing what the price weight leaves."""
-    rows = [dict(row) for row in DEFAULT_CRITERIA]
-    rows[0]["max_score"] += Decimal("10") - price_weight
-    return rows
-
-
-def _score(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 class TenderPublishForm(FormsetsMixin, forms.Form):
     method = forms.ChoiceField(label=_("采购方式"), choices=())
     formsets = {"criteria": CriteriaFormSet}
@@ -464,28 +443,50 @@ class TenderPublishForm(FormsetsMixin, forms.Form):
                     self.add_error(name, self.fields[name].error_messages["required"])
         return cleaned
 
+    def cancelling(self) -> bool:
+        return self.failed_tender is not None and self.data.get("decision") == "cancel"
+
     def formsets_in_use(self):
-        cancelling = self.failed_tender is not None and self.data.get("decision") == "cancel"
-        return [] if cancelling else ["criteria"]
+        return [] if self.cancelling() else ["criteria"]
+
+    def fields_not_in_use(self) -> list[str]:
+        """Return the fields this submission ignores (a cancellation uses decision and reason);
+        the confirmation page leaves them out."""
+        if not self.cancelling():
+            return []
+        return [name for name in self.fields if name not in ("decision", "reason")]
 
     def clean_formsets(self):
-        criteria = self.cleaned_data.get("criteria") or []
-        for order, row in enumerate(criteria, 1):
-            row["order"] = order
-        price_weight = self.cleaned_data.get("price_weight")
-        if price_weight is None:
-            return
-        total = sum((row["max_score"] for row in criteria), Decimal("0"))
-        if total + price_weight != 100:
-            self.add_error("criteria", _(
-                "评分项分值合计%(total)s分，加上价格分%(price)s分共%(sum)s分，应为100分。") % {
-                "total": _score(total), "price": _score(price_weight),
-                "sum": _score(total + price_weight)})
+        check_criteria_total(self)
 
 
 @step("ServiceProjectFlow", "publish")
 class TenderPublishStep(Step):
+    """Publish the tender, or after a 废标 re-tender or cancel the procurement; either asks
+    first, naming its consequence."""
+
     form_class = TenderPublishForm
+    publish_message = _(
+        "发布后采购公告立即在门户网站向社会公开，投标截止时间等法定期限自发布之日起计算，"
+        "供应商即可获取采购文件、递交投标；公告不能撤回，此后只能以更正公告修改或延期。")
+    cancel_message = _(
+        "终止后本项目的采购即告结束，不再重新采购，项目状态变为已终止并释放预算；"
+        "终止理由将通知各投标人和社区，不能撤回。")
+
+    @property
+    def submit_label(self):
+        return _("下一步：确认") if self.failed_tender is not None else _("下一步：确认发布")
+
+    def cancelling(self, data) -> bool:
+        return self.failed_tender is not None and data.get("decision") == "cancel"
+
+    def confirmation(self, form):
+        return self.cancel_message if self.cancelling(form.cleaned_data) else self.publish_message
+
+    def confirm_label(self, form):
+        if self.cancelling(form.cleaned_data):
+            return _("确认终止采购")
+        return _("确认重新发布采购公告") if self.failed_tender is not None else _("确认发布采购公告")
 
     @cached_property
     def split_warning(self):
@@ -513,13 +514,10 @@ class TenderPublishStep(Step):
         return rows
 
     def perform(self, data, form=None):
-        if self.failed_tender is not None and data.get("decision") == "cancel":
+        if self.cancelling(data):
             tender_cancel(tender=self.failed_tender, actor=self.user, reason=data["reason"])
             return
-        criteria = list(data.get("criteria") or [])
-        if data["price_weight"] > 0:
-            criteria.append({"name": "价格", "kind": "price", "max_score": data["price_weight"],
-                             "order": 0})
+        criteria = with_price(data.get("criteria") or [], data["price_weight"])
         tender_publish(
             project=self.project, actor=self.user, method=data["method"],
             bid_deadline=data["bid_deadline"], price_weight=data["price_weight"],

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -32,19 +33,28 @@ def task_get_for_user(user, task_pk: int) -> Task:
 def _entered(form) -> list[tuple[str, object]]:
     """Return (label, value as shown) for each field the user filled, for the confirmation page."""
     rows = []
+    ignored = set(getattr(form, "fields_not_in_use", list)())
     for name, field in form.fields.items():
         value = form.cleaned_data.get(name)
-        if value in (None, "", False):
+        if name in ignored:
             continue
         # A plain choice shows its label (booleans, dates and amounts are left to the page's
         # |shown filter); a model choice already is the row, and its choices would be a query.
-        if (isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField)
-                and not isinstance(value, list | tuple)):
+        plain_choice = (isinstance(field, forms.ChoiceField)
+                        and not isinstance(field, forms.ModelChoiceField))
+        if isinstance(value, list | tuple | QuerySet):
+            # Several choices (checkboxes, a multiple select): their labels, "、" between.
+            labels = dict(field.choices) if plain_choice else {}
+            value = "、".join(str(labels.get(v, v)) for v in value)
+        elif plain_choice and value not in (None, ""):
             value = dict(field.choices).get(value, value)
+        if value is None or value is False or value == "":  # 0 (a price weight) is shown
+            continue
         rows.append((field.label, value))
-    # Tables of rows (office.formsets): one line per row; the rows go back in the re-post.
+    # Tables of rows (office.formsets) the submission uses: one line per row; the rows go back
+    # in the re-post.
     for formset in getattr(form, "formsets", {}).values():
-        lines = formset.entered_lines()
+        lines = formset.entered_lines() if formset.checked else []
         if lines:
             rows.append((formset.title, "\n".join(lines)))
     return rows
@@ -74,13 +84,15 @@ class TaskView(LoginRequiredMixin, View):
         form = step.make_form(data=request.POST)
         if not form.is_valid() or "edit" in request.POST:
             return self.render(request, step, form)
-        if step.confirm_message and request.POST.get("confirmed") != "1":
+        consequence = step.confirmation(form)
+        if consequence and request.POST.get("confirmed") != "1":
             # Irreversible: show what was entered and its consequence; nothing changes until the
             # user confirms on this page (the same data posted again with confirmed=1).
             template = step.confirm_template_name or "workflows/task_confirm.html"
             return TemplateResponse(request, template, {
                 "task": step.task, "step": step, "form": form,
                 "title": step.task.flow_task.task_title, "summary": step.summary(),
+                "consequence": consequence, "confirm_label": step.confirm_label(form),
                 "entered": _entered(form),
                 "repost": [(k, v) for k in request.POST for v in request.POST.getlist(k)
                            if k not in ("csrfmiddlewaretoken", "confirmed", "edit")],
