@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.lists import search, since, until
+from core.lists import ordering, search, since, until
 from core.models import Notification
 
 
@@ -14,6 +14,8 @@ class NotificationFilter(django_filters.FilterSet):
         method="filter_unread")
     created_from = since("created_at__date", _("日期从"))
     created_to = until("created_at__date", _("日期至"))
+    o = ordering(("created_at", _("时间")), ("title", _("标题")), ("read_at", _("已读时间")),
+                 default="-created_at")
 
     class Meta:
         model = Notification

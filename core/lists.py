@@ -196,6 +196,9 @@ class FilteredListMixin:
         if "page" not in context and self.page_size:  # pages without office's OfficeListMixin
             context["page"] = Paginator(self.list_rows(), self.page_size).get_page(
                 self.request.GET.get("page"))
+        unsorted = query.copy()
+        unsorted.pop("o", None)
         context.update(filter=self.filtered(), list_query=query.urlencode(),
+                       list_query_unsorted=unsorted.urlencode(),
                        list_export=bool(self.export_columns))
         return context

@@ -6,12 +6,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from core.files import stored_file_get_for_download
 from core.filters import NotificationFilter
-from core.lists import FilteredListMixin
+from core.lists import DATETIME, FilteredListMixin
 from core.models import Notification
 
 
@@ -22,6 +23,13 @@ class NotificationListView(LoginRequiredMixin, FilteredListMixin, TemplateView):
     filterset_class = NotificationFilter
     http_method_names = ["get", "head"]
     page_size = 30
+    export_title = _("我的通知")
+    export_columns = [
+        (_("时间"), lambda n: n.created_at, DATETIME),
+        (_("标题"), lambda n: n.title, None),
+        (_("内容"), lambda n: n.body, None),
+        (_("已读时间"), lambda n: n.read_at, DATETIME),
+    ]
 
     def get_rows(self):
         return Notification.objects.filter(recipient=self.request.user).order_by(

@@ -13,6 +13,7 @@ from accounts.roles import Role
 from accounts.selectors import user_organizations
 from core.confirm import confirmation_page, entered_rows
 from core.exceptions import ServiceError
+from core.lists import DATE, DATETIME, xlsx_response
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
 from procurement.filters import QAPendingFilter
@@ -315,6 +316,21 @@ class QAPendingView(OfficeMixin, TemplateView):
 
     template_name = "procurement/qa/pending.html"
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            context = self.get_context_data(**kwargs)
+            rows = [(_("澄清问题"), q.tender.code, q.organization.name, q.question, q.asked_at, q.due)
+                    for q in context["questions"]]
+            rows += [(_("质疑"), c.tender.code, c.organization.name, c.get_subject_display(),
+                      c.submitted_at, c.answer_due) for c in context["challenges"]]
+            columns = [(_("类别"), lambda r: r[0], None), (_("采购编号"), lambda r: r[1], None),
+                       (_("供应商"), lambda r: r[2], None), (_("内容"), lambda r: r[3], None),
+                       (_("提出时间"), lambda r: r[4], DATETIME),
+                       (_("答复期限"), lambda r: r[5], DATE)]
+            return xlsx_response(rows=rows, columns=columns, title=_("待答复的问题与质疑"),
+                                 filename=_("待答复的问题与质疑"))
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         questions, challenges = selectors_qa.qa_pending_for_user(user=self.request.user)
@@ -330,5 +346,5 @@ class QAPendingView(OfficeMixin, TemplateView):
             q.due = selectors_qa.question_answer_due(tender=q.tender, asked_at=q.asked_at)
             q.overdue = q.due < today
         context.update(questions=questions, challenges=list(challenges), filter=found[0],
-                       list_query=query.urlencode())
+                       list_query=query.urlencode(), list_export=True)
         return context

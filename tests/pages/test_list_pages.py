@@ -174,6 +174,12 @@ def test_notifications_search_and_unread_filter(client, world):
     assert [n.title for n in client.get(url, {"unread": "1"}).context["page"]] == ["合同待签署"]
     assert [n.title for n in client.get(url, {"q": "验收"}).context["page"]] == ["阶段报告待验收"]
     assert "没有符合条件的通知" in client.get(url, {"q": "不存在"}).content.decode()
+    titles = [n.title for n in client.get(url, {"o": "title"}).context["page"]]
+    assert titles == sorted(titles)
+    # The export holds the filtered rows, with typed times; only the user's own notifications.
+    table = _table(client.get(url, {"unread": "1", "export": "xlsx"}))
+    assert [row[1] for row in table[1:]] == ["合同待签署"]
+    assert isinstance(table[1][0], datetime.datetime)
 
 
 def test_exports_show_only_what_the_page_shows_that_user(client, world):
@@ -194,7 +200,11 @@ def test_qa_pending_searches_and_filters_both_tables(client, world):
     client.force_login(world.purchaser)
     url = reverse("procurement:qa-pending")
     html = client.get(url).content.decode()
-    assert 'class="list-tools"' in html and "导出Excel" not in html
+    assert 'class="list-tools"' in html and "导出Excel" in html
+    table = _table(client.get(url, {"export": "xlsx"}))
+    assert sorted(row[0] for row in table[1:]) == ["澄清问题", "质疑"]
+    assert {row[1] for row in table[1:]} == {first.code, second.code}
+    assert isinstance(table[1][5], datetime.datetime)  # the due day, a real date cell
     context = client.get(url, {"q": first.code}).context
     assert len(context["questions"]) == 1 and context["challenges"] == []
     context = client.get(url, {"kind": "challenge"}).context
