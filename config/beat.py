@@ -11,6 +11,11 @@ BEAT_SCHEDULE = {
         "task": "workflows.tasks.fire_due_timers",
         "schedule": 60.0,
     },
+    # Task reminders once a day (workflows.reminders; a second run the same day sends nothing).
+    "send-task-reminders": {
+        "task": "workflows.tasks.send_task_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "send-deadline-reminders": {
         "task": "core.tasks.send_pending_emails",
         "schedule": crontab(minute="*/5"),
