@@ -295,3 +295,21 @@ def test_query_count_does_not_grow_with_tasks(world, n, django_assert_max_num_qu
     assert counts["overdue"] == 2 * (n // 2)  # the community officer and the head
     assert counts["escalation"] == n // 2
     assert counts["digest"] == 3
+
+
+def test_admin_lists_reminders_read_only(world, client):
+    need_task(world, NATIONAL_DAY_DUE)
+    with time_machine.travel(dt.datetime(2026, 9, 29, 9, tzinfo=TZ), tick=False):
+        reminders_send()
+    reminder = Reminder.objects.get(kind="before")
+    client.force_login(world.superuser)
+    page = client.get(reverse("admin:workflows_reminder_changelist"))
+    assert page.status_code == 200
+    assert reminder.title in page.content.decode()
+    change = client.post(reverse("admin:workflows_reminder_change", args=[reminder.pk]),
+                         {"title": "改"})
+    assert change.status_code in (403, 200)
+    reminder.refresh_from_db()
+    assert reminder.title != "改"
+    client.force_login(world.admin)  # a platform admin does not read the chain's tasks
+    assert client.get(reverse("admin:workflows_reminder_changelist")).status_code == 403
