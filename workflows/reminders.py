@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import IntegerField, Q
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,16 +177,13 @@ def _project_delegates(project_ids: set[int]) -> dict[int, set[int]]:
     from guardian.models import UserObjectPermission
 
     found = defaultdict(set)
-    rows = (
-        UserObjectPermission.objects.filter(
-            content_type__app_label="procurement", content_type__model="serviceproject",
-            permission__codename="handle_serviceproject",
-        )
-        .annotate(project_id=Cast("object_pk", output_field=IntegerField()))
-        .filter(project_id__in=project_ids).values_list("project_id", "user_id")
-    )
-    for project_id, user_id in rows:
-        found[project_id].add(user_id)
+    rows = UserObjectPermission.objects.filter(
+        content_type__app_label="procurement", content_type__model="serviceproject",
+        permission__codename="handle_serviceproject",
+        object_pk__in=[str(pk) for pk in project_ids],  # no cast: other types' keys need not be int
+    ).values_list("object_pk", "user_id")
+    for object_pk, user_id in rows:
+        found[int(object_pk)].add(user_id)
     return found
 
 
