@@ -111,7 +111,7 @@ def _subject(task) -> tuple[str, int | None, int | None]:
     return str(process), None, None
 
 
-def open_due_tasks(today: datetime.date | None = None) -> list[DueTask]:
+def open_due_tasks() -> list[DueTask]:
     """Return every open human task that has a due date, with its owners, in four queries."""
     tasks = list(
         Task.objects.filter(flow_task_type="HUMAN", data__has_key="deadline")
@@ -145,13 +145,14 @@ def open_due_tasks(today: datetime.date | None = None) -> list[DueTask]:
                       role=role)
         rows.append(row)
     holders = defaultdict(list)
-    if pairs:
-        condition = Q()
-        for role, org_id in pairs:
-            condition |= Q(role=role, organization_id=org_id)
-        for m in (Membership.objects.filter(condition, is_active=True, user__is_active=True)
-                  .select_related("user").order_by("user_id")):
-            holders[(m.role, m.organization_id)].append(m.user)
+    if pairs:  # roles × organizations, then the pairs asked for (no OR chain: SQLite's depth)
+        memberships = Membership.objects.filter(
+            role__in={role for role, _ in pairs}, organization_id__in={org for _, org in pairs},
+            is_active=True, user__is_active=True,
+        ).select_related("user").order_by("user_id")
+        for m in memberships:
+            if (m.role, m.organization_id) in pairs:
+                holders[(m.role, m.organization_id)].append(m.user)
     delegates = _project_delegates(purchaser_projects)
     for row in rows:
         task = row.task
@@ -162,7 +163,7 @@ def open_due_tasks(today: datetime.date | None = None) -> list[DueTask]:
             continue
         users = holders.get((row.role, row.organization_id), [])
         if row.role == Role.PURCHASER:
-            project = task.process.serviceprojectprocess.project
+            project = getattr(getattr(task.process, "serviceprojectprocess", None), "project", None)
             delegate_ids = delegates.get(project.pk) if project is not None else None
             if delegate_ids:
                 users = [u for u in users if u.pk in delegate_ids]
@@ -243,7 +244,7 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
     if not (in_app or email) or not is_working_day(today):
         return counts
     lead = settings.PLATFORM_RULES["REMINDER_WORKING_DAYS"]
-    rows = open_due_tasks(today)
+    rows = open_due_tasks()
     overdue_orgs = {r.organization_id for r in rows if r.due < today and r.organization_id}
     heads = _heads(overdue_orgs)
     sent = set(
