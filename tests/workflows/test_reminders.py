@@ -313,3 +313,27 @@ def test_admin_lists_reminders_read_only(world, client):
     assert reminder.title != "改"
     client.force_login(world.admin)  # a platform admin does not read the chain's tasks
     assert client.get(reverse("admin:workflows_reminder_changelist")).status_code == 403
+
+
+def test_owners_are_exactly_the_users_whose_inbox_holds_the_task(world):
+    from viewflow.workflow.models import Task
+
+    from workflows.permissions import open_tasks_q
+    from workflows.reminders import open_due_tasks
+
+    officer = user_with_role(Role.PURCHASER, world.purchaser_org)
+    colleague = user_with_role(Role.COMMUNITY, world.community_org)
+    need_task(world, NATIONAL_DAY_DUE)
+    assigned = need_task(world, NATIONAL_DAY_DUE)
+    assigned.flow_task.activation_class(assigned).assign(colleague)
+    approval_task(world, NATIONAL_DAY_DUE)
+    delegated = approval_task(world, NATIONAL_DAY_DUE)
+    project_grant_delegate(project=delegated.process.serviceprojectprocess.project, user=officer,
+                           actor=world.purchaser)
+    people = [u for u in world.everyone().values() if u is not None] + [officer, colleague]
+    rows = open_due_tasks()
+    assert len(rows) == 4
+    for row in rows:
+        inbox = {u.username for u in people
+                 if Task.objects.filter(open_tasks_q(u), pk=row.task.pk).exists()}
+        assert {u.username for u in row.owners} == inbox, row.title
