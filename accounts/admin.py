@@ -31,7 +31,7 @@ def _save_membership(request, membership: Membership) -> None:
     if membership.pk is None:
         granted = membership_grant(
             user=membership.user, organization=membership.organization, role=membership.role,
-            actor=request.user,
+            actor=request.user, is_head=membership.is_head,
         )
         membership.pk = granted.pk
     else:
@@ -42,7 +42,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "user"
     extra = 0
-    fields = ["organization", "role", "is_active"]
+    fields = ["organization", "role", "is_active", "is_head"]
     autocomplete_fields = ["organization"]
 
 
@@ -98,8 +98,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organization", "role", "is_active", "created_at"]
-    list_filter = ["role", "is_active"]
+    list_display = ["user", "organization", "role", "is_active", "is_head", "created_at"]
+    list_filter = ["role", "is_active", "is_head"]
     search_fields = ["user__username", "user__real_name", "organization__name"]
     autocomplete_fields = ["user", "organization"]
     list_select_related = ["user", "organization"]

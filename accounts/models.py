@@ -259,6 +259,11 @@ class Membership(models.Model):
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(_("有效"), default=True)
+    # The organization's head (负责人): overdue tasks of the organization are escalated to the
+    # users whose active membership of it carries this flag (workflows.reminders).
+    is_head = models.BooleanField(
+        _("机构负责人"), default=False, help_text=_("本机构待办逾期时，提醒将上报给机构负责人。"),
+    )
     created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,11 @@ BEAT_SCHEDULE = {
         "task": "core.tasks.audit_anchor_export",
         "schedule": crontab(hour=23, minute=50),
     },
+    # Task reminders once a day (workflows.reminders; a second run the same day sends nothing).
+    "send-task-reminders": {
+        "task": "workflows.tasks.send_task_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "send-deadline-reminders": {
         "task": "core.tasks.send_pending_emails",
         "schedule": crontab(minute="*/5"),

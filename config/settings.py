@@ -297,6 +297,11 @@ PLATFORM_RULES = {
     "CLARIFICATION_MIN_DAYS_CONSULTATION": 5,
     # Calendar days before a task's due date from which the inbox warns (即将到期).
     "DEADLINE_WARNING_DAYS": 5,
+    # Task reminders (workflows.reminders): owners are reminded this many working days before a
+    # task's due date (and on its last working day); the weekly digest goes out on this weekday
+    # (0 = Monday … 6 = Sunday; the next working day of the week when that day is off).
+    "REMINDER_WORKING_DAYS": int(env("RULE_REMINDER_WORKING_DAYS", "2")),
+    "REMINDER_DIGEST_WEEKDAY": int(env("RULE_REMINDER_DIGEST_WEEKDAY", "0")),
 }
 
 # The audit log proves itself (core.audit, docs/deployment.md "Audit log"): rows are chained
@@ -307,3 +312,6 @@ if PRODUCTION and not AUDIT_HMAC_KEY:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set when DJANGO_PRODUCTION=1.")
 AUDIT_ANCHOR_DIR = Path(env("AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors")))
 AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
+# Task reminders go out in the app (a notification) and by e-mail; each can be switched off.
+REMINDER_IN_APP = env_bool("REMINDER_IN_APP", default=True)
+REMINDER_EMAIL = env_bool("REMINDER_EMAIL", default=True)

@@ -89,6 +89,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    # False for a notification whose e-mail is sent another way, or not at all (task reminders:
+    # workflows.reminders mails them itself, and only when settings.REMINDER_EMAIL is on).
+    send_email = models.BooleanField(_("发送邮件"), default=True)
 
     class Meta:
         verbose_name = _("通知")

@@ -17,7 +17,8 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
         with transaction.atomic():
             n = (
                 Notification.objects.select_for_update()
-                .select_related("recipient").filter(pk=pk, email_sent_at__isnull=True).first()
+                .select_related("recipient")
+                .filter(pk=pk, email_sent_at__isnull=True, send_email=True).first()
             )
             if n is None or not n.recipient.email:
                 continue
@@ -34,7 +35,8 @@ def send_pending_emails() -> int:
     since = timezone.now() - timezone.timedelta(days=1)
     ids = list(
         Notification.objects.filter(
-            email_sent_at__isnull=True, created_at__gte=since, recipient__email__gt=""
+            email_sent_at__isnull=True, send_email=True, created_at__gte=since,
+            recipient__email__gt="",
         ).values_list("id", flat=True)[:500]
     )
     return send_notification_emails(ids) if ids else 0

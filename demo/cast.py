@@ -42,6 +42,7 @@ class Person:
     role: str
     org: str | None  # key into the district's organizations, None for experts/admins
     mobile: str = ""
+    head: bool = False  # the organization's head (负责人): overdue tasks are escalated to them
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ TIANJIAAN = DistrictSpec(
         ("yilin", "田家庵区益邻居家养老服务中心", "许刚", ""),
     ],
     people=[
-        Person("mz_wang", "王建国", Role.PURCHASER, "purchaser", "13905540101"),
+        Person("mz_wang", "王建国", Role.PURCHASER, "purchaser", "13905540101", head=True),
         Person("mz_li", "李敏", Role.PURCHASER, "purchaser", "13905540102"),
         Person("cz_zhao", "赵丽", Role.FINANCE, "finance", "13905540201"),
         # The second finance officer pays what the first approved (不相容岗位相互分离).
@@ -325,7 +326,8 @@ def cast_build(*, district: str | DistrictSpec = "tianjiaan", password: str = DE
         cast.users[person.username] = user
         cast.people[person.username] = person
         organization = cast.org_of(person.username)
-        membership_grant(user=user, organization=organization, role=person.role, actor=admin)
+        membership_grant(user=user, organization=organization, role=person.role, actor=admin,
+                         is_head=person.head)
         if person.role == Role.SOCIAL_WORKER and not hasattr(user, "social_worker_profile"):
             team = [p for p in spec.people if p.role == Role.SOCIAL_WORKER and p.org == person.org]
             number = team.index(person) + 1

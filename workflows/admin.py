@@ -10,6 +10,7 @@ from viewflow.workflow.admin import ProcessAdmin, TaskAdmin
 from viewflow.workflow.models import Process, Task
 
 from core.admin import ServiceManagedAdmin
+from workflows.models import Reminder
 
 admin.site.unregister(Process)
 admin.site.unregister(Task)
@@ -23,3 +24,14 @@ class ChainProcessAdmin(ServiceManagedAdmin, ProcessAdmin):
 @admin.register(Task)
 class ChainTaskAdmin(ServiceManagedAdmin, TaskAdmin):
     """List the chain's tasks; nobody adds, changes or deletes one here."""
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ServiceManagedAdmin):
+    """List the task reminders sent (workflows.reminders); nobody adds, changes or deletes one."""
+
+    list_display = ["created_at", "kind", "user", "title", "due_date", "email_sent_at"]
+    list_filter = ["kind", "due_date"]
+    search_fields = ["user__username", "user__real_name", "title"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"

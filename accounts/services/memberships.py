@@ -40,16 +40,21 @@ def _check_actor(actor, organization, role) -> None:
 
 @transaction.atomic
 def membership_grant(
-    *, user, organization: Organization | None, role: str, actor
+    *, user, organization: Organization | None, role: str, actor, is_head: bool = False
 ) -> Membership:
-    """Give user role in organization (reactivating a revoked membership), audited."""
+    """Give user role in organization (reactivating a revoked membership), audited.
+
+    ``is_head`` marks the membership as the organization's head (负责人), to whom overdue tasks
+    are escalated; granting an active membership again leaves the flag as it is.
+    """
     _check_actor(actor, organization, role)
     membership = Membership.objects.filter(
         user=user, organization=organization, role=role
     ).first()
     created = membership is None
     if created:
-        membership = Membership(user=user, organization=organization, role=role)
+        membership = Membership(user=user, organization=organization, role=role,
+                                is_head=is_head)
     elif membership.is_active:
         return membership
     membership.is_active = True
@@ -57,11 +62,13 @@ def membership_grant(
     if created:
         membership.save()
     else:
-        membership.save(update_fields=["is_active"])
+        membership.is_head = is_head
+        membership.save(update_fields=["is_active", "is_head"])
     membership_sync_groups(user=user)
     audit_record(
         actor=actor, action="membership.grant", target=membership,
-        after={"user": user.pk, "organization": membership.organization_id, "role": role},
+        after={"user": user.pk, "organization": membership.organization_id, "role": role,
+               "is_head": membership.is_head},
     )
     return membership
 
@@ -90,14 +97,15 @@ def membership_validate(*, user, organization, role) -> None:
 
 @transaction.atomic
 def membership_update(*, membership: Membership, actor) -> Membership:
-    """Save an edited membership (role, organization, active flag), audited, groups in sync."""
+    """Save an edited membership (role, organization, active and head flags), audited, groups
+    in sync."""
     stored = Membership.objects.select_for_update().get(pk=membership.pk)
     _check_actor(actor, stored.organization, stored.role)
     _check_actor(actor, membership.organization, membership.role)
     membership.full_clean(validate_unique=False, validate_constraints=False)
-    membership.save(update_fields=["organization", "role", "is_active"])
+    membership.save(update_fields=["organization", "role", "is_active", "is_head"])
     membership_sync_groups(user=membership.user)
-    fields = ("organization_id", "role", "is_active")
+    fields = ("organization_id", "role", "is_active", "is_head")
     audit_record(
         actor=actor, action="membership.update", target=membership,
         before={f: getattr(stored, f) for f in fields},

@@ -175,3 +175,18 @@ def test_admin_membership_add_validates_kind(client, admin):
     data["organization"] = OrganizationFactory(kind=Kind.COMMUNITY).pk
     assert client.post(url, data).status_code == 302
     assert group_names(user) == {"resident"}
+
+
+def test_head_flag_is_granted_changed_and_audited(admin):
+    """Membership.is_head marks the organization's head (负责人), to whom overdue tasks escalate."""
+    user = UserFactory()
+    org = OrganizationFactory(kind=Kind.COMMUNITY)
+    m = membership_grant(user=user, organization=org, role=Role.COMMUNITY, actor=admin,
+                         is_head=True)
+    assert Membership.objects.get(pk=m.pk).is_head
+    assert AuditEntry.objects.get(action="membership.grant").after["is_head"] is True
+    m.is_head = False
+    membership_update(membership=m, actor=admin)
+    assert not Membership.objects.get(pk=m.pk).is_head
+    entry = AuditEntry.objects.get(action="membership.update")
+    assert (entry.before["is_head"], entry.after["is_head"]) == (True, False)

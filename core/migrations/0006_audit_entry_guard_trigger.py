@@ -40,5 +40,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_audit_entry_scheme")]
+    dependencies = [("core", "0005_audit_entry_scheme")]
     operations = [migrations.RunPython(create, drop)]
