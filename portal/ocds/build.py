@@ -155,9 +155,11 @@ def process_releases(process: Process) -> list[dict]:
                 implementation = _implementation_release(process, contract)
                 if implementation is not None:
                     releases.append(implementation)
-    for release in releases:
-        release.update(ocid=process.ocid, initiationType="tender", language="zh",
-                       buyer=_ref(purchaser))
+    releases = [
+        {"ocid": process.ocid, "id": r.pop("id"), "date": r.pop("date"), "tag": r.pop("tag"),
+         "initiationType": "tender", "language": "zh", "buyer": _ref(purchaser)} | r
+        for r in releases
+    ]
     releases.sort(key=lambda r: r["date"])
     _cumulate_roles(releases)
     return releases
@@ -432,9 +434,9 @@ def compile_release(releases: list[dict]) -> dict:
     for release in ordered:
         _merge(compiled, {k: v for k, v in release.items() if k not in ("id", "tag")})
     last = ordered[-1]
-    compiled.update(id=f"{last['ocid']}-compiled-{last['date']}", date=last["date"],
-                    tag=["compiled"])
-    return compiled
+    head = {"ocid": last["ocid"], "id": f"{last['ocid']}-compiled-{last['date']}",
+            "date": last["date"], "tag": ["compiled"]}
+    return head | {k: v for k, v in compiled.items() if k not in head}
 
 
 def _merge(target: dict, source: dict) -> None:
