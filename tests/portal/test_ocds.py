@@ -272,7 +272,7 @@ def test_bulk_download_query_count_is_bounded(client, world, rows,
     rows_at_stage(world, rows - rows // 2, "opened")
     year = world.envelope.fiscal_year
     for name in ("ocds-year-releases", "ocds-year-records"):
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(8):
             data = _get(client, name, year)
         assert len(data.get("records") or {r["ocid"] for r in data["releases"]}) == rows
 
