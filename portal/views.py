@@ -149,6 +149,8 @@ def tender_ocds_record(request, pk: int):
 
 
 def _year_processes(year: int) -> list[ocds.Process]:
+    if not 2000 <= year <= 2999:  # fiscal_year is a small integer column: never query out of it
+        raise Http404
     processes = [process for project in selectors.ocds_project_list(fiscal_year=year)
                  for process in ocds.project_processes(project)]
     if not processes:  # a package holds at least one release (OCDS schema)

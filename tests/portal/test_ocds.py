@@ -243,7 +243,9 @@ def test_non_public_procurements_are_404(client, world):
                       ).status_code == 404
     assert client.get(reverse("portal:tender-ocds-record", args=[draft.current_tender.pk])
                       ).status_code == 404
-    assert client.get(reverse("portal:ocds-year-releases", args=[1999])).status_code == 404
+    for year in (1999, 2025, 99999999999999999999):
+        assert client.get(f"/portal/ocds/{year}/releases.json").status_code == 404
+        assert client.get(f"/portal/ocds/{year}/records.json").status_code == 404
     # A project still in approval is not in the bulk file; its draft tender neither.
     rows_at_stage(world, 1, "submitted")
     year = world.envelope.fiscal_year
