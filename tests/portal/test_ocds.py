@@ -2,6 +2,7 @@
 vendored official schemas; sealed bids stay out before opening; the winner is a supplier;
 the bulk downloads per fiscal year have a bounded query count."""
 
+import csv
 import datetime as dt
 import json
 from decimal import Decimal
@@ -52,8 +53,46 @@ def _assert_package_valid(data: dict) -> None:
             _assert_valid(record["compiledRelease"], RELEASE)
     for release in releases:
         _assert_valid(release, RELEASE)
+        assert not _codelist_problems(release)
     ids = [(r["ocid"], r["id"]) for r in releases]
     assert len(ids) == len(set(ids))  # release ids are unique within a process
+
+
+def _codes(name: str) -> set[str]:
+    """Return the codes of a vendored codelist that are not deprecated."""
+    with open(SCHEMA_DIR / "codelists" / name, encoding="utf-8") as f:
+        return {row["Code"] for row in csv.DictReader(f) if not row.get("Deprecated")}
+
+
+def _codelist_problems(release: dict) -> list[str]:
+    """Return the codes of open codelists (which the schema does not enumerate) that the
+    release uses but the OCDS codelists do not define."""
+    used = [("releaseTag.csv", code) for code in release["tag"]]
+    used += [("partyRole.csv", role) for p in release.get("parties", []) for role in p["roles"]]
+    for related in release.get("relatedProcesses", []):
+        used += [("relatedProcess.csv", code) for code in related["relationship"]]
+        used.append(("relatedProcessScheme.csv", related["scheme"]))
+    tender = release.get("tender", {})
+    if "awardCriteria" in tender:
+        used.append(("awardCriteria.csv", tender["awardCriteria"]))
+    used += [("submissionMethod.csv", code) for code in tender.get("submissionMethod", [])]
+    for contract in release.get("contracts", []):
+        milestones = contract.get("milestones", []) + contract.get(
+            "implementation", {}).get("milestones", [])
+        used += [("milestoneType.csv", m["type"]) for m in milestones]
+    used += [("currency.csv", currency) for currency in _currencies(release)]
+    return [f"{name}: {code}" for name, code in used if code not in _codes(name)]
+
+
+def _currencies(node):
+    if isinstance(node, dict):
+        if set(node) == {"amount", "currency"}:
+            yield node["currency"]
+        for value in node.values():
+            yield from _currencies(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _currencies(value)
 
 
 def _amounts(node):
@@ -85,6 +124,9 @@ def test_schemas_are_the_vendored_official_ones():
         "https://standard.open-contracting.org/schema/1__1__5/release-schema.json")
     assert "Apache License" in (SCHEMA_DIR / "LICENSE").read_text()
     assert "1.1.5" in (SCHEMA_DIR / "README.md").read_text()
+    assert _codelist_problems({"tag": ["tender", "bidOpening"], "parties": [
+        {"id": "1", "roles": ["buyer", "winner"]}]}) == ["releaseTag.csv: bidOpening",
+                                                        "partyRole.csv: winner"]
     # The validator sees a wrong amount (a string, as the old export wrote it).
     bad = {"ocid": "x", "id": "1", "date": "2026-01-01T00:00:00+08:00", "tag": ["tender"],
            "initiationType": "tender", "tender": {"id": "t", "value": {"amount": "1.00"}}}
