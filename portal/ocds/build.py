@@ -25,12 +25,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.selectors import tender_is_opened
 from procurement.models import Bid, Contract, ServiceProject, Tender
 
 OCDS_VERSION = "1.1"
+# The data is Chinese (release "language": "zh") whatever language the visitor reads the site
+# in: labels (采购方式, 资金来源, ...) are rendered in the site's own language.
+DATA_LANGUAGE = "zh-hans"
 # Bid details (opening record prices) are not in the core schema: the bid statistics and
 # details extension, declared in each package that carries them.
 BID_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
@@ -269,11 +272,10 @@ def _tender_releases(process: Process) -> list[dict]:
 
 
 def _amendment(amendment, process: Process, tender: Tender) -> dict:
-    versions = f"{tender.code}-v{amendment.version}"
     earlier = (f"{process.ocid}-amendment-{tender.code}-v{amendment.version - 1}"
                if amendment.version > 2 else f"{process.ocid}-tender-{tender.code}-{tender.status}")
     return {
-        "id": versions,
+        "id": f"{tender.code}-v{amendment.version}",
         "date": _when(amendment.published_at),
         "description": amendment.content,
         "rationale": (f"{amendment.get_kind_display()}（"
@@ -503,7 +505,8 @@ def _package_head(uri: str, dates: list[str], extensions: bool) -> dict:
 
 def release_package(processes: list[Process], *, uri: str) -> dict:
     """Return a release package of every release of the processes."""
-    releases = [r for p in processes for r in process_releases(p)]
+    with translation.override(DATA_LANGUAGE):
+        releases = [r for p in processes for r in process_releases(p)]
     package = _package_head(uri, [r["date"] for r in releases], any("bids" in r for r in releases))
     package["releases"] = releases
     return package
@@ -511,7 +514,8 @@ def release_package(processes: list[Process], *, uri: str) -> dict:
 
 def record_package(processes: list[Process], *, uri: str) -> dict:
     """Return a record package with one record (releases and compiled release) per process."""
-    records = [record(p) for p in processes]
+    with translation.override(DATA_LANGUAGE):
+        records = [record(p) for p in processes]
     releases = [r for rec in records for r in rec["releases"]]
     package = _package_head(uri, [r["date"] for r in releases], any("bids" in r for r in releases))
     package["records"] = records

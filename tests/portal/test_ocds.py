@@ -267,6 +267,16 @@ def test_a_retender_is_a_new_process_linked_to_the_failed_one(client, world):
     assert "tenderers" not in new["tender"]  # the new tender's bids are sealed
 
 
+def test_the_data_is_chinese_for_an_english_visitor(client, world):
+    (project,) = rows_at_stage(world, 1, "published")
+    url = reverse("portal:tender-ocds", args=[project.current_tender.pk])
+    package = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    release = package["releases"][-1]
+    assert release["language"] == "zh"
+    assert release["tender"]["procurementMethodDetails"] == "竞争性磋商"
+    assert release["tender"]["awardCriteriaDetails"].startswith("综合评分法")
+
+
 def test_ocid_prefix_and_publisher_come_from_the_settings(client, world, settings):
     settings.OCDS = {**settings.OCDS, "OCID_PREFIX": "ocds-abc123",
                      "PUBLISHER_NAME": "田家庵区民政局", "PUBLISHER_URI": "https://mz.example.cn/"}
