@@ -164,4 +164,5 @@ def ocds_project_list(*, fiscal_year: int | None = None) -> QuerySet[ServiceProj
 
 def ocds_fiscal_years() -> list[int]:
     """Return the fiscal years that have OCDS data, newest first."""
-    return sorted(set(ocds_project_list().values_list("fiscal_year", flat=True)), reverse=True)
+    years = ocds_project_list().order_by().values_list("fiscal_year", flat=True).distinct()
+    return sorted(years, reverse=True)
