@@ -278,6 +278,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
 
+# Open contracting data (portal/ocds, docs/ocds.md). Register a prefix with the Open
+# Contracting Partnership before publishing: ocids must be globally unique.
+OCDS = {
+    "OCID_PREFIX": env("OCDS_OCID_PREFIX", "ocds-sanshe"),
+    "PUBLISHER_NAME": env("OCDS_PUBLISHER_NAME", "三社联动服务项目采购平台"),
+    "PUBLISHER_URI": env("OCDS_PUBLISHER_URI", ""),
+    "LICENSE": env("OCDS_LICENSE", "https://creativecommons.org/licenses/by/4.0/"),
+}
+
 # Procurement and evaluation rules marked [practice] in RULES.md: configuration, not constants.
 PLATFORM_RULES = {
     "OPEN_TENDER_THRESHOLD": Decimal(env("RULE_OPEN_TENDER_THRESHOLD", "2000000.00")),

@@ -1,9 +1,11 @@
 """Reads for the public portal (公示): only what has been published, never a sealed bid."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from delivery.models import MilestoneReport
 from evaluation.models import PerformanceEvaluation
+from finance.models import PaymentTranche
 from procurement.models import Award, Bid, Contract, Need, ServiceProject, Tender
 
 # Tender states the public may see; a draft tender is not yet published.
@@ -109,93 +111,58 @@ def public_declined_need_list() -> QuerySet[Need]:
     )
 
 
-def public_tender_release(*, tender: Tender) -> dict:
-    """Return a small OCDS-like release of a published tender."""
-    project = tender.project
-    purchaser = project.purchaser
-    release = {
-        "ocid": f"ocds-sanshe-{tender.code}",
-        "id": f"{tender.code}-{tender.status}",
-        "date": (tender.opened_at or tender.published_at).isoformat(),
-        "tag": ["tender"],
-        "initiationType": "tender",
-        "language": "zh",
-        "buyer": {"id": purchaser.credit_code, "name": purchaser.name},
-        "parties": [
-            {"id": purchaser.credit_code, "name": purchaser.name, "roles": ["buyer"]},
-        ],
-        "tender": {
-            "id": tender.code,
-            "title": tender.title,
-            "status": _OCDS_TENDER_STATUS.get(tender.status, "active"),
-            "value": {"amount": str(tender.budget_amount), "currency": "CNY"},
-            "procurementMethodDetails": tender.get_method_display(),
-            "tenderPeriod": {
-                "startDate": tender.published_at.isoformat() if tender.published_at else None,
-                "endDate": tender.bid_deadline.isoformat(),
-            },
-            "awardCriteriaDetails": [
-                {"name": c.name, "maxScore": str(c.max_score)} for c in tender.criteria.all()
-            ],
-        },
-    }
-    if tender.version > 1:  # 更正公告 (87号令第27条): OCDS tender amendments
-        release["tag"].append("tenderAmendment")
-        release["tender"]["amendments"] = [
-            {"id": f"{tender.code}-v{a.version}", "date": a.published_at.isoformat(),
-             "description": a.content,
-             "rationale": "affects bid preparation" if a.affects_bids else ""}
-            for a in tender.amendments.all()
-        ]
-    bids = public_opening_record(tender=tender)
-    if bids:
-        release["bids"] = {
-            "details": [
-                {
-                    "id": str(bid.pk),
-                    "status": "valid" if bid.status != Bid.Status.DISQUALIFIED else "disqualified",
-                    "tenderers": [{"id": bid.organization.credit_code,
-                                   "name": bid.organization.name}],
-                    "value": {"amount": str(bid.price), "currency": "CNY"},
-                }
-                for bid in bids
-            ]
-        }
-        for bid in bids:
-            release["parties"].append({"id": bid.organization.credit_code,
-                                       "name": bid.organization.name, "roles": ["tenderer"]})
-    award = getattr(tender, "award", None) if tender.status == Tender.Status.AWARDED else None
-    if award is not None:
-        release["tag"].append("award")
-        supplier = award.bid.organization
-        release["awards"] = [{
-            "id": str(award.pk),
-            "status": "active",
-            "date": award.confirmed_at.isoformat(),
-            "value": {"amount": str(award.amount), "currency": "CNY"},
-            "suppliers": [{"id": supplier.credit_code, "name": supplier.name}],
-        }]
-        contract = Contract.objects.filter(award=award, status__in=PUBLIC_CONTRACT_STATUSES).first()
-        if contract is not None:
-            release["tag"].append("contract")
-            release["contracts"] = [{
-                "id": contract.code,
-                "awardID": str(award.pk),
-                "status": "active" if contract.status == Contract.Status.SIGNED else "terminated",
-                "value": {"amount": str(contract.amount), "currency": "CNY"},
-                "period": {"startDate": contract.start_date.isoformat(),
-                           "endDate": contract.end_date.isoformat()},
-            }]
-    return release
+# Projects whose procurement is public in OCDS: the budget is confirmed (采购意向公开), or a
+# tender of it was published.
+OCDS_PROJECT_STATUSES = [
+    ServiceProject.Status.BUDGET_CONFIRMED, ServiceProject.Status.TENDERING,
+    ServiceProject.Status.EVALUATING, ServiceProject.Status.AWARDED,
+    ServiceProject.Status.IN_DELIVERY, ServiceProject.Status.PERFORMANCE_REVIEW,
+    ServiceProject.Status.SETTLEMENT, ServiceProject.Status.CLOSED,
+]
 
 
-_OCDS_TENDER_STATUS = {
-    Tender.Status.PUBLISHED: "active",
-    Tender.Status.OPENED: "active",
-    Tender.Status.EVALUATING: "active",
-    Tender.Status.EVALUATED: "active",
-    Tender.Status.AWARDED: "complete",
-    Tender.Status.FAILED: "unsuccessful",
-    Tender.Status.CANCELLED: "cancelled",
-}
+def _public_tenders() -> QuerySet[Tender]:
+    return (
+        Tender.objects.filter(status__in=PUBLIC_TENDER_STATUSES, published_at__isnull=False)
+        .select_related("award__bid__organization")
+        .prefetch_related(
+            "criteria", "amendments",
+            # Bids of opened tenders only: a sealed bid is not even read (portal.ocds).
+            Prefetch("bids", to_attr="public_bids", queryset=(
+                Bid.objects.filter(tender__opened_at__isnull=False)
+                .exclude(tender__status=Tender.Status.PUBLISHED)
+                .exclude(status=Bid.Status.WITHDRAWN)
+                .select_related("organization").order_by("submitted_at", "id"))),
+        )
+        .order_by("id")
+    )
 
+
+def ocds_project_list(*, fiscal_year: int | None = None) -> QuerySet[ServiceProject]:
+    """Return the projects published as OCDS contracting processes, with everything the
+    releases read (a fixed number of queries whatever the number of projects)."""
+    public_tender = Q(tenders__status__in=PUBLIC_TENDER_STATUSES,
+                      tenders__published_at__isnull=False)
+    projects = ServiceProject.objects.filter(Q(status__in=OCDS_PROJECT_STATUSES) | public_tender)
+    if fiscal_year is not None:
+        projects = projects.filter(fiscal_year=fiscal_year)
+    return (
+        projects.distinct()
+        .select_related("purchaser", "budget_commitment", "contract__purchaser",
+                        "contract__supplier")
+        .prefetch_related(
+            "deliverables",
+            Prefetch("tenders", to_attr="public_tenders", queryset=_public_tenders()),
+            Prefetch("contract__tranches",
+                     queryset=PaymentTranche.objects.select_related("payment")),
+            Prefetch("contract__milestone_reports",
+                     queryset=MilestoneReport.objects.order_by("submitted_at", "id")),
+        )
+        .order_by("code", "id")
+    )
+
+
+def ocds_fiscal_years() -> list[int]:
+    """Return the fiscal years that have OCDS data, newest first."""
+    years = ocds_project_list().order_by().values_list("fiscal_year", flat=True).distinct()
+    return sorted(years, reverse=True)

@@ -1,12 +1,13 @@
 """Public disclosure pages (公示) for anonymous visitors, and the OCDS release of each tender."""
 
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from evaluation.bid_report import public_evaluation_summary
 from portal import selectors
+from portal.ocds import build as ocds
 from procurement.documents import contract_pdf_response
 
 PAGE_SIZE = 20
@@ -41,10 +42,15 @@ class _PublicListView(TemplateView):
 
 
 class TenderListView(_PublicListView):
-    """List published tenders (采购公告)."""
+    """List published tenders (采购公告), with the yearly OCDS downloads."""
 
     template_name = "portal/tender_list.html"
     selector = staticmethod(selectors.public_tender_list)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["ocds_years"] = selectors.ocds_fiscal_years()
+        return context
 
 
 class AwardListView(_PublicListView):
@@ -112,9 +118,57 @@ def contract_pdf_download(request, pk: int):
     return contract_pdf_response(selectors.public_contract_get(pk=pk))
 
 
+def _ocds_response(data: dict, filename: str) -> JsonResponse:
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _tender_process(pk: int) -> ocds.Process:
+    """Return the contracting process of a published tender; 404 when it is not public."""
+    tender = selectors.public_tender_get(pk=pk)
+    project = selectors.ocds_project_list().filter(pk=tender.project_id).first()
+    for process in ocds.project_processes(project) if project else ():
+        if process.tender is not None and process.tender.pk == tender.pk:
+            return process
+    raise Http404
+
+
 @require_GET
 def tender_ocds_release(request, pk: int):
-    """Return the OCDS-like JSON release of a published tender."""
-    tender = selectors.public_tender_get(pk=pk)
-    return JsonResponse(selectors.public_tender_release(tender=tender),
-                        json_dumps_params={"ensure_ascii": False})
+    """Return the OCDS release package of a published tender's contracting process."""
+    process = _tender_process(pk)
+    package = ocds.release_package([process], uri=request.build_absolute_uri())
+    return _ocds_response(package, f"{process.ocid}-releases.json")
+
+
+@require_GET
+def tender_ocds_record(request, pk: int):
+    """Return the OCDS record package (releases and compiled release) of a published tender."""
+    process = _tender_process(pk)
+    package = ocds.record_package([process], uri=request.build_absolute_uri())
+    return _ocds_response(package, f"{process.ocid}-record.json")
+
+
+def _year_processes(year: int) -> list[ocds.Process]:
+    if not 2000 <= year <= 2999:  # fiscal_year is a small integer column: never query out of it
+        raise Http404
+    processes = [process for project in selectors.ocds_project_list(fiscal_year=year)
+                 for process in ocds.project_processes(project)]
+    if not processes:  # a package holds at least one release (OCDS schema)
+        raise Http404
+    return processes
+
+
+@require_GET
+def ocds_year_releases(request, year: int):
+    """Bulk download: the release package of every procurement of a fiscal year."""
+    package = ocds.release_package(_year_processes(year), uri=request.build_absolute_uri())
+    return _ocds_response(package, f"ocds-{year}-releases.json")
+
+
+@require_GET
+def ocds_year_records(request, year: int):
+    """Bulk download: the record package of every procurement of a fiscal year."""
+    package = ocds.record_package(_year_processes(year), uri=request.build_absolute_uri())
+    return _ocds_response(package, f"ocds-{year}-records.json")

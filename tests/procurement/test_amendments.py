@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.exceptions import PermissionDenied, ServiceError
 from core.models import Notification
@@ -434,10 +435,14 @@ def test_bid_page_reconfirms(world, tender, client):
 
 def test_ocds_release_lists_the_amendments(world, tender, client):
     amend(world, tender, content="更正服务时间。")
-    release = client.get(f"/portal/tenders/{tender.pk}/ocds.json").json()
-    assert "tenderAmendment" in release["tag"]
+    package = client.get(f"/portal/tenders/{tender.pk}/ocds.json").json()
+    (release,) = [r for r in package["releases"] if "tenderAmendment" in r["tag"]]
     assert release["tender"]["amendments"][0]["description"] == "更正服务时间。"
-    assert release["tender"]["tenderPeriod"]["endDate"] == tender.bid_deadline.isoformat()
+    record = client.get(f"/portal/tenders/{tender.pk}/ocds-record.json").json()
+    compiled = record["records"][0]["compiledRelease"]
+    assert compiled["tender"]["amendments"][0]["description"] == "更正服务时间。"
+    deadline = timezone.localtime(tender.bid_deadline).isoformat(timespec="seconds")
+    assert compiled["tender"]["tenderPeriod"]["endDate"] == deadline
 
 
 def test_a_bid_prepared_on_the_old_version_is_refused_87号令27(world, tender):
