@@ -23,6 +23,7 @@ def tamper(sql, params):
     first switch off its append-only triggers (inside the test's transaction)."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks block ALTER
             cur.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
         cur.execute(sql, params)
 
