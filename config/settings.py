@@ -6,6 +6,7 @@ refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,6 +44,9 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var")))
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
+    if DEBUG:
+        # DEBUG pages show settings, SQL and source to anyone who triggers an error.
+        raise ImproperlyConfigured("DJANGO_DEBUG must not be on when DJANGO_PRODUCTION=1.")
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_PRODUCTION=1.")
     if not ALLOWED_HOSTS:
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
     "config.apps.PlatformStaticFilesConfig",
     "django.contrib.humanize",
     "guardian",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "viewflow",
@@ -98,6 +103,10 @@ MIDDLEWARE = [
     "viewflow.middleware.HotwireTurboMiddleware",
     # A rule's refusal (core PermissionDenied) → 404, an uncaught ServiceError → 400 page.
     "core.middleware.ServiceErrorMiddleware",
+    # Privileged roles' sessions end after PRIVILEGED_SESSION_IDLE_MINUTES without a request.
+    "accounts.middleware.PrivilegedSessionMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 # The middleware is listed above; viewflow would otherwise append its own SiteMiddleware.
 VIEWFLOW = {"AUTOREGISTER": False}
@@ -143,6 +152,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: django-axes refuses a locked-out username+address before any password is checked
+    # (accounts/backends.py: a standalone backend, it grants no permissions).
+    "accounts.backends.LoginAttemptBackend",
     # Django's model permissions; a role group counts only with its active membership.
     "accounts.backends.MembershipModelBackend",
     # Object questions: relationship rules of every app plus guardian grants (core/authz.py).
@@ -159,6 +171,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out for AXES_COOLOFF_MINUTES; the lock ends by itself, or an admin lifts
+# it (admin site "访问尝试" or `manage.py axes_reset_username NAME`, docs/deployment.md).
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A login during the lock does not restart the cool-off (an attacker cannot keep a user locked).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The same client address as the audit log (TRUSTED_PROXY_COUNT), not a forgeable header.
+AXES_CLIENT_IP_CALLABLE = "core.middleware.request_client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful logins are not logged a second time (the session and audit log cover them).
+AXES_DISABLE_ACCESS_LOG = True
+
+# Sessions: residents keep Django's two weeks; privileged roles' sessions end after this many
+# idle minutes (accounts.middleware.PrivilegedSessionMiddleware).
+PRIVILEGED_SESSION_ROLES = ["admin", "purchaser", "finance", "expert"]
+PRIVILEGED_SESSION_IDLE_SECONDS = 60 * int(env("PRIVILEGED_SESSION_IDLE_MINUTES", "120"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "portal:index"
