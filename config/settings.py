@@ -283,6 +283,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    # Requests per user (signed in) and per client address (anonymous); over the rate the API
+    # answers 429 with a Chinese message and Retry-After. Counted in the default cache: per
+    # process until CACHES points at a shared cache (Redis) for several workers.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "30/minute"),
+        "user": env("API_THROTTLE_USER", "300/minute"),
+    },
+    # Throttles key anonymous clients by this address: the one REMOTE_ADDR/X-Forwarded-For entry
+    # TRUSTED_PROXY_COUNT trusts (DRF's own NUM_PROXIES reading of the same header).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "三社联动服务项目采购与评价平台 API",

@@ -22,3 +22,13 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with an empty cache: the API throttles count requests there, and user
+    ids repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
