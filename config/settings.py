@@ -231,6 +231,11 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 UPLOAD_MAX_TOTAL_BYTES = int(env("UPLOAD_MAX_TOTAL_BYTES", str(5 * UPLOAD_MAX_BYTES)))
+# Office files (.docx/.xlsx/.pptx are zip files): what their entries may unpack to in total, how
+# far beyond the file's own size, and how many entries they may hold (core/uploads.py).
+UPLOAD_ARCHIVE_MAX_BYTES = int(env("UPLOAD_ARCHIVE_MAX_BYTES", str(50 * 1024 * 1024)))
+UPLOAD_ARCHIVE_MAX_RATIO = int(env("UPLOAD_ARCHIVE_MAX_RATIO", "100"))
+UPLOAD_ARCHIVE_MAX_ENTRIES = int(env("UPLOAD_ARCHIVE_MAX_ENTRIES", "5000"))
 
 # E-mail: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env("EMAIL_HOST")
