@@ -8,6 +8,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,6 +106,42 @@ def test_an_admin_unlocks_with_the_management_command(client, limit):
     _fail(client, user.username, limit)
     call_command("axes_reset_username", user.username)
     assert _login(client, user.username, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_a_platform_admin_lifts_the_lock_on_the_admin_site_audited(client, limit):
+    from core.models import AuditEntry
+
+    user = UserFactory()
+    _fail(client, user.username, limit)
+    attempt = AccessAttempt.objects.get(username=user.username)
+    admin = user_with_role(Role.ADMIN)
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
+    staff = Client()
+    staff.force_login(admin)
+    changelist = reverse("admin:axes_accessattempt_changelist")
+    page = staff.get(changelist)
+    assert page.status_code == 200 and user.username in page.content.decode()
+    assert "lift_lock" in page.content.decode()
+    assert "delete_selected" not in page.content.decode()  # the unaudited delete is gone
+    response = staff.post(changelist, {"action": "lift_lock", "_selected_action": [attempt.pk]})
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()
+    entry = AuditEntry.objects.get(action="login.unlock")
+    assert entry.actor == admin and entry.before["username"] == user.username
+    assert _login(client, user.username, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_only_a_platform_admin_may_lift_a_lock(client, limit):
+    from accounts.services.logins import login_lock_lift
+    from core.exceptions import PermissionDenied
+
+    user = UserFactory()
+    _fail(client, user.username, limit)
+    with pytest.raises(PermissionDenied):
+        login_lock_lift(attempts=AccessAttempt.objects.all(),
+                        actor=user_with_role(Role.PURCHASER))
+    assert AccessAttempt.objects.count() == 1
 
 
 def test_the_admin_site_is_guarded_too(client, limit):
