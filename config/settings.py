@@ -191,6 +191,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 # Successful logins are not logged a second time (the session and audit log cover them).
 AXES_DISABLE_ACCESS_LOG = True
+# No "AXES: BEGIN" line on every manage.py run (a nightly cron job would mail it); failed logins
+# are still logged with their username and address.
+AXES_VERBOSE = False
 
 # Sessions: residents keep Django's two weeks; privileged roles' sessions end after this many
 # idle minutes (accounts.middleware.PrivilegedSessionMiddleware).
