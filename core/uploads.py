@@ -142,13 +142,20 @@ class _Budget:
         self.unpacked = 0
 
 
-def _check_office_archive(file, name: str, size: int) -> None:
+def check_office_archive(file, name: str, size: int | None = None) -> None:
     """Refuse a zip-based office file that unpacks too far or carries archives inside.
+
+    validate_upload calls it for every .docx/.xlsx/.pptx; code that opens a zip-based office
+    file it did not get through validate_upload (the registry's Excel import) calls it first.
 
     Sizes come from the zip's central directory, checked before anything is unpacked; then every
     entry is unpacked once to the end (zipfile never yields more than an entry declares, and an
     entry that declares less than it holds fails its CRC), bounded by the limits just checked.
     """
+    if size is None:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        file.seek(0)
     budget = _Budget()
     try:
         file.seek(0)
@@ -244,6 +251,6 @@ def validate_upload(file, *, allowed=("pdf", "image", "office"), max_bytes=None)
             code="mismatch",
         )
     if found in _OOXML_MAIN:
-        _check_office_archive(file, name, size)
+        check_office_archive(file, name, size)
     return ValidatedUpload(safe_name=name, extension=ext, category=category, mime_type=mime,
                            size=size)
