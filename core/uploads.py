@@ -134,10 +134,9 @@ def _detect(file, head: bytes) -> str:
 
 
 class _Budget:
-    """What the entries of one office file may still unpack to (shared with embedded files)."""
+    """What the entries of one office file (embedded office files included) add up to."""
 
     def __init__(self):
-        self.bytes = settings.UPLOAD_ARCHIVE_MAX_BYTES
         self.entries = settings.UPLOAD_ARCHIVE_MAX_ENTRIES
         self.unpacked = 0
 
