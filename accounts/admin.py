@@ -145,3 +145,43 @@ class ExpertProfileAdmin(admin.ModelAdmin):
         if obj is None:
             return super().get_readonly_fields(request, obj)
         return ["user", *EXPERT_POOL_FIELDS]
+
+
+# Login lockouts (django-axes): read-only rows, lifted by the audited action below. ---------------
+
+def _axes_admin():
+    from axes.admin import AccessAttemptAdmin
+    from axes.models import AccessAttempt
+    from django.contrib import messages
+    from django.utils.translation import gettext
+
+    from accounts.services.logins import login_lock_lift
+
+    class LoginAttemptAdmin(AccessAttemptAdmin):
+        """Failed logins per username+address; a platform admin lifts a lock with the action."""
+
+        actions = ["lift_lock"]
+
+        def has_add_permission(self, request):
+            return False
+
+        def has_change_permission(self, request, obj=None):
+            return False
+
+        def get_actions(self, request):
+            actions = super().get_actions(request)
+            actions.pop("delete_selected", None)  # unaudited; the action below records who
+            return actions
+
+        @admin.action(description=_("解除所选登录锁定"), permissions=["delete"])
+        def lift_lock(self, request, queryset):
+            count = login_lock_lift(attempts=queryset, actor=request.user)
+            self.message_user(request, gettext("已解除 %(count)s 条登录锁定。") % {"count": count},
+                              messages.SUCCESS)
+
+    if admin.site.is_registered(AccessAttempt):
+        admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, LoginAttemptAdmin)
+
+
+_axes_admin()

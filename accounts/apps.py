@@ -17,3 +17,9 @@ class AccountsConfig(AppConfig):
         # Connected without a sender: post_migrate is sent once per app and permission rows of
         # apps after accounts (core's audit log) exist only by the later sends.
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.middleware import start_privileged_session
+
+        user_logged_in.connect(start_privileged_session,
+                               dispatch_uid="accounts.start_privileged_session")

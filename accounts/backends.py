@@ -1,5 +1,6 @@
 """Django's model permissions, with the role groups following the memberships."""
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
@@ -30,3 +31,17 @@ class MembershipModelBackend(ModelBackend):
 
         not_held = {role.value for role in Role} - user_roles(user_obj)
         return Permission.objects.filter(group__in=user_obj.groups.exclude(name__in=not_held))
+
+
+class LoginAttemptBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, first among the backends; it logs nobody in.
+
+    Every web login (the login page, the admin site) passes its request, and that is what is
+    throttled. A call without a request (the test client's ``login()``, a shell) has no client
+    address to lock and is left to the next backends instead of failing.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -50,6 +50,9 @@ ADMIN_GROUP_MODELS = [
 ]
 # Models the admin group may only view (the audit log is append-only).
 ADMIN_GROUP_VIEW_ONLY_MODELS = [("core", "auditentry")]
+# (app_label, model, action) the admin group also holds: failed logins, to lift a lockout.
+ADMIN_GROUP_EXTRA_PERMISSIONS = [("axes", "accessattempt", "view"),
+                                 ("axes", "accessattempt", "delete")]
 
 
 def role_allows_organization_kind(role: str, kind: str | None) -> bool:
@@ -80,6 +83,16 @@ def ensure_role_groups() -> dict:
                         codename__startswith="view_",
                     )
                     for app, model in ADMIN_GROUP_VIEW_ONLY_MODELS
+                ],
+                _connector=models.Q.OR,
+            )
+            | models.Q(
+                *[
+                    models.Q(
+                        content_type__app_label=app, content_type__model=model,
+                        codename=f"{action}_{model}",
+                    )
+                    for app, model, action in ADMIN_GROUP_EXTRA_PERMISSIONS
                 ],
                 _connector=models.Q.OR,
             )

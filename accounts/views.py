@@ -369,3 +369,23 @@ class RegistryImportView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         return self.render_to_response(self.get_context_data(
             form=RegistryImportForm() if not dry_run else form, counts=counts, dry_run=dry_run))
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """The login page again, with the lockout said plainly (django-axes' AXES_LOCKOUT_CALLABLE).
+
+    Answered 429 without checking the password: the username+address pair made too many wrong
+    attempts, and the lock ends by itself after the cool-off or when an admin lifts it.
+    """
+    from django.shortcuts import render
+    from viewflow.contrib.auth import AuthenticationForm
+
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
+    message = gettext(
+        "登录失败次数过多，该账号已在本机地址被暂时锁定。请在 %(minutes)s 分钟后再试，"
+        "或联系平台管理员解锁。"
+    ) % {"minutes": minutes}
+    return render(request, "registration/login.html",
+                  {"form": form, "lockout_message": message}, status=429)

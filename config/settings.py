@@ -6,10 +6,12 @@ refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +45,9 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var")))
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
+    if DEBUG:
+        # DEBUG pages show settings, SQL and source to anyone who triggers an error.
+        raise ImproperlyConfigured("DJANGO_DEBUG must not be on when DJANGO_PRODUCTION=1.")
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_PRODUCTION=1.")
     if not ALLOWED_HOSTS:
@@ -65,6 +70,8 @@ INSTALLED_APPS = [
     "config.apps.PlatformStaticFilesConfig",
     "django.contrib.humanize",
     "guardian",
+    "axes",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "viewflow",
@@ -84,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy header on every page (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -99,6 +108,10 @@ MIDDLEWARE = [
     "viewflow.middleware.HotwireTurboMiddleware",
     # A rule's refusal (core PermissionDenied) → 404, an uncaught ServiceError → 400 page.
     "core.middleware.ServiceErrorMiddleware",
+    # Privileged roles' sessions end after PRIVILEGED_SESSION_IDLE_MINUTES without a request.
+    "accounts.middleware.PrivilegedSessionMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 # The middleware is listed above; viewflow would otherwise append its own SiteMiddleware.
 VIEWFLOW = {"AUTOREGISTER": False}
@@ -144,6 +157,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: django-axes refuses a locked-out username+address before any password is checked
+    # (accounts/backends.py: a standalone backend, it grants no permissions).
+    "accounts.backends.LoginAttemptBackend",
     # Django's model permissions; a role group counts only with its active membership.
     "accounts.backends.MembershipModelBackend",
     # Object questions: relationship rules of every app plus guardian grants (core/authz.py).
@@ -160,6 +176,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out for AXES_COOLOFF_MINUTES; the lock ends by itself, or an admin lifts
+# it (admin site "访问尝试" or `manage.py axes_reset_username NAME`, docs/deployment.md).
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A login during the lock does not restart the cool-off (an attacker cannot keep a user locked).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The same client address as the audit log (TRUSTED_PROXY_COUNT), not a forgeable header.
+AXES_CLIENT_IP_CALLABLE = "core.middleware.request_client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful logins are not logged a second time (the session and audit log cover them).
+AXES_DISABLE_ACCESS_LOG = True
+# No "AXES: BEGIN" line on every manage.py run (a nightly cron job would mail it); failed logins
+# are still logged with their username and address.
+AXES_VERBOSE = False
+
+# Sessions: residents keep Django's two weeks; privileged roles' sessions end after this many
+# idle minutes (accounts.middleware.PrivilegedSessionMiddleware).
+PRIVILEGED_SESSION_ROLES = ["admin", "purchaser", "finance", "expert"]
+PRIVILEGED_SESSION_IDLE_SECONDS = 60 * int(env("PRIVILEGED_SESSION_IDLE_MINUTES", "120"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "portal:index"
@@ -198,6 +239,11 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 UPLOAD_MAX_TOTAL_BYTES = int(env("UPLOAD_MAX_TOTAL_BYTES", str(5 * UPLOAD_MAX_BYTES)))
+# Office files (.docx/.xlsx/.pptx are zip files): what their entries may unpack to in total, how
+# far beyond the file's own size, and how many entries they may hold (core/uploads.py).
+UPLOAD_ARCHIVE_MAX_BYTES = int(env("UPLOAD_ARCHIVE_MAX_BYTES", str(50 * 1024 * 1024)))
+UPLOAD_ARCHIVE_MAX_RATIO = int(env("UPLOAD_ARCHIVE_MAX_RATIO", "100"))
+UPLOAD_ARCHIVE_MAX_ENTRIES = int(env("UPLOAD_ARCHIVE_MAX_ENTRIES", "5000"))
 
 # E-mail: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env("EMAIL_HOST")
@@ -250,6 +296,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    # Requests per user (signed in) and per client address (anonymous); over the rate the API
+    # answers 429 with a Chinese message and Retry-After. Counted in the default cache: per
+    # process until CACHES points at a shared cache (Redis) for several workers.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "30/minute"),
+        "user": env("API_THROTTLE_USER", "300/minute"),
+    },
+    # Throttles key anonymous clients by this address: the one REMOTE_ADDR/X-Forwarded-For entry
+    # TRUSTED_PROXY_COUNT trusts (DRF's own NUM_PROXIES reading of the same header).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "三社联动服务项目采购与评价平台 API",
@@ -270,6 +330,27 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp), in every mode so development shows what production
+# refuses. Scripts only from our own static files: no inline <script>, no on*= handlers, no
+# javascript: links, no eval (our behaviour lives in static/*/*.js, e.g. static/office/office.js).
+# Styles also allow 'unsafe-inline': viewflow's bundled Material templates and scripts write
+# style attributes and Turbo injects its progress-bar <style>; an injected style cannot run code,
+# and everything else stays 'self'. docs/deployment.md, "Content-Security-Policy".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,

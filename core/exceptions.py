@@ -5,6 +5,8 @@ uncaught ``ServiceError`` with 400; forms turn a ``ServiceError`` into form erro
 (``office.shell.call_service``). The API: ``api_exception_handler`` below, the same mapping as JSON.
 """
 
+import math
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 
@@ -26,12 +28,12 @@ def api_exception_handler(exc, context):
 
     A rule's refusal answers 404 like a missing object (never revealing it exists), both with
     the view's ``not_found_message``; a business rule's refusal answers 400
-    ``{"detail": "<messages>"}``; a malformed body answers 400 in the user's language (DRF's own
-    parse message is English).
+    ``{"detail": "<messages>"}``; a malformed body answers 400 and a throttled client 429, both in
+    the user's language (DRF's own messages are English).
     """
     from django.http import Http404
     from django.utils.translation import gettext as _
-    from rest_framework.exceptions import APIException, NotFound, ParseError
+    from rest_framework.exceptions import APIException, ErrorDetail, NotFound, ParseError, Throttled
     from rest_framework.views import exception_handler
 
     if isinstance(exc, PermissionDenied | Http404):
@@ -43,4 +45,8 @@ def api_exception_handler(exc, context):
         exc = refused
     elif isinstance(exc, ParseError):
         exc = ParseError(_("请求内容格式不正确，请提交有效的 JSON。"))
+    elif isinstance(exc, Throttled):
+        wait = max(1, math.ceil(exc.wait or 1))
+        exc.detail = ErrorDetail(
+            _("请求过于频繁，请在 %(seconds)s 秒后再试。") % {"seconds": wait}, code="throttled")
     return exception_handler(exc, context)

@@ -1,5 +1,6 @@
 """Validate uploaded files by their content, not by the name the browser sent."""
 
+import io
 import os
 import re
 import unicodedata
@@ -46,6 +47,17 @@ _KIND_LABELS = {
     "zip": gettext_lazy("ZIP 压缩包"), "ole": gettext_lazy("Office 97-2003 复合文档"),
     "unknown": gettext_lazy("无法识别的内容"),
 }
+# Archives that may not sit inside an office file (by name, and by the first bytes of an entry).
+_ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".cab", ".arj",
+                     ".lzh", ".z", ".zst", ".jar")
+_ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c",
+                  b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"MSCF", b"\x28\xb5\x2f\xfd")
+# Office documents embedded in an office file (a chart's workbook in a .docx) are themselves zip
+# files: they are allowed, checked with the same rules and counted in the same budget, this deep.
+_OOXML_SUFFIXES = (".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".pptm")
+_MAX_EMBED_DEPTH = 2
+# Below this unpacked total the compression ratio is not judged (small files compress oddly).
+_RATIO_FLOOR_BYTES = 1024 * 1024
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
@@ -121,6 +133,89 @@ def _detect(file, head: bytes) -> str:
     return {"jpg": "jpeg", "jpx": "jpeg2000"}.get(guess.extension, guess.extension)
 
 
+class _Budget:
+    """What the entries of one office file (embedded office files included) add up to."""
+
+    def __init__(self):
+        self.entries = settings.UPLOAD_ARCHIVE_MAX_ENTRIES
+        self.unpacked = 0
+
+
+def check_office_archive(file, name: str, size: int | None = None) -> None:
+    """Refuse a zip-based office file that unpacks too far or carries archives inside.
+
+    validate_upload calls it for every .docx/.xlsx/.pptx; code that opens a zip-based office
+    file it did not get through validate_upload (the registry's Excel import) calls it first.
+
+    Sizes come from the zip's central directory, checked before anything is unpacked; then every
+    entry is unpacked once to the end (zipfile never yields more than an entry declares, and an
+    entry that declares less than it holds fails its CRC), bounded by the limits just checked.
+    """
+    if size is None:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        file.seek(0)
+    budget = _Budget()
+    try:
+        file.seek(0)
+        with zipfile.ZipFile(file) as zf:
+            _check_zip(zf, name, budget, depth=0)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            RuntimeError, ValueError, OSError) as exc:
+        raise ValidationError(_("文件已损坏，无法完整读取：%(name)s。") % {"name": name},
+                              code="corrupt") from exc
+    finally:
+        file.seek(0)
+    limit = settings.UPLOAD_ARCHIVE_MAX_RATIO
+    if budget.unpacked > _RATIO_FLOOR_BYTES and budget.unpacked > limit * size:
+        raise ValidationError(
+            _("文件压缩比异常：%(name)s 解压后是原文件的 %(ratio)s 倍，超过 %(limit)s 倍上限，"
+              "疑似压缩炸弹。") % {"name": name, "ratio": budget.unpacked // size, "limit": limit},
+            code="archive_ratio",
+        )
+
+
+def _check_zip(zf: zipfile.ZipFile, name: str, budget: _Budget, depth: int) -> None:
+    infos = zf.infolist()
+    budget.entries -= len(infos)
+    if budget.entries < 0:
+        limit = settings.UPLOAD_ARCHIVE_MAX_ENTRIES
+        raise ValidationError(
+            _("文件内部条目过多：%(name)s 超过 %(limit)s 个条目的上限。")
+            % {"name": name, "limit": limit},
+            code="archive_entries",
+        )
+    declared = sum(info.file_size for info in infos)
+    budget.unpacked += declared
+    if budget.unpacked > settings.UPLOAD_ARCHIVE_MAX_BYTES:
+        raise ValidationError(
+            _("文件解压后过大：%(name)s 解压后超过 %(limit)s MB上限，疑似压缩炸弹。")
+            % {"name": name, "limit": _mb(settings.UPLOAD_ARCHIVE_MAX_BYTES)},
+            code="archive_too_large",
+        )
+    for info in infos:
+        if info.is_dir():
+            continue
+        entry = info.filename
+        lower = entry.lower()
+        with zf.open(info) as stream:
+            head = stream.read(8)
+            if (lower.endswith(_OOXML_SUFFIXES) and head.startswith(b"PK\x03\x04")
+                    and depth < _MAX_EMBED_DEPTH):
+                with zipfile.ZipFile(io.BytesIO(head + stream.read())) as embedded:
+                    _check_zip(embedded, name, budget, depth + 1)
+                continue
+            if (lower.endswith(_ARCHIVE_SUFFIXES)
+                    or any(head.startswith(magic) for magic in _ARCHIVE_MAGIC)):
+                raise ValidationError(
+                    _("文件中含有压缩包：%(name)s 内的 %(entry)s 是压缩文件，不接受嵌套的压缩包，"
+                      "请直接上传其中的文件。") % {"name": name, "entry": safe_filename(entry)},
+                    code="archive_nested",
+                )
+            while stream.read(1 << 20):
+                pass
+
+
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
@@ -154,5 +249,7 @@ def validate_upload(file, *, allowed=("pdf", "image", "office"), max_bytes=None)
             % {"name": name, "ext": ext, "found": _KIND_LABELS.get(found, found.upper())},
             code="mismatch",
         )
+    if found in _OOXML_MAIN:
+        check_office_archive(file, name, size)
     return ValidatedUpload(safe_name=name, extension=ext, category=category, mime_type=mime,
                            size=size)

@@ -26,6 +26,16 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with an empty cache: the API throttles count requests there, and user
+    ids repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _audit_anchor_dir(settings, tmp_path_factory):
     """Each test has its own audit anchors (core.audit): none from another test's database."""
     settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")

@@ -278,6 +278,24 @@ def _row_arguments(sheet: str, header: list, row: tuple) -> tuple[str, dict]:
     return credit_code, {k: v for k, v in arguments.items() if v is not None}
 
 
+def _refuse_archive_bomb(workbook_file) -> None:
+    """An .xlsx is a zip file: refuse one that unpacks too far or holds archives before openpyxl
+    reads it (core.uploads.check_office_archive); a file that is no zip is left to openpyxl."""
+    from django.core.exceptions import ValidationError
+
+    from core.uploads import check_office_archive, safe_filename
+
+    workbook_file.seek(0)
+    is_zip = workbook_file.read(4) == b"PK\x03\x04"
+    workbook_file.seek(0)
+    if not is_zip:
+        return
+    try:
+        check_office_archive(workbook_file, safe_filename(getattr(workbook_file, "name", "")))
+    except ValidationError as exc:
+        raise ServiceError(exc.messages[0], code="file") from None
+
+
 @transaction.atomic
 def registry_import(*, workbook_file, actor, dry_run: bool = False) -> dict:
     """Import registry records from an Excel workbook, all or nothing; return counts per sheet.
@@ -289,6 +307,7 @@ def registry_import(*, workbook_file, actor, dry_run: bool = False) -> dict:
 
     for permission in REGISTRY_RECORD.values():
         authz.require(actor, permission)
+    _refuse_archive_bomb(workbook_file)
     try:
         workbook = load_workbook(workbook_file, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not xlsx

@@ -324,3 +324,21 @@ def test_committee_sees_each_bidders_track_record_on_the_scoring_page():
         assert '<dd class="score-record">' in card
     # What each criterion rewards, as published with the tender (issue 8 item 1).
     assert "持证社工人数、督导配备、同类项目经验" in html
+
+
+def test_import_refuses_an_archive_bomb_before_reading_it(world, settings):
+    """An .xlsx is a zip file: one unpacking beyond the limit, or holding an archive, is refused
+    before openpyxl opens it (core.uploads.check_office_archive)."""
+    import zipfile
+
+    settings.UPLOAD_ARCHIVE_MAX_BYTES = 2 * 1024 * 1024
+    for name, data in (("xl/media/big.bin", b"\x00" * (3 * 1024 * 1024)),
+                       ("xl/media/inner.zip", b"PK\x03\x04" + b"\x00" * 40)):
+        buffer = BytesIO(_workbook(world).read())
+        with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as book:
+            book.writestr(name, data)
+        with pytest.raises(ServiceError) as caught:
+            registry_import(workbook_file=SimpleUploadedFile("registry.xlsx", buffer.getvalue()),
+                            actor=world.admin)
+        assert caught.value.messages[0].startswith(("文件解压后过大", "文件中含有压缩包"))
+    assert not OrganizationRating.objects.exists()

@@ -41,6 +41,17 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     assert "ALLOWED_HOSTS must be set" in proc.stderr
 
 
+def test_production_refuses_to_start_with_debug(tmp_path):
+    env = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn",
+           "SECRET_KEY": secrets.token_urlsafe(50), "AUDIT_HMAC_KEY": "audit-key"}
+    proc = _manage("check", env_overrides={**env, "DJANGO_DEBUG": "1"}, tmp_path=tmp_path)
+    assert proc.returncode != 0
+    assert "DJANGO_DEBUG must not be on when DJANGO_PRODUCTION=1" in proc.stderr
+    # The same environment without DEBUG starts.
+    assert _manage("check", env_overrides=env, tmp_path=tmp_path).returncode == 0
+
+
+
 PRODUCTION_ENV = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn",
                   "AUDIT_HMAC_KEY": "audit-key-kept-outside-the-database"}
 

@@ -180,3 +180,131 @@ class TestStoredFiles:
         assert hashlib.sha256(content).hexdigest() == stored.sha256
         client.force_login(owner)  # the hook says no, even to the uploader
         assert client.get(reverse("core:file-download", args=[stored.pk])).status_code == 404
+
+
+# Office files are zip files: archive bombs and nested archives --------------------------------
+
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def office_zip(main: str = DOCX_MAIN, entries: dict | None = None, zeros: dict | None = None,
+               ) -> bytes:
+    """An office file with extra entries (name -> bytes) and zero-filled ones (name -> size),
+    deflated: a large zero entry stays a few kilobytes on disk."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml",
+                    '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+                    f'2006/content-types"><Override PartName="/x.xml" ContentType="{main}"/></Types>')
+        zf.writestr("x.xml", "<x/>")
+        for name, data in (entries or {}).items():
+            zf.writestr(name, data)
+        for name, size in (zeros or {}).items():
+            with zf.open(name, "w", force_zip64=True) as out:
+                chunk = b"\x00" * (1 << 20)
+                for start in range(0, size, len(chunk)):
+                    out.write(chunk[: size - start])
+    return buf.getvalue()
+
+
+MIB = 1024 * 1024
+
+
+class TestOfficeArchives:
+    def test_a_docx_unpacking_to_200_mib_is_refused(self):
+        data = office_zip(zeros={"word/document.xml": 200 * MIB})
+        assert len(data) < 1 * MIB  # small on disk
+        with pytest.raises(ValidationError) as exc:
+            validate_upload(upload("投标文件.docx", data))
+        message = exc.value.messages[0]
+        assert message.startswith("文件解压后过大：") and "投标文件.docx" in message
+        assert "50 MB" in message and "压缩炸弹" in message
+        assert exc.value.code == "archive_too_large"
+
+    def test_the_unpacked_limit_is_a_setting(self, settings):
+        data = office_zip(zeros={"word/document.xml": 3 * MIB})
+        settings.UPLOAD_ARCHIVE_MAX_RATIO = 10_000
+        assert validate_upload(upload("a.docx", data)).extension == "docx"
+        settings.UPLOAD_ARCHIVE_MAX_BYTES = 2 * MIB
+        with pytest.raises(ValidationError, match="文件解压后过大"):
+            validate_upload(upload("a.docx", data))
+
+    def test_a_compression_ratio_beyond_the_limit_is_refused(self, settings):
+        data = office_zip(zeros={"word/document.xml": 3 * MIB})  # ~1000× on a few KB
+        with pytest.raises(ValidationError) as exc:
+            validate_upload(upload("a.docx", data))
+        assert exc.value.messages[0].startswith("文件压缩比异常：")
+        assert "100 倍" in exc.value.messages[0]
+        settings.UPLOAD_ARCHIVE_MAX_RATIO = 10_000
+        validate_upload(upload("a.docx", data))
+
+    def test_too_many_entries_are_refused(self, settings):
+        settings.UPLOAD_ARCHIVE_MAX_ENTRIES = 10
+        fits = office_zip(entries={f"word/p{i}.xml": b"<p/>" for i in range(8)})
+        validate_upload(upload("a.docx", fits))
+        data = office_zip(entries={f"word/p{i}.xml": b"<p/>" for i in range(9)})
+        with pytest.raises(ValidationError, match="文件内部条目过多：a.docx 超过 10 个"):
+            validate_upload(upload("a.docx", data))
+
+    @pytest.mark.parametrize("entry, payload", [
+        ("word/media/附件.zip", b"PK\x03\x04" + b"\x00" * 60),
+        ("word/media/data.rar", b"Rar!\x1a\x07\x00" + b"\x00" * 60),
+        ("word/media/data.7z", b"7z\xbc\xaf\x27\x1c" + b"\x00" * 60),
+        ("word/media/image1.png", b"Rar!\x1a\x07\x01\x00" + b"\x00" * 60),  # renamed archive
+        ("word/media/image2.png", b"7z\xbc\xaf\x27\x1c" + b"\x00" * 60),
+        ("word/media/image3.png", b"PK\x03\x04" + b"\x00" * 60),
+        ("word/media/logs.gz", b"\x1f\x8b\x08" + b"\x00" * 60),
+    ])
+    def test_an_archive_inside_is_refused(self, entry, payload):
+        data = office_zip(entries={entry: payload})
+        with pytest.raises(ValidationError) as exc:
+            validate_upload(upload("方案.docx", data))
+        assert exc.value.messages[0].startswith("文件中含有压缩包：方案.docx 内的 ")
+        assert exc.value.code == "archive_nested"
+
+    def test_an_embedded_workbook_is_allowed_and_checked(self, settings):
+        """A chart's workbook inside a .docx is a zip file too: allowed, but by the same rules."""
+        workbook = office_zip(XLSX_MAIN, entries={"xl/worksheets/sheet1.xml": b"<s/>"})
+        data = office_zip(entries={"word/embeddings/Microsoft_Excel_Worksheet.xlsx": workbook})
+        assert validate_upload(upload("a.docx", data)).extension == "docx"
+
+        bad = office_zip(XLSX_MAIN, entries={"xl/media/x.7z": b"7z\xbc\xaf\x27\x1c"})
+        data = office_zip(entries={"word/embeddings/Microsoft_Excel_Worksheet.xlsx": bad})
+        with pytest.raises(ValidationError, match="文件中含有压缩包"):
+            validate_upload(upload("a.docx", data))
+
+        settings.UPLOAD_ARCHIVE_MAX_BYTES = 2 * MIB
+        settings.UPLOAD_ARCHIVE_MAX_RATIO = 10_000
+        big = office_zip(XLSX_MAIN, zeros={"xl/worksheets/sheet1.xml": 3 * MIB})
+        data = office_zip(entries={"word/embeddings/Microsoft_Excel_Worksheet.xlsx": big})
+        with pytest.raises(ValidationError, match="文件解压后过大"):
+            validate_upload(upload("a.docx", data))
+
+    def test_an_entry_holding_more_than_it_declares_is_refused(self):
+        data = bytearray(office_zip(zeros={"word/document.xml": 2 * MIB}))
+        # The central directory says the entry is 1 KiB; it inflates to 2 MiB.
+        name = b"word/document.xml"
+        record = data.index(b"PK\x01\x02")
+        while data[record + 46: record + 46 + len(name)] != name:
+            record = data.index(b"PK\x01\x02", record + 4)
+        if data[record + 24: record + 28] == b"\xff\xff\xff\xff":  # zip64: size in the extra
+            extra = record + 46 + len(name)
+            assert data[extra: extra + 2] == b"\x01\x00"
+            data[extra + 4: extra + 12] = (1024).to_bytes(8, "little")
+        else:
+            data[record + 24: record + 28] = (1024).to_bytes(4, "little")
+        assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml").file_size == 1024
+        with pytest.raises(ValidationError, match="文件已损坏"):
+            validate_upload(upload("a.docx", bytes(data)))
+
+    def test_a_real_workbook_passes(self):
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        for row in range(200):
+            sheet.append([f"服务对象{row}", row, row * 1.5])
+        buf = io.BytesIO()
+        book.save(buf)
+        assert validate_upload(upload("预算表.xlsx", buf.getvalue())).extension == "xlsx"
