@@ -46,7 +46,9 @@ STYLE = Style(
     label_font_size=12, major_label_font_size=12, legend_font_size=13, value_font_size=12,
     tooltip_font_size=13, value_label_font_size=12,
 )
-_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+# Dropped from pygal's output: comments, its inline config script (no JavaScript runs) and the
+# hover tooltip's empty box (it would need that script and an inline style attribute).
+_STRIP = re.compile(r"<!--.*?-->|<script\b.*?</script>|<g [^>]*class=\"tooltip\">.*?</g></g>", re.S)
 
 
 @dataclass
@@ -130,7 +132,7 @@ class Chart:
             chart.x_labels = self.labels
             for s in self.series:
                 chart.add(s.name, [_float(v) for v in s.values])
-        svg = _COMMENTS.sub("", chart.render(is_unicode=True))
+        svg = _STRIP.sub("", chart.render(is_unicode=True))
         label = f'role="img" aria-label="{_attr(self.title)}" '
         return mark_safe(svg.replace("<svg ", f"<svg {label}", 1))  # noqa: S308 pygal escapes
 

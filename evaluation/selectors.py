@@ -280,6 +280,24 @@ class DeliveryAchievement:
         return [row for row in self.deliverables if row.behind]
 
 
+def delivery_contract_get_for_user(*, user, contract_id: int):
+    """Return a contract whose delivery progress the user may see: whoever sees its project (the
+    community, the purchaser, the supplier, supervisors) or the contract (granted evaluators).
+    Http404 otherwise. One query."""
+    from django.http import Http404
+
+    from procurement.models import ServiceProject
+
+    projects = ServiceProject._base_manager.filter(
+        scope_q(user, "procurement.view_serviceproject")).values("pk")
+    contracts = Contract._base_manager.filter(scope_q(user, "procurement.view_contract")).values("pk")
+    contract = (Contract.objects.filter(Q(project__in=projects) | Q(pk__in=contracts), pk=contract_id)
+                .select_related("project", "supplier").first())
+    if contract is None:
+        raise Http404
+    return contract
+
+
 def contract_elapsed(contract, today=None) -> Decimal | None:
     """Return the share (0–100, one decimal) of a signed contract's service period elapsed by
     today (Asia/Shanghai), counting today; None for a contract not signed (draft, terminated)."""

@@ -111,15 +111,15 @@ class ContractDeliveryView(ChartExportMixin, OfficeMixin, TemplateView):
     """Delivery against targets, live (issue 9 item 3): every indicator's target and actual with
     a progress bar, the records per deliverable by month, the deliverables behind schedule.
 
-    Whoever sees the contract page sees this one (procurement.view_contract); anyone else 404.
+    Whoever sees the project or the contract sees it (the community too); anyone else 404.
     """
 
     template_name = "evaluation/contract_delivery.html"
 
     def _data(self):
         if not hasattr(self, "_cached"):
-            contract = procurement_selectors.contract_get_for_user(user=self.request.user,
-                                                                   contract_id=self.kwargs["pk"])
+            contract = evaluation_selectors.delivery_contract_get_for_user(
+                user=self.request.user, contract_id=self.kwargs["pk"])
             evaluation = PerformanceEvaluation.objects.filter(contract=contract).first()
             achievement = evaluation_selectors.delivery_achievement(contract=contract,
                                                                     evaluation=evaluation)
