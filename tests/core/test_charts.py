@@ -93,3 +93,16 @@ def test_export_mixin_answers_the_named_chart():
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["B2"].value == 12
+
+
+def test_static_stylesheet_is_current():
+    """Pages link static/core/chart-svg.css so that the charts keep their colours under a
+    Content-Security-Policy without inline styles."""
+    from django.conf import settings
+
+    from core.charts import COLORS, stylesheet
+
+    css = (settings.BASE_DIR / "static" / "core" / "chart-svg.css").read_text()
+    assert css == stylesheet(), "regenerate: .venv/bin/python -m core.charts > static/core/chart-svg.css"
+    assert f".color-{len(COLORS) - 1}" in css and "#1565c0" in css
+    assert all(line.startswith(("svg.pygal-chart", "/*")) for line in css.splitlines())
