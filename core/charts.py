@@ -47,7 +47,8 @@ STYLE = Style(
     tooltip_font_size=13, value_label_font_size=12, guide_stroke_color="#e0e0e0",
     major_guide_stroke_color="#bdbdbd", guide_stroke_dasharray="0", major_guide_stroke_dasharray="0",
 )
-WIDTH = 640
+WIDTH = 480  # drawing units: about a desktop column, readable scaled to a 390 px phone
+AXIS_LABEL = 9  # wide characters an axis label keeps on a horizontal bar chart (the table has all)
 # Dropped from pygal's output: comments, its inline config script (no JavaScript runs) and the
 # hover tooltip's empty box (it would need that script and an inline style attribute).
 # The legends' ids are dropped too: two charts on one page would repeat them.
@@ -115,19 +116,22 @@ class Chart:
         if self.height:
             return self.height
         if self.kind == self.HBAR:
-            return max(220, 90 + 34 * len(self.labels) * max(1, len(self.series)))
-        return 320 if self.kind != self.PIE else 300
+            return max(200, 80 + 26 * len(self.labels) * max(1, len(self.series)))
+        return 300
 
     def svg(self) -> str:
         """Return the chart as an inline SVG element (safe HTML), scaled to its container."""
         legends = self.labels if self.kind == self.PIE else [str(s.name) for s in self.series]
         legend_width = max((_text_width(t, STYLE.legend_font_size) for t in legends), default=0)
         integers = all(isinstance(v, int) for s in self.series for v in s.values if v is not None)
-        extra = {}
+        extra, labels, order = {}, self.labels, slice(None)
         if self.kind == self.HBAR and self.labels:
+            # pygal draws the first label at the bottom: reverse to read as the table, top down.
+            order = slice(None, None, -1)
+            labels = [_shorten(t, AXIS_LABEL * STYLE.label_font_size) for t in labels[order]]
             # pygal measures text at 0.6 em a character; CJK characters take a whole em.
             fs = STYLE.label_font_size
-            extra["margin_left"] = 8 + max(_text_width(t, fs) - 0.6 * fs * len(t) for t in self.labels)
+            extra["margin_left"] = 8 + max(_text_width(t, fs) - 0.6 * fs * len(t) for t in labels)
         chart = self.KINDS[self.kind](
             style=STYLE, js=[], disable_xml_declaration=True, explicit_size=False, width=WIDTH,
             height=self._height(), show_legend=len(self.series) > 1 or self.kind == self.PIE,
@@ -144,9 +148,9 @@ class Chart:
                 value = self.series[0].values[i] if self.series else None
                 chart.add(label, [_float(value)])
         else:
-            chart.x_labels = self.labels
+            chart.x_labels = labels
             for s in self.series:
-                chart.add(s.name, [_float(v) for v in s.values])
+                chart.add(s.name, [_float(v) for v in s.values[order]])
         svg = _STRIP.sub("", chart.render(is_unicode=True))
         label = f'role="img" aria-label="{_attr(self.title)}" '
         return mark_safe(svg.replace("<svg ", f"<svg {label}", 1))  # noqa: S308 pygal escapes
@@ -217,6 +221,16 @@ class ChartExportMixin:
 def _text_width(text: str, size: float) -> float:
     """Estimate a text's width: a CJK (wide) character one em, another 0.6 em."""
     return sum(size if ord(ch) >= 0x2E80 else 0.6 * size for ch in str(text))
+
+
+def _shorten(text: str, width: float) -> str:
+    """Cut a label to about ``width`` units of the label font, ending it with "…"."""
+    size = STYLE.label_font_size
+    if _text_width(text, size) <= width:
+        return text
+    while text and _text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _float(value):

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.views.generic import TemplateView
 from openpyxl import load_workbook
 
-from core.charts import Chart, ChartExportMixin, Series
+from core.charts import WIDTH, Chart, ChartExportMixin, Series
 
 
 def _chart(kind=Chart.BAR):
@@ -33,7 +33,19 @@ def test_svg_holds_values_and_cjk_labels_without_script(kind):
             assert value in svg, value
     assert "<script" not in svg and "http://kozea" not in svg and "cdn" not in svg.lower()
     assert "Noto Sans CJK SC" in svg  # the PDFs' CJK font family
-    assert 'viewBox="0 0 640' in svg and 'width="' not in svg.split(">", 1)[0]  # scales
+    assert f'viewBox="0 0 {WIDTH} ' in svg and 'width="' not in svg.split(">", 1)[0]  # scales
+    assert 'id="activate-serie' not in svg  # no id repeated by a second chart on the page
+
+
+def test_long_labels_are_cut_on_the_axis_and_whole_in_the_table():
+    label = "社区小型活动·邻里守望互助主题系列活动"
+    chart = Chart(key="x", kind=Chart.HBAR, title="产出", labels=[label, "个案"],
+                  series=[Series("目标", [4, 10])])
+    svg = str(chart.svg())
+    assert label not in svg and "社区小型活动·邻…" in svg
+    assert chart.rows[0] == [label, 4]
+    # Drawn top down in the table's order: pygal draws the first label at the bottom.
+    assert svg.index("个案") < svg.index("社区小型活动")
 
 
 def test_pie_holds_shares():
