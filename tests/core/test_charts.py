@@ -32,7 +32,9 @@ def test_svg_holds_values_and_cjk_labels_without_script(kind):
         for value in (">12<", ">7<", ">25.5<", ">20<"):
             assert value in svg, value
     assert "<script" not in svg and "http://kozea" not in svg and "cdn" not in svg.lower()
-    assert "Noto Sans CJK SC" in svg  # the PDFs' CJK font family
+    assert "<style" not in svg  # a page links static/core/chart-svg.css instead
+    styled = str(_chart(kind).svg_styled())
+    assert "<style" in styled and "Noto Sans CJK SC" in styled  # the PDFs' CJK font family
     assert f'viewBox="0 0 {WIDTH} ' in svg and 'width="' not in svg.split(">", 1)[0]  # scales
     assert 'id="activate-serie' not in svg  # no id repeated by a second chart on the page
 
@@ -117,4 +119,5 @@ def test_static_stylesheet_is_current():
     css = (settings.BASE_DIR / "static" / "core" / "chart-svg.css").read_text()
     assert css == stylesheet(), "regenerate: .venv/bin/python -m core.charts > static/core/chart-svg.css"
     assert f".color-{len(COLORS) - 1}" in css and "#1565c0" in css
+    assert "svg.pygal-chart .plot > .background{fill:transparent}" in css and "&gt;" not in css
     assert all(line.startswith(("svg.pygal-chart", "/*")) for line in css.splitlines())

@@ -93,7 +93,9 @@ def test_parties_see_progress_and_the_late_deliverable(client, world, halfway, w
     assert html.count("<svg ") == 2 and 'id="chart-delivery-targets"' in html
     assert '<th scope="row">个案服务·个案服务</th><td class="num" data-value="10">10</td>' \
            '<td class="num" data-value="3">3</td><td class="num" data-value="5">5</td>' in html
-    assert "<script" not in html.split('id="chart-delivery-targets"')[1].split("</figure>")[0]
+    figure = html.split('id="chart-delivery-targets"')[1].split("</figure>")[0]
+    assert "<script" not in figure and "<style" not in figure  # CSP: styles from static files
+    assert "core/chart-svg.css" in html and "core/charts.css" in html
 
 
 def test_chart_exports_the_same_numbers(client, world, halfway):
