@@ -148,7 +148,7 @@ class Chart:
             legend_at_bottom_columns=max(1, min(3, int(WIDTH // (legend_width + 40)))),
             order_min=0 if integers else None, print_values=self.kind != self.LINE,
             print_zeroes=False, truncate_label=-1, truncate_legend=-1, x_label_rotation=0,
-            margin=8, spacing=10, show_y_guides=True, show_x_guides=False,
+            margin=8, margin_bottom=26, spacing=10, show_y_guides=True, show_x_guides=False,
             inner_radius=.45 if self.kind == self.PIE else 0, dots_size=3,
             no_data_text=_("暂无数据"), value_formatter=_format, **extra,
         )
