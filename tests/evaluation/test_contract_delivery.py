@@ -138,3 +138,27 @@ def test_query_count_is_bounded(client, world, halfway, django_assert_max_num_qu
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count("progress-row") == 2 + deliverables
+
+
+@pytest.mark.parametrize("answers", [1, 12])
+def test_with_an_evaluation_shows_survey_and_suggested_score(client, world, halfway,
+                                                             django_assert_max_num_queries,
+                                                             answers):
+    """output_achievement drives the suggested output score; the survey's mean is the
+    satisfaction indicator's actual; still a fixed number of queries."""
+    from evaluation.services.performance import output_achievement
+
+    evaluation = factories.PerformanceEvaluationFactory(contract=halfway)
+    for i in range(answers):
+        factories.SatisfactionResponseFactory(evaluation=evaluation, score=80 if i % 2 else 90)
+    _more(halfway, 3, 4)
+    client.force_login(world.community)
+    url = reverse("evaluation:contract-delivery", args=[halfway.pk])
+    with django_assert_max_num_queries(17):
+        html = client.get(url).content.decode()
+    suggested = output_achievement(evaluation)["suggested_output_score"]
+    assert suggested is not None and f'data-suggested="{suggested}"' in html
+    satisfaction = halfway.project.indicators.get(category="satisfaction")
+    mean = "90" if answers == 1 else "85"
+    assert f'data-indicator="{satisfaction.pk}"' in html
+    assert f'data-actual="{mean}.00"' in html
