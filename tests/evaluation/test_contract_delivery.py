@@ -162,3 +162,15 @@ def test_with_an_evaluation_shows_survey_and_suggested_score(client, world, half
     mean = "90" if answers == 1 else "85"
     assert f'data-indicator="{satisfaction.pk}"' in html
     assert f'data-actual="{mean}.00"' in html
+
+
+def test_performance_page_links_progress_to_those_who_may_open_it(client, world, halfway):
+    evaluation = factories.PerformanceEvaluationFactory(contract=halfway)
+    page = reverse("evaluation:performance-detail", args=[evaluation.pk])
+    url = reverse("evaluation:contract-delivery", args=[halfway.pk])
+    client.force_login(world.community)
+    assert url in client.get(page).content.decode()
+    client.force_login(world.resident)  # answers the survey; the progress page is 404 to them
+    response = client.get(page)
+    assert response.status_code == 200 and url not in response.content.decode()
+    assert client.get(url).status_code == 404
