@@ -280,18 +280,23 @@ class DeliveryAchievement:
         return [row for row in self.deliverables if row.behind]
 
 
-def delivery_contract_get_for_user(*, user, contract_id: int):
-    """Return a contract whose delivery progress the user may see: whoever sees its project (the
-    community, the purchaser, the supplier, supervisors) or the contract (granted evaluators).
-    Http404 otherwise. One query."""
-    from django.http import Http404
-
+def delivery_contract_list_for_user(*, user) -> QuerySet:
+    """Return the contracts whose delivery progress the user may see: whoever sees the project
+    (the community, the purchaser, the supplier, supervisors) or the contract (granted
+    evaluators)."""
     from procurement.models import ServiceProject
 
     projects = ServiceProject._base_manager.filter(
         scope_q(user, "procurement.view_serviceproject")).values("pk")
     contracts = Contract._base_manager.filter(scope_q(user, "procurement.view_contract")).values("pk")
-    contract = (Contract.objects.filter(Q(project__in=projects) | Q(pk__in=contracts), pk=contract_id)
+    return Contract.objects.filter(Q(project__in=projects) | Q(pk__in=contracts))
+
+
+def delivery_contract_get_for_user(*, user, contract_id: int):
+    """Return one contract of delivery_contract_list_for_user; Http404 otherwise. One query."""
+    from django.http import Http404
+
+    contract = (delivery_contract_list_for_user(user=user).filter(pk=contract_id)
                 .select_related("project", "supplier").first())
     if contract is None:
         raise Http404

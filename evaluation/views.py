@@ -103,6 +103,8 @@ class PerformanceDetailView(OfficeMixin, TemplateView):
                  or user.has_perm("evaluation.submit_partyscore",
                                   PartyScore(evaluation=evaluation, party=EvaluationParty.COMMUNITY))),
             survey_url=reverse("evaluation:satisfaction", args=[evaluation.pk]),
+            sees_delivery=evaluation_selectors.delivery_contract_list_for_user(user=user)
+            .filter(pk=evaluation.contract_id).exists(),
         )
         return context
 
