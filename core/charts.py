@@ -12,11 +12,13 @@ Use on a page::
     chart = Chart(key="records", kind=Chart.BAR, title=_("服务产出"), category=_("服务内容"),
                   labels=["入户探访", "小组活动"],
                   series=[Series(_("目标"), [10, 20]), Series(_("实际"), [8, 25])])
-    # template: {% include "charts/_chart.html" with chart=chart %}
+    # template: {% include "charts/_chart.html" with chart=chart export=True %}
+    #           and link static core/charts.css + core/chart-svg.css (the SVG has no <style>)
     # view: ChartExportMixin answers ?chart=records&export=xlsx from get_charts()
 
 In a generated PDF the document context must be plain JSON: store ``chart.as_data()`` and render
-it with ``{% load charts %}{% include "charts/_chart.html" with chart=data|chart %}``.
+it with ``{% load charts %}{% include "charts/_chart.html" with chart=data|chart pdf=True %}``
+(``pdf=True``: the SVG carries its own <style>). Kinds: BAR, HBAR, STACKED, LINE, PIE.
 """
 
 from __future__ import annotations
