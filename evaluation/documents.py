@@ -8,12 +8,18 @@ context and renders from it) and runs a fixed number of queries.
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.http import HttpResponse
 
 from core.documents import document_bytes, document_ensure, pdf_attachment
 from core.models import Document
 from delivery.models import ServiceRecord
+from evaluation.charts import (
+    SATISFACTION_BANDS,
+    indicator_chart,
+    party_scores_chart,
+    satisfaction_chart,
+)
 from evaluation.models import EvaluationParty, PerformanceEvaluation
 from procurement.documents import date_text, money_text, party_data
 from procurement.models import IndicatorCategory
@@ -32,8 +38,10 @@ def performance_report_context(evaluation: PerformanceEvaluation) -> dict:
         ServiceRecord.objects.filter(contract=contract).values_list("deliverable_id")
         .annotate(n=Count("id")).values_list("deliverable_id", "n")
     )
-    satisfaction = evaluation.satisfaction_responses.aggregate(avg=Avg("score"), n=Count("id"))
-    indicators = []
+    bands = {f"band{i}": Count("id", filter=Q(score__gte=low, score__lte=high))
+             for i, (low, high) in enumerate(SATISFACTION_BANDS)}
+    satisfaction = evaluation.satisfaction_responses.aggregate(avg=Avg("score"), n=Count("id"), **bands)
+    indicators, measured = [], []
     for indicator in project.indicators.all():
         if indicator.category == IndicatorCategory.OUTPUT and indicator.deliverable_id:
             actual = str(counts.get(indicator.deliverable_id, 0))
@@ -44,6 +52,9 @@ def performance_report_context(evaluation: PerformanceEvaluation) -> dict:
         indicators.append({"category": indicator.get_category_display(), "name": indicator.name,
                            "target": f"{indicator.target.normalize():f}", "unit": indicator.unit,
                            "actual": actual})
+        if actual != "—":
+            label = f"{indicator.name}（{indicator.unit}）" if indicator.unit else indicator.name
+            measured.append((label, Decimal(f"{indicator.target.normalize():f}"), Decimal(actual)))
     weights = settings.PLATFORM_RULES["PARTY_WEIGHTS"]
     parties = [
         {"party": EvaluationParty(ps.party).label, "weight": weights.get(ps.party, ""),
@@ -72,6 +83,14 @@ def performance_report_context(evaluation: PerformanceEvaluation) -> dict:
         "grade": evaluation.get_grade_display() if evaluation.grade else "",
         "status": evaluation.get_status_display(),
         "finalized_at": date_text(evaluation.finalized_at),
+        # Charts as data (core.charts.Chart.as_data), drawn by the template.
+        "charts": {
+            "parties": party_scores_chart(parties).as_data() if parties else None,
+            "indicators": indicator_chart(measured).as_data() if measured else None,
+            "satisfaction": satisfaction_chart(
+                [satisfaction[f"band{i}"] for i in range(len(SATISFACTION_BANDS))]).as_data()
+            if satisfaction["n"] else None,
+        },
     }
 
 

@@ -1,10 +1,12 @@
 """Reads of committee seats, score sheets and performance evaluations, scoped to the user."""
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.authz import scope_q, scoped
@@ -19,7 +21,14 @@ from evaluation.models import (
 )
 from evaluation.rules import price_scores
 from evaluation.services.committees import EVALUABLE_BID_STATUSES
-from procurement.models import Bid, FinalQuoteRound, IndicatorCategory, Tender, TenderCriterion
+from procurement.models import (
+    Bid,
+    Contract,
+    FinalQuoteRound,
+    IndicatorCategory,
+    Tender,
+    TenderCriterion,
+)
 from procurement.selectors import bid_flag_list_for_user
 from procurement.services.final_quotes import final_prices
 
@@ -244,11 +253,17 @@ class DeliverableActual:
     participants: int = 0
     files: int = 0
     indicators: list = field(default_factory=list)
+    expected: int | None = None  # records due by today at an even pace; None: contract not running
 
     @property
     def share(self) -> Decimal:
         """Return the records written as a percentage of the target quantity (one decimal)."""
         return (Decimal(self.records) / self.deliverable.quantity * 100).quantize(Decimal("0.1"))
+
+    @property
+    def behind(self) -> bool:
+        """Return whether fewer records are written than the elapsed contract time expects."""
+        return self.expected is not None and self.records < self.expected
 
 
 @dataclass
@@ -258,15 +273,58 @@ class DeliveryAchievement:
     other_indicators: list  # indicators of no deliverable (budget, effect, satisfaction …)
     satisfaction_count: int = 0
     satisfaction_average: Decimal | None = None
+    elapsed: Decimal | None = None  # share (0–100) of the service period gone; None: not running
+
+    @property
+    def behind(self) -> list:
+        return [row for row in self.deliverables if row.behind]
 
 
-def delivery_achievement(*, contract, evaluation=None) -> DeliveryAchievement:
+def delivery_contract_list_for_user(*, user) -> QuerySet:
+    """Return the contracts whose delivery progress the user may see: whoever sees the project
+    (the community, the purchaser, the supplier, supervisors) or the contract (granted
+    evaluators)."""
+    from procurement.models import ServiceProject
+
+    projects = ServiceProject._base_manager.filter(
+        scope_q(user, "procurement.view_serviceproject")).values("pk")
+    contracts = Contract._base_manager.filter(scope_q(user, "procurement.view_contract")).values("pk")
+    return Contract.objects.filter(Q(project__in=projects) | Q(pk__in=contracts))
+
+
+def delivery_contract_get_for_user(*, user, contract_id: int):
+    """Return one contract of delivery_contract_list_for_user; Http404 otherwise. One query."""
+    from django.http import Http404
+
+    contract = (delivery_contract_list_for_user(user=user).filter(pk=contract_id)
+                .select_related("project", "supplier").first())
+    if contract is None:
+        raise Http404
+    return contract
+
+
+def contract_elapsed(contract, today=None) -> Decimal | None:
+    """Return the share (0–100, one decimal) of a signed contract's service period elapsed by
+    today (Asia/Shanghai), counting today; None for a contract not signed (draft, terminated)."""
+    if contract.status not in (Contract.Status.SIGNED, Contract.Status.COMPLETED):
+        return None
+    if contract.status == Contract.Status.COMPLETED:
+        return Decimal(100)
+    today = today or timezone.localdate()
+    days = (contract.end_date - contract.start_date).days + 1
+    gone = min(max((today - contract.start_date).days + 1, 0), days)
+    return (Decimal(gone) / days * 100).quantize(Decimal("0.1"))
+
+
+def delivery_achievement(*, contract, evaluation=None, today=None) -> DeliveryAchievement:
     """Return each deliverable's target against the contract's service records, with indicators.
 
     An output indicator tied to a deliverable is measured by its record count (as the suggested
     output score counts them); a satisfaction indicator by the survey's mean when the contract
     has an evaluation with answers; other indicators are left to the evaluators. Five queries
-    whatever the number of deliverables, records and files.
+    whatever the number of deliverables, records and files. Each deliverable also gets the records
+    an even pace over the signed contract's service period expects by ``today`` (rounded down):
+    fewer is behind schedule.
     """
     project = contract.project
     rows = {d.pk: DeliverableActual(deliverable=d) for d in project.deliverables.order_by("id")}
@@ -306,8 +364,32 @@ def delivery_achievement(*, contract, evaluation=None) -> DeliveryAchievement:
             others.append(IndicatorActual(indicator, average))
         else:
             others.append(IndicatorActual(indicator, None))
+    elapsed = contract_elapsed(contract, today)
+    if elapsed is not None:
+        for row in rows.values():
+            row.expected = int(row.deliverable.quantity * elapsed / 100)
     return DeliveryAchievement(contract_id=contract.pk, deliverables=list(rows.values()), other_indicators=others,
-                               satisfaction_count=answers, satisfaction_average=average)
+                               satisfaction_count=answers, satisfaction_average=average, elapsed=elapsed)
+
+
+def records_by_month(*, contract, today=None) -> tuple[list, dict]:
+    """Return the months of the service period so far (first days, oldest first) and, per
+    deliverable id, its service records written in each of those months. One query."""
+    today = today or timezone.localdate()
+    counts = (ServiceRecord.objects.filter(contract=contract).order_by()
+              .annotate(month=TruncMonth("served_on")).values("month", "deliverable_id")
+              .annotate(n=Count("id")))
+    table = {(row["month"], row["deliverable_id"]): row["n"] for row in counts}
+    months = []
+    month = contract.start_date.replace(day=1)
+    last = min(max(today, contract.start_date), contract.end_date).replace(day=1)
+    for stamp, _deliverable in table:
+        month, last = min(month, stamp), max(last, stamp)
+    while month <= last:
+        months.append(month)
+        month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    ids = {deliverable for _month, deliverable in table}
+    return months, {d: [table.get((m, d), 0) for m in months] for d in ids}
 
 
 

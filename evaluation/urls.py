@@ -25,5 +25,7 @@ urlpatterns = [
     path("experts/<int:pk>/", expert_views.ExpertEditView.as_view(), name="expert-edit"),
     path("experts/<int:pk>/availability/", expert_views.ExpertAvailabilityView.as_view(),
          name="expert-availability"),
+    path("contracts/<int:pk>/delivery/", views.ContractDeliveryView.as_view(),
+         name="contract-delivery"),
     path("contracts/<int:pk>/contract.pdf", views.contract_pdf_download, name="contract-pdf"),
 ]

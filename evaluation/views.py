@@ -17,10 +17,12 @@ from django.views import View
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
 
+from core.charts import ChartExportMixin
 from core.lists import DATETIME, FilteredListMixin
 from core.qr import qr_svg_response
 from delivery.models import MilestoneReport
 from delivery.selectors import opinion_summary
+from evaluation import charts as evaluation_charts
 from evaluation import selectors as evaluation_selectors
 from evaluation.bid_report import evaluation_report_response
 from evaluation.documents import performance_report_pdf_response
@@ -31,7 +33,7 @@ from evaluation.models import (
     PerformanceEvaluation,
     SatisfactionResponse,
 )
-from evaluation.services.performance import satisfaction_submit
+from evaluation.services.performance import output_achievement, satisfaction_submit
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors as procurement_selectors
 from procurement.documents import contract_pdf_response
@@ -103,7 +105,46 @@ class PerformanceDetailView(OfficeMixin, TemplateView):
                  or user.has_perm("evaluation.submit_partyscore",
                                   PartyScore(evaluation=evaluation, party=EvaluationParty.COMMUNITY))),
             survey_url=reverse("evaluation:satisfaction", args=[evaluation.pk]),
+            sees_delivery=evaluation_selectors.delivery_contract_list_for_user(user=user)
+            .filter(pk=evaluation.contract_id).exists(),
         )
+        return context
+
+
+class ContractDeliveryView(ChartExportMixin, OfficeMixin, TemplateView):
+    """Delivery against targets, live (issue 9 item 3): every indicator's target and actual with
+    a progress bar, the records per deliverable by month, the deliverables behind schedule.
+
+    Whoever sees the project or the contract sees it (the community too); anyone else 404.
+    """
+
+    template_name = "evaluation/contract_delivery.html"
+
+    def _data(self):
+        if not hasattr(self, "_cached"):
+            contract = evaluation_selectors.delivery_contract_get_for_user(
+                user=self.request.user, contract_id=self.kwargs["pk"])
+            evaluation = PerformanceEvaluation.objects.filter(contract=contract).first()
+            achievement = evaluation_selectors.delivery_achievement(contract=contract,
+                                                                    evaluation=evaluation)
+            months, by_month = evaluation_selectors.records_by_month(contract=contract)
+            self._cached = (contract, evaluation, achievement, months, by_month)
+        return self._cached
+
+    def get_charts(self):
+        _contract, _evaluation, achievement, months, by_month = self._data()
+        return [evaluation_charts.delivery_target_chart(achievement),
+                evaluation_charts.records_month_chart(achievement, months, by_month)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contract, evaluation, achievement, _months, _by_month = self._data()
+        suggested = None
+        if evaluation is not None and self.request.user.has_perm(
+                "evaluation.view_performanceevaluation", evaluation):
+            suggested = output_achievement(evaluation)["suggested_output_score"]
+        context.update(contract=contract, evaluation=evaluation, achievement=achievement,
+                       charts=self.get_charts(), suggested_output_score=suggested)
         return context
 
 

@@ -30,7 +30,7 @@ from procurement import selectors
 from procurement.documents import bid_receipt_pdf_response
 from procurement.filters import ContractFilter, NeedFilter, ProjectFilter, TenderFilter
 from procurement.forms import BidFilesForm, BidFlagDecisionForm, BidForm
-from procurement.models import Bid, Need, Tender
+from procurement.models import Bid, Contract, Need, Tender
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
 from procurement.services.bids import bid_withdraw
 from procurement.services.collusion import DECIDABLE_STATUSES, bid_flag_decide
@@ -149,6 +149,10 @@ class ProjectDetailView(OfficeMixin, TemplateView):
             tender=project.current_tender,
             contract=selectors.contract_list_for_user(user=self.request.user)
             .filter(project=project).first(),
+            # Whoever sees the project sees its delivery progress (evaluation:contract-delivery).
+            delivery_contract_id=Contract.objects.filter(
+                project=project, status__in=(Contract.Status.SIGNED, Contract.Status.COMPLETED))
+            .values_list("pk", flat=True).first(),
             **project_grants_context(self.request.user, project),
             **project_versions_context(project),
         )

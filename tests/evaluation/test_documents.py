@@ -8,6 +8,7 @@ from evaluation.documents import performance_report_context, performance_report_
 from evaluation.models import PerformanceEvaluation
 from evaluation.services.performance import party_score_submit, satisfaction_submit
 from procurement.documents import amount_in_chinese, contract_context, contract_pdf
+from tests.factories import ServiceRecordFactory
 from tests.worlds import contract_signed, supplier_staff_of
 
 
@@ -97,3 +98,56 @@ def test_performance_report_pdf(world, storage, django_assert_max_num_queries):
                    "优"):
         assert needle in text, needle
     assert _embedded_cjk_fonts(reader)
+
+
+def _page_svg_objects(reader) -> int:
+    """Count the drawn (vector) form objects WeasyPrint makes of inline SVG on the pages."""
+    found = 0
+    for page in reader.pages:
+        xobjects = page["/Resources"].get_object().get("/XObject", {})
+        found += sum(1 for ref in xobjects.get_object().values()
+                     if ref.get_object().get("/Subtype") == "/Form")
+    return found
+
+
+@pytest.mark.django_db
+def test_performance_report_pdf_has_charts(world, storage, django_assert_max_num_queries, tmp_path):
+    from delivery.services.milestones import milestone_accept, milestone_submit
+    from tests.factories import user_with_role
+    contract = contract_signed(world)
+    case = contract.project.deliverables.order_by("id").first()
+    for i in range(7):
+        ServiceRecordFactory(contract=contract, deliverable=case, code=f"C-{i}")
+    staff = supplier_staff_of(world, contract)
+    for kind in ("mid_term", "final"):
+        milestone_accept(report=milestone_submit(contract=contract, actor=staff, kind=kind, summary=kind),
+                         actor=world.purchaser)
+    evaluation = PerformanceEvaluation.objects.get(contract=contract)
+    for score in (95, 85, 72, 91):
+        satisfaction_submit(evaluation=evaluation, score=score,
+                            actor=user_with_role("resident", world.community_org))
+    cats = {"budget": 9, "output": 40, "effect": 25, "satisfaction": 8}
+    for party, actor in (("purchaser", world.purchaser), ("community", world.community),
+                         ("third_party", evaluation.third_party_expert), ("self", staff)):
+        party_score_submit(evaluation=evaluation, party=party, actor=actor, category_scores=cats)
+    evaluation.refresh_from_db()
+    with django_assert_max_num_queries(5):
+        context = performance_report_context(evaluation)
+    charts = context["charts"]
+    # Hand-computed: the survey's bands 0–59, 60–79, 80–89, 90–100 hold 0, 1, 1, 2 answers.
+    assert charts["satisfaction"]["series"][0]["values"] == [0, 1, 1, 2]
+    # Each party 9 + 40 + 25 + 8 = 82; the residents the survey's mean (95+85+72+91)/4 = 85.75.
+    assert len(charts["parties"]["labels"]) == 5 and charts["parties"]["labels"][-1] == "服务对象满意度"
+    assert charts["parties"]["series"][0]["values"] == ["82.00"] * 4 + ["85.75"]
+    target, actual = (s["values"] for s in charts["indicators"]["series"])
+    indicators = dict(zip(charts["indicators"]["labels"], zip(target, actual, strict=True), strict=True))
+    assert indicators["个案服务数（个）"] == ("10", "7")
+    assert indicators["服务对象满意度（%）"] == ("90", "85.75")
+    reader = _pdf(performance_report_pdf(evaluation))
+    text = "".join(page.extract_text() for page in reader.pages)
+    for needle in ("绩效指标：目标值与实际值", "各评价主体得分", "满意度分布（份）", "90–100", "85.75"):
+        assert needle in text, needle
+    assert _page_svg_objects(reader) >= 3
+    assert _embedded_cjk_fonts(reader)
+    with performance_report_pdf(evaluation).file.open("rb") as fh:
+        (tmp_path / "report.pdf").write_bytes(fh.read())
