@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.charts import Chart, Series
 from core.documents import document_bytes, document_ensure, document_request, pdf_attachment
 from core.models import Document
 from evaluation.models import CommitteeMember, ScoreCorrection, ScoreItem, TieDraw
@@ -62,6 +64,18 @@ def evaluation_report_context(tender: Tender) -> dict:
         .select_related("item__sheet__member__expert", "item__criterion").order_by("corrected_at", "id")
     ]
     draw = TieDraw.objects.filter(tender=tender).select_related("drawn_by").first()
+    bidders = [b.organization.name for b in bids]
+    charts = {
+        "final": Chart(key="final", kind=Chart.HBAR, title=_("各投标人综合得分"),
+                       category=_("投标人"), labels=bidders,
+                       series=[Series(_("综合得分"), [b.final_score for b in bids])]).as_data(),
+        # Each expert's total for each bidder side by side: a score far from the others shows.
+        "experts": Chart(key="experts", kind=Chart.BAR, title=_("各评审专家对各投标人的评分合计"),
+                         category=_("评审专家"), labels=[str(m.expert) for m in members],
+                         series=[Series(b.organization.name,
+                                        [totals.get((m.pk, b.pk)) for m in members])
+                                 for b in bids]).as_data(),
+    }
     return {
         "title": f"评标报告（{tender.code}）",
         "tender": {
@@ -95,6 +109,7 @@ def evaluation_report_context(tender: Tender) -> dict:
             "groups": [{"rank": g["rank"], "order": [names.get(pk, str(pk)) for pk in g["order"]]}
                        for g in draw.groups]},
         "winner": next((b.organization.name for b in bids if b.rank == 1), ""),
+        "charts": charts,
         "date": date_text(tender.evaluated_at),
     }
 

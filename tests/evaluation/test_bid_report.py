@@ -72,8 +72,11 @@ def test_the_report_is_made_when_the_last_expert_submits_and_kept_with_its_hash(
         data = fh.read()
     assert doc.sha256 == hashlib.sha256(data).hexdigest()
     text = _text(data)
-    for needle in ("评标报告", tender.code, str(members[0].expert), "签字", "综合得分"):
+    for needle in ("评标报告", tender.code, str(members[0].expert), "签字", "综合得分",
+                   "各投标人综合得分", "各评审专家对各投标人的评分合计"):
         assert needle in text, needle
+    from tests.evaluation.test_documents import _page_svg_objects
+    assert _page_svg_objects(PdfReader(io.BytesIO(data))) >= 2  # the two charts, drawn
 
 
 def test_the_context_names_every_score_the_ranking_and_the_members(
@@ -96,6 +99,15 @@ def test_the_context_names_every_score_the_ranking_and_the_members(
     assert row["scores"][technical] == "40.00" and len(row["scores"]) == len(names)
     bids[0].refresh_from_db()
     assert context["bids"][0]["final_score"] == f"{bids[0].final_score:.2f}"
+    # The charts hold the same numbers: every expert gave 70, 60, 50 in price order (+ price).
+    final = context["charts"]["final"]
+    assert final["labels"] == [b.organization.name for b in bids]
+    assert [str(v) for v in final["series"][0]["values"]] == [
+        b["final_score"] for b in context["bids"]]
+    experts = context["charts"]["experts"]
+    assert experts["labels"] == [m["name"] for m in context["members"]]
+    assert [s["name"] for s in experts["series"]] == [b.organization.name for b in bids]
+    assert {str(v) for v in experts["series"][0]["values"]} == {context["sheets"][0]["rows"][0]["total"]}
 
 
 def test_the_query_count_does_not_grow_with_bids(world, django_assert_num_queries):
