@@ -4,6 +4,7 @@ import ipaddress
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.utils import timezone
 
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
 
@@ -32,6 +33,29 @@ def request_client_address(request) -> str | None:
     except ValueError:
         return remote
     return candidate
+
+
+def request_arrived_at(request):
+    """Return when the request reached the server (ArrivalTimeMiddleware), or None outside one.
+
+    Works for a DRF Request too (it hands unknown attributes to the Django request)."""
+    return getattr(request, "arrived_at", None)
+
+
+class ArrivalTimeMiddleware:
+    """Stamp ``request.arrived_at`` with the server's clock, first thing, before any lock,
+    queue or session lookup: a bid's time is when it arrived (procurement.services.arrival).
+
+    Listed first in settings.MIDDLEWARE. The client has no say in it: nothing in the request is
+    read, and whatever the client sends under that name is overwritten here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.arrived_at = timezone.now()
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:
