@@ -7,6 +7,14 @@ from django.conf import settings
 from django.utils import timezone
 
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+# When the request being served reached the server (ArrivalTimeMiddleware), or the arrival a
+# bid service is judging (procurement.services.arrival.judged_by_arrival).
+arrival: ContextVar = ContextVar("arrival", default=None)
+
+
+def current_arrival():
+    """Return the arrival time of the request (or bid service call) being served, if any."""
+    return arrival.get()
 
 
 def get_client_address() -> str | None:
@@ -55,7 +63,11 @@ class ArrivalTimeMiddleware:
 
     def __call__(self, request):
         request.arrived_at = timezone.now()
-        return self.get_response(request)
+        token = arrival.set(request.arrived_at)
+        try:
+            return self.get_response(request)
+        finally:
+            arrival.reset(token)
 
 
 class RequestContextMiddleware:

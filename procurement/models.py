@@ -536,14 +536,17 @@ class Bid(models.Model):
 
     def user_can_upload_file(self, user, at=None):
         """Return whether the user may attach a file to this bid (the bidder, before the
-        deadline); ``at``: when the request arrived (default now)."""
+        deadline); ``at``: when the request arrived (default: the arrival being served,
+        core.middleware.current_arrival, else now)."""
         from django.utils import timezone
 
         from core.authz import decide
+        from core.middleware import current_arrival
         from core.permissions import deny
 
+        at = at or current_arrival() or timezone.now()
         if (self.status != self.Status.SUBMITTED or self.tender.status != Tender.Status.PUBLISHED
-                or (at or timezone.now()) >= self.tender.bid_deadline):
+                or at >= self.tender.bid_deadline):
             return deny(_("投标截止后不能再上传投标文件。"))
         return decide(user, "procurement.edit_bid", self)
 

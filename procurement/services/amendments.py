@@ -46,7 +46,7 @@ from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, BidFlag, BidReceipt, Tender, TenderAmendment, TenderCriterion
 from procurement.services._common import staff_of
-from procurement.services.arrival import arrival_check
+from procurement.services.arrival import judged_by_arrival
 from procurement.services.clarifications import question_recipients
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import (
@@ -233,12 +233,12 @@ def _notify_amendment(tender, amendment) -> None:
            body="\n".join(lines), url=tender_url(tender))
 
 
+@judged_by_arrival
 @transaction.atomic
 def bid_reconfirm(*, bid, actor, arrived_at=None) -> Bid:
     """Re-confirm the bid, unchanged, against the tender's current version, before the deadline
     (judged by the request's ``arrived_at``, procurement.services.arrival); the bidder gets a
     receipt (投标回执, kind 重新确认) with the version and the digests."""
-    arrived_at = arrival_check(arrived_at)
     bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
     tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
     authz.require(actor, "procurement.reconfirm_bid", bid)

@@ -14,11 +14,13 @@ and get the current time.
 """
 
 import datetime as dt
+import functools
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ServiceError
+from core.middleware import arrival
 
 # Twice the gunicorn worker timeout (60 s): the longest a request can wait for its lock.
 MAX_ARRIVAL_AGE = dt.timedelta(seconds=120)
@@ -42,3 +44,20 @@ def arrival_check(arrived_at=None, *, now=None) -> dt.datetime:
 def deadline_passed(tender, arrived_at) -> bool:
     """Return whether a request that arrived at ``arrived_at`` came at or after the deadline."""
     return arrived_at >= tender.bid_deadline
+
+
+def judged_by_arrival(service):
+    """Decorate a bid service taking ``arrived_at``: check it (arrival_check), hand the checked
+    time on, and make it the arrival Bid.user_can_upload_file judges by while the service runs.
+    Put it above @transaction.atomic: a refused arrival opens no transaction."""
+
+    @functools.wraps(service)
+    def judged(*args, arrived_at=None, **kwargs):
+        arrived_at = arrival_check(arrived_at)
+        token = arrival.set(arrived_at)
+        try:
+            return service(*args, arrived_at=arrived_at, **kwargs)
+        finally:
+            arrival.reset(token)
+
+    return judged

@@ -13,7 +13,7 @@ from core.exceptions import ServiceError
 from core.files import atomic_with_files, stored_file_delete
 from core.models import StoredFile
 from procurement.models import OTHER_BID_DOCUMENT, Bid, BidDocument, BidReceipt, Tender
-from procurement.services.arrival import arrival_check, deadline_passed
+from procurement.services.arrival import deadline_passed, judged_by_arrival
 from procurement.services.bids import bid_documents_store, bid_submit, check_bid_documents
 from procurement.services.receipts import bid_receipt_issue
 
@@ -37,11 +37,11 @@ def _check_open_for_changes(bid, arrived_at) -> None:
         raise ServiceError(_("投标截止时间已过，不能再修改投标文件。"), code="deadline")
 
 
+@judged_by_arrival
 def bid_files_add(*, bid, actor, files, kind=OTHER_BID_DOCUMENT,
                   arrived_at=None) -> list[StoredFile]:
     """Attach more files, filed under one document kind, to the bidder's own bid before the
     deadline (judged by the request's ``arrived_at``); a new receipt follows."""
-    arrived_at = arrival_check(arrived_at)
     with atomic_with_files():
         bid = Bid.objects.select_for_update().select_related("tender", "organization").get(pk=bid.pk)
         _check_open_for_changes(bid, arrived_at)
@@ -54,10 +54,10 @@ def bid_files_add(*, bid, actor, files, kind=OTHER_BID_DOCUMENT,
         return stored
 
 
+@judged_by_arrival
 def bid_file_remove(*, bid, stored_file_id: int, actor, arrived_at=None) -> None:
     """Delete one of the bid's files before the deadline (judged by the request's
     ``arrived_at``; audited; the file leaves the disk)."""
-    arrived_at = arrival_check(arrived_at)
     bid = Bid.objects.select_related("tender", "organization").get(pk=bid.pk)
     _check_open_for_changes(bid, arrived_at)
     stored = StoredFile.objects.filter(

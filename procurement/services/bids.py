@@ -29,7 +29,7 @@ from procurement.models import (
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
-from procurement.services.arrival import arrival_check, deadline_passed
+from procurement.services.arrival import deadline_passed, judged_by_arrival
 from procurement.services.collusion import flag_collusion_signals
 from procurement.services.eligibility import bid_eligibility_require
 from procurement.services.invitations import check_may_bid
@@ -198,6 +198,7 @@ def _locked_tender(tender) -> Tender:
             .select_related("project__purchaser", "project__community").get(pk=tender.pk))
 
 
+@judged_by_arrival
 @transaction.atomic
 def bid_submit(*, tender, actor, organization, price, proposal, files=(), documents=(),
                team=(), tender_version=None, contact_person="", contact_phone="",
@@ -217,7 +218,6 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
     ``arrived_at``: when the request reached the server (request.arrived_at, set by
     core.middleware.ArrivalTimeMiddleware); the deadline is judged by it, not by when the lock
     below is obtained (procurement.services.arrival). Default: now."""
-    arrived_at = arrival_check(arrived_at)
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
@@ -285,10 +285,10 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
     return bid
 
 
+@judged_by_arrival
 @transaction.atomic
 def bid_withdraw(*, bid, actor, arrived_at=None) -> Bid:
     """Withdraw the bid before the deadline (judged by the request's ``arrived_at``)."""
-    arrived_at = arrival_check(arrived_at)
     bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
     tender = _locked_tender(bid.tender)
     authz.require(actor, "procurement.withdraw_bid", bid)
