@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,8 @@ class InboxItem:
     deadline: str
     url: str
     due_state: str = ""  # "", "due_soon" or "overdue"
+    section: str = ""  # "assigned" or the task's owner permission: the inbox section it is in
+    section_total: int = 0  # how many open tasks that section holds (counted in SQL)
 
     @property
     def due_label(self) -> str:
@@ -80,13 +83,28 @@ def task_inbox_queryset(user):
     )
 
 
-def task_inbox_for_user(user) -> list[InboxItem]:
-    """Return the user's inbox items (task, step title, project or need title, role, deadline)."""
+def task_inbox_for_user(user, *, limit: int | None = None) -> list[InboxItem]:
+    """Return the user's inbox items (task, step title, project or need title, role, deadline),
+    oldest first.
+
+    A section is the tasks assigned to the user, or those open to one role permission. With
+    ``limit`` only the first ``limit`` tasks of each section are read: the database picks them
+    (a row number per section) and counts each section (``InboxItem.section_total``), in one
+    query, so the time does not grow with the number of open tasks.
+    """
+    section = Case(When(owner_id=user.pk, then=Value("assigned")),
+                   default=F("owner_permission"), output_field=CharField())
+    tasks = task_inbox_queryset(user).annotate(
+        section=section, section_total=Window(Count("pk"), partition_by=[section]))
+    if limit is not None:
+        tasks = tasks.annotate(section_rank=Window(
+            RowNumber(), partition_by=[section], order_by=[F("created").asc(), F("pk").asc()],
+        )).filter(section_rank__lte=limit)
     items = []
     today = timezone.localdate()
-    for task in task_inbox_queryset(user):
+    for task in tasks:
         permission = task.owner_permission or ""
-        if task.owner_id == user.pk:
+        if task.section == "assigned":
             role, role_label = "assigned", _("指派给我")
         elif permission.startswith(ROLE_PERMISSION_PREFIX):
             role = permission[len(ROLE_PERMISSION_PREFIX):]
@@ -105,6 +123,8 @@ def task_inbox_for_user(user) -> list[InboxItem]:
             deadline=deadline,
             url=reverse("workflows:task", kwargs={"task_pk": task.pk}),
             due_state=due_state(deadline, today),
+            section=task.section or "",
+            section_total=task.section_total,
         ))
     return items
 
