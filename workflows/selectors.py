@@ -15,6 +15,7 @@ from viewflow.workflow.models import Task
 from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import is_platform_admin, user_memberships
+from core.counts import related_count
 from core.models import Holiday
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from procurement.models import Bid, Contract, Need, NeedSupport, ServiceProject, Tender
@@ -189,7 +190,7 @@ def resident_work_items(user) -> list[WorkItem]:
         Need.objects.filter(status=Need.Status.SUBMITTED, community_id__in=community_ids)
         .exclude(submitted_by_id=user.pk)
         .exclude(Exists(NeedSupport.objects.filter(need_id=OuterRef("pk"), user_id=user.pk)))
-        .annotate(support_count=Count("supports"))
+        .annotate(support_count=related_count(NeedSupport.objects, "need"))
         .order_by("submitted_at", "pk")
     )
     for need in to_support:

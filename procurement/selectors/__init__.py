@@ -11,12 +11,22 @@ modules): lists filter with it, single-object getters answer 404 through it.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from core import authz
+from core.counts import related_count
 from procurement.digests import bid_files_digests, price_digest, text_digest
-from procurement.models import Bid, BidFlag, BidReceipt, Contract, Need, ServiceProject, Tender
+from procurement.models import (
+    Bid,
+    BidFlag,
+    BidReceipt,
+    Contract,
+    Need,
+    NeedSupport,
+    ServiceProject,
+    Tender,
+)
 from procurement.services.eligibility import opening_eligibility
 
 # Needs -----------------------------------------------------------------------------------------
@@ -26,7 +36,7 @@ def need_list_for_user(*, user) -> QuerySet[Need]:
     return (
         authz.scoped(user, "procurement.view_need", Need.objects.all())
         .select_related("community", "submitted_by", "merged_into")
-        .annotate(support_count=Count("supports"))
+        .annotate(support_count=related_count(NeedSupport.objects, "need"))
     )
 
 
@@ -47,7 +57,7 @@ def need_get_for_user(*, user, need_id: int) -> Need:
     return get_for_user_or_404(
         user, "procurement.view_need",
         Need.objects.select_related("community", "submitted_by", "merged_into")
-        .annotate(support_count=Count("supports")), need_id)
+        .annotate(support_count=related_count(NeedSupport.objects, "need")), need_id)
 
 
 # Projects --------------------------------------------------------------------------------------
