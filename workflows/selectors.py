@@ -90,17 +90,31 @@ def task_inbox_for_user(user, *, limit: int | None = None) -> list[InboxItem]:
 
     A section is the tasks assigned to the user, or those open to one role permission. With
     ``limit`` only the first ``limit`` tasks of each section are read: the database picks them
-    (a row number per section) and counts each section (``InboxItem.section_total``), in one
-    query, so the time does not grow with the number of open tasks.
+    (a row number per section over the tasks' keys) and counts each section
+    (``InboxItem.section_total``); a second query joins the chosen ones' processes and subjects.
+    The time then barely grows with the number of open tasks.
     """
     section = Case(When(owner_id=user.pk, then=Value("assigned")),
                    default=F("owner_permission"), output_field=CharField())
-    tasks = task_inbox_queryset(user).annotate(
-        section=section, section_total=Window(Count("pk"), partition_by=[section]))
-    if limit is not None:
-        tasks = tasks.annotate(section_rank=Window(
-            RowNumber(), partition_by=[section], order_by=[F("created").asc(), F("pk").asc()],
-        )).filter(section_rank__lte=limit)
+    total = Window(Count("pk"), partition_by=[section])
+    if limit is None:
+        tasks = list(task_inbox_queryset(user).annotate(section=section, section_total=total))
+    else:
+        # First the window over narrow rows (key, section, count, rank) of every open task, then
+        # the chosen ones with their processes and subjects joined: sorting the wide joined
+        # rows of thousands of tasks was what grew with their number.
+        chosen = {
+            pk: (name, count) for pk, name, count in
+            Task.objects.filter(open_tasks_q(user))
+            .annotate(section=section, section_total=total, section_rank=Window(
+                RowNumber(), partition_by=[section],
+                order_by=[F("created").asc(), F("pk").asc()]))
+            .filter(section_rank__lte=limit)
+            .values_list("pk", "section", "section_total")
+        }
+        tasks = list(task_inbox_queryset(user).filter(pk__in=list(chosen))) if chosen else []
+        for task in tasks:
+            task.section, task.section_total = chosen[task.pk]
     items = []
     today = timezone.localdate()
     for task in tasks:
