@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the time a bid arrived is when the request reached the server, before any queue.
+    "core.middleware.ArrivalTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy header on every page (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",

@@ -4,8 +4,17 @@ import ipaddress
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.utils import timezone
 
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+# When the request being served reached the server (ArrivalTimeMiddleware), or the arrival a
+# bid service is judging (procurement.services.arrival.judged_by_arrival).
+arrival: ContextVar = ContextVar("arrival", default=None)
+
+
+def current_arrival():
+    """Return the arrival time of the request (or bid service call) being served, if any."""
+    return arrival.get()
 
 
 def get_client_address() -> str | None:
@@ -32,6 +41,33 @@ def request_client_address(request) -> str | None:
     except ValueError:
         return remote
     return candidate
+
+
+def request_arrived_at(request):
+    """Return when the request reached the server (ArrivalTimeMiddleware), or None outside one.
+
+    Works for a DRF Request too (it hands unknown attributes to the Django request)."""
+    return getattr(request, "arrived_at", None)
+
+
+class ArrivalTimeMiddleware:
+    """Stamp ``request.arrived_at`` with the server's clock, first thing, before any lock,
+    queue or session lookup: a bid's time is when it arrived (procurement.services.arrival).
+
+    Listed first in settings.MIDDLEWARE. The client has no say in it: nothing in the request is
+    read, and whatever the client sends under that name is overwritten here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.arrived_at = timezone.now()
+        token = arrival.set(request.arrived_at)
+        try:
+            return self.get_response(request)
+        finally:
+            arrival.reset(token)
 
 
 class RequestContextMiddleware:

@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.authz import scope_q, scoped
+from core.counts import related_count
 from core.models import StoredFile
 from core.templatetags.money import money
 from delivery.models import ServiceRecord
@@ -65,7 +66,8 @@ def performance_evaluation_list_for_user(*, user) -> QuerySet[PerformanceEvaluat
     condition = scope_q(user, "evaluation.view_performanceevaluation")
     return PerformanceEvaluation.objects.filter(condition).select_related(
         "contract__project__community", "contract__supplier", "contract__purchaser", "third_party_expert"
-    ).prefetch_related("party_scores").annotate(satisfaction_count=Count("satisfaction_responses"))
+    ).prefetch_related("party_scores").annotate(
+        satisfaction_count=related_count(SatisfactionResponse.objects, "evaluation"))
 
 
 def performance_evaluation_get_for_user(*, user, pk: int) -> PerformanceEvaluation:

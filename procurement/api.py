@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import Organization
 from core.api import ObjectRulePermission
 from core.files import atomic_with_files
+from core.middleware import request_arrived_at
 from procurement.models import Bid, Tender
 from procurement.selectors import (
     bid_list_for_user,
@@ -127,7 +128,8 @@ class TenderBidListApi(generics.ListAPIView):
         payload = BidSubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with atomic_with_files():
-            bid = bid_submit(tender=tender, actor=request.user, **payload.validated_data)
+            bid = bid_submit(tender=tender, actor=request.user,
+                             arrived_at=request_arrived_at(request), **payload.validated_data)
         return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
 
 

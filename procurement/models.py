@@ -57,6 +57,8 @@ class Need(models.Model):
         verbose_name = _("居民需求")
         verbose_name_plural = _("居民需求")
         ordering = ["-submitted_at", "-id"]
+        # The list's order: a page is read from the index, not sorted out of the whole table.
+        indexes = [models.Index(fields=["submitted_at", "id"], name="need_submitted_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="merged", merged_into__isnull=False)
@@ -491,6 +493,9 @@ class Bid(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
     submitted_at = models.DateTimeField(_("递交时间"))
+    # When the (last) submission reached the server, before any lock: the deadline is judged by
+    # it, and the receipt shows it (procurement.services.arrival). Null on bids from before.
+    arrived_at = models.DateTimeField(_("到达时间"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     disqualification_reason = models.CharField(_("不合格理由"), max_length=200, blank=True)
     price_score = models.DecimalField(_("价格分"), max_digits=6, decimal_places=2, null=True,
@@ -531,15 +536,19 @@ class Bid(models.Model):
         """Return whether the user may download a file attached to this bid (same as viewing)."""
         return self.user_can_view(user)
 
-    def user_can_upload_file(self, user):
-        """Return whether the user may attach a file to this bid (the bidder, before the deadline)."""
+    def user_can_upload_file(self, user, at=None):
+        """Return whether the user may attach a file to this bid (the bidder, before the
+        deadline); ``at``: when the request arrived (default: the arrival being served,
+        core.middleware.current_arrival, else now)."""
         from django.utils import timezone
 
         from core.authz import decide
+        from core.middleware import current_arrival
         from core.permissions import deny
 
+        at = at or current_arrival() or timezone.now()
         if (self.status != self.Status.SUBMITTED or self.tender.status != Tender.Status.PUBLISHED
-                or timezone.now() >= self.tender.bid_deadline):
+                or at >= self.tender.bid_deadline):
             return deny(_("投标截止后不能再上传投标文件。"))
         return decide(user, "procurement.edit_bid", self)
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from viewflow.workflow.models import Task
 from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import is_platform_admin, user_memberships
+from core.counts import related_count
 from core.models import Holiday
 from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from procurement.models import Bid, Contract, Need, NeedSupport, ServiceProject, Tender
@@ -32,6 +34,8 @@ class InboxItem:
     deadline: str
     url: str
     due_state: str = ""  # "", "due_soon" or "overdue"
+    section: str = ""  # "assigned" or the task's owner permission: the inbox section it is in
+    section_total: int = 0  # how many open tasks that section holds (counted in SQL)
 
     @property
     def due_label(self) -> str:
@@ -80,13 +84,42 @@ def task_inbox_queryset(user):
     )
 
 
-def task_inbox_for_user(user) -> list[InboxItem]:
-    """Return the user's inbox items (task, step title, project or need title, role, deadline)."""
+def task_inbox_for_user(user, *, limit: int | None = None) -> list[InboxItem]:
+    """Return the user's inbox items (task, step title, project or need title, role, deadline),
+    oldest first.
+
+    A section is the tasks assigned to the user, or those open to one role permission. With
+    ``limit`` only the first ``limit`` tasks of each section are read: the database picks them
+    (a row number per section over the tasks' keys) and counts each section
+    (``InboxItem.section_total``); a second query joins the chosen ones' processes and subjects.
+    The time then barely grows with the number of open tasks.
+    """
+    section = Case(When(owner_id=user.pk, then=Value("assigned")),
+                   default=F("owner_permission"), output_field=CharField())
+    total = Window(Count("pk"), partition_by=[section])
+    if limit is None:
+        tasks = list(task_inbox_queryset(user).annotate(section=section, section_total=total))
+    else:
+        # First the window over narrow rows (key, section, count, rank) of every open task, then
+        # the chosen ones with their processes and subjects joined: sorting the wide joined
+        # rows of thousands of tasks was what grew with their number.
+        chosen = {
+            pk: (name, count) for pk, name, count in
+            Task.objects.filter(open_tasks_q(user))
+            .annotate(section=section, section_total=total, section_rank=Window(
+                RowNumber(), partition_by=[section],
+                order_by=[F("created").asc(), F("pk").asc()]))
+            .filter(section_rank__lte=limit)
+            .values_list("pk", "section", "section_total")
+        }
+        tasks = list(task_inbox_queryset(user).filter(pk__in=list(chosen))) if chosen else []
+        for task in tasks:
+            task.section, task.section_total = chosen[task.pk]
     items = []
     today = timezone.localdate()
-    for task in task_inbox_queryset(user):
+    for task in tasks:
         permission = task.owner_permission or ""
-        if task.owner_id == user.pk:
+        if task.section == "assigned":
             role, role_label = "assigned", _("指派给我")
         elif permission.startswith(ROLE_PERMISSION_PREFIX):
             role = permission[len(ROLE_PERMISSION_PREFIX):]
@@ -105,6 +138,8 @@ def task_inbox_for_user(user) -> list[InboxItem]:
             deadline=deadline,
             url=reverse("workflows:task", kwargs={"task_pk": task.pk}),
             due_state=due_state(deadline, today),
+            section=task.section or "",
+            section_total=task.section_total,
         ))
     return items
 
@@ -169,7 +204,7 @@ def resident_work_items(user) -> list[WorkItem]:
         Need.objects.filter(status=Need.Status.SUBMITTED, community_id__in=community_ids)
         .exclude(submitted_by_id=user.pk)
         .exclude(Exists(NeedSupport.objects.filter(need_id=OuterRef("pk"), user_id=user.pk)))
-        .annotate(support_count=Count("supports"))
+        .annotate(support_count=related_count(NeedSupport.objects, "need"))
         .order_by("submitted_at", "pk")
     )
     for need in to_support:

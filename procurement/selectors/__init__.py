@@ -15,19 +15,43 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from core import authz
+from core.counts import related_count
 from procurement.digests import bid_files_digests, price_digest, text_digest
-from procurement.models import Bid, BidFlag, BidReceipt, Contract, Need, ServiceProject, Tender
+from procurement.models import (
+    Bid,
+    BidFlag,
+    BidReceipt,
+    Contract,
+    Need,
+    NeedSupport,
+    ServiceProject,
+    Tender,
+)
 from procurement.services.eligibility import opening_eligibility
 
 # Needs -----------------------------------------------------------------------------------------
 
-def need_list_for_user(*, user) -> QuerySet[Need]:
-    """Return the needs the user may see (procurement.view_need): its communities' and its own."""
-    return (
-        authz.scoped(user, "procurement.view_need", Need.objects.all())
-        .select_related("community", "submitted_by", "merged_into")
-        .annotate(support_count=Count("supports"))
-    )
+def need_list_for_user(*, user, support_count: bool = True) -> QuerySet[Need]:
+    """Return the needs the user may see (procurement.view_need): its communities' and its own.
+
+    ``support_count=False`` leaves the count of supporters out: a page of the list counts its
+    own rows afterwards (need_support_counts), as SQLite computes a subquery column for every
+    row it sorts, not only for the page it keeps."""
+    needs = (authz.scoped(user, "procurement.view_need", Need.objects.all())
+             .select_related("community", "submitted_by", "merged_into"))
+    if support_count:
+        needs = needs.annotate(support_count=related_count(NeedSupport.objects, "need"))
+    return needs
+
+
+def need_support_counts(needs) -> list:
+    """Set ``support_count`` on each of the needs (a page of the list) in one query; return them."""
+    needs = list(needs)
+    counts = dict(NeedSupport.objects.filter(need_id__in=[n.pk for n in needs]).order_by()
+                  .values_list("need_id").annotate(n=Count("pk")))
+    for need in needs:
+        need.support_count = counts.get(need.pk, 0)
+    return needs
 
 
 def get_for_user_or_404(user, perm: str, queryset: QuerySet, pk: int):
@@ -47,7 +71,7 @@ def need_get_for_user(*, user, need_id: int) -> Need:
     return get_for_user_or_404(
         user, "procurement.view_need",
         Need.objects.select_related("community", "submitted_by", "merged_into")
-        .annotate(support_count=Count("supports")), need_id)
+        .annotate(support_count=related_count(NeedSupport.objects, "need")), need_id)
 
 
 # Projects --------------------------------------------------------------------------------------

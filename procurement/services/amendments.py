@@ -46,6 +46,7 @@ from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.models import Bid, BidFlag, BidReceipt, Tender, TenderAmendment, TenderCriterion
 from procurement.services._common import staff_of
+from procurement.services.arrival import judged_by_arrival
 from procurement.services.clarifications import question_recipients
 from procurement.services.receipts import bid_receipt_issue
 from procurement.services.tenders import (
@@ -232,14 +233,16 @@ def _notify_amendment(tender, amendment) -> None:
            body="\n".join(lines), url=tender_url(tender))
 
 
+@judged_by_arrival
 @transaction.atomic
-def bid_reconfirm(*, bid, actor) -> Bid:
-    """Re-confirm the bid, unchanged, against the tender's current version, before the deadline;
-    the bidder gets a receipt (投标回执, kind 重新确认) with the version and the digests."""
+def bid_reconfirm(*, bid, actor, arrived_at=None) -> Bid:
+    """Re-confirm the bid, unchanged, against the tender's current version, before the deadline
+    (judged by the request's ``arrived_at``, procurement.services.arrival); the bidder gets a
+    receipt (投标回执, kind 重新确认) with the version and the digests."""
     bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
     tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
     authz.require(actor, "procurement.reconfirm_bid", bid)
-    now = timezone.now()
+    now = arrived_at
     if (bid.status != Bid.Status.SUBMITTED or tender.status != Tender.Status.PUBLISHED
             or now >= tender.bid_deadline):
         raise ServiceError(_("只有投标截止前已递交的投标文件可以重新确认。"), code="state")

@@ -29,6 +29,7 @@ from procurement.models import (
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
+from procurement.services.arrival import deadline_passed, judged_by_arrival
 from procurement.services.collusion import flag_collusion_signals
 from procurement.services.eligibility import bid_eligibility_require
 from procurement.services.invitations import check_may_bid
@@ -197,10 +198,11 @@ def _locked_tender(tender) -> Tender:
             .select_related("project__purchaser", "project__community").get(pk=tender.pk))
 
 
+@judged_by_arrival
 @transaction.atomic
 def bid_submit(*, tender, actor, organization, price, proposal, files=(), documents=(),
                team=(), tender_version=None, contact_person="", contact_phone="",
-               project_manager="") -> Bid:
+               project_manager="", arrived_at=None) -> Bid:
     """Submit the organization's sealed bid before the deadline, with its files and the
     social-work team it promises (its own 持证社工, copied into the contract), and give the
     bidder a receipt (投标回执). Call it inside core.files.atomic_with_files when files are given
@@ -211,13 +213,17 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
 
     ``documents`` are (kind, file) pairs, kind one of the tender's document kinds
     (bid_document_kinds); ``files`` are filed as 其他材料. A bid without any file, or without a
-    file for each document the tender requires (Tender.required_documents), is refused."""
+    file for each document the tender requires (Tender.required_documents), is refused.
+
+    ``arrived_at``: when the request reached the server (request.arrived_at, set by
+    core.middleware.ArrivalTimeMiddleware); the deadline is judged by it, not by when the lock
+    below is obtained (procurement.services.arrival). Default: now."""
     tender = _locked_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("该采购项目不在投标期内。"), code="state")
     now = timezone.now()
-    if now >= tender.bid_deadline:
+    if deadline_passed(tender, arrived_at):
         raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
     if tender_version is not None and tender_version != tender.version:
         raise ServiceError(_("采购文件已更正为第%(v)d版，请阅读更正公告后再递交投标文件。")
@@ -258,6 +264,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
     bid.proposal = proposal.strip()
     bid.submitted_by = actor
     bid.submitted_at = now
+    bid.arrived_at = arrived_at
     bid.withdrawn_at = None
     bid.tender_version = tender.version  # the version the bidder saw (更正公告, 87号令27)
     bid.contact_person = (contact_person or "").strip()[:50]
@@ -267,7 +274,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
     bid.save()
     bid.team.set(team)
     bid_documents_store(bid=bid, actor=actor, documents=documents)
-    bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=now)
+    bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=arrived_at)
     # The audit row never holds the price or proposal: the log is readable before opening.
     audit_record(actor=actor, action="bid.submit", target=bid, before=before,
                  after={"status": bid.status, "tender": tender.pk})
@@ -278,18 +285,19 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
     return bid
 
 
+@judged_by_arrival
 @transaction.atomic
-def bid_withdraw(*, bid, actor) -> Bid:
-    """Withdraw the bid before the deadline."""
+def bid_withdraw(*, bid, actor, arrived_at=None) -> Bid:
+    """Withdraw the bid before the deadline (judged by the request's ``arrived_at``)."""
     bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
     tender = _locked_tender(bid.tender)
     authz.require(actor, "procurement.withdraw_bid", bid)
     if bid.status != Bid.Status.SUBMITTED or tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("只有投标期内已递交的投标文件可以撤回。"), code="state")
-    if timezone.now() >= tender.bid_deadline:
+    if deadline_passed(tender, arrived_at):
         raise ServiceError(_("投标截止时间已过，不能撤回。"), code="deadline")
     BidStates(bid).withdraw()
-    bid.withdrawn_at = timezone.now()
+    bid.withdrawn_at = arrived_at
     bid.save(update_fields=["status", "withdrawn_at"])
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.WITHDRAWN, actor=actor, at=bid.withdrawn_at)
     audit_record(actor=actor, action="bid.withdraw", target=bid,

@@ -24,6 +24,7 @@ from core import authz
 from core.confirm import confirmation_page
 from core.exceptions import ServiceError
 from core.lists import DATE, DATETIME, MONEY, FilteredListMixin
+from core.middleware import request_arrived_at
 from core.models import StoredFile
 from office.shell import OfficeListMixin, OfficeMixin, call_service
 from procurement import selectors
@@ -59,11 +60,20 @@ class NeedListView(FilteredListMixin, OfficeListMixin, TemplateView):
     ]
 
     def get_rows(self):
-        return selectors.need_list_for_user(user=self.request.user).order_by("-submitted_at", "-id")
+        # The count of supporters is computed in SQL only to sort or export by it; a page counts
+        # its own 25 rows afterwards (get_context_data), so the list's time does not grow with
+        # the number of needs.
+        query = self.request.GET
+        counted = bool(query.get("export")) or "support_count" in query.get("o", "")
+        return selectors.need_list_for_user(user=self.request.user, support_count=counted
+                                            ).order_by("-submitted_at", "-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        page = context.get("page")
+        if page is not None and "support_count" not in self.list_rows().query.annotations:
+            page.object_list = selectors.need_support_counts(page.object_list)
         context["can_submit"] = user.has_perm("procurement.propose_need")
         return context
 
@@ -268,11 +278,14 @@ class BidSubmitView(OfficeMixin, FormView):
         return {**super().get_initial(), "tender_version": self.tender.version}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "tender": self.tender}
+        # The server's clock, shown to the bidder: the deadline is judged by it (arrival time).
+        return {**super().get_context_data(**kwargs), "tender": self.tender,
+                "server_now": timezone.localtime()}
 
     def form_valid(self, form):
         bid = call_service(form, bid_submit_with_files, tender=self.tender,
-                           actor=self.request.user, **form.cleaned_data)
+                           actor=self.request.user,
+                           arrived_at=request_arrived_at(self.request), **form.cleaned_data)
         if bid is None:
             return self.form_invalid(form)
         messages.success(self.request, _("投标文件已递交，开标前仅本机构可查看。"))
@@ -314,12 +327,14 @@ class BidDetailView(OfficeMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        if not self.bid.user_can_upload_file(request.user):
+        arrived_at = request_arrived_at(request)
+        if not self.bid.user_can_upload_file(request.user, at=arrived_at):
             raise Http404
         form = BidFilesForm(data=request.POST, files=request.FILES, tender=self.bid.tender)
         if form.is_valid():
             stored = call_service(form, bid_files_add, bid=self.bid, actor=request.user,
-                                  files=form.cleaned_data["files"], kind=form.cleaned_data["kind"])
+                                  files=form.cleaned_data["files"], kind=form.cleaned_data["kind"],
+                                  arrived_at=arrived_at)
             if stored is not None:
                 messages.success(request, _("已上传 %(count)d 个文件。") % {"count": len(stored)})
                 return redirect("procurement:bid-detail", self.bid.pk)
@@ -332,7 +347,7 @@ def bid_file_remove_view(request, pk: int, file_pk: int):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={request.path}")
     bid = selectors.bid_get_for_user(user=request.user, bid_id=pk)
-    if not bid.user_can_upload_file(request.user):
+    if not bid.user_can_upload_file(request.user, at=request_arrived_at(request)):
         raise Http404
     stored = get_object_or_404(selectors.bid_files_for_user(user=request.user, bid=bid), pk=file_pk)
     page = confirmation_page(
@@ -344,7 +359,8 @@ def bid_file_remove_view(request, pk: int, file_pk: int):
     if page is not None:
         return page
     try:
-        bid_file_remove(bid=bid, stored_file_id=file_pk, actor=request.user)
+        bid_file_remove(bid=bid, stored_file_id=file_pk, actor=request.user,
+                        arrived_at=request_arrived_at(request))
     except ServiceError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -370,7 +386,7 @@ def bid_withdraw_view(request, pk: int):
     if page is not None:
         return page
     try:
-        bid_withdraw(bid=bid, actor=request.user)
+        bid_withdraw(bid=bid, actor=request.user, arrived_at=request_arrived_at(request))
     except ServiceError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -13,6 +13,7 @@ from django.views.generic import FormView
 
 from core.confirm import confirmation_page, entered_rows
 from core.exceptions import ServiceError
+from core.middleware import request_arrived_at
 from office.shell import OfficeMixin, call_service
 from procurement import selectors
 from procurement.forms.amendments import AmendmentForm, DeadlineExtensionForm
@@ -139,7 +140,7 @@ def bid_reconfirm_view(request, pk: int):
         messages.error(request, _("请勾选确认。"))
         return redirect("procurement:bid-detail", bid.pk)
     try:
-        bid_reconfirm(bid=bid, actor=request.user)
+        bid_reconfirm(bid=bid, actor=request.user, arrived_at=request_arrived_at(request))
     except ServiceError as error:
         messages.error(request, " ".join(error.messages))
     else:

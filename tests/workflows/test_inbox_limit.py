@@ -47,3 +47,36 @@ def test_no_show_all_link_under_the_limit():
     assert count == 2
     assert html.count('class="inbox-work"') == 2
     assert 'href="?all=1"' not in html
+
+
+def test_flow_task_sections_are_limited_and_counted_in_sql(world, monkeypatch):
+    """The purchaser's approval tasks: the database returns the first `section_limit` of each
+    section with the section's count, so neither the rows read nor the queries grow."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.workflows.test_task_access import submitted_project
+    from workflows.selectors import task_inbox_for_user
+
+    monkeypatch.setattr(HomeView, "section_limit", 3)
+    client = Client()
+    client.force_login(world.purchaser)
+    seen = {}
+    for size in (4, 9):
+        for n in range(4 if seen else 0, size):
+            submitted_project(world, n)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("home")).content.decode()
+        seen[size] = len(queries)
+        assert html.count('class="inbox-task"') == 3
+        assert int(re.search(r'data-count="(\d+)"', html).group(1)) >= size
+        assert f"（{size}）" in html  # the section heading counts every task
+        assert 'href="?all=1"' in html
+        items = task_inbox_for_user(world.purchaser, limit=3)
+        assert len(items) == 3 and {i.section_total for i in items} == {size}
+        # The oldest first, as without the limit.
+        assert [i.task.pk for i in items] == [
+            i.task.pk for i in task_inbox_for_user(world.purchaser)][:3]
+    assert seen[4] == seen[9]
+    _count, html = _inbox(world.purchaser, "?all=1")
+    assert html.count('class="inbox-task"') == 9

@@ -24,10 +24,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        items = task_inbox_for_user(user)
-        sections: OrderedDict = OrderedDict()
-        for item in items:
-            sections.setdefault(item.role_label, []).append(item)
+        limit = None if self.request.GET.get("all") == "1" else self.section_limit
+        # The first `limit` tasks of each section, chosen and counted by the database.
+        items = task_inbox_for_user(user, limit=limit)
+        sections = _task_sections(items, limit)
         work = work_items_for_user(user)
         work_sections: OrderedDict = OrderedDict()
         for item in work:
@@ -37,8 +37,6 @@ class HomeView(LoginRequiredMixin, TemplateView):
         roles = user_roles(user)
         # Questions and challenges the purchaser owes an answer, with their due days.
         qa_rows = qa_inbox_for_user(user=user) if Role.PURCHASER in roles else []
-        limit = None if self.request.GET.get("all") == "1" else self.section_limit
-        sections = _limited(sections, limit)
         work_sections = _limited(work_sections, limit)
         context.update(_records_to_confirm(user))
         context.update({
@@ -51,7 +49,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "qa_rows": qa_rows,
             "qa_overdue": sum(1 for r in qa_rows if r.overdue),
             # Only what the user can act on counts as 待办; own needs are information.
-            "task_count": len(items) + sum(s["total"] for s in work_sections.values())
+            "task_count": sum(s["total"] for s in sections.values())
+            + sum(s["total"] for s in work_sections.values())
             + len(qa_rows),
             "roles": [Role(r).label for r in sorted(roles) if r in Role.values],
             "can_submit_need": user.has_perm("procurement.propose_need"),
@@ -67,6 +66,19 @@ def _records_to_confirm(user, limit: int = 10) -> dict:
                  .annotate(waiting=Window(Count("id")))[:limit])
     return {"records_to_confirm": shown,
             "records_to_confirm_count": shown[0].waiting if shown else 0}
+
+
+def _task_sections(items, limit: int | None) -> OrderedDict:
+    """Return the inbox tasks by role label (first seen first) as their first `limit` rows and
+    their total, the sum of the SQL counts of the sections shown under that label."""
+    sections: OrderedDict = OrderedDict()
+    for item in items:
+        section = sections.setdefault(item.role_label, {"rows": [], "totals": {}})
+        section["totals"][item.section] = item.section_total
+        if limit is None or len(section["rows"]) < limit:
+            section["rows"].append(item)
+    return OrderedDict((label, {"rows": s["rows"], "total": sum(s["totals"].values())})
+                       for label, s in sections.items())
 
 
 def _limited(sections: OrderedDict, limit: int | None) -> OrderedDict:
