@@ -153,7 +153,7 @@ def _admin_model(route: Route):
 
 def _object_model(route: Route, kwarg: str):
     """Return the model whose ids fill kwarg of route (None when the kwarg is not an id)."""
-    from accounts.models import ExpertProfile, Organization, OrganizationIdentityChange
+    from accounts.models import Division, ExpertProfile, Organization, OrganizationIdentityChange
     from core.models import Notification, StoredFile
     from delivery.models import MilestoneReport, ServiceRecord
     from evaluation.models import PerformanceEvaluation, ScoreItem
@@ -185,7 +185,7 @@ def _object_model(route: Route, kwarg: str):
         ("/receipts/", BidReceipt), ("/flags/", BidFlag), ("/team-changes/", ContractTeamChange),
         ("/experts/", ExpertProfile), ("/envelopes/", BudgetEnvelope), ("/registry/", Organization),
         ("/scores/items/", ScoreItem), ("delivery/records/", ServiceRecord),
-        ("delivery/milestones/", MilestoneReport),
+        ("delivery/milestones/", MilestoneReport), ("plan/communities/", Division),
     ]
     for fragment, model in table:
         if fragment in "/" + t:
