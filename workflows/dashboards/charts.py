@@ -28,7 +28,7 @@ def finance_charts(data) -> list[Chart]:
                             labels=[g.label for g in groups], series=_money_series(groups),
                             unit=_("元"), number_format=MONEY))
     charts.append(Chart(
-        key="execution-by-year", kind=Chart.BAR, title=_("预算执行率（已支付/预算额度）"),
+        key="execution-by-year", kind=Chart.BAR, title=_("预算执行率（已支付÷预算额度）"),
         category=_("预算年度"), labels=[g.label for g in data.by_year], unit="%",
         series=[Series(_("执行率"), [g.execution for g in data.by_year])]))
     return charts

@@ -12,6 +12,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -42,6 +43,7 @@ from procurement.models import (
     Bid,
     Contract,
     Deliverable,
+    FundingSource,
     Need,
     NeedCategory,
     ServiceProject,
@@ -117,6 +119,8 @@ def finance_dashboard(*, organization, today: datetime.date | None = None) -> Fi
         total.add(row)
     by_year, by_source, by_division = (list(g.values()) for g in groups)
     by_division.sort(key=lambda m: m.label)
+    order = [str(label) for _code, label in FundingSource.choices]
+    by_source.sort(key=lambda m: order.index(m.label) if m.label in order else len(order))
     due = payments_due(organization=organization, today=today)
     totals = due.aggregate(n=Count("pk"), amount=Sum(Coalesce("payable_amount", "amount")))
     return FinanceDashboard(
@@ -146,9 +150,9 @@ def payments_due(*, organization, today: datetime.date):
                 | (pending & Q(condition=PaymentTranche.Condition.MID_TERM)
                    & Exists(mid_term_waiting)))
         .annotate(expected=Case(
-            When(condition=PaymentTranche.Condition.FINAL,
-                 status=PaymentTranche.Status.PENDING, then=F("contract__end_date")),
-            default=Value(today)))
+            When(Q(condition=PaymentTranche.Condition.FINAL, status=PaymentTranche.Status.PENDING),
+                 then=F("contract__end_date")),
+            default=Value(today), output_field=DateField()))
         .order_by("expected", "contract_id", "sequence")
     )
 
