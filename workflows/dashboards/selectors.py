@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
     DateField,
     DurationField,
@@ -27,7 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
@@ -263,7 +264,8 @@ def purchaser_dashboard(*, organization, today: datetime.date | None = None) -> 
 
     tasks = (Task.objects.filter(process__serviceprojectprocess__project__purchaser=organization,
                                  flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED])
-             .annotate(deadline=KT("data__deadline")))
+             # Cast: a plain text comparison (a JSON key's lt/gt lookups are numeric on SQLite).
+             .annotate(deadline=Cast(KT("data__deadline"), output_field=CharField())))
     overdue = Q(deadline__lt=today.isoformat()) & Q(deadline__gt="")
     task_totals = tasks.aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue))
     overdue_by_step: dict = {}
