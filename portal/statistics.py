@@ -82,8 +82,11 @@ def _csv_response(chart: Chart) -> HttpResponse:
     response.write("\ufeff")  # Excel opens a UTF-8 file with a BOM as UTF-8
     writer = csv.writer(response)
     writer.writerow(chart.header)
+    cents = Decimal("0.01")
     for row in chart.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([row[0]] + ["" if v is None else
+                                    Decimal(v).quantize(cents) if chart.number_format == MONEY
+                                    else v for v in row[1:]])
     return response
 
 
