@@ -52,6 +52,11 @@ NAV = [
      {Role.ADMIN, Role.PURCHASER, Role.SUPERVISOR, Role.FINANCE, Role.COMMUNITY}),
     # Clarification questions and challenges waiting for the purchaser's answer (with a count).
     ("procurement:qa-pending", _("答疑与质疑"), "question_answer", {Role.PURCHASER}),
+    # Dashboards per role (workflows.dashboards): the first pages after the inbox.
+    ("workflows:dashboard-finance", _("预算执行看板"), "insights", {Role.FINANCE}),
+    ("workflows:dashboard-purchaser", _("采购工作看板"), "insights", {Role.PURCHASER}),
+    ("workflows:dashboard-community", _("社区服务看板"), "insights", {Role.COMMUNITY}),
+    ("workflows:dashboard-social-org", _("承接服务看板"), "insights", {Role.SOCIAL_ORG}),
 ]
 
 # url name -> function(user) -> int: a count shown beside the menu entry. Apps above office

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import statistics, views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("portal/contracts/<int:pk>/pdf/", views.contract_pdf_download, name="contract-pdf"),
     path("portal/performance/", views.GradeListView.as_view(), name="grade-list"),
     path("portal/needs/declined/", views.DeclinedNeedListView.as_view(), name="need-list"),
+    path("portal/statistics/", statistics.StatisticsView.as_view(), name="statistics"),
 ]

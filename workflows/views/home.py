@@ -10,6 +10,7 @@ from accounts.roles import Role
 from accounts.selectors import user_roles
 from delivery.selectors import service_records_to_confirm_for_user
 from procurement.selectors.questions import qa_inbox_for_user
+from workflows.dashboards import dashboards_for_roles
 from workflows.selectors import task_inbox_for_user, work_items_for_user
 
 
@@ -52,6 +53,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "task_count": sum(s["total"] for s in sections.values())
             + sum(s["total"] for s in work_sections.values())
             + len(qa_rows),
+            "dashboards": dashboards_for_roles(roles),
             "roles": [Role(r).label for r in sorted(roles) if r in Role.values],
             "can_submit_need": user.has_perm("procurement.propose_need"),
             "can_create_project": user.has_perm("procurement.design_serviceproject"),
