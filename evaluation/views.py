@@ -7,6 +7,7 @@ Anyone else gets 404.
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
@@ -212,6 +213,7 @@ def contract_pdf_download(request, pk: int):
     return contract_pdf_response(contract)
 
 
+@login_required
 @require_GET
 def evaluation_report_pdf_download(request, pk: int):
     """Download a tender's evaluation report (评标报告): purchaser, committee, supervisor, else 404."""

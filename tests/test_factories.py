@@ -6,7 +6,8 @@ from viewflow.workflow.fields import FlowReferenceField
 
 from tests import factories
 
-APPS = ("accounts", "core", "procurement", "finance", "delivery", "evaluation", "workflows")
+APPS = ("accounts", "core", "procurement", "finance", "delivery", "evaluation", "planning",
+        "workflows")
 
 
 def _factories_by_model() -> dict:

@@ -44,6 +44,9 @@ class Walk:
         moment = (START + datetime.timedelta(days=days)).replace(hour=hour) + datetime.timedelta(
             minutes=minute)
         self.clock.move_to(moment)
+        # Hours or days later a privileged user's idle session has expired (accounts'
+        # PRIVILEGED_SESSION_IDLE_MINUTES): as in an office, the next step logs in again.
+        self.user = None
         return moment
 
     def login(self, user) -> None:

@@ -1,4 +1,5 @@
 """Factories of the workflow process rows (no tasks: a started flow comes from workflows.services)."""
+import datetime
 
 import factory
 from factory.django import DjangoModelFactory
@@ -22,3 +23,16 @@ class NeedProcessFactory(DjangoModelFactory):
 
     flow_class = NeedFlow
     need = factory.SubFactory(NeedFactory)
+
+
+class ReminderFactory(DjangoModelFactory):
+    """A weekly digest sent to a user (no task); pass task= and kind= for a task's reminder."""
+
+    class Meta:
+        model = "workflows.Reminder"
+
+    user = factory.SubFactory("tests.factories.accounts.UserFactory")
+    task = None
+    kind = "digest"
+    due_date = factory.Sequence(lambda n: datetime.date(2026, 1, 5) + datetime.timedelta(weeks=n))
+    title = "本周待办汇总"

@@ -62,6 +62,7 @@ def test_the_home_lists_questions_and_challenges_with_their_due_days(client, wor
     assert reverse("procurement:challenge-detail", args=[challenge.pk]) in html
     assert "答疑与质疑（2）</span>" in html  # the menu entry with its count
     clock.move_to(dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC))  # the question's day has passed
+    client.force_login(world.purchaser)  # a purchaser's session ends after 2 idle hours
     html = client.get(reverse("home")).content.decode()
     assert 'class="inbox-qa-row overdue"' in html and "1 项已逾期" in html
     pending = client.get(reverse("procurement:qa-pending")).content.decode()
