@@ -167,11 +167,24 @@ def plan_monitoring(*, user, plan: str, year: int, measured: int | None = None,
     """Return one row per community the user may see: its actuals in the year ``measured``
     (default: the target year) against the plan's targets for ``year`` (seven queries whatever
     the number of communities)."""
-    communities = list(
-        Division.objects.filter(community_scope(user))
-        .filter(**({"parent_id": street_id} if street_id else {}))
-        .filter(**({"pk": division_id} if division_id else {}))
-        .select_related("parent__parent", "profile").order_by("parent__code", "code", "name"))
+    communities = (Division.objects.filter(community_scope(user))
+                   .filter(**({"parent_id": street_id} if street_id else {}))
+                   .filter(**({"pk": division_id} if division_id else {})))
+    return community_rows(communities, plan=plan, year=year, measured=measured, area=area)
+
+
+def communities_under(division: Division):
+    """Return the communities (level community) under or equal to the division."""
+    return Division.objects.filter(
+        Q(pk=division.pk) | Q(parent_id=division.pk) | Q(parent__parent_id=division.pk)
+        | Q(parent__parent__parent_id=division.pk), level=Division.Level.COMMUNITY)
+
+
+def community_rows(communities, *, plan: str, year: int, measured: int | None = None,
+                   area: str | None = None) -> list[CommunityRow]:
+    """Return the rows of the given communities (a Division queryset already scoped)."""
+    communities = list(communities.select_related("parent__parent", "profile")
+                       .order_by("parent__code", "code", "name"))
     if area:
         communities = [c for c in communities
                        if getattr(getattr(c, "profile", None), "area", None) == area]
