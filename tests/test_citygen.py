@@ -8,12 +8,11 @@ import pytest
 from django.db.models import Count, F, Sum
 
 from accounts.models import Division, Membership, Organization, User
+from benchmarks import citygen
 from delivery.models import ServiceRecord
 from finance.models import BudgetCommitment, Payment, PaymentTranche
 from planning.models import CommunityProfile
 from procurement.models import Award, Bid, Contract, ServiceProject, Tender
-
-from benchmarks import citygen
 
 TODAY = datetime.date(2026, 11, 30)
 
