@@ -8,7 +8,7 @@ that reads it. Target: the query count is the same at both scales (bounded: list
 dashboards aggregate in SQL); the time ratio is printed (200× the rows), and WARN above
 TARGET_RATIO. The databases are dropped at the end unless ``--keep``.
 
-    .venv/bin/python benchmarks/bench_dashboards.py [--scale 1.0] [--database-url URL]
+    .venv/bin/python benchmarks/bench_city_dashboards.py [--scale 1.0] [--database-url URL]
         [--strict] [--keep]
 """
 
