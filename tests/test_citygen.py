@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Max, Sum
 
 from accounts.models import Division, Membership, Organization, User
 from benchmarks import citygen
@@ -71,3 +71,26 @@ def test_counts_follow_the_scale_and_a_second_run_is_refused():
     assert live.values("project").annotate(n=Count("id")).filter(n__gt=1).count() == 0
     with pytest.raises(RuntimeError):  # never twice in the same database
         citygen.generate(scale=0.002, today=TODAY)
+
+
+def _fingerprint() -> tuple:
+    projects = list(ServiceProject.objects.order_by("code").values_list(
+        "code", "status", "budget_amount", "community__name", "purchaser__name"))
+    records = ServiceRecord.objects.aggregate(n=Count("id"), people=Sum("participants"),
+                                              last=Max("served_on"))
+    bids = list(Bid.objects.order_by("tender__code", "organization__name").values_list(
+        "tender__code", "organization__name", "price"))
+    return projects, records, bids
+
+
+def test_the_same_seed_makes_the_same_city_and_another_seed_another():
+    from django.db import transaction
+
+    prints = []
+    for seed in (9, 9, 10):
+        with transaction.atomic():
+            citygen.generate(scale=0.002, seed=seed, today=TODAY, records_per_month=2)
+            prints.append(_fingerprint())
+            transaction.set_rollback(True)
+    assert prints[0] == prints[1]
+    assert prints[0] != prints[2]
