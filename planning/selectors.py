@@ -131,12 +131,14 @@ def community_counts(division_ids: list[int], year: int) -> dict[int, dict]:
     for pk, worker in (ContractTeamMember.objects.filter(
             running, contract__project__community__division_id__in=division_ids)
             .filter(Q(left_at__isnull=True) | Q(left_at__date__gte=start))
-            .values_list("contract__project__community__division_id", "worker__user_id").distinct()):
+            .values_list("contract__project__community__division_id", "worker__user_id")
+            .order_by().distinct()):  # no Meta.ordering columns in the DISTINCT
         workers[pk].add(worker)
     for pk, worker in (ServiceRecord.objects.filter(
             contract__project__community__division_id__in=division_ids,
             served_on__range=(start, end), social_worker__social_worker_profile__isnull=False)
-            .values_list("contract__project__community__division_id", "social_worker_id").distinct()):
+            .values_list("contract__project__community__division_id", "social_worker_id")
+            .order_by().distinct()):
         workers[pk].add(worker)
     for pk, people in workers.items():
         counts[pk]["workers"] = len(people)
