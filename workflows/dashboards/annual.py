@@ -66,13 +66,16 @@ def annual_report_context(*, organization, year: int) -> dict:
     paid = sum((r.paid for r in ledger), Decimal("0"))
     charts = {c.key.replace("-", "_"): c.as_data() for c in purchaser_charts(data)
               if c.key != "overdue-tasks"}  # today's tasks are not the year's
+    def wan(value):  # 万元: an axis of 3,000,000.00-wide labels does not fit a page
+        return (value / 10000).quantize(Decimal("0.01"))
+
     charts["budget"] = Chart(
         key="budget", kind=Chart.HBAR, title=_("预算执行（按预算额度）"), category=_("预算额度"),
-        labels=[r.envelope.name for r in ledger], unit=_("元"),
-        series=[Series(_("预算额度"), [r.amount for r in ledger]),
-                Series(_("已占用"), [r.committed for r in ledger]),
-                Series(_("已签合同"), [r.contracted for r in ledger]),
-                Series(_("已支付"), [r.paid for r in ledger])]).as_data()
+        labels=[r.envelope.name for r in ledger], unit=_("万元"),
+        series=[Series(_("预算额度"), [wan(r.amount) for r in ledger]),
+                Series(_("已占用"), [wan(r.committed) for r in ledger]),
+                Series(_("已签合同"), [wan(r.contracted) for r in ledger]),
+                Series(_("已支付"), [wan(r.paid) for r in ledger])]).as_data()
     charts["grades"] = Chart(
         key="grades", kind=Chart.BAR, title=_("绩效评价等级"), category=_("等级"),
         labels=[str(label) for _value, label in PerformanceEvaluation.Grade.choices],
