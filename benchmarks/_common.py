@@ -31,8 +31,12 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def setup(*, keep: bool = False) -> Path:
-    """Create a temporary DATA_DIR, configure and start Django there, migrate; return the dir."""
+def setup(*, keep: bool = False, database_url: str | None = None) -> Path:
+    """Create a temporary DATA_DIR, configure and start Django there, migrate; return the dir.
+
+    ``database_url`` (a database the script created for itself, e.g. on PostgreSQL) replaces
+    the temporary SQLite file; any DATABASE_URL of the environment is still ignored.
+    """
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
@@ -44,6 +48,8 @@ def setup(*, keep: bool = False) -> Path:
     for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DJANGO_PRODUCTION",
                  "EMAIL_HOST"):
         os.environ.pop(name, None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"  # side effects (notifications…) run inline
     os.environ["DJANGO_DEBUG"] = "0"  # no debug toolbar-style overhead; queries counted explicitly
@@ -64,6 +70,7 @@ def setup(*, keep: bool = False) -> Path:
 def machine() -> str:
     """Return a one-line description of the machine and software this run measured."""
     import django
+    from django.db import connection
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -73,7 +80,14 @@ def machine() -> str:
     except OSError:
         pass
     return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"Django {django.get_version()}, SQLite")
+            f"Django {django.get_version()}, {_database(connection)}")
+
+
+def _database(connection) -> str:
+    if connection.vendor == "postgresql":
+        version = connection.pg_version  # e.g. 150020
+        return f"PostgreSQL {version // 10000}.{version % 100}"
+    return "SQLite"
 
 
 def median_ms(func: Callable[[], object], *, repeat: int, warmup: int = 1) -> float:

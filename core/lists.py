@@ -14,6 +14,7 @@ column header (``{% sort_th "field" "标题" %}`` from the office template tags)
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import django_filters
@@ -109,7 +110,9 @@ def xlsx_response(*, rows, columns, title: str, filename: str, totals=None) -> H
     rows = list(rows)
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
+    # Excel refuses []:*?/\ in a sheet's name (openpyxl raises): 预算执行（已支付÷预算额度）is
+    # fine, "采购/评审" would have answered 500.
+    sheet.title = re.sub(r"[\[\]:*?/\\]", "·", str(title))[:31] or "Sheet"
     sheet.append([str(header) for header, _get, _fmt in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -131,12 +131,14 @@ def community_counts(division_ids: list[int], year: int) -> dict[int, dict]:
     for pk, worker in (ContractTeamMember.objects.filter(
             running, contract__project__community__division_id__in=division_ids)
             .filter(Q(left_at__isnull=True) | Q(left_at__date__gte=start))
-            .values_list("contract__project__community__division_id", "worker__user_id").distinct()):
+            .values_list("contract__project__community__division_id", "worker__user_id")
+            .order_by().distinct()):  # no Meta.ordering columns in the DISTINCT
         workers[pk].add(worker)
     for pk, worker in (ServiceRecord.objects.filter(
             contract__project__community__division_id__in=division_ids,
             served_on__range=(start, end), social_worker__social_worker_profile__isnull=False)
-            .values_list("contract__project__community__division_id", "social_worker_id").distinct()):
+            .values_list("contract__project__community__division_id", "social_worker_id")
+            .order_by().distinct()):
         workers[pk].add(worker)
     for pk, people in workers.items():
         counts[pk]["workers"] = len(people)
@@ -167,11 +169,24 @@ def plan_monitoring(*, user, plan: str, year: int, measured: int | None = None,
     """Return one row per community the user may see: its actuals in the year ``measured``
     (default: the target year) against the plan's targets for ``year`` (seven queries whatever
     the number of communities)."""
-    communities = list(
-        Division.objects.filter(community_scope(user))
-        .filter(**({"parent_id": street_id} if street_id else {}))
-        .filter(**({"pk": division_id} if division_id else {}))
-        .select_related("parent__parent", "profile").order_by("parent__code", "code", "name"))
+    communities = (Division.objects.filter(community_scope(user))
+                   .filter(**({"parent_id": street_id} if street_id else {}))
+                   .filter(**({"pk": division_id} if division_id else {})))
+    return community_rows(communities, plan=plan, year=year, measured=measured, area=area)
+
+
+def communities_under(division: Division):
+    """Return the communities (level community) under or equal to the division."""
+    return Division.objects.filter(
+        Q(pk=division.pk) | Q(parent_id=division.pk) | Q(parent__parent_id=division.pk)
+        | Q(parent__parent__parent_id=division.pk), level=Division.Level.COMMUNITY)
+
+
+def community_rows(communities, *, plan: str, year: int, measured: int | None = None,
+                   area: str | None = None) -> list[CommunityRow]:
+    """Return the rows of the given communities (a Division queryset already scoped)."""
+    communities = list(communities.select_related("parent__parent", "profile")
+                       .order_by("parent__code", "code", "name"))
     if area:
         communities = [c for c in communities
                        if getattr(getattr(c, "profile", None), "area", None) == area]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts.models import Division
+from core.charts import Chart, ChartExportMixin, Series
 from core.lists import xlsx_response
 from office.shell import OfficeMixin, call_service
 from planning import selectors
@@ -34,7 +35,7 @@ def _plain(value):
     return "" if value is None else value
 
 
-class PlanMonitorView(OfficeMixin, TemplateView):
+class PlanMonitorView(ChartExportMixin, OfficeMixin, TemplateView):
     """Each community in the user's scope against the targets of the chosen plan and year."""
 
     template_name = "planning/monitor.html"
@@ -73,9 +74,30 @@ class PlanMonitorView(OfficeMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         (self.form, self.plan, self.year, self.measured, self.rows,
          self.summary) = self.setup_filters()
-        if request.GET.get("export") == "xlsx":
+        if request.GET.get("export") == "xlsx" and not request.GET.get("chart"):
             return self.export()
         return super().get(request, *args, **kwargs)
+
+    def get_charts(self):
+        """How many communities meet each target (street summary totals), and each community's
+        share of registered volunteers against the 13 % kind of target."""
+        met = [[sum(s.met[i][0] for s in self.summary), sum(s.met[i][1] for s in self.summary)]
+               for i in PlanIndicator]
+        volunteer = list(PlanIndicator).index(PlanIndicator.VOLUNTEER_RATE)
+        return [
+            Chart(key="met", kind=Chart.HBAR, title=_("各指标达标社区数"), category=_("指标"),
+                  labels=[str(i.label) for i in PlanIndicator], unit=_("个"),
+                  series=[Series(_("达标"), [m for m, _n in met]),
+                          Series(_("未达标"), [n - m for m, n in met])]),
+            Chart(key="volunteers", kind=Chart.HBAR,
+                  title=(_("注册志愿者占居民比例（%）") if len(self.rows) <= 30 else
+                         _("注册志愿者占居民比例（%%）：前30个社区，共%(n)d个") % {"n": len(self.rows)}),
+                  category=_("社区"), labels=[r.division.name for r in self.rows[:30]],
+                  series=[Series(_("实际"), [r.measures[volunteer].actual for r in self.rows[:30]]),
+                          Series(_("目标"), [r.measures[volunteer].target.value
+                                           if r.measures[volunteer].target else None
+                                           for r in self.rows[:30]])]),
+        ]
 
     def export(self):
         columns = [(_("街道/乡镇"), lambda r: r.street.name if r.street else "", None),
@@ -103,7 +125,8 @@ class PlanMonitorView(OfficeMixin, TemplateView):
                        measured=self.measured, rows=self.rows,
                        summary=self.summary, indicators=list(PlanIndicator),
                        list_query=query.urlencode(),
-                       may_set_targets=self.request.user.has_perm("planning.change_plantarget"))
+                       may_set_targets=self.request.user.has_perm("planning.change_plantarget"),
+                       charts=self.get_charts() if self.plan else [])
         return context
 
 

@@ -21,6 +21,8 @@ urlpatterns = [
          name="dashboard-purchaser"),
     path("dashboards/purchaser/<int:org>/", dashboards.PurchaserDashboardView.as_view(),
          name="dashboard-purchaser-org"),
+    path("dashboards/purchaser/<int:org>/annual-<int:year>.pdf",
+         dashboards.PurchaserAnnualReportView.as_view(), name="annual-report-org"),
     path("dashboards/community/", dashboards.CommunityDashboardView.as_view(),
          name="dashboard-community"),
     path("dashboards/community/<int:org>/", dashboards.CommunityDashboardView.as_view(),

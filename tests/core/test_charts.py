@@ -121,3 +121,30 @@ def test_static_stylesheet_is_current():
     assert f".color-{len(COLORS) - 1}" in css and "#1565c0" in css
     assert "svg.pygal-chart .plot > .background{fill:transparent}" in css and "&gt;" not in css
     assert all(line.startswith(("svg.pygal-chart", "/*")) for line in css.splitlines())
+
+
+def test_every_page_with_a_chart_links_the_chart_styles():
+    """A page chart has no inline <style> (CSP): without static/core/chart-svg.css its shapes
+    are drawn black. Every template that includes a page chart (not pdf=True), or one it extends,
+    links that stylesheet."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    extends = re.compile(r'{%\s*extends\s+"([^"]+)"')
+
+    def chain(path):
+        while path is not None and path.exists():
+            text = path.read_text(encoding="utf-8")
+            yield text
+            found = extends.search(text)
+            path = root / found.group(1) if found else None
+
+    missing = []
+    for path in root.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        includes = re.findall(r'{%\s*include\s+"charts/_chart.html"[^%]*%}', text)
+        if any("pdf=True" not in tag for tag in includes) and not any(
+                "core/chart-svg.css" in t for t in chain(path)):
+            missing.append(str(path.relative_to(root)))
+    assert missing == []

@@ -211,3 +211,14 @@ def test_qa_pending_searches_and_filters_both_tables(client, world):
     assert context["questions"] == [] and len(context["challenges"]) == 1
     response = client.get(url, {"kind": "nonsense"})
     assert "查询条件有误" in response.content.decode() and response.context["challenges"] == []
+
+
+def test_an_export_title_with_characters_excel_refuses_still_exports():
+    from core.lists import xlsx_response
+
+    response = xlsx_response(rows=[("a", 1)], columns=[("名称", lambda r: r[0], None),
+                                                      ("数量", lambda r: r[1], None)],
+                             title="采购/评审 [2026]: 合计?", filename="x")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "采购·评审 ·2026·· 合计·"
+    assert list(sheet.iter_rows(values_only=True)) == [("名称", "数量"), ("a", 1)]

@@ -234,6 +234,15 @@ def test_the_monitor_page_and_its_export(client, world, community):
     assert mine[header.index("常住人口")] == 100
     assert mine[header.index("注册志愿者占居民比例（%）·实际")] == 13
     assert mine[header.index("注册志愿者占居民比例（%）·达标")] == "达标"
+    # The charts: communities meeting each target, and the volunteer share against its target.
+    charts = {c.key: c for c in client.get(url).context["charts"]}
+    met = dict(zip(charts["met"].labels, charts["met"].series[0].values, strict=True))
+    assert met["注册志愿者占居民比例（%）"] == 1
+    volunteers = dict(zip(charts["volunteers"].labels, charts["volunteers"].series[0].values,
+                          strict=True))
+    assert volunteers[community.name] == D("13.00")
+    sheet = load_workbook(io.BytesIO(client.get(url, {"chart": "met", "export": "xlsx"}).content)).active
+    assert ("注册志愿者占居民比例（%）", 1, 0) in list(sheet.iter_rows(values_only=True))
 
 
 def test_the_monitor_page_runs_a_fixed_number_of_queries(client, world, community,

@@ -254,15 +254,18 @@ def stage_times(projects) -> list[StageTime]:
     return result
 
 
-def purchaser_dashboard(*, organization, today: datetime.date | None = None) -> PurchaserDashboard:
-    """Return the purchaser's pipeline, stage times, overdue tasks and procurement outcomes."""
+def purchaser_dashboard(*, organization, today: datetime.date | None = None,
+                        fiscal_year: int | None = None) -> PurchaserDashboard:
+    """Return the purchaser's pipeline, stage times, overdue tasks and procurement outcomes
+    (of one fiscal year's projects when ``fiscal_year`` is given: the annual report)."""
     today = today or timezone.localdate()
-    projects = ServiceProject.objects.filter(purchaser=organization)
+    year = {"fiscal_year": fiscal_year} if fiscal_year else {}
+    projects = ServiceProject.objects.filter(purchaser=organization, **year)
     counts = dict(projects.order_by().values_list("status").annotate(n=Count("pk")))
     pipeline = [(status, str(label), counts[status])
                 for status, label in ServiceProject.Status.choices if counts.get(status)]
 
-    tasks = (Task.objects.filter(process__serviceprojectprocess__project__purchaser=organization,
+    tasks = (Task.objects.filter(process__serviceprojectprocess__project__in=projects,
                                  flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED])
              # Cast: a plain text comparison (a JSON key's lt/gt lookups are numeric on SQLite).
              .annotate(deadline=Cast(KT("data__deadline"), output_field=CharField())))
@@ -274,7 +277,7 @@ def purchaser_dashboard(*, organization, today: datetime.date | None = None) -> 
         title = str(getattr(flow_task, "task_title", "") or flow_task)
         overdue_by_step[title] = overdue_by_step.get(title, 0) + n
 
-    tenders = Tender.objects.filter(project__purchaser=organization).exclude(
+    tenders = Tender.objects.filter(project__in=projects).exclude(
         status__in=[Tender.Status.DRAFT, Tender.Status.CANCELLED])
     valid_bids = ~Q(bids__status__in=[Bid.Status.WITHDRAWN])
     opened = ~Q(status=Tender.Status.PUBLISHED)
@@ -295,7 +298,7 @@ def purchaser_dashboard(*, organization, today: datetime.date | None = None) -> 
             bidders=Coalesce(Subquery(bid_count, output_field=IntegerField()), 0))
         .order_by().values_list("bidders").annotate(n=Count("pk")).order_by("bidders"))
 
-    contracts = Contract.objects.filter(purchaser=organization, status__in=LIVE_CONTRACTS)
+    contracts = Contract.objects.filter(project__in=projects, status__in=LIVE_CONTRACTS)
     savings_by_year = list(
         contracts.order_by("project__fiscal_year").values_list("project__fiscal_year")
         .annotate(budget=Sum("project__budget_amount"), contracted=Sum("amount")))

@@ -15,7 +15,7 @@ from accounts.roles import Role
 from accounts.selectors import user_memberships
 from core.charts import ChartExportMixin
 from office.shell import OfficeMixin
-from workflows.dashboards import charts, selectors
+from workflows.dashboards import annual, charts, selectors
 
 
 class DashboardView(ChartExportMixin, OfficeMixin, TemplateView):
@@ -103,6 +103,27 @@ class PurchaserDashboardView(DashboardView):
 
     def make_charts(self, data):
         return charts.purchaser_charts(data)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        organization = context["organization"]
+        context["annual_reports"] = [
+            (year, reverse("workflows:annual-report-org",
+                           kwargs={"org": organization.pk, "year": year}))
+            for year in annual.report_years(organization)]
+        return context
+
+
+class PurchaserAnnualReportView(PurchaserDashboardView):
+    """The purchaser's annual report of a fiscal year as a PDF (workflows.dashboards.annual);
+    the same organization check as the dashboard (another organization's: 404)."""
+
+    def get(self, request, *args, **kwargs):
+        organization = self.organization()
+        year = kwargs["year"]
+        if year not in annual.report_years(organization):
+            raise Http404
+        return annual.annual_report_response(organization=organization, year=year)
 
 
 class CommunityDashboardView(DashboardView):
