@@ -75,8 +75,10 @@ def test_the_report_is_made_when_the_last_expert_submits_and_kept_with_its_hash(
     for needle in ("评标报告", tender.code, str(members[0].expert), "签字", "综合得分",
                    "各投标人综合得分", "各评审专家对各投标人的评分合计"):
         assert needle in text, needle
-    from tests.evaluation.test_documents import _page_svg_objects
-    assert _page_svg_objects(PdfReader(io.BytesIO(data))) >= 2  # the two charts, drawn
+    from tests.evaluation.test_documents import _embedded_cjk_fonts, _page_svg_objects
+    reader = PdfReader(io.BytesIO(data))
+    assert _page_svg_objects(reader) >= 2  # the two charts, drawn
+    assert _embedded_cjk_fonts(reader)
 
 
 def test_the_context_names_every_score_the_ranking_and_the_members(
