@@ -143,6 +143,12 @@ class Chart:
             # pygal measures text at 0.6 em a character; CJK characters take a whole em.
             fs = STYLE.label_font_size
             extra["margin_left"] = 8 + max(_text_width(t, fs) - 0.6 * fs * len(t) for t in labels)
+        if self.kind == self.HBAR:
+            # pygal's own value-axis ticks crowd the width with 3,000,000-wide labels: a few
+            # round ones instead (0, 1,000,000, 2,000,000, 3,000,000).
+            numbers = [_float(v) for s in self.series for v in s.values if v is not None]
+            if numbers and min(numbers) >= 0 and max(numbers) > 0:
+                extra["y_labels"] = _nice_ticks(max(numbers), integers=integers)
         chart = self.KINDS[self.kind](
             style=STYLE, js=[], disable_xml_declaration=True, explicit_size=False, width=WIDTH,
             height=self._height(), show_legend=len(self.series) > 1 or self.kind == self.PIE,
@@ -227,6 +233,22 @@ class ChartExportMixin:
                 if chart.key == key:
                     return chart.xlsx_response()
         return super().get(request, *args, **kwargs)
+
+
+def _nice_ticks(top: float, count: int = 4, integers: bool = False) -> list:
+    """Return about ``count`` round ticks from 0 covering top (steps of 1, 2, 2.5 or 5 × 10ⁿ;
+    whole steps for counts)."""
+    import math
+
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if integers:
+        step = max(1, math.ceil(step))
+    ticks = [0]
+    while ticks[-1] < top:
+        ticks.append(ticks[-1] + step)
+    return [int(t) if float(t).is_integer() else round(t, 6) for t in ticks]
 
 
 def _text_width(text: str, size: float) -> float:

@@ -148,3 +148,22 @@ def test_every_page_with_a_chart_links_the_chart_styles():
                 "core/chart-svg.css" in t for t in chain(path)):
             missing.append(str(path.relative_to(root)))
     assert missing == []
+
+
+def test_a_horizontal_money_chart_has_a_few_round_value_ticks():
+    """pygal's own ticks put sixteen 3,000,000-wide labels on a 480-unit axis (they overlapped)."""
+    import re
+    from decimal import Decimal
+
+    from core.charts import Chart, Series, _nice_ticks
+
+    chart = Chart(key="money", kind=Chart.HBAR, title="预算执行", labels=["财政预算", "福彩公益金"],
+                  series=[Series("预算额度", [Decimal("3000000"), Decimal("1000000")]),
+                          Series("已支付", [Decimal("469060"), Decimal("45120")])])
+    texts = re.findall(r"<text[^>]*>([^<]+)</text>", str(chart.svg()))
+    for tick in ("0", "1,000,000", "2,000,000", "3,000,000"):
+        assert tick in texts
+    assert "200,000" not in texts and "2,800,000" not in texts
+    assert _nice_ticks(4, integers=True) == [0, 1, 2, 3, 4]
+    assert _nice_ticks(1, integers=True) == [0, 1]
+    assert _nice_ticks(14.21) == [0, 5, 10, 15]
