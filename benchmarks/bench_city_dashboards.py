@@ -19,22 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import _common
 
-# (URL name, viewer): the pages measured; a name this branch does not define is skipped.
-# Viewers (benchmarks/citygen.py): purchaser = staff of 淮南市民政局 (about 30% of the projects,
-# the whole city for planning:monitor), finance = 淮南市财政局, community = the 居委会 with the
-# most contracts, social_org = the organization that wins most.
-PAGES = [
-    ("workflows:dashboard-purchaser", "purchaser"),
-    ("workflows:dashboard-finance", "finance"),
-    ("workflows:dashboard-community", "community"),
-    ("workflows:dashboard-social-org", "social_org"),
-    ("portal:statistics", "purchaser"),
-    ("planning:monitor", "purchaser"),
-    ("finance:ledger", "finance"),
-    ("procurement:project-list", "purchaser"),
-    ("procurement:contract-list", "purchaser"),
-    ("delivery:record-list", "purchaser"),
-]
+# The pages measured, with their viewers: citygen.PAGES (shared with tests/test_city_scale_queries.py).
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_city"
 SMALL_PROJECTS = 10
 REPEAT = 5
@@ -154,8 +139,10 @@ def main() -> None:
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     print(f"machine: {_common.machine()}")
+    import citygen
+
     pages = []
-    for name, role in PAGES:
+    for name, role in citygen.PAGES:
         try:
             pages.append((name, role, reverse(name)))
         except NoReverseMatch:

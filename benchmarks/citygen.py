@@ -163,11 +163,31 @@ class _Writer:
         return []
 
 
+# (URL name, viewer): the pages measured; a name this branch does not define is skipped.
+# Viewers (benchmarks/citygen.py): purchaser = staff of 淮南市民政局 (about 30% of the projects,
+# the whole city for planning:monitor), finance = 淮南市财政局, community = the 居委会 with the
+# most contracts, social_org = the organization that wins most.
+PAGES = [  # the benchmark's pages and tests/test_city_scale_queries.py's
+    ("workflows:dashboard-purchaser", "purchaser"),
+    ("workflows:dashboard-finance", "finance"),
+    ("workflows:dashboard-community", "community"),
+    ("workflows:dashboard-social-org", "social_org"),
+    ("portal:statistics", "purchaser"),
+    ("planning:monitor", "purchaser"),
+    ("finance:ledger", "finance"),
+    ("procurement:project-list", "purchaser"),
+    ("procurement:contract-list", "purchaser"),
+    ("delivery:record-list", "purchaser"),
+]
+
+
 def generate(scale: float = 1.0, *, seed: int = 9, today: datetime.date | None = None,
-             records_per_month: int = RECORDS_PER_MONTH, verbose: bool = False) -> City:
+             records_per_month: int = RECORDS_PER_MONTH, verbose: bool = False,
+             volunteer_scale: float | None = None) -> City:
     """Fill the (migrated, empty) database with the city at ``scale``; return what was made.
 
-    ``scale`` multiplies the projects (2,000 at 1.0, at least 1), the needs and the volunteers;
+    ``scale`` multiplies the projects (2,000 at 1.0, at least 1), the needs and the volunteers
+    (``volunteer_scale`` instead, when given: a test of 10,000 projects needs few volunteers);
     service records follow the contracts (``records_per_month`` per contract-month elapsed).
     """
     from django.db import transaction
@@ -177,8 +197,10 @@ def generate(scale: float = 1.0, *, seed: int = 9, today: datetime.date | None =
     today = today or timezone.localdate()
     city = City()
     with transaction.atomic(), manual_timestamps():
-        _Generator(random.Random(seed), scale, today, records_per_month,
-                   _Writer(city.counts, verbose), city).run()
+        generator = _Generator(random.Random(seed), scale, today, records_per_month,
+                               _Writer(city.counts, verbose), city)
+        generator.volunteer_scale = scale if volunteer_scale is None else volunteer_scale
+        generator.run()
     city.seconds = time.perf_counter() - started
     return city
 
@@ -358,7 +380,7 @@ class _Generator:
             for c in self.communities:
                 rate = self.rng.uniform(0.005, 0.06)
                 staff = self.community_staff[c.pk]
-                for _ in range(round(c.population * rate * self.scale)):
+                for _ in range(round(c.population * rate * self.volunteer_scale)):
                     registered = start + datetime.timedelta(days=self.rng.randrange(span))
                     left = (registered + datetime.timedelta(days=self.rng.randint(60, 700))
                             if self.rng.random() < 0.1 else None)
