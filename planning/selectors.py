@@ -222,3 +222,10 @@ def street_summary(rows: list[CommunityRow]) -> list[StreetRow]:
                 s.met[m.indicator][1] += 1
                 s.met[m.indicator][0] += int(m.met)
     return list(streets.values())
+
+
+def met_totals(streets: list[StreetRow]) -> list[list[int]]:
+    """Return, per indicator (in PlanIndicator order), [communities meeting it, communities with
+    a target] over the streets of street_summary."""
+    return [[sum(s.met[i][0] for s in streets), sum(s.met[i][1] for s in streets)]
+            for i in INDICATORS]

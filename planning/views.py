@@ -81,8 +81,7 @@ class PlanMonitorView(ChartExportMixin, OfficeMixin, TemplateView):
     def get_charts(self):
         """How many communities meet each target (street summary totals), and each community's
         share of registered volunteers against the 13 % kind of target."""
-        met = [[sum(s.met[i][0] for s in self.summary), sum(s.met[i][1] for s in self.summary)]
-               for i in PlanIndicator]
+        met = selectors.met_totals(self.summary)
         volunteer = list(PlanIndicator).index(PlanIndicator.VOLUNTEER_RATE)
         return [
             Chart(key="met", kind=Chart.HBAR, title=_("各指标达标社区数"), category=_("指标"),

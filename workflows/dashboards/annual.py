@@ -21,7 +21,13 @@ from evaluation.models import PerformanceEvaluation, SatisfactionResponse
 from finance.models import BudgetEnvelope
 from finance.selectors import ledger_rows
 from planning.models import PlanIndicator
-from planning.selectors import communities_under, community_rows, plans, street_summary
+from planning.selectors import (
+    communities_under,
+    community_rows,
+    met_totals,
+    plans,
+    street_summary,
+)
 from procurement.documents import date_text, money_text
 from procurement.models import ServiceProject
 from workflows.dashboards.charts import purchaser_charts
@@ -55,12 +61,11 @@ def annual_report_context(*, organization, year: int) -> dict:
     survey = SatisfactionResponse.objects.filter(
         evaluation__contract__project__purchaser=organization,
         evaluation__contract__project__fiscal_year=year).aggregate(n=Count("pk"), mean=Avg("score"))
-    plan = plans()[0] if plans() else None
+    found = plans()
+    plan = found[0] if found else None
     rows = community_rows(communities_under(organization.division), plan=plan[0], year=plan[1],
                           measured=year) if plan else []
-    streets = street_summary(rows)
-    met = [[sum(s.met[i][0] for s in streets), sum(s.met[i][1] for s in streets)]
-           for i in PlanIndicator]
+    met = met_totals(street_summary(rows))
 
     amount = sum((r.amount for r in ledger), Decimal("0"))
     paid = sum((r.paid for r in ledger), Decimal("0"))
