@@ -240,6 +240,37 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "files"
+# Several web nodes and workers (docs/deployment.md, "Several machines"): uploads and generated
+# PDFs go to S3-compatible object storage (MinIO on an intranet) shared by every node. The bucket
+# stays private: downloads are streamed through our permission-checking views (core/views.py),
+# never redirected to the bucket; a URL asked of the storage anyway is signed and short-lived.
+FILE_STORAGE = env("FILE_STORAGE", "s3" if env("AWS_STORAGE_BUCKET_NAME") else "local")
+if FILE_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured("FILE_STORAGE must be 'local' or 's3'.")
+if FILE_STORAGE == "s3":
+    if not env("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when FILE_STORAGE=s3.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
+            "region_name": env("AWS_S3_REGION_NAME"),
+            # None: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, instance role).
+            "access_key": env("AWS_S3_ACCESS_KEY_ID"),
+            "secret_key": env("AWS_S3_SECRET_ACCESS_KEY"),
+            # MinIO and most intranet S3 servers have no wildcard DNS for virtual-host buckets.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "location": env("AWS_LOCATION", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(env("AWS_QUERYSTRING_EXPIRE", "60")),
+            # Never overwrite an object: names are random, a clash gets a new name as on disk.
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
@@ -280,6 +311,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem queue is a folder on one disk: tasks sent by another machine's web node
+    # would never reach the worker, and it has no visibility timeout for a killed worker's task.
+    raise ImproperlyConfigured("CELERY_BROKER_URL must point at Redis when DJANGO_PRODUCTION=1.")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -291,6 +326,33 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # entries live in config/beat.py
+
+# Cache and sessions. API throttles count in the cache and must be the same on every web node
+# (django-axes keeps its lockouts in the database, shared already): CACHE_URL
+# (redis://host:6379/2, a database of its own: clearing the cache empties that database) puts
+# the cache in Redis and sessions in the cache backed by the database. Without it each process
+# has its own memory cache (one node only).
+CACHE_URL = env("CACHE_URL")
+MULTI_NODE = env_bool("MULTI_NODE")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "sanshe"),
+            "TIMEOUT": 300,
+        },
+    }
+    # Read from Redis, written through to the database: a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif PRODUCTION and MULTI_NODE:
+    raise ImproperlyConfigured("CACHE_URL (Redis) must be set when MULTI_NODE=1: lockouts, "
+                               "throttles and sessions must be shared by every node.")
+if PRODUCTION and MULTI_NODE and FILE_STORAGE != "s3":
+    raise ImproperlyConfigured("FILE_STORAGE=s3 (AWS_STORAGE_BUCKET_NAME) must be set when "
+                               "MULTI_NODE=1: a file uploaded on one node is read on another.")
+if PRODUCTION and MULTI_NODE and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when MULTI_NODE=1.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
