@@ -43,7 +43,8 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
 
 def test_production_refuses_to_start_with_debug(tmp_path):
     env = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn",
-           "SECRET_KEY": secrets.token_urlsafe(50), "AUDIT_HMAC_KEY": "audit-key"}
+           "SECRET_KEY": secrets.token_urlsafe(50), "AUDIT_HMAC_KEY": "audit-key",
+           "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
     proc = _manage("check", env_overrides={**env, "DJANGO_DEBUG": "1"}, tmp_path=tmp_path)
     assert proc.returncode != 0
     assert "DJANGO_DEBUG must not be on when DJANGO_PRODUCTION=1" in proc.stderr
@@ -53,7 +54,8 @@ def test_production_refuses_to_start_with_debug(tmp_path):
 
 
 PRODUCTION_ENV = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn",
-                  "AUDIT_HMAC_KEY": "audit-key-kept-outside-the-database"}
+                  "AUDIT_HMAC_KEY": "audit-key-kept-outside-the-database",
+                  "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
 
 
 def test_production_refuses_to_start_without_the_audit_key(tmp_path):
