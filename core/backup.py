@@ -3,8 +3,9 @@
 A backup is one directory ``sanshe-backup-<UTC time>/``:
 
 - ``database.sqlite3`` (SQLite's online backup API) or ``database.dump`` (``pg_dump -Fc``);
-- ``files.tar.gz``: ``MEDIA_ROOT`` (uploads and generated PDFs), taken after the database, so
-  every row's file is there (a file without a row is harmless);
+- ``files.tar.gz``: every object of the default storage (uploads and generated PDFs; the
+  ``DATA_DIR/files`` folder or the S3 bucket alike, read through the storage API), taken after
+  the database, so every row's file is there (a file without a row is harmless);
 - ``anchors.jsonl``: the audit anchors (``AUDIT_ANCHOR_DIR``), a copy of what the database
   cannot rewrite;
 - ``manifest.json``: when, which database, the audit chain's head at the start of the backup,
@@ -14,7 +15,7 @@ The keys (``AUDIT_HMAC_KEY``, ``SECRET_KEY``) are written only on request and to
 their own (``keys.env``, mode 0600): kept apart from the data, offline, since whoever holds both
 can rewrite the audit log undetected (docs/deployment.md, "Backups").
 
-``restore`` puts a backup into the database and ``DATA_DIR`` the settings point at (an empty
+``restore`` puts a backup into the database, storage and ``DATA_DIR`` the settings point at (an empty
 database unless forced), then checks the audit chain: every row intact under the key in the
 environment, and the head recorded in the manifest present.
 """
@@ -27,9 +28,12 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
@@ -69,6 +73,54 @@ def _tool(name: str) -> str:
     return path
 
 
+def _stored_names(storage, prefix: str = "") -> Iterator[str]:
+    """Yield the name of every file in the storage under prefix (a folder, or a key prefix)."""
+    try:
+        folders, files = storage.listdir(prefix)
+    except FileNotFoundError:  # a local storage whose folder was never created: no files yet
+        return
+    for name in sorted(files):
+        yield f"{prefix}{name}"
+    for folder in sorted(folders):
+        yield from _stored_names(storage, f"{prefix}{folder}/")
+
+
+def _files_backup(archive: Path) -> int:
+    """Write every file of the default storage into a tar.gz under ``files/``; return how many.
+
+    Read through the storage API, so the same code backs up a local folder and an S3 bucket.
+    """
+    count = 0
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in _stored_names(default_storage):
+            with default_storage.open(name, "rb") as handle:
+                info = tarfile.TarInfo(f"files/{name}")
+                info.size = handle.size
+                info.mtime = int(timezone.now().timestamp())
+                info.mode = 0o640
+                tar.addfile(info, handle)
+            count += 1
+    return count
+
+
+def _files_restore(archive: Path) -> int:
+    """Put every file of a backup's tar.gz back into the default storage under its own name."""
+    count = 0
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(tmp, filter="data")
+        root = Path(tmp) / "files"
+        for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else ():
+            name = path.relative_to(root).as_posix()
+            if default_storage.exists(name):
+                default_storage.delete(name)  # the backup's copy wins, as a restore should
+            with path.open("rb") as handle:
+                saved = default_storage.save(name, File(handle, name=name))
+            if saved != name:
+                raise BackupError(f"the storage renamed {name} to {saved}")
+            count += 1
+    return count
+
+
 def _audit_head() -> dict:
     last = AuditEntry.objects.order_by("-id").values("id", "hash").first()
     return {"count": AuditEntry.objects.count(), "last_id": last["id"] if last else None,
@@ -98,10 +150,7 @@ def backup(out_dir: Path, *, keys_dir: Path | None = None) -> Path:
         subprocess.run(command, check=True, env=env, capture_output=True)  # noqa: S603 - settings
     else:
         raise BackupError(f"no backup for the {vendor} database")
-    media = Path(settings.MEDIA_ROOT)
-    with tarfile.open(target / "files.tar.gz", "w:gz") as tar:
-        if media.exists():
-            tar.add(media, arcname="files")
+    _files_backup(target / "files.tar.gz")
     anchors = anchor_dir() / ANCHOR_FILE
     if anchors.exists():
         shutil.copy2(anchors, target / "anchors.jsonl")
@@ -159,12 +208,7 @@ def restore(source: Path, *, force: bool = False) -> dict:
                    "--if-exists", *args, "-d", connection.settings_dict["NAME"],
                    str(source / "database.dump")]
         subprocess.run(command, check=True, env=env, capture_output=True)  # noqa: S603 - settings
-    media = Path(settings.MEDIA_ROOT)
-    with tempfile.TemporaryDirectory(dir=media.parent if media.parent.exists() else None) as tmp:
-        with tarfile.open(source / "files.tar.gz", "r:gz") as tar:
-            tar.extractall(tmp, filter="data")
-        if (Path(tmp) / "files").exists():
-            shutil.copytree(Path(tmp) / "files", media, dirs_exist_ok=True)
+    _files_restore(source / "files.tar.gz")
     if (source / "anchors.jsonl").exists():
         anchor_dir().mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / "anchors.jsonl", anchor_dir() / ANCHOR_FILE)
