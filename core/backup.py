@@ -187,8 +187,9 @@ def _database_is_empty() -> bool:
 
 
 def restore(source: Path, *, force: bool = False) -> dict:
-    """Restore the backup into the configured database and DATA_DIR; return the manifest after
-    checking the audit chain against it. Raise BackupError when anything does not fit."""
+    """Restore the backup into the configured database, file storage and anchor folder; return
+    the manifest after checking the audit chain against it. Raise BackupError when anything does
+    not fit."""
     source = Path(source)
     manifest = _check(source)
     if manifest["database"] != connection.vendor:

@@ -1,4 +1,5 @@
-"""Restore a backup into the configured database and DATA_DIR, then verify the audit chain."""
+"""Restore a backup into the configured database, file storage and audit anchor folder, then
+verify the audit chain."""
 
 import subprocess
 from pathlib import Path
@@ -9,8 +10,9 @@ from core.backup import BackupError, restore
 
 
 class Command(BaseCommand):
-    help = ("Restore a backup directory (made by `backup`) into the database and DATA_DIR the "
-            "settings point at, then check the audit chain against the backup's manifest.")
+    help = ("Restore a backup directory (made by `backup`) into the database, file storage and "
+            "audit anchor folder the settings point at, then check the audit chain against the "
+            "backup's manifest.")
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="the sanshe-backup-… directory")
