@@ -107,3 +107,35 @@ def test_collusion_checks_read_bid_files_from_the_bucket_87_37(world, clock, buc
     [flag] = BidFlag.objects.filter(kind=BidFlag.Kind.SAME_DOCUMENT_AUTHOR)
     assert "李明" in flag.reason
     assert {b.organization for b in flag.bids.all()} == {world.suppliers[0], world.suppliers[1]}
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 300
+
+
+def need_post(client, world, files):
+    return client.post("/workspace/needs/new/", {
+        "community": world.community_org.pk, "title": "楼道照明需求", "category": "governance",
+        "target_group": "老旧小区居民", "description": "楼道灯常坏，老人夜间出行不便。",
+        "photos": files})
+
+
+def test_need_photo_through_the_page_is_stored_in_the_bucket_for_those_who_may_see_it(
+        client, bucket, settings):
+    from procurement.models import Need
+    from tests.worlds import PAGE_WORLD, world_build
+
+    world = world_build(**PAGE_WORLD)
+    client.force_login(world.resident)
+    # A refused form (the second photo is a program) leaves no object behind.
+    refused = need_post(client, world, [SimpleUploadedFile("门口.png", PNG),
+                                        SimpleUploadedFile("楼道.png", ELF)])
+    assert refused.status_code == 200 and bucket.keys() == set()
+    assert need_post(client, world, [SimpleUploadedFile("楼道.png", PNG)]).status_code == 302
+    stored = StoredFile.objects.get(object_id=Need.objects.get(title="楼道照明需求").pk)
+    assert bucket.keys() == {stored.file.name} and bucket.read(stored.file.name) == PNG
+    assert local_files(settings.MEDIA_ROOT) == []
+    url = reverse("core:file-download", args=[stored.pk])
+    assert b"".join(client.get(url).streaming_content) == PNG
+    client.force_login(world.supplier_staff[0])
+    assert client.get(url).status_code == 404
