@@ -139,3 +139,22 @@ def test_need_photo_through_the_page_is_stored_in_the_bucket_for_those_who_may_s
     assert b"".join(client.get(url).streaming_content) == PNG
     client.force_login(world.supplier_staff[0])
     assert client.get(url).status_code == 404
+
+
+def test_a_file_missing_from_the_bucket_answers_404_and_a_missing_pdf_is_rendered_again(
+        client, world, bucket):
+    tender = tender_published(world)
+    [bid] = bids_submitted(world, tender, prices=[Decimal("280000")])
+    bidder = world.supplier_staff[0]
+    [stored] = bid_files_add(bid=bid, actor=bidder, files=bid_files("附录.pdf"))
+    bucket.client.delete_object(Bucket=bucket.name, Key=stored.file.name)
+    client.force_login(bidder)
+    assert client.get(reverse("core:file-download", args=[stored.pk])).status_code == 404
+
+    url = reverse("procurement:bid-receipt-pdf", args=[bid.receipts.order_by("id").first().pk])
+    assert client.get(url).status_code == 200
+    [key] = [k for k in bucket.keys() if k.startswith("documents/")]
+    bucket.client.delete_object(Bucket=bucket.name, Key=key)
+    again = client.get(url)
+    assert again.status_code == 200 and again.content.startswith(b"%PDF")
+    assert [k for k in bucket.keys() if k.startswith("documents/")] != []
