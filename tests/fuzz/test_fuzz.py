@@ -1,0 +1,58 @@
+"""Schemathesis against the live API schema, anonymous and as each role (issue 10, item 4).
+
+Marked ``fuzz``: deselected in the normal run, run by ``scripts/ci-fuzz`` (a step of
+``.ci/run``). Budget and seed: ``FUZZ_EXAMPLES`` and ``FUZZ_SEED`` (tests/fuzz/harness.py).
+"""
+
+import pytest
+from django.db import transaction
+
+from procurement.models import Bid, Tender
+from tests.fuzz.harness import AUTH_SCHEMES, fuzz_run, load_schema, wsgi_app
+from tests.worlds import PAGE_WORLD, PRICES, bids_submitted, tender_opened, tender_published, world_build
+
+pytestmark = [pytest.mark.fuzz]
+
+PRICES_TWO = PRICES[:2]  # PAGE_WORLD has two suppliers
+ROLES = ["purchaser", "finance", "community", "social_org", "social_worker", "expert",
+         "resident", "admin"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(django_db_setup, django_db_blocker):
+    """One small world for every role's run: a sealed tender with bids and an opened one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        world = world_build(**{**PAGE_WORLD, "experts": 5})  # a committee needs five
+        opened = tender_opened(world, prices=PRICES_TWO)
+        sealed = tender_published(world)
+        bids_submitted(world, sealed, prices=PRICES_TWO)
+        known = sorted({*Tender.objects.values_list("pk", flat=True),
+                        *Bid.objects.values_list("pk", flat=True)})
+        yield world, known, (opened, sealed)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def app(db):
+    return wsgi_app()
+
+
+def _run(app, world, known, role, credentials):
+    schema = load_schema(app, world.admin)
+    report = fuzz_run(schema=schema, role=role, credentials=credentials, known_ids=known)
+    print("\n" + report.line())
+    failures = "\n\n".join(f"{label}:\n{text}" for label, text in report.failures)
+    assert not report.failures, f"{report.line()}\n\n{failures}"
+
+
+def test_fuzz_anonymous(app, fuzz_world):
+    world, known, _ = fuzz_world
+    _run(app, world, known, "anonymous", {})
+
+
+@pytest.mark.parametrize("scheme", sorted(AUTH_SCHEMES))
+@pytest.mark.parametrize("role", ROLES)
+def test_fuzz_signed_in(app, fuzz_world, role, scheme):
+    world, known, _ = fuzz_world
+    user = world.users()[role]
+    _run(app, world, known, f"{role} ({scheme})", AUTH_SCHEMES[scheme](user))
