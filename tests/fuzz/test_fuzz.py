@@ -9,7 +9,14 @@ from django.db import transaction
 
 from procurement.models import Bid, Tender
 from tests.fuzz.harness import AUTH_SCHEMES, fuzz_run, load_schema, wsgi_app
-from tests.worlds import PAGE_WORLD, PRICES, bids_submitted, tender_opened, tender_published, world_build
+from tests.worlds import (
+    PAGE_WORLD,
+    PRICES,
+    bids_submitted,
+    tender_opened,
+    tender_published,
+    world_build,
+)
 
 pytestmark = [pytest.mark.fuzz]
 
@@ -42,7 +49,8 @@ def _run(app, world, known, role, credentials):
     report = fuzz_run(schema=schema, role=role, credentials=credentials, known_ids=known)
     print("\n" + report.line())
     failures = "\n\n".join(f"{label}:\n{text}" for label, text in report.failures)
-    assert not report.failures, f"{report.line()}\n\n{failures}"
+    if report.failures:
+        pytest.fail(f"{report.line()}\n\n{failures}", pytrace=False)
 
 
 def test_fuzz_anonymous(app, fuzz_world):
