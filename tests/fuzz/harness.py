@@ -35,7 +35,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
 
 SCHEMA_PATH = "/api/schema/?format=json"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261130"))
 
 # Server errors, and responses the schema does not describe: status code, content type,

@@ -44,23 +44,23 @@ def app(db):
     return wsgi_app()
 
 
-def _run(app, world, known, role, credentials):
+def _run(request, app, world, known, role, credentials):
     schema = load_schema(app, world.admin)
     report = fuzz_run(schema=schema, role=role, credentials=credentials, known_ids=known)
-    print("\n" + report.line())
+    request.node.user_properties.append(("fuzz", report.line()))
     failures = "\n\n".join(f"{label}:\n{text}" for label, text in report.failures)
     if report.failures:
         pytest.fail(f"{report.line()}\n\n{failures}", pytrace=False)
 
 
-def test_fuzz_anonymous(app, fuzz_world):
+def test_fuzz_anonymous(request, app, fuzz_world):
     world, known, _ = fuzz_world
-    _run(app, world, known, "anonymous", {})
+    _run(request, app, world, known, "anonymous", {})
 
 
 @pytest.mark.parametrize("scheme", sorted(AUTH_SCHEMES))
 @pytest.mark.parametrize("role", ROLES)
-def test_fuzz_signed_in(app, fuzz_world, role, scheme):
+def test_fuzz_signed_in(request, app, fuzz_world, role, scheme):
     world, known, _ = fuzz_world
     user = world.users()[role]
-    _run(app, world, known, f"{role} ({scheme})", AUTH_SCHEMES[scheme](user))
+    _run(request, app, world, known, f"{role} ({scheme})", AUTH_SCHEMES[scheme](user))
