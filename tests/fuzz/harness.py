@@ -122,19 +122,38 @@ def load_schema(app, user):
     return schema
 
 
-def _strategy(operation, mode, known_ids):
-    """Cases of the operation in mode; with an {id} path, also on the ids that exist."""
+def _strategy(operation, mode, known_ids, known_fields):
+    """Cases of the operation in mode. Positive cases also go where the data is: an {id} path
+    on each id that exists, and body fields named in known_fields drawn from their strategies
+    (an organization that exists, a price in the form the bid form takes)."""
     strategies = [operation.as_strategy(generation_mode=mode)]
+    if mode is not GenerationMode.POSITIVE:
+        return strategies[0]
     path_names = {p.name for p in operation.path_parameters}
-    if mode is GenerationMode.POSITIVE and path_names == {"id"} and known_ids:
+    if path_names == {"id"} and known_ids:
         strategies += [operation.as_strategy(generation_mode=mode, path_parameters={"id": pk})
                        for pk in known_ids]
+    if known_fields and operation.body:
+        fields = st.fixed_dictionaries(known_fields)
+        strategies += [st.tuples(strategy, fields).map(_with_fields) for strategy in strategies]
     return st.one_of(strategies)
 
 
-def fuzz_run(*, schema, role: str, credentials: dict, known_ids=(), examples: int = EXAMPLES,
-             seed: int = SEED, operations: Callable | None = None) -> FuzzReport:
-    """Fuzz every operation of schema as the holder of credentials; return the report."""
+def _with_fields(case_and_fields):
+    case, fields = case_and_fields
+    if isinstance(case.body, dict):
+        case.body = {**case.body, **{k: v for k, v in fields.items() if k in case.body}}
+    return case
+
+
+def fuzz_run(*, schema, role: str, credentials: dict, known_ids=(), known_fields=None,
+             examples: int = EXAMPLES, seed: int = SEED,
+             operations: Callable | None = None) -> FuzzReport:
+    """Fuzz every operation of schema as the holder of credentials; return the report.
+
+    known_ids: ids that exist (tried in {id} paths); known_fields: body field name -> hypothesis
+    strategy of values that reach past validation (see ``_strategy``).
+    """
     report = FuzzReport(role=role)
     start = time.monotonic()
     for result in schema.get_all_operations():
@@ -143,18 +162,19 @@ def fuzz_run(*, schema, role: str, credentials: dict, known_ids=(), examples: in
             continue
         report.operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            _fuzz_operation(operation, mode, report, credentials, known_ids, examples, seed)
+            strategy = _strategy(operation, mode, known_ids, known_fields or {})
+            _fuzz_operation(operation, mode, strategy, report, credentials, examples, seed)
     report.seconds = time.monotonic() - start
     return report
 
 
-def _fuzz_operation(operation, mode, report, credentials, known_ids, examples, seed):
+def _fuzz_operation(operation, mode, strategy, report, credentials, examples, seed):
     @hypothesis.seed(seed)
     @hypothesis.settings(max_examples=examples, deadline=None, database=None,
                          derandomize=False, print_blob=False,
                          phases=[Phase.explicit, Phase.generate, Phase.shrink],
                          suppress_health_check=list(HealthCheck))
-    @hypothesis.given(case=_strategy(operation, mode, known_ids))
+    @hypothesis.given(case=strategy)
     def run(case):
         cache.clear()  # the throttles count in the cache; 429 is documented, not the point here
         report.cases += 1

@@ -6,7 +6,9 @@ Marked ``fuzz``: deselected in the normal run, run by ``scripts/ci-fuzz`` (a ste
 
 import pytest
 from django.db import transaction
+from hypothesis import strategies as st
 
+from accounts.models import Organization
 from procurement.models import Bid, Tender
 from tests.fuzz.harness import AUTH_SCHEMES, fuzz_run, load_schema, wsgi_app
 from tests.worlds import (
@@ -32,10 +34,17 @@ def fuzz_world(django_db_setup, django_db_blocker):
         world = world_build(**{**PAGE_WORLD, "experts": 5})  # a committee needs five
         opened = tender_opened(world, prices=PRICES_TWO)
         sealed = tender_published(world)
+        tender_published(world)  # open for bids, none yet
         bids_submitted(world, sealed, prices=PRICES_TWO)
         known = sorted({*Tender.objects.values_list("pk", flat=True),
                         *Bid.objects.values_list("pk", flat=True)})
-        yield world, known, (opened, sealed)
+        fields = {
+            "organization": st.sampled_from(
+                sorted(Organization.objects.values_list("pk", flat=True))),
+            "price": st.from_regex(r"\A[1-9][0-9]{0,5}\.[0-9]{2}\Z"),
+            "tender_version": st.integers(1, 3),
+        }
+        yield world, (known, fields), (opened, sealed)
         transaction.set_rollback(True)
 
 
@@ -46,7 +55,9 @@ def app(db):
 
 def _run(request, app, world, known, role, credentials):
     schema = load_schema(app, world.admin)
-    report = fuzz_run(schema=schema, role=role, credentials=credentials, known_ids=known)
+    known_ids, known_fields = known
+    report = fuzz_run(schema=schema, role=role, credentials=credentials, known_ids=known_ids,
+                      known_fields=known_fields)
     request.node.user_properties.append(("fuzz", report.line()))
     failures = "\n\n".join(f"{label}:\n{text}" for label, text in report.failures)
     if report.failures:
