@@ -1,5 +1,6 @@
-"""The fuzz harness can fail: a view answering 500, or a status code its schema does not
-document, is reported; a view that keeps its schema is not. (Not marked ``fuzz``: fast.)"""
+"""The fuzz harness can fail: a view answering 500, a status code its schema does not
+document, or a body that breaks its schema, is reported; a view that keeps its schema is not.
+(Not marked ``fuzz``: fast.)"""
 
 import pytest
 from django.urls import path
@@ -26,6 +27,8 @@ class _Api(APIView):
     def get(self, request):
         if self.answer == 500:
             raise RuntimeError("a bug")
+        if self.answer == "wrong body":
+            return Response({"ok": "yes"})  # documented as a boolean
         return Response({"ok": True}, status=self.answer)
 
 
@@ -33,6 +36,7 @@ urlpatterns = [
     path("api/good/", _Api.as_view(), name="good"),
     path("api/broken/", _Api.as_view(answer=500), name="broken"),
     path("api/teapot/", _Api.as_view(answer=418), name="teapot"),
+    path("api/wrong-body/", _Api.as_view(answer="wrong body"), name="wrong-body"),
 ]
 
 
@@ -66,3 +70,10 @@ def test_an_undocumented_status_code_fails_the_run():
     assert report.failures, report.line()
     assert "Undocumented status code" in report.failures[0][1]
     assert "418" in report.failures[0][1]
+
+
+@pytest.mark.urls(__name__)
+def test_a_body_that_breaks_the_schema_fails_the_run():
+    report = _fuzz("/api/wrong-body/")
+    assert report.failures, report.line()
+    assert "Response violates schema" in report.failures[0][1]
