@@ -10,6 +10,9 @@ from viewflow.contrib.auth import AuthViewset
 
 from workflows.site import site
 
+# Under /api/ a URL no route matches answers JSON like every API error (core.views).
+handler404 = "core.views.page_not_found"
+
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links (a 404 in every phone's console).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("office/favicon.svg"),

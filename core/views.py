@@ -2,11 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
@@ -79,3 +80,12 @@ def file_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def page_not_found(request, exception):
+    """Answer 404 (``handler404``): JSON under /api/, as every API error (docs/api.md), also for
+    a URL no route matches (``/api/procurement/bids/abc/``); the 404 page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("未找到。"))}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
+    return defaults.page_not_found(request, exception)

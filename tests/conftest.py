@@ -50,3 +50,14 @@ def _allow_audit_truncate(sender, connection, **kwargs):
 
 
 connection_created.connect(_allow_audit_truncate, dispatch_uid="tests-allow-audit-truncate")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave the ``fuzz`` tests (schemathesis, minutes) out unless ``-m`` names them
+    (scripts/ci-fuzz runs ``-m fuzz``)."""
+    if "fuzz" in (config.option.markexpr or ""):
+        return
+    fuzz = [item for item in items if item.get_closest_marker("fuzz")]
+    if fuzz:
+        config.hook.pytest_deselected(items=fuzz)
+        items[:] = [item for item in items if not item.get_closest_marker("fuzz")]
