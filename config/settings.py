@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "planning",
     "workflows",
     "portal",
+    "api",
     "demo",
 ]
 
@@ -311,11 +312,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "30/minute"),
         "user": env("API_THROTTLE_USER", "300/minute"),
+        # Per API token (/api/v1/, api.throttling.TokenRateThrottle), besides its user's rate.
+        "token": env("API_THROTTLE_TOKEN", "120/minute"),
     },
     # Throttles key anonymous clients by this address: the one REMOTE_ADDR/X-Forwarded-For entry
     # TRUSTED_PROXY_COUNT trusts (DRF's own NUM_PROXIES reading of the same header).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API tokens (/api/v1/, api.services.token_issue): default and longest validity in days.
+API_TOKEN_DEFAULT_DAYS = int(env("API_TOKEN_DEFAULT_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(env("API_TOKEN_MAX_DAYS", "365"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "三社联动服务项目采购与评价平台 API",
     "VERSION": "1.0.0",
