@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import PLATFORM_ADMIN
 from api.models import ApiToken
 from api.services import token_issue, token_revoke
 from core.exceptions import PermissionDenied, ServiceError
@@ -51,6 +52,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return []
         return ["name", "prefix", "user", "organization", "created_by", "created_at",
                 "expires_at", "revoked_at", "revoked_by", "last_used_at"]
+
+    # Platform admins (the rule accounts.administer_user); no model permission rows needed.
+    def has_module_permission(self, request):
+        return request.user.has_perm(PLATFORM_ADMIN)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(PLATFORM_ADMIN)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(PLATFORM_ADMIN)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(PLATFORM_ADMIN)
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: the audit log keeps pointing at the token
