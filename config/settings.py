@@ -296,6 +296,9 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # entries live in config/beat.py
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # API tokens (docs/api.md) also open the schema and the pre-v1 endpoints; second, so
+        # those still answer an anonymous client 403 (v1 views put the token first: 401).
+        "api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
