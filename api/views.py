@@ -11,7 +11,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
@@ -22,6 +27,7 @@ from rest_framework.views import APIView
 
 from accounts.api import IsPlatformAdmin, OrganizationListCreateApi
 from accounts.models import User
+from accounts.serializers import OrganizationSerializer
 from api import filters
 from api import serializers as s
 from api.authentication import ApiTokenAuthentication
@@ -105,7 +111,8 @@ ERROR = s.ErrorSerializer
 def errors(*codes: int, **described) -> dict:
     """Return extend_schema responses for the error statuses a view answers."""
     text = {400: "invalid input: field errors, or a business rule's refusal (detail, code)",
-            401: "no or bad token (detail, code)", 403: "not allowed (detail, code)",
+            401: "no or bad token (detail, code); on a public endpoint only for a bad token",
+            403: "not allowed (detail, code)",
             404: "missing or not visible to this user (detail, code: not_found)",
             409: "the object's state refuses the action (code: state, duplicate, deadline)"}
     out = {}
@@ -137,7 +144,7 @@ class PublicMixin(V1Mixin):
 # Public reads ----------------------------------------------------------------------------------
 
 @extend_schema(tags=["public"], responses={200: s.PublicTenderSerializer(many=True),
-                                           **errors(400)})
+                                           **errors(400, 401)})
 class PublicTenderListApi(PublicMixin, generics.ListAPIView):
     """Published tenders (招标公告), as the portal lists them; no sealed data."""
 
@@ -158,7 +165,7 @@ class PublicTenderDetailApi(PublicMixin, APIView):
             "tender": s.PublicTenderSerializer(),
             "criteria": serializers.ListField(child=serializers.DictField()),
             "opening_record": s.PublicBidSerializer(many=True)}),
-        **errors(404)})
+        **errors(401, 404)})
     def get(self, request, pk):
         tender = public_tender_get(pk=pk)
         return Response({
@@ -171,7 +178,7 @@ class PublicTenderDetailApi(PublicMixin, APIView):
 
 
 @extend_schema(tags=["public"], responses={200: s.PublicAwardSerializer(many=True),
-                                           **errors(400)})
+                                           **errors(400, 401)})
 class PublicAwardListApi(PublicMixin, generics.ListAPIView):
     """Confirmed awards (中标结果公告)."""
 
@@ -183,7 +190,7 @@ class PublicAwardListApi(PublicMixin, generics.ListAPIView):
 
 
 @extend_schema(tags=["public"], responses={200: s.PublicContractSerializer(many=True),
-                                           **errors(400)})
+                                           **errors(400, 401)})
 class PublicContractListApi(PublicMixin, generics.ListAPIView):
     """Contracts signed by both parties (合同公开)."""
 
@@ -194,7 +201,8 @@ class PublicContractListApi(PublicMixin, generics.ListAPIView):
         return public_contract_list()
 
 
-@extend_schema(tags=["public"], responses={200: s.PublicContractSerializer, **errors(404)})
+@extend_schema(tags=["public"], responses={200: s.PublicContractSerializer,
+                                           **errors(401, 404)})
 class PublicContractDetailApi(PublicMixin, generics.RetrieveAPIView):
     """One signed contract."""
 
@@ -206,7 +214,7 @@ class PublicContractDetailApi(PublicMixin, generics.RetrieveAPIView):
 
 
 @extend_schema(tags=["public"], responses={200: s.PublicResultSerializer(many=True),
-                                           **errors(400)})
+                                           **errors(400, 401)})
 class PublicResultListApi(PublicMixin, generics.ListAPIView):
     """Finalized performance evaluation results (绩效评价结果) of closed projects."""
 
@@ -480,10 +488,19 @@ class TokenRevokeApi(V1Mixin, APIView):
 
 # The existing endpoints, under v1 with tokens (the classes stay in their apps) ------------------
 
+@extend_schema_view(get=extend_schema(responses={
+    200: procurement_api.TenderSerializer(many=True), **errors(401)}))
 class V1TenderListApi(V1Mixin, procurement_api.TenderListApi):
     pass
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: procurement_api.BidSerializer(many=True),
+                                 **errors(401, 404)}),
+    post=extend_schema(request={"multipart/form-data": procurement_api.BidSubmitSerializer,
+                                "application/json": procurement_api.BidSubmitSerializer},
+                       responses={201: procurement_api.BidSerializer,
+                                  **errors(400, 401, 404, 409, fields=True)}))
 class V1TenderBidListApi(V1Mixin, procurement_api.TenderBidListApi):
     """GET the bids the user may read; POST a sealed bid with its files (multipart)."""
 
@@ -493,13 +510,24 @@ class V1TenderBidListApi(V1Mixin, procurement_api.TenderBidListApi):
         return super().get_queryset()
 
 
+@extend_schema_view(get=extend_schema(responses={
+    200: inline_serializer("V1TenderOpeningRecord", {
+        "tender": serializers.CharField(), "opened_at": serializers.DateTimeField(),
+        "bids": serializers.ListField(child=serializers.DictField())}),
+    **errors(401, 404)}))
 class V1TenderOpeningRecordApi(V1Mixin, procurement_api.TenderOpeningRecordApi):
     pass
 
 
+@extend_schema_view(get=extend_schema(responses={200: procurement_api.BidSerializer,
+                                                 **errors(401, 404)}))
 class V1BidDetailApi(V1Mixin, procurement_api.BidDetailApi):
     permission_classes = procurement_api.BidDetailApi.permission_classes
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: OrganizationSerializer(many=True), **errors(401, 403)}),
+    post=extend_schema(responses={201: OrganizationSerializer,
+                                  **errors(400, 401, 403, fields=True)}))
 class V1OrganizationListCreateApi(V1Mixin, OrganizationListCreateApi):
     permission_classes = [IsAuthenticated, IsPlatformAdmin]
