@@ -9,6 +9,7 @@ throttled per address, per user and per token, cursor-paginated, and refusals an
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -133,6 +134,15 @@ class V1Mixin:
 
     def get_exception_handler(self):
         return v1_exception_handler
+
+    def perform_authentication(self, request):
+        """Authenticate, then speak the token user's language as the pages speak a signed-in
+        user's (accounts.middleware.UserLanguageMiddleware runs before the token is read)."""
+        super().perform_authentication(request)
+        language = getattr(request.user, "language", None)
+        if isinstance(request.auth, ApiToken) and language:
+            translation.activate(language)
+            request._request.LANGUAGE_CODE = language
 
 
 class PublicMixin(V1Mixin):

@@ -173,3 +173,15 @@ def test_the_admin_page_issues_and_revokes(client, world):
                 {"action": "revoke", "_selected_action": [token.pk]})
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_messages_follow_the_token_users_language(client, world):
+    world.supplier_staff[0].language = "en"
+    world.supplier_staff[0].save(update_fields=["language"])
+    _, key = issue_test_token(world.supplier_staff[0])
+    response = client.get(reverse("api-v1:bid-receipts", args=[999999]), headers=_bearer(key))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Bid not found.", "code": "not_found"}
+    _, key = issue_test_token(world.supplier_staff[1])  # Chinese, whatever the header says
+    response = client.get(reverse("api-v1:bid-receipts", args=[999999]), headers=_bearer(key))
+    assert response.json()["detail"] == "未找到该投标文件。"
