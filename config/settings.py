@@ -330,6 +330,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # The back-office API schema is for signed-in users; the public portal has its own pages.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # One name for the status choices shared by several /api/v1/ components (api/serializers.py).
+    "ENUM_NAME_OVERRIDES": {"TenderStatusEnum": "procurement.models.Tender.Status",
+                            "ContractStatusEnum": "procurement.models.Contract.Status"},
 }
 
 # Production hardening; `manage.py check --deploy` passes with DJANGO_PRODUCTION=1.
