@@ -208,3 +208,36 @@ def test_payments_are_read_by_the_contracts_parties_only(api, world):
         assert api.get(user, url).json()["results"] == [], user
     assert api.get(world.purchaser, url, data={"status": "nonsense"}).status_code == 400
     assert api.post(world.finance, url).status_code == 405
+
+
+# The pre-v1 endpoints mounted under v1, and tokens ----------------------------------------------
+
+def test_mounted_endpoints_take_tokens_with_the_same_rules(api, client, world):
+    organizations = reverse("api-v1:organizations")
+    assert api.get(world.admin, organizations).status_code == 200
+    refused = api.get(world.purchaser, organizations)
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert client.get(organizations).status_code == 401
+    tender = tender_published(world)
+    record = api.get(world.purchaser, reverse("api-v1:tender-opening-record", args=[tender.pk]))
+    assert record.status_code == 404
+    assert record.json() == {"detail": "尚未开标，开标记录未公布。", "code": "not_found"}
+    listed = api.get(world.supplier_staff[0], reverse("api-v1:tenders")).json()["results"]
+    assert [row["id"] for row in listed] == [tender.pk]
+    # The pre-v1 URL still answers an anonymous client 403 and a token holder 200.
+    assert client.get(reverse("procurement-api:tender-list")).status_code == 403
+    assert api.get(world.purchaser, reverse("procurement-api:tender-list")).status_code == 200
+
+
+def test_a_token_is_revoked_only_by_its_issuers_and_its_user(api, world):
+    from tests.api_tokens import issue_test_token
+
+    token, _ = issue_test_token(world.finance)
+    url = reverse("api-v1:token-revoke", args=[token.pk])
+    for other in (world.cashier, world.purchaser, world.outsiders["finance"]):
+        assert api.post(other, url).status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert api.post(world.admin, url).status_code == 200
+    again = api.post(world.admin, url)
+    assert again.status_code == 409 and again.json()["code"] == "state"
