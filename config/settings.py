@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "planning",
     "workflows",
     "portal",
+    "api",
     "demo",
 ]
 
@@ -357,6 +358,9 @@ if PRODUCTION and MULTI_NODE and DATABASES["default"]["ENGINE"] == "django.db.ba
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # API tokens (docs/api.md) also open the schema and the pre-v1 endpoints; second, so
+        # those still answer an anonymous client 403 (v1 views put the token first: 401).
+        "api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # AutoSchema plus each view's error responses (400/401/403/404/415/429), core/api_schema.py.
@@ -374,11 +378,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "30/minute"),
         "user": env("API_THROTTLE_USER", "300/minute"),
+        # Per API token (/api/v1/, api.throttling.TokenRateThrottle), besides its user's rate.
+        "token": env("API_THROTTLE_TOKEN", "120/minute"),
     },
     # Throttles key anonymous clients by this address: the one REMOTE_ADDR/X-Forwarded-For entry
     # TRUSTED_PROXY_COUNT trusts (DRF's own NUM_PROXIES reading of the same header).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API tokens (/api/v1/, api.services.token_issue): default and longest validity in days.
+API_TOKEN_DEFAULT_DAYS = int(env("API_TOKEN_DEFAULT_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(env("API_TOKEN_MAX_DAYS", "365"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "三社联动服务项目采购与评价平台 API",
     "VERSION": "1.0.0",
@@ -387,6 +396,9 @@ SPECTACULAR_SETTINGS = {
     # The schema does not describe its own endpoint (docs/api.md does): what the fuzzing
     # (tests/fuzz) runs against is the API.
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name for the status choices shared by several /api/v1/ components (api/serializers.py).
+    "ENUM_NAME_OVERRIDES": {"TenderStatusEnum": "procurement.models.Tender.Status",
+                            "ContractStatusEnum": "procurement.models.Contract.Status"},
 }
 
 # Production hardening; `manage.py check --deploy` passes with DJANGO_PRODUCTION=1.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("core/", include("core.urls")),
     path("", include("accounts.urls")),
     path("api/procurement/", include("procurement.api_urls")),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("workspace/procurement/", include("procurement.urls")),
     path("workspace/finance/", include("finance.urls")),

@@ -19,6 +19,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",  # redirects to the platform icon under /static/
     "/admin/login/",
     "/admin/logout/",
+    "/api/v1/public/",  # the partner API's public reads: what the portal publishes (docs/api.md)
 )
 BACK_OFFICE_PREFIXES = ("/workspace/", "/admin/", "/core/", "/api/", "/account/")
 REGEX_META = re.compile(r"[()\[\]{}*+?|\\.]")

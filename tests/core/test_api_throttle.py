@@ -42,7 +42,8 @@ def test_throttles_are_configured_per_user_and_anonymous():
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ]
-    assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"anon", "user"}
+    # "token": per API token on /api/v1/ (api.throttling, tests/api/test_tokens.py)
+    assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "token"}
     assert rest["NUM_PROXIES"] == settings.TRUSTED_PROXY_COUNT  # no forged X-Forwarded-For
 
 
