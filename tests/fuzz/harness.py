@@ -65,8 +65,17 @@ def session_credentials(user) -> dict:
 
 
 # Scheme name -> factory(user) -> keyword arguments for Case.call (headers, cookies).
+def token_credentials(user) -> dict:
+    """Issue user an API token (api.services.token_issue, as a system would be given one) and
+    return its bearer header."""
+    from tests.api_tokens import token_headers
+
+    return {"headers": token_headers(user)}
+
+
 AUTH_SCHEMES: dict[str, Callable[[object], dict]] = {
     "session": session_credentials,
+    "token": token_credentials,
 }
 
 
