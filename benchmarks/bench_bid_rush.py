@@ -55,6 +55,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=180, help="concurrent bidders (K)")
     parser.add_argument("--rounds", type=int, default=2, help="measured rounds per worker count")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_rush")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/6",
+                        help="celery broker of the server (its db is flushed at the end); "
+                             "'eager' runs the tasks inside the requests instead")
     return parser.parse_args()
 
 
@@ -270,13 +273,32 @@ def other_refusals(results: list[Result]) -> list[Result]:
 # The server
 
 
-def server_start(workers: int, database_url: str, data_dir: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "rush_settings", "DATABASE_URL": database_url,
-           "DATA_DIR": str(data_dir), "DB_CONN_MAX_AGE": "60", "DJANGO_DEBUG": "0",
-           "CELERY_TASK_ALWAYS_EAGER": "1",
-           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+def broker_ready(url: str) -> bool:
+    """Return whether the broker answers (then flush its db: the queued e-mail tasks)."""
+    if url == "eager":
+        return False
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError:
+        return False
+    return True
+
+
+def server_start(workers: int, args, data_dir: Path) -> subprocess.Popen:
+    """Start gunicorn as production runs it: persistent connections, tasks handed to the
+    broker after commit (no worker runs them here: they are flushed at the end)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "rush_settings",
+           "DATABASE_URL": args.database_url, "DATA_DIR": str(data_dir), "DB_CONN_MAX_AGE": "60",
+           "DJANGO_DEBUG": "0", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
            "API_THROTTLE_USER": "100000/minute"}
-    env.pop("CELERY_BROKER_URL", None)
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_TASK_ALWAYS_EAGER"):
+        env.pop(name, None)
+    if args.broker_url == "eager":
+        env["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    else:
+        env["CELERY_BROKER_URL"] = args.broker_url
     log = (data_dir / f"gunicorn-{workers}.log").open("ab")  # the workers' request log lines
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--pythonpath",
@@ -319,7 +341,7 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
 
     from procurement.models import Bid, Tender
 
-    process = server_start(workers, args.database_url, data_dir)
+    process = server_start(workers, args, data_dir)
     try:
         warm(sessions, world, workers)
         ceiling, bids, bid_wall, ceiling_wall = [], [], 0.0, 0.0
@@ -375,7 +397,10 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_rush_ceiling (id bigserial PRIMARY KEY, "
                        "user_id bigint NOT NULL, arrived_at timestamptz NOT NULL)")
-    print(f"machine: {_common.machine()}, load average {os.getloadavg()[0]:.1f}")
+    if not broker_ready(args.broker_url):
+        args.broker_url = "eager"
+    print(f"machine: {_common.machine()}, load average {os.getloadavg()[0]:.1f}; celery tasks: "
+          f"{'run inside the requests (eager)' if args.broker_url == 'eager' else 'queued'}")
     started = time.perf_counter()
     world, sessions = build(args.clients)
     print(f"built {args.clients} bidders in {time.perf_counter() - started:.0f} s")
@@ -407,6 +432,7 @@ def main() -> None:
             misses.append(f"lost/late at {workers} workers")
     if not args.keep:
         drop_database(args.database_url)
+    broker_ready(args.broker_url)  # flushed: the e-mail tasks nobody will run
     _common.finish(misses=misses, strict=args.strict)
 
 

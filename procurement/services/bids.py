@@ -208,14 +208,21 @@ def _shared_tender(tender) -> Tender:
     (bids_open, an amendment, an extension: FOR UPDATE or UPDATE) waiting until the bid commits,
     and the bid waiting until a writer has committed, while bids on the same tender take it side
     by side (issue 11 item 2: a FOR UPDATE here made a rush of bids on one tender run one at a
-    time). Only the tender's row: the project, purchaser and community are read unlocked.
-    Databases without row locks (SQLite) serialize writers anyway.
+    time). Only the tender's row: the project, purchaser and community are read unlocked (the
+    project as the caller read it, when it did: the views' selector has). Databases without row
+    locks (SQLite) serialize writers anyway.
     """
     if connection.features.has_select_for_update:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM procurement_tender WHERE id = %s FOR SHARE",
-                           [tender.pk])
-    return Tender.objects.select_related("project").get(pk=tender.pk)
+        rows = list(Tender.objects.raw(
+            "SELECT * FROM procurement_tender WHERE id = %s FOR SHARE", [tender.pk]))
+        if not rows:
+            raise Tender.DoesNotExist
+        shared = rows[0]
+    else:
+        shared = Tender.objects.get(pk=tender.pk)
+    if Tender.project.is_cached(tender):
+        shared.project = tender.project
+    return shared
 
 
 def _duplicate_refused(service):
