@@ -224,6 +224,34 @@ def ceiling_requests(sessions) -> list:
     return [(CEILING_PATH, s, b"{}", "application/json") for s in sessions]
 
 
+class LockWaits(threading.Thread):
+    """Sample, every 10 ms while a rush runs, how many of the server's transactions wait for a
+    lock (pg_locks not granted, this database): what serializes bids, apart from the CPU."""
+
+    def __init__(self, database_url: str):
+        super().__init__(daemon=True)
+        self.url, self.samples, self.stop = database_url, [], threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.is_set():
+                (waiting,) = conn.execute(
+                    "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchone()
+                self.samples.append(waiting)
+                time.sleep(0.01)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.join()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
@@ -346,7 +374,7 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
         warm(sessions, world, workers)
         ceiling, bids, bid_wall, ceiling_wall = [], [], 0.0, 0.0
         lost = lost_c = 0
-        other = []
+        other, lock_samples = [], []
         for _ in range(args.rounds):
             results, wall = rush(ceiling_requests(sessions))
             ceiling += results
@@ -354,7 +382,10 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
             lost_c += lost_ceiling(results)
             other += other_refusals(results)
             tender = tender_new(world)
-            results, wall = rush(bid_requests(world, tender, sessions))
+            requests = bid_requests(world, tender, sessions)
+            with LockWaits(args.database_url) as waits:
+                results, wall = rush(requests)
+            lock_samples += waits.samples
             bids += results
             bid_wall += wall
             lost += lost_bids(results, tender)
@@ -385,6 +416,8 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
         "lost": lost, "lost_ceiling": lost_c, "other": other,
         "late_accepted": late_accepted, "on_time_refused": on_time_refused,
         "before": before, "after": len(results) - before, "bids": len(bids),
+        "lock_share": sum(1 for n in lock_samples if n) / max(1, len(lock_samples)),
+        "lock_mean": sum(lock_samples) / max(1, len(lock_samples)),
     }
 
 
@@ -418,6 +451,8 @@ def main() -> None:
         print(f"  bid p50 {m['bid_p50']:.0f} ms, p99 {m['bid_p99']:.0f} ms (target ≤ "
               f"{TARGET_P99_MS} ms) {_common.verdict(ok_p99)}; ceiling p50 {m['ceiling_p50']:.0f} ms,"
               f" p99 {m['ceiling_p99']:.0f} ms")
+        print(f"  lock waits during the bid rounds: {m['lock_share']:.0%} of samples with a "
+              f"transaction waiting, {m['lock_mean']:.1f} waiting on average")
         print(f"  lost {m['lost']} (ceiling {m['lost_ceiling']}), other refusals "
               f"{len(m['other'])}; deadline round: {m['before']} arrived before, {m['after']} at "
               f"or after; late accepted {m['late_accepted']}, on-time refused "
