@@ -90,9 +90,14 @@ def entry_hash(entry: AuditEntry) -> str:
 def _head_for_append() -> AuditChainHead:
     """Lock and return the head to append to: the lowest-numbered one no other transaction
     holds (one this transaction holds is never skipped); when all are held, wait for one."""
-    head = (AuditChainHead.objects.select_for_update(skip_locked=True)
-            .filter(pk__lte=STREAMS).order_by("pk").first())
-    if head is None:  # all taken (this transaction holds none: no cycle), or not made yet
+    free = (AuditChainHead.objects.select_for_update(skip_locked=True)
+            .filter(pk__lte=STREAMS).order_by("pk"))
+    head = free.first()
+    if head is None and not AuditChainHead.objects.exists():  # a flushed table: make the heads
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=pk) for pk in range(1, STREAMS + 1)], ignore_conflicts=True)
+        head = free.first()
+    if head is None:  # all taken by others (this transaction holds none: no cycle)
         stream = random.randint(1, STREAMS)  # noqa: S311 - spreads the waiters, not a secret
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=stream)
     return head
