@@ -341,8 +341,10 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
 @transaction.atomic
 def bid_withdraw(*, bid, actor, arrived_at=None) -> Bid:
     """Withdraw the bid before the deadline (judged by the request's ``arrived_at``)."""
+    # The tender before the bid, in the order bids_open locks them (else the two can deadlock).
+    tender = _shared_tender(Tender(pk=bid.tender_id))
     bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
-    tender = _shared_tender(bid.tender)
+    bid.tender = tender
     authz.require(actor, "procurement.withdraw_bid", bid)
     if bid.status != Bid.Status.SUBMITTED or tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("只有投标期内已递交的投标文件可以撤回。"), code="state")
