@@ -131,10 +131,10 @@ def tender_new(world):
 
 
 class Result:
-    __slots__ = ("status", "body", "arrived", "started", "ended", "error")
+    __slots__ = ("http", "body", "arrived", "started", "ended", "error")
 
     def __init__(self):
-        self.status = None
+        self.http = None
         self.body = b""
         self.arrived = None
         self.started = self.ended = 0.0
@@ -171,7 +171,7 @@ def post(path: str, session: str, body: bytes, content_type: str) -> Result:
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         result.body = response.read()
-        result.status = response.status
+        result.http = response.status
         arrived = response.getheader("X-Arrived-At")
         result.arrived = dt.datetime.fromisoformat(arrived) if arrived else None
         conn.close()
@@ -258,13 +258,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def is_late_refusal(result: Result) -> bool:
-    return result.status == 400 and "投标截止时间已过".encode() in result.body
+    return result.http == 400 and "投标截止时间已过".encode() in result.body
 
 
 def bid_ids(results: list[Result]) -> list[int]:
     ids = []
     for r in results:
-        if r.status is not None and 200 <= r.status < 300:
+        if r.http is not None and 200 <= r.http < 300:
             try:
                 ids.append(int(json.loads(r.body)["id"]))
             except (ValueError, KeyError, TypeError):
@@ -278,7 +278,7 @@ def lost_bids(results: list[Result], tender) -> int:
 
     ids = bid_ids(results)
     stored = set(Bid.objects.filter(tender=tender, pk__in=ids).values_list("pk", flat=True))
-    broken = sum(1 for r in results if r.status is None or r.status >= 500)
+    broken = sum(1 for r in results if r.http is None or r.http >= 500)
     return sum(1 for i in ids if i not in stored) + broken
 
 
@@ -289,11 +289,11 @@ def lost_ceiling(results: list[Result]) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_rush_ceiling WHERE id = ANY(%s)", [ids])
         (stored,) = cursor.fetchone()
-    return len(ids) - stored + sum(1 for r in results if r.status is None or r.status >= 500)
+    return len(ids) - stored + sum(1 for r in results if r.http is None or r.http >= 500)
 
 
 def other_refusals(results: list[Result]) -> list[Result]:
-    return [r for r in results if r.status is not None and 400 <= r.status < 500
+    return [r for r in results if r.http is not None and 400 <= r.http < 500
             and not is_late_refusal(r)]
 
 
@@ -403,7 +403,7 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
         on_time_refused = sum(1 for r in late_refused if r.arrived and r.arrived < deadline)
         saved = Bid.objects.filter(tender=tender)
         late_accepted = saved.filter(arrived_at__gte=deadline).count() + sum(
-            1 for r in results if r.status == 201 and r.arrived and r.arrived >= deadline)
+            1 for r in results if r.http == 201 and r.arrived and r.arrived >= deadline)
         before = sum(1 for r in results if r.arrived and r.arrived < deadline)
     finally:
         server_stop(process)
@@ -458,7 +458,7 @@ def main() -> None:
               f"or after; late accepted {m['late_accepted']}, on-time refused "
               f"{m['on_time_refused']} {_common.verdict(ok_safe)}")
         for r in m["other"][:3]:
-            print(f"  refused: {r.status} {r.body[:200].decode(errors='replace')}")
+            print(f"  refused: {r.http} {r.body[:200].decode(errors='replace')}")
         if not ok_ratio:
             misses.append(f"ratio at {workers} workers")
         if not ok_p99:
