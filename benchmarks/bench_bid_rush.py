@@ -394,7 +394,7 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
         # The deadline round: the deadline about half way through the expected rush.
         tender = tender_new(world)
         requests = bid_requests(world, tender, sessions)
-        deadline = timezone.now() + dt.timedelta(seconds=0.5 + 0.5 * len(requests) / bid_rate)
+        deadline = timezone.now() + dt.timedelta(seconds=0.1 + 0.5 * len(requests) / bid_rate)
         Tender.objects.filter(pk=tender.pk).update(bid_deadline=deadline)
         results, _wall = rush(requests)
         lost += lost_bids(results, tender)
