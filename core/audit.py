@@ -3,10 +3,26 @@
 Each row carries the hash of the one before it. Since the ``hmac`` scheme a row's hash is an
 HMAC-SHA256 keyed with ``settings.AUDIT_HMAC_KEY`` (a secret kept outside the database; in
 development derived from SECRET_KEY), so whoever can write the table but not read the key
-cannot forge a row or re-hash the chain after editing one. An anchor exports the chain head
-(last id, its hash, the row count) to files the database cannot rewrite and by e-mail
-(``audit_anchor``, daily); ``verify_chain`` checks the rows against the latest anchor too, which
-catches a truncated tail with the head reset and a chain re-hashed from an edited row onward.
+cannot forge a row or re-hash the chain after editing one. An anchor exports the chain heads
+(for each stream: last id, its hash, the row count) to files the database cannot rewrite and by
+e-mail (``audit_anchor``, daily); ``verify_chain`` checks the rows against the latest anchor
+too, which catches a truncated tail with the head reset and a chain re-hashed from an edited row
+onward.
+
+Streams (issue 11 item 2). One chain with one head row made every audited transaction of the
+platform wait for the one before it to commit: the head stays locked until the writer's
+transaction ends, and a bid's transaction holds it through its files, receipt and commit. The
+log is therefore ``STREAMS`` chains, each with its own head row (AuditChainHead pk = stream
+number) and each row recording its ``stream``; ``prev_hash`` is the hash of the previous row *of
+the same stream*. A writer takes the lowest-numbered head no other transaction holds (``FOR
+UPDATE SKIP LOCKED``; a head it already holds counts as free, so its rows stay together), and
+waits for one only when all are taken, holding none then, so heads never deadlock each other.
+Concurrent transactions thus append side by side, one per head; within a stream the head's lock
+orders the rows, so a stream's rows in id order are its chain. Every check of the single chain
+holds per stream: an edited, deleted or inserted row breaks its stream's links or hash, a
+removed tail leaves its stream's head pointing past the last row, and the anchor records every
+stream's head (id, hash, count), so a stream truncated with its head reset, or re-hashed, no
+longer matches it. An anchor written before streams (one head) is stream 1's.
 """
 
 import hashlib
@@ -14,6 +30,7 @@ import hmac
 import json
 import logging
 import os
+import random
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +47,9 @@ GENESIS_HASH = "0" * 64
 KEYED = "hmac"
 LEGACY = "sha256"
 ANCHOR_FILE = "anchors.jsonl"
+# Chains appended side by side (heads made by core/migrations/0007, or on first use): as many
+# as audited transactions are expected to run at once (gunicorn and celery worker processes).
+STREAMS = 16
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +87,22 @@ def entry_hash(entry: AuditEntry) -> str:
     return hmac.new(_key(), data, hashlib.sha256).hexdigest()
 
 
+def _head_for_append() -> AuditChainHead:
+    """Lock and return the head to append to: the lowest-numbered one no other transaction
+    holds (one this transaction holds is never skipped); when all are held, wait for one."""
+    free = (AuditChainHead.objects.select_for_update(skip_locked=True)
+            .filter(pk__lte=STREAMS).order_by("pk"))
+    head = free.first()
+    if head is None and not AuditChainHead.objects.exists():  # a flushed table: make the heads
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=pk) for pk in range(1, STREAMS + 1)], ignore_conflicts=True)
+        head = free.first()
+    if head is None:  # all taken by others (this transaction holds none: no cycle)
+        stream = random.randint(1, STREAMS)  # noqa: S311 - spreads the waiters, not a secret
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=stream)
+    return head
+
+
 def audit_record(
     *,
     actor,
@@ -75,9 +111,10 @@ def audit_record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEntry:
-    """Append one row to the audit log inside the caller's transaction."""
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    """Append one row to the audit log inside the caller's transaction (its own when called
+    outside one). The stream's head stays locked until that transaction ends."""
+    with transaction.atomic(savepoint=False):
+        head = _head_for_append()
         entry = AuditEntry(
             actor=actor if actor is not None and getattr(actor, "pk", None) else None,
             actor_repr=str(actor)[:150] if actor is not None and getattr(actor, "pk", None) else "system",
@@ -91,46 +128,63 @@ def audit_record(
             client_address=get_client_address(),
             prev_hash=head.last_hash,
             scheme=KEYED,
+            stream=head.pk,
         )
         entry.hash = entry_hash(entry)
         entry.save()
-        head.last_hash = entry.hash
-        head.save(update_fields=["last_hash"])
+        AuditChainHead.objects.filter(pk=head.pk).update(last_hash=entry.hash)
     return entry
 
 
+def _anchor_streams(anchor: dict | None) -> dict[int, dict]:
+    """Return the anchor's heads by stream; an anchor from before streams is stream 1's."""
+    if not anchor:
+        return {}
+    if "streams" in anchor:
+        return {int(k): v for k, v in anchor["streams"].items() if v.get("last_id")}
+    if anchor.get("last_id"):
+        return {1: {k: anchor[k] for k in ("last_id", "last_hash", "count")}}
+    return {}
+
+
 def verify_chain(*, anchor: dict | None = None) -> tuple[bool, int | None, str]:
-    """Return (ok, first bad row id, reason) after walking the whole chain in order and checking
-    it against the anchor (default: the latest one exported; none yet: the chain alone)."""
-    prev = GENESIS_HASH
-    last_id = None
-    keyed = False
-    count = 0
+    """Return (ok, first bad row id, reason) after walking every stream's chain in id order and
+    checking each against its head and the anchor (default: the latest one exported; none yet:
+    the chains alone)."""
+    prev: dict[int, str] = {}
+    last: dict[int, int] = {}
+    keyed: set[int] = set()
+    count: dict[int, int] = {}
     anchor = latest_anchor() if anchor is None else anchor
-    anchored = None  # the anchored row's hash, once walked past
+    anchored_heads = _anchor_streams(anchor)
+    anchored: dict[int, tuple[str, int]] = {}  # stream -> the anchored row's (hash, count)
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev:
+        stream = entry.stream
+        if entry.prev_hash != prev.get(stream, GENESIS_HASH):
             return False, entry.pk, "previous hash does not match (a row before it was removed or altered)"
-        if keyed and entry.scheme != KEYED:
+        if stream in keyed and entry.scheme != KEYED:
             return False, entry.pk, "an unkeyed row after keyed ones (row forged or re-hashed)"
-        keyed = keyed or entry.scheme == KEYED
+        if entry.scheme == KEYED:
+            keyed.add(stream)
         if entry_hash(entry) != entry.hash:
             return False, entry.pk, "content does not match its hash (row altered)"
-        prev = entry.hash
-        last_id = entry.pk
-        count += 1
-        if anchor and entry.pk == anchor["last_id"]:
-            anchored = (entry.hash, count)
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and head.last_hash != prev:
-        return False, last_id, "chain head does not match the last row (a row at the end was removed)"
-    if anchor and anchor.get("last_id"):
-        if anchored is None:
-            return False, last_id, (f"anchored row id={anchor['last_id']} is missing "
-                                    "(the log was truncated after the anchor)")
-        if anchored != (anchor["last_hash"], anchor["count"]):
-            return False, anchor["last_id"], ("the chain up to the anchored row differs from the "
-                                              "anchor (rows rewritten and re-hashed)")
+        prev[stream] = entry.hash
+        last[stream] = entry.pk
+        count[stream] = count.get(stream, 0) + 1
+        head = anchored_heads.get(stream)
+        if head and entry.pk == head["last_id"]:
+            anchored[stream] = (entry.hash, count[stream])
+    for head in AuditChainHead.objects.order_by("pk"):
+        if head.last_hash != prev.get(head.pk, GENESIS_HASH):
+            return False, last.get(head.pk), ("chain head does not match the last row (a row at "
+                                              "the end was removed)")
+    for stream, head in sorted(anchored_heads.items()):
+        if stream not in anchored:
+            return False, last.get(stream), (f"anchored row id={head['last_id']} is missing "
+                                             "(the log was truncated after the anchor)")
+        if anchored[stream] != (head["last_hash"], head["count"]):
+            return False, head["last_id"], ("the chain up to the anchored row differs from the "
+                                            "anchor (rows rewritten and re-hashed)")
     return True, None, "ok"
 
 
@@ -152,14 +206,23 @@ def latest_anchor() -> dict | None:
 
 
 def audit_anchor() -> dict:
-    """Export the chain head: append it to the anchor file (one JSON line, fsynced) and mail it
-    to AUDIT_ANCHOR_EMAILS. Return the anchor."""
-    last = AuditEntry.objects.order_by("-id").values("id", "hash").first()
+    """Export the chain heads: append them to the anchor file (one JSON line, fsynced) and mail
+    them to AUDIT_ANCHOR_EMAILS. Return the anchor: ``streams`` maps each stream to its last
+    committed row (id, hash) and row count; ``last_id``, ``last_hash`` and ``count`` are the
+    newest row of all and the total, for people reading it."""
+    heads = list(AuditEntry.objects.values("stream").annotate(last_id=models.Max("id"),
+                                                              count=models.Count("id")))
+    hashes = dict(AuditEntry.objects.filter(id__in=[h["last_id"] for h in heads])
+                  .values_list("id", "hash"))
+    streams = {str(h["stream"]): {"last_id": h["last_id"], "last_hash": hashes[h["last_id"]],
+                                  "count": h["count"]} for h in sorted(heads, key=lambda h: h["stream"])}
+    newest = max(streams.values(), key=lambda h: h["last_id"], default=None)
     anchor = {
         "at": timezone.now().isoformat(),
-        "last_id": last["id"] if last else None,
-        "last_hash": last["hash"] if last else GENESIS_HASH,
-        "count": AuditEntry.objects.filter(id__lte=last["id"]).count() if last else 0,
+        "last_id": newest["last_id"] if newest else None,
+        "last_hash": newest["last_hash"] if newest else GENESIS_HASH,
+        "count": sum(h["count"] for h in streams.values()),
+        "streams": streams,
     }
     directory = anchor_dir()
     directory.mkdir(parents=True, exist_ok=True)

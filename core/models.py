@@ -46,6 +46,9 @@ class AuditEntry(models.Model):
     # How ``hash`` was made: "hmac" (HMAC-SHA256 with settings.AUDIT_HMAC_KEY) or "sha256"
     # (rows written before the key existed). Once a keyed row exists, every later row is keyed.
     scheme = models.CharField(_("摘要算法"), max_length=10, default="sha256")
+    # The chain (core.audit: one of STREAMS heads) the row was appended to; prev_hash is the
+    # hash of the row before it in the same stream. Rows before streams existed are stream 1.
+    stream = models.PositiveSmallIntegerField(_("链序号"), default=1)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -67,7 +70,8 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row locked while appending so that concurrent writers chain in order."""
+    """The head of one audit stream (pk = stream number, core.audit.STREAMS of them): locked
+    while appending so that the writers of that stream chain in order."""
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
 

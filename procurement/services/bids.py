@@ -1,10 +1,11 @@
 """Bids (投标): submit and withdraw before the deadline; open them after it."""
 
+import functools
 import re
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,11 +195,54 @@ def bid_documents_store(*, bid, actor, documents) -> list:
 
 
 def _locked_tender(tender) -> Tender:
-    return (Tender.objects.select_for_update()
+    """Return the tender locked FOR UPDATE (its own row only): for what changes the tender."""
+    return (Tender.objects.select_for_update(of=("self",))
             .select_related("project__purchaser", "project__community").get(pk=tender.pk))
 
 
+def _shared_tender(tender) -> Tender:
+    """Return the tender with its row locked FOR SHARE until the transaction ends: for a bid.
+
+    A bid reads the tender's state, deadline and version and must not be saved after they have
+    changed, but it changes nothing on the tender. A share lock keeps every writer of the row
+    (bids_open, an amendment, an extension: FOR UPDATE or UPDATE) waiting until the bid commits,
+    and the bid waiting until a writer has committed, while bids on the same tender take it side
+    by side (issue 11 item 2: a FOR UPDATE here made a rush of bids on one tender run one at a
+    time). Only the tender's row: the project, purchaser and community are read unlocked (the
+    project as the caller read it, when it did: the views' selector has). Databases without row
+    locks (SQLite) serialize writers anyway.
+    """
+    if connection.features.has_select_for_update:
+        rows = list(Tender.objects.raw(
+            "SELECT * FROM procurement_tender WHERE id = %s FOR SHARE", [tender.pk]))
+        if not rows:
+            raise Tender.DoesNotExist
+        shared = rows[0]
+    else:
+        shared = Tender.objects.get(pk=tender.pk)
+    if Tender.project.is_cached(tender):
+        shared.project = tender.project
+    return shared
+
+
+def _duplicate_refused(service):
+    """Refuse, as a duplicate, the bid that lost the race for the unique (tender, organization)
+    index to a concurrent first bid of the same organization (its transaction rolled back)."""
+
+    @functools.wraps(service)
+    def refused(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except IntegrityError as exc:
+            if "bid_one_per_org" not in str(exc) and "procurement_bid.tender_id" not in str(exc):
+                raise
+            raise ServiceError(_("本机构已递交投标文件；如需修改请先撤回。"), code="duplicate") from None
+
+    return refused
+
+
 @judged_by_arrival
+@_duplicate_refused
 @transaction.atomic
 def bid_submit(*, tender, actor, organization, price, proposal, files=(), documents=(),
                team=(), tender_version=None, contact_person="", contact_phone="",
@@ -217,8 +261,12 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
 
     ``arrived_at``: when the request reached the server (request.arrived_at, set by
     core.middleware.ArrivalTimeMiddleware); the deadline is judged by it, not by when the lock
-    below is obtained (procurement.services.arrival). Default: now."""
-    tender = _locked_tender(tender)
+    below is obtained (procurement.services.arrival). Default: now.
+
+    Bids on one tender run side by side (a share lock on the tender, _shared_tender); two of the
+    same organization meet at the row lock of its earlier bid or at the unique (tender,
+    organization) index, and the later one is refused as a duplicate."""
+    tender = _shared_tender(tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("该采购项目不在投标期内。"), code="state")
@@ -248,7 +296,9 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
         # Bought at a fixed price (87号令 55): price is not competed, every offer is that price.
         raise ServiceError(_("本项目为固定价格采购，投标报价应为 %(amount)s 元。")
                            % {"amount": money(tender.budget_amount)}, code="fixed_price")
-    bid = Bid.objects.select_for_update().filter(tender=tender, organization=organization).first()
+    # Unordered: Bid's default ordering joins the tender, and FOR UPDATE would lock it too.
+    bid = (Bid.objects.select_for_update().filter(tender=tender, organization=organization)
+           .order_by().first())
     if bid is not None and bid.status != Bid.Status.WITHDRAWN:
         raise ServiceError(_("本机构已递交投标文件；如需修改请先撤回。"), code="duplicate")
     before = None if bid is None else {"status": bid.status}
@@ -256,7 +306,8 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
     documents = check_bid_documents(
         tender, [*documents, *((OTHER_BID_DOCUMENT, f) for f in files or ())],
         existing=() if bid is None else set(bid.documents.values_list("kind", flat=True)))
-    if bid is None:
+    new = bid is None
+    if new:
         bid = Bid(tender=tender, organization=organization)  # created submitted
     else:
         BidStates(bid).resubmit()
@@ -271,8 +322,9 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
     bid.contact_phone = (contact_phone or "").strip()[:30]
     bid.project_manager = (project_manager or "").strip()[:50]
     bid.client_address = get_client_address()
-    bid.save()
-    bid.team.set(team)
+    bid.save()  # a concurrent first bid of the organization: waits here, then IntegrityError
+    if team or not new:
+        bid.team.set(team)
     bid_documents_store(bid=bid, actor=actor, documents=documents)
     bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.SUBMITTED, actor=actor, at=arrived_at)
     # The audit row never holds the price or proposal: the log is readable before opening.
@@ -289,8 +341,10 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
 @transaction.atomic
 def bid_withdraw(*, bid, actor, arrived_at=None) -> Bid:
     """Withdraw the bid before the deadline (judged by the request's ``arrived_at``)."""
+    # The tender before the bid, in the order bids_open locks them (else the two can deadlock).
+    tender = _shared_tender(Tender(pk=bid.tender_id))
     bid = Bid.objects.select_for_update().select_related("organization").get(pk=bid.pk)
-    tender = _locked_tender(bid.tender)
+    bid.tender = tender
     authz.require(actor, "procurement.withdraw_bid", bid)
     if bid.status != Bid.Status.SUBMITTED or tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("只有投标期内已递交的投标文件可以撤回。"), code="state")

@@ -118,13 +118,13 @@ def test_the_middleware_stamps_arrival_and_overwrites_what_the_client_sent(clock
 def slow_lock(clock):
     """Make the tender's lock be obtained `delay` after the request arrived."""
     def delayed(delay):
-        original = bids_service._locked_tender
+        original = bids_service._shared_tender
 
         def locked(tender):
             clock.move_to(dt.datetime.now(dt.UTC) + delay)
             return original(tender)
 
-        return mock.patch.object(bids_service, "_locked_tender", locked)
+        return mock.patch.object(bids_service, "_shared_tender", locked)
 
     return delayed
 
