@@ -31,8 +31,14 @@ def open_due_tenders() -> list[int]:
     """Open every published tender whose bid deadline has passed, each in its own transaction.
 
     Safe to run twice (bids_open is idempotent) and follows deadline extensions because it reads
-    ``Tender.bid_deadline`` each time.
+    ``Tender.bid_deadline`` each time. It catches up: after beat was down over a deadline, the
+    first run opens every tender whose deadline passed meanwhile (bids that arrived after the
+    deadline were refused by their arrival time all along). Two runs at once (two beats, or a
+    redelivered task) open each tender once: the tender's row lock orders them and the later
+    one finds it opened. Returns the tenders this run opened.
     """
+    from django.db import transaction
+
     from procurement.models import Tender
     from procurement.services.bids import bids_open
 
@@ -43,7 +49,12 @@ def open_due_tenders() -> list[int]:
     opened = []
     for tender_id in due:
         try:
-            tender = bids_open(tender=Tender(pk=tender_id), actor=None)
+            with transaction.atomic():
+                # Lock first: another run that got here before us has opened it already.
+                if not Tender.objects.select_for_update().filter(
+                        pk=tender_id, status=Tender.Status.PUBLISHED).exists():
+                    continue
+                tender = bids_open(tender=Tender(pk=tender_id), actor=None)
         except ServiceError:  # the deadline moved between the query and the lock
             continue
         except Exception:  # one broken tender must not stop the others
