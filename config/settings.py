@@ -265,6 +265,17 @@ else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@sanshe.local")
 
+# Redis broker: publishing fails fast when Redis is down (one retry, a 2 s connect timeout)
+# instead of holding the request ~6 s; the outbox rows are swept later (core/queue.py). The
+# worker keeps reconnecting by its own settings (broker_connection_retry, _max_retries).
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    "socket_connect_timeout": 2,
+}
 # Celery: Redis when CELERY_BROKER_URL is set, else kombu's filesystem transport (no server).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 BROKER_DIR = DATA_DIR / "broker"
@@ -281,17 +292,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "processed", "control", "results"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
-        # Publishing fails fast when Redis is down (one retry, a 2 s connect timeout) instead of
-        # holding the request ~6 s; the outbox rows are swept later (core/queue.py). The worker
-        # keeps reconnecting by its own settings (broker_connection_retry, _max_retries).
-        "max_retries": 1,
-        "interval_start": 0,
-        "interval_step": 0.2,
-        "interval_max": 0.2,
-        "socket_connect_timeout": 2,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
