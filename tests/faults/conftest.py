@@ -307,3 +307,18 @@ def pg_cluster():
     finally:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def task_runs(worker: Worker, task_name: str) -> int:
+    """How many runs of ``task_name`` the worker has finished (succeeded) so far."""
+    import re
+
+    return len(re.findall(rf"Task {re.escape(task_name)}\[[^\]]+\] succeeded", worker.log()))
+
+
+SAMPLE_TEMPLATE = "core/document_sample.html"
+
+
+def sample_context(number: str = "GZ-001") -> dict:
+    return {"title": "故障恢复测试文书", "number": number, "paragraphs": ["用于故障测试。"],
+            "rows": [{"name": "社区活动", "amount": "1000.00"}]}
