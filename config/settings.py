@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "viewflow.middleware.HotwireTurboMiddleware",
     # A rule's refusal (core PermissionDenied) → 404, an uncaught ServiceError → 400 page.
     "core.middleware.ServiceErrorMiddleware",
+    # Database unreachable (PostgreSQL restarting) → 503 with Retry-After, not a 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
     # Privileged roles' sessions end after PRIVILEGED_SESSION_IDLE_MINUTES without a request.
     "accounts.middleware.PrivilegedSessionMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page (429).
