@@ -132,12 +132,11 @@ def celery_on(redis_server, settings):
 
 
 def _reset_pools(app):
-    for pool in (app._pool, getattr(app.amqp, "_producer_pool", None)):
-        if pool is not None:
-            try:
-                pool.force_close_all()
-            except Exception:  # noqa: S110 - pools to a stopped server
-                pass
+    """Forget every pooled broker connection: kombu keeps producer pools per broker URL in a
+    process-wide registry, and a pool closed here must not be handed out again."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
