@@ -61,4 +61,35 @@ def open_due_tenders() -> list[int]:
             logger.exception("opening tender %s failed", tender_id)
             continue
         opened.append(tender.pk)
+    _resend_lost_openings(exclude=opened)
     return opened
+
+
+def _resend_lost_openings(*, exclude) -> int:
+    """Send ``tender_opened`` again for the day's openings, each the latest tender of its project.
+
+    bids_open sends it after commit; a process that died between the commit and that hook left
+    the project's flow waiting for an opening that happened. The receivers are idempotent (a
+    flow already past the wait is not advanced again), so resending is harmless; only the latest
+    tender of a project counts, since a re-tender's flow waits for its own opening.
+    """
+    import datetime as dt
+
+    from django.db.models import Exists, OuterRef
+
+    from procurement.models import Tender
+    from procurement.signals import tender_opened
+
+    newer = Tender.objects.filter(project_id=OuterRef("project_id"), pk__gt=OuterRef("pk"))
+    recent = (Tender.objects.filter(opened_at__gte=timezone.now() - dt.timedelta(days=1))
+              .exclude(pk__in=exclude).exclude(Exists(newer)).order_by("pk"))
+    sent = 0
+    for tender in recent:
+        try:
+            tender_opened.send(sender=Tender, tender=tender,
+                               failed=tender.status == Tender.Status.FAILED)
+        except Exception:  # one broken flow must not stop the others
+            logger.exception("resending tender_opened for tender %s failed", tender.pk)
+            continue
+        sent += 1
+    return sent
