@@ -115,9 +115,12 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
-def celery_on(redis_server, settings):
+def celery_on(redis_server, settings, monkeypatch):
     """Send this process's tasks to our redis-server for real (not eagerly); restore after."""
     from config.celery import app
+
+    for name in [k for k in os.environ if k.startswith("CELERY_")]:
+        monkeypatch.delenv(name)  # celery prefers CELERY_BROKER_URL over its configuration
 
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager",
                                       "broker_transport_options")}
