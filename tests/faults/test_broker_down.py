@@ -49,7 +49,8 @@ def test_redis_down_while_bids_are_submitted(world_and_tender, celery_on, redis_
         "files": bid_files()})
     elapsed = time.monotonic() - started
     assert response.status_code == 201, response.content
-    assert elapsed < 5, f"the bid took {elapsed:.1f}s with Redis down"
+    print(f"bid answered {response.status_code} in {elapsed:.2f}s with Redis down")
+    assert elapsed < 10, f"the bid took {elapsed:.1f}s with Redis down"
     bid = Bid.objects.get()
     assert BidReceipt.objects.filter(bid=bid).exists()
     doc = document_request(owner=tender, kind="faults_check", template_name=SAMPLE_TEMPLATE,
@@ -70,6 +71,8 @@ def test_redis_down_while_bids_are_submitted(world_and_tender, celery_on, redis_
         what="the pending e-mails to be sent")
     wait_for(lambda: Document.objects.get(pk=doc.pk).is_current, 120,
              what="the pending document to be rendered")
+    print(f"{len(pending)} e-mails and 1 document delivered "
+          f"{time.monotonic() - started:.1f}s after the bid (Redis back, sweepers run)")
     doc.refresh_from_db()
     assert doc.file.storage.exists(doc.file.name)
     rendered_at = doc.generated_at
