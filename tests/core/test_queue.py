@@ -47,7 +47,7 @@ def test_enqueue_with_the_broker_down_returns_false_fast_and_logs(broker_down, c
     assert "could not enqueue core.tasks.send_notification_emails" in caplog.text
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_notify_commits_with_the_broker_down(broker_down, make_user):
     user = make_user("outbox-user")
     started = time.monotonic()

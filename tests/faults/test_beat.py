@@ -54,7 +54,7 @@ def test_beat_down_over_deadlines_opens_every_due_tender_once_on_return(client):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_beats_open_a_tender_once(monkeypatch):
     if connection.vendor != "postgresql":
         from tests.faults.conftest import unavailable

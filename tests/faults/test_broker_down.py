@@ -25,7 +25,7 @@ from tests.faults.conftest import (
 from tests.worlds import PROCUREMENT_WORLD, bid_files, tender_published, world_build
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker, pytest.mark.faults,
-              pytest.mark.django_db(transaction=True)]
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tests.faults.conftest import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker, pytest.mark.faults,
-              pytest.mark.django_db(transaction=True)]
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
