@@ -25,4 +25,9 @@ BEAT_SCHEDULE = {
         "task": "core.tasks.send_pending_emails",
         "schedule": crontab(minute="*/5"),
     },
+    # Documents whose render was never queued (broker down) or was lost (core.queue).
+    "render-pending-documents": {
+        "task": "core.tasks.render_pending_documents",
+        "schedule": crontab(minute="*/5"),
+    },
 }

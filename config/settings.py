@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "viewflow.middleware.HotwireTurboMiddleware",
     # A rule's refusal (core PermissionDenied) → 404, an uncaught ServiceError → 400 page.
     "core.middleware.ServiceErrorMiddleware",
+    # Database unreachable (PostgreSQL restarting) → 503 with Retry-After, not a 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
     # Privileged roles' sessions end after PRIVILEGED_SESSION_IDLE_MINUTES without a request.
     "accounts.middleware.PrivilegedSessionMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page (429).
@@ -146,6 +148,9 @@ DATABASES = {
         # serves each request on a new thread, whose kept connection nobody closes: on
         # PostgreSQL they piled up (83 idle after 5,000 requests). Development closes them.
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
+        # A kept connection is checked before each request reuses it: after PostgreSQL restarts
+        # the first request reconnects instead of failing on the dead connection.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -294,6 +299,17 @@ else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@sanshe.local")
 
+# Redis broker: publishing fails fast when Redis is down (one retry, a 2 s connect timeout)
+# instead of holding the request ~6 s; the outbox rows are swept later (core/queue.py). The
+# worker keeps reconnecting by its own settings (broker_connection_retry, _max_retries).
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    "socket_connect_timeout": 2,
+}
 # Celery: Redis when CELERY_BROKER_URL is set, else kombu's filesystem transport (no server).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 BROKER_DIR = DATA_DIR / "broker"
@@ -310,7 +326,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "processed", "control", "results"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem queue is a folder on one disk: tasks sent by another machine's web node

@@ -82,9 +82,11 @@ def document_request(*, owner, kind: str, template_name: str, context: dict) -> 
     with transaction.atomic():
         doc, stale = _upsert(owner=owner, kind=kind, template_name=template_name, context=context)
         if stale:
+            from core.queue import enqueue_on_commit
             from core.tasks import render_document
 
-            transaction.on_commit(lambda: render_document.delay(doc.pk))
+            # a lost send (broker down) is caught up by core.tasks.render_pending_documents
+            enqueue_on_commit(render_document, doc.pk)
     return doc
 
 

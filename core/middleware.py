@@ -110,3 +110,36 @@ class ServiceErrorMiddleware:
             return render(request, "core/service_error.html",
                           {"messages_list": exception.messages}, status=400)
         return None
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After when the database is unreachable (PostgreSQL restarting or
+    failing over), instead of a 500: the request changed nothing (its transaction, if any, was
+    rolled back with the connection) and may simply be sent again. The next request reconnects
+    (CONN_HEALTH_CHECKS). docs/deployment.md "Faults and recovery"."""
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        import logging
+
+        from django.db import InterfaceError, OperationalError
+        from django.http import HttpResponse, JsonResponse
+        from django.utils.translation import gettext as _
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logging.getLogger(__name__).error("database unavailable: %s", exception, exc_info=True)
+        message = _("系统暂时无法连接数据库，本次操作未生效，请稍后重试。")
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

@@ -1,8 +1,9 @@
-"""In-app notifications and e-mail sent by celery after the transaction commits."""
+"""In-app notifications and e-mail sent by celery after the transaction commits.
+
+A notification whose e-mail is not sent yet (``email_sent_at`` empty) is its own outbox row:
+if the broker is down at commit, ``core.tasks.send_pending_emails`` (beat) sends it later."""
 
 from collections.abc import Iterable
-
-from django.db import transaction
 
 from core.models import Notification
 
@@ -24,9 +25,10 @@ def notify(*, recipients: Iterable, title: str, body: str = "", url: str = "") -
             .order_by("-id").values_list("id", flat=True)[: len(rows)]
         )
     if ids:
+        from core.queue import enqueue_on_commit
         from core.tasks import send_notification_emails
 
-        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+        enqueue_on_commit(send_notification_emails, ids)
     return created
 
 

@@ -3,13 +3,18 @@
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from core.models import Notification
 
+# Transient faults a task is retried on: the mail server or the network (OSError) and the
+# database going away under it (PostgreSQL restarted: psycopg's OperationalError). A retried
+# task is safe: each one re-checks its row under a lock and does nothing already done.
+TRANSIENT = (OSError, OperationalError)
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def send_notification_emails(self, notification_ids: list[int]) -> int:
     """E-mail the given notifications whose recipient has an address; skip ones already sent."""
     sent = 0
@@ -31,7 +36,9 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
 
 @shared_task
 def send_pending_emails() -> int:
-    """Retry e-mail for notifications from the last day that were never sent."""
+    """Retry e-mail for notifications from the last day that were never sent (beat, every five
+    minutes): the sweeper of the notification outbox (core.queue), so mail whose task was never
+    queued (broker down) or was lost goes out once the broker and a worker are back."""
     since = timezone.now() - timezone.timedelta(days=1)
     ids = list(
         Notification.objects.filter(
@@ -42,7 +49,7 @@ def send_pending_emails() -> int:
     return send_notification_emails(ids) if ids else 0
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def render_document(self, document_id: int) -> str:
     """Render a generated document if its file is missing or stale; return its SHA-256."""
     from core.documents import document_render
@@ -52,6 +59,36 @@ def render_document(self, document_id: int) -> str:
         return document_render(document_id=document_id).sha256
     except Document.DoesNotExist:
         return ""
+
+
+@shared_task
+def render_pending_documents(limit: int = 50) -> list[int]:
+    """Render documents whose file is missing or older than their inputs (beat, every five
+    minutes): the sweeper of the document outbox (core.queue), for renders never queued (broker
+    down) or lost. One at a time under the row lock, so a render already running or done is not
+    repeated; one that fails is logged and tried again next time."""
+    import logging
+
+    from django.db.models import F, Q
+
+    from core.documents import document_render
+    from core.models import Document
+
+    pending = list(
+        Document.objects.filter(~Q(file_inputs_hash=F("inputs_hash")) | Q(file=""))
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+    rendered = []
+    for pk in pending:
+        try:
+            document_render(document_id=pk)
+        except Document.DoesNotExist:
+            continue
+        except Exception:  # one broken document must not stop the others
+            logging.getLogger(__name__).exception("rendering document %s failed", pk)
+            continue
+        rendered.append(pk)
+    return rendered
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

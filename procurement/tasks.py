@@ -31,8 +31,14 @@ def open_due_tenders() -> list[int]:
     """Open every published tender whose bid deadline has passed, each in its own transaction.
 
     Safe to run twice (bids_open is idempotent) and follows deadline extensions because it reads
-    ``Tender.bid_deadline`` each time.
+    ``Tender.bid_deadline`` each time. It catches up: after beat was down over a deadline, the
+    first run opens every tender whose deadline passed meanwhile (bids that arrived after the
+    deadline were refused by their arrival time all along). Two runs at once (two beats, or a
+    redelivered task) open each tender once: the tender's row lock orders them and the later
+    one finds it opened. Returns the tenders this run opened.
     """
+    from django.db import transaction
+
     from procurement.models import Tender
     from procurement.services.bids import bids_open
 
@@ -43,11 +49,47 @@ def open_due_tenders() -> list[int]:
     opened = []
     for tender_id in due:
         try:
-            tender = bids_open(tender=Tender(pk=tender_id), actor=None)
+            with transaction.atomic():
+                # Lock first: another run that got here before us has opened it already.
+                if not Tender.objects.select_for_update().filter(
+                        pk=tender_id, status=Tender.Status.PUBLISHED).exists():
+                    continue
+                tender = bids_open(tender=Tender(pk=tender_id), actor=None)
         except ServiceError:  # the deadline moved between the query and the lock
             continue
         except Exception:  # one broken tender must not stop the others
             logger.exception("opening tender %s failed", tender_id)
             continue
         opened.append(tender.pk)
+    _resend_lost_openings(exclude=opened)
     return opened
+
+
+def _resend_lost_openings(*, exclude) -> int:
+    """Send ``tender_opened`` again for the day's openings, each the latest tender of its project.
+
+    bids_open sends it after commit; a process that died between the commit and that hook left
+    the project's flow waiting for an opening that happened. The receivers are idempotent (a
+    flow already past the wait is not advanced again), so resending is harmless; only the latest
+    tender of a project counts, since a re-tender's flow waits for its own opening.
+    """
+    import datetime as dt
+
+    from django.db.models import Exists, OuterRef
+
+    from procurement.models import Tender
+    from procurement.signals import tender_opened
+
+    newer = Tender.objects.filter(project_id=OuterRef("project_id"), pk__gt=OuterRef("pk"))
+    recent = (Tender.objects.filter(opened_at__gte=timezone.now() - dt.timedelta(days=1))
+              .exclude(pk__in=exclude).exclude(Exists(newer)).order_by("pk"))
+    sent = 0
+    for tender in recent:
+        try:
+            tender_opened.send(sender=Tender, tender=tender,
+                               failed=tender.status == Tender.Status.FAILED)
+        except Exception:  # one broken flow must not stop the others
+            logger.exception("resending tender_opened for tender %s failed", tender.pk)
+            continue
+        sent += 1
+    return sent

@@ -315,9 +315,10 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
         ])
     mail_ids = [r.pk for r in created if r.email_wanted]
     if email and mail_ids:
+        from core.queue import enqueue_on_commit
         from workflows.tasks import send_reminder_emails
 
-        transaction.on_commit(lambda: send_reminder_emails.delay(mail_ids))
+        enqueue_on_commit(send_reminder_emails, mail_ids)
     audit_record(actor=None, action="workflows.reminders_sent",
                  after={"date": today.isoformat(), **counts})
     return counts

@@ -38,7 +38,9 @@ def send_task_reminders(self) -> dict:
             ).order_by("pk").values_list("pk", flat=True)[:500]
         )
         if unsent:
-            send_reminder_emails.delay(unsent)
+            from core.queue import enqueue
+
+            enqueue(send_reminder_emails, unsent)
     return counts
 
 
