@@ -597,6 +597,10 @@ class Bid(models.Model):
             self.price, self.proposal = plain
             self._unsealed_in_memory = True
 
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("_unsealed_in_memory", None)  # as stored again
+
     @property
     def is_sealed(self) -> bool:
         """Whether the price and proposal are stored encrypted (before opening)."""
