@@ -846,7 +846,9 @@ class FinalQuote(models.Model):
                               on_delete=models.PROTECT, related_name="quotes")
     bid = models.OneToOneField(Bid, verbose_name=_("投标文件"), on_delete=models.PROTECT,
                                related_name="final_quote")
-    price = models.DecimalField(_("最后报价（元）"), **MONEY)
+    # Null until the round closes: sealed_price holds it encrypted (procurement.sealing).
+    price = models.DecimalField(_("最后报价（元）"), null=True, blank=True, **MONEY)
+    sealed_price = models.BinaryField(_("密封的最后报价"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
     submitted_at = models.DateTimeField(_("递交时间"))
@@ -856,7 +858,10 @@ class FinalQuote(models.Model):
         verbose_name_plural = _("最后报价")
         ordering = ["round", "id"]
         constraints = [models.CheckConstraint(condition=Q(price__gt=0),
-                                              name="final_quote_price_positive")]
+                                              name="final_quote_price_positive"),
+                       models.CheckConstraint(
+                           condition=Q(price__isnull=False) | Q(sealed_price__isnull=False),
+                           name="final_quote_price_clear_or_sealed")]
 
     def __str__(self) -> str:
         return f"{self.round.tender.code} · {self.bid.organization.name}"

@@ -188,6 +188,40 @@ def bids_unseal_at_opening(tender, bids, *, actor=None) -> None:
                  after={"bids": len(sealed), "files": len(files)})
 
 
+# Final quotes (最后报价) -------------------------------------------------------------------------
+
+def _quote_label(bid) -> bytes:
+    return f"procurement.finalquote:{bid.tender_id}:{bid.organization_id}:price".encode()
+
+
+def final_quote_seal(quote, *, bid: Bid, price: Decimal) -> None:
+    """Set the final quote's price sealed until its round closes (saved by the caller)."""
+    key = tender_data_key(bid.tender_id, create=True)
+    quote.sealed_price = crypto.seal(key, f"{Decimal(price):.2f}".encode(), _quote_label(bid))
+    quote.price = None
+
+
+def final_quotes_unseal_in_memory(quotes) -> None:
+    """Decrypt the sealed ones among the quotes (bid joined) in memory, for their bidder."""
+    for quote in quotes:
+        if quote.sealed_price is not None and quote.price is None:
+            key = tender_data_key(quote.bid.tender_id)
+            quote.price = Decimal(crypto.unseal(key, quote.sealed_price,
+                                                _quote_label(quote.bid)).decode())
+
+
+def final_quotes_unseal_at_close(round_) -> None:
+    """Write the round's sealed quotes back in clear (when the round closes)."""
+    from procurement.models import FinalQuote
+
+    quotes = list(FinalQuote.objects.filter(round=round_, sealed_price__isnull=False)
+                  .select_related("bid"))
+    final_quotes_unseal_in_memory(quotes)
+    for quote in quotes:
+        quote.sealed_price = None
+    FinalQuote.objects.bulk_update(quotes, ["price", "sealed_price"])
+
+
 # Key rotation ----------------------------------------------------------------------------------
 
 @transaction.atomic

@@ -12,27 +12,22 @@ SEALED_MIME_TYPE = "application/x-sanshe-sealed"  # core.files.SEALED_MIME_TYPE
 
 
 def seal_unopened_bids(apps, schema_editor):
-    """Encrypt the bids (price, proposal, files) of every tender not yet opened, as
-    procurement.sealing does at submission; opened tenders' bids stay in clear."""
+    """Encrypt the bids (price, proposal, files) of every tender not yet opened, and the final
+    quotes of every round not yet closed, as procurement.sealing does at submission; the others
+    stay in clear."""
     from core import crypto
 
     Bid = apps.get_model("procurement", "Bid")
     TenderKey = apps.get_model("procurement", "TenderKey")
     StoredFile = apps.get_model("core", "StoredFile")
     ContentType = apps.get_model("contenttypes", "ContentType")
+    FinalQuote = apps.get_model("procurement", "FinalQuote")
     bids = list(Bid.objects.filter(tender__opened_at__isnull=True, sealed_price__isnull=True)
                 .order_by("pk"))
-    if not bids:
-        return
     bid_type = ContentType.objects.filter(app_label="procurement", model="bid").first()
     keys = {}
     for bid in bids:
-        if bid.tender_id not in keys:
-            key = crypto.generate_key()
-            kek_id, wrapped = crypto.wrap_key(key)
-            TenderKey.objects.create(tender_id=bid.tender_id, kek_id=kek_id, wrapped_key=wrapped)
-            keys[bid.tender_id] = key
-        key = keys[bid.tender_id]
+        key = keys.get(bid.tender_id) or _tender_key(TenderKey, bid.tender_id, keys)
         label = f"procurement.bid:{bid.tender_id}:{bid.organization_id}:"
         bid.sealed_price = crypto.seal(key, f"{bid.price:.2f}".encode(), (label + "price").encode())
         bid.sealed_proposal = crypto.seal(key, bid.proposal.encode(),
@@ -41,21 +36,49 @@ def seal_unopened_bids(apps, schema_editor):
         bid.save(update_fields=["price", "proposal", "sealed_price", "sealed_proposal"])
         if bid_type is None:
             continue
-        for stored in StoredFile.objects.filter(content_type=bid_type, object_id=bid.pk).exclude(
-                mime_type=SEALED_MIME_TYPE):
-            with stored.file.open("rb") as handle:
-                data = handle.read()
-            sha256 = hashlib.sha256(data).hexdigest()
-            header = json.dumps({"name": stored.original_name,
-                                 "mime_type": stored.mime_type}).encode()
-            blob = crypto.seal(key, len(header).to_bytes(4, "big") + header + data,
-                               (label + f"file:{sha256}").encode())
-            storage, previous = stored.file.storage, stored.file.name
-            stored.file.save("sealed.bin", ContentFile(blob), save=False)
-            stored.original_name, stored.mime_type, stored.sha256 = (
-                "sealed.bin", SEALED_MIME_TYPE, sha256)
-            stored.save(update_fields=["file", "original_name", "mime_type", "sha256"])
-            storage.delete(previous)
+        _seal_files(StoredFile, bid_type, bid, key, label)
+    for quote in FinalQuote.objects.filter(round__closed_at__isnull=True,
+                                           sealed_price__isnull=True).select_related("bid"):
+        bid = quote.bid
+        key = keys.get(bid.tender_id) or _tender_key(TenderKey, bid.tender_id, keys)
+        quote.sealed_price = crypto.seal(
+            key, f"{quote.price:.2f}".encode(),
+            f"procurement.finalquote:{bid.tender_id}:{bid.organization_id}:price".encode())
+        quote.price = None
+        quote.save(update_fields=["price", "sealed_price"])
+
+
+def _tender_key(TenderKey, tender_id, keys):
+    from core import crypto
+
+    row = TenderKey.objects.filter(tender_id=tender_id).first()
+    if row is not None:
+        keys[tender_id] = crypto.unwrap_key(row.kek_id, bytes(row.wrapped_key))
+    else:
+        keys[tender_id] = crypto.generate_key()
+        kek_id, wrapped = crypto.wrap_key(keys[tender_id])
+        TenderKey.objects.create(tender_id=tender_id, kek_id=kek_id, wrapped_key=wrapped)
+    return keys[tender_id]
+
+
+def _seal_files(StoredFile, bid_type, bid, key, label):
+    from core import crypto
+
+    for stored in StoredFile.objects.filter(content_type=bid_type, object_id=bid.pk).exclude(
+            mime_type=SEALED_MIME_TYPE):
+        with stored.file.open("rb") as handle:
+            data = handle.read()
+        sha256 = hashlib.sha256(data).hexdigest()
+        header = json.dumps({"name": stored.original_name,
+                             "mime_type": stored.mime_type}).encode()
+        blob = crypto.seal(key, len(header).to_bytes(4, "big") + header + data,
+                           (label + f"file:{sha256}").encode())
+        storage, previous = stored.file.storage, stored.file.name
+        stored.file.save("sealed.bin", ContentFile(blob), save=False)
+        stored.original_name, stored.mime_type, stored.sha256 = (
+            "sealed.bin", SEALED_MIME_TYPE, sha256)
+        stored.save(update_fields=["file", "original_name", "mime_type", "sha256"])
+        storage.delete(previous)
 
 
 class Migration(migrations.Migration):
@@ -106,6 +129,21 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='bid',
             constraint=models.CheckConstraint(condition=models.Q(('price__isnull', False), ('sealed_price__isnull', False), _connector='OR'), name='bid_price_clear_or_sealed'),
+        ),
+
+        migrations.AddField(
+            model_name='finalquote',
+            name='sealed_price',
+            field=models.BinaryField(blank=True, null=True, verbose_name='密封的最后报价'),
+        ),
+        migrations.AlterField(
+            model_name='finalquote',
+            name='price',
+            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='最后报价（元）'),
+        ),
+        migrations.AddConstraint(
+            model_name='finalquote',
+            constraint=models.CheckConstraint(condition=models.Q(('price__isnull', False), ('sealed_price__isnull', False), _connector='OR'), name='final_quote_price_clear_or_sealed'),
         ),
         migrations.RunPython(seal_unopened_bids, migrations.RunPython.noop, elidable=False),
     ]
