@@ -57,6 +57,7 @@ def bid_seal(bid: Bid, *, price: Decimal, proposal: str) -> None:
     """Set the bid's price and proposal sealed (saved by the caller's bid.save(), after which the
     caller's object holds them in clear again, in memory only)."""
     key = tender_data_key(bid.tender_id, create=True)
+    bid._data_key = key  # for its files in the same submission (bid_file_sealer)
     bid.sealed_price = crypto.seal(key, f"{Decimal(price):.2f}".encode(), _label(bid, "price"))
     bid.sealed_proposal = crypto.seal(key, proposal.encode(), _label(bid, "proposal"))
     bid.price, bid.proposal = None, ""
@@ -99,7 +100,7 @@ def _file_label(bid, sha256: str) -> bytes:
 def bid_file_sealer(bid: Bid):
     """Return the ``seal`` callable core.files.stored_file_create stores the bid's files with:
     the clear content, name and type go into one blob."""
-    key = tender_data_key(bid.tender_id, create=True)
+    key = getattr(bid, "_data_key", None) or tender_data_key(bid.tender_id, create=True)
 
     def seal(data: bytes, *, name: str, mime_type: str, sha256: str) -> bytes:
         header = json.dumps({"name": name, "mime_type": mime_type}).encode()

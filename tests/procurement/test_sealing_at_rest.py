@@ -200,7 +200,11 @@ def test_admin_pages_show_nothing_of_a_sealed_bid(client, world, storage):
         assert "NAME-MARKER" not in html and PRICE not in html, url
         if "auditentry" not in url:  # the world's set-up rows name the organization
             assert world.suppliers[0].name not in html, url
+            assert str(world.supplier_staff[0]) not in html, url  # nor its uploader
     assert client.get(f"/admin/procurement/bid/{bid.pk}/change/").status_code in (302, 404)
+    stored = StoredFile.objects.get(object_id=bid.pk, content_type=ContentType.objects.get_for_model(Bid))
+    html = client.get(f"/admin/core/storedfile/{stored.pk}/change/").content.decode()
+    assert "NAME-MARKER" not in html and str(world.supplier_staff[0]) not in html
 
 
 @pytest.mark.postgres
