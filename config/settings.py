@@ -500,6 +500,15 @@ AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", "")
 if PRODUCTION and not AUDIT_HMAC_KEY:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set when DJANGO_PRODUCTION=1.")
 AUDIT_ANCHOR_DIR = Path(env("AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors")))
+# Sealed bids are encrypted at rest until opening (core.crypto, procurement.sealing,
+# docs/security.md): key-encryption keys outside the database, "id:base64" entries, the first
+# current. SEALING_KEKS (environment) or SEALING_KEK_FILE; in development a key file is generated
+# under DATA_DIR; production refuses to start without one.
+SEALING_KEKS = env("SEALING_KEKS", "")
+SEALING_KEK_FILE = env("SEALING_KEK_FILE", "" if PRODUCTION else str(DATA_DIR / "sealing-kek"))
+SEALING_KEK_AUTOCREATE = not PRODUCTION and not env("SEALING_KEK_FILE", "")
+if PRODUCTION and not (SEALING_KEKS or SEALING_KEK_FILE):
+    raise ImproperlyConfigured("SEALING_KEKS or SEALING_KEK_FILE must be set when DJANGO_PRODUCTION=1.")
 AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
 # Task reminders go out in the app (a notification) and by e-mail; each can be switched off.
 REMINDER_IN_APP = env_bool("REMINDER_IN_APP", default=True)

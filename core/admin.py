@@ -6,6 +6,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record
+from core.files import SEALED_MIME_TYPE
 from core.models import AuditEntry, Document, Holiday, Notification, StoredFile
 
 # Asked by name because core may not import accounts: accounts registers the rule (superuser or
@@ -110,11 +111,23 @@ class NotificationAdmin(ReadOnlyAdmin):
 @admin.register(StoredFile)
 class StoredFileAdmin(ReadOnlyAdmin):
     list_display = ["id", "original_name", "content_type", "object_id", "mime_type", "size",
-                    "uploaded_by", "uploaded_at"]
+                    "uploader", "uploaded_at"]
     list_filter = ["content_type", "mime_type"]
     search_fields = ["original_name", "sha256"]
     list_select_related = ["content_type", "uploaded_by"]
     exclude = ["file"]  # never link to the storage path; downloads go through the checked view
+
+    # A sealed file (a bid before opening, core.files.seal) does not say who uploaded it: that
+    # would name the bidder (procurement.sealing).
+    @admin.display(description=_("上传人"))
+    def uploader(self, obj):
+        return "—" if obj.mime_type == SEALED_MIME_TYPE else obj.uploaded_by
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or ())
+        if obj is not None and obj.mime_type == SEALED_MIME_TYPE:
+            exclude.append("uploaded_by")
+        return exclude
 
 
 @admin.register(Document)

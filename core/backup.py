@@ -11,7 +11,7 @@ A backup is one directory ``sanshe-backup-<UTC time>/``:
 - ``manifest.json``: when, which database, the audit chain's head at the start of the backup,
   and the SHA-256 of every file above (a restore refuses a backup that does not match).
 
-The keys (``AUDIT_HMAC_KEY``, ``SECRET_KEY``) are written only on request and to a directory of
+The keys (``AUDIT_HMAC_KEY``, ``SECRET_KEY``, ``SEALING_KEKS``) are written only on request and to a directory of
 their own (``keys.env``, mode 0600): kept apart from the data, offline, since whoever holds both
 can rewrite the audit log undetected (docs/deployment.md, "Backups").
 
@@ -163,8 +163,15 @@ def backup(out_dir: Path, *, keys_dir: Path | None = None) -> Path:
         keys_dir = Path(keys_dir)
         keys_dir.mkdir(parents=True, exist_ok=True)
         keys = keys_dir / f"{target.name}.keys.env"
+        # The sealing key ring too (core.crypto): without it no bid sealed in this backup opens.
+        from core.crypto import key_ring, key_ring_entry
+
+        current, ring = key_ring()
+        sealing = ",".join(key_ring_entry(i, k) for i, k in
+                           sorted(ring.items(), key=lambda item: item[0] != current))
         keys.write_text(f"SECRET_KEY={settings.SECRET_KEY}\n"
-                        f"AUDIT_HMAC_KEY={getattr(settings, 'AUDIT_HMAC_KEY', '')}\n",
+                        f"AUDIT_HMAC_KEY={getattr(settings, 'AUDIT_HMAC_KEY', '')}\n"
+                        f"SEALING_KEKS={sealing}\n",
                         encoding="utf-8")
         keys.chmod(0o600)
     return target

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Sum
 from django.http import Http404
@@ -18,6 +18,11 @@ from core.audit import audit_record
 from core.exceptions import ServiceError
 from core.models import StoredFile
 from core.uploads import validate_upload
+
+# The content type recorded for a file stored encrypted (``seal`` below): its real name and
+# type are inside the ciphertext; its owner decrypts it (``open_stored_file``).
+SEALED_MIME_TYPE = "application/x-sanshe-sealed"
+SEALED_FILE_NAME = "sealed.bin"
 
 # (storage, name) of the files written inside the innermost atomic_with_files() block.
 _written: ContextVar[list | None] = ContextVar("stored_files_written", default=None)
@@ -33,11 +38,16 @@ def _sha256(file) -> str:
 
 
 def stored_file_create(*, file, owner, actor, allowed=("pdf", "image", "office"),
-                       max_bytes=None) -> StoredFile:
+                       max_bytes=None, seal=None) -> StoredFile:
     """Validate an upload and store it under a random name, attached to its owning object.
 
     When the owner defines ``user_can_upload_file(user)`` it is asked first; otherwise the calling
     service is responsible for having authorized the actor.
+
+    ``seal(data, *, name, mime_type, sha256) -> bytes``, when given, encrypts the content: the
+    storage then holds only its result under a random ``.bin`` name, and the row (and its audit
+    entry) show SEALED_FILE_NAME and SEALED_MIME_TYPE instead of the real name and type; size
+    and sha256 stay those of the clear file (procurement.sealing).
     """
     check = getattr(owner, "user_can_upload_file", None)
     if check is not None:
@@ -46,17 +56,22 @@ def stored_file_create(*, file, owner, actor, allowed=("pdf", "image", "office")
             raise PermissionDenied(getattr(decision, "reason", "") or "")
     info = validate_upload(file, allowed=allowed, max_bytes=max_bytes)
     digest = _sha256(file)
+    name, mime_type, content = info.safe_name, info.mime_type, File(file)
+    if seal is not None:
+        file.seek(0)
+        content = ContentFile(seal(file.read(), name=name, mime_type=mime_type, sha256=digest))
+        name, mime_type = SEALED_FILE_NAME, SEALED_MIME_TYPE
     with transaction.atomic():
         stored = StoredFile(
             content_type=ContentType.objects.get_for_model(owner, for_concrete_model=False),
             object_id=owner.pk,
-            original_name=info.safe_name,
+            original_name=name,
             size=info.size,
             sha256=digest,
-            mime_type=info.mime_type,
+            mime_type=mime_type,
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
-        stored.file.save(info.safe_name, File(file), save=False)
+        stored.file.save(name, content, save=False)
         path = stored.file.name
         if (written := _written.get()) is not None:
             written.append((stored.file.storage, path))
@@ -64,7 +79,7 @@ def stored_file_create(*, file, owner, actor, allowed=("pdf", "image", "office")
             stored.save()
             audit_record(
                 actor=actor, action="file.upload", target=stored,
-                after={"owner": f"{owner._meta.label_lower}:{owner.pk}", "name": info.safe_name,
+                after={"owner": f"{owner._meta.label_lower}:{owner.pk}", "name": name,
                        "size": info.size, "sha256": digest},
             )
         except Exception:
@@ -74,7 +89,7 @@ def stored_file_create(*, file, owner, actor, allowed=("pdf", "image", "office")
 
 
 def stored_files_create(*, files, owner, actor, allowed=("pdf", "image", "office"),
-                        max_total_bytes=None) -> list[StoredFile]:
+                        max_total_bytes=None, seal=None) -> list[StoredFile]:
     """Store several uploads for one owner, keeping all its files under the total size limit.
 
     Call it inside ``atomic_with_files()`` so that a later refusal leaves no file on disk.
@@ -92,7 +107,8 @@ def stored_files_create(*, files, owner, actor, allowed=("pdf", "image", "office
             % {"limit": f"{limit / (1024 * 1024):.1f}".rstrip("0").rstrip(".")},
             code="total_too_large",
         )
-    return [stored_file_create(file=f, owner=owner, actor=actor, allowed=allowed) for f in files]
+    return [stored_file_create(file=f, owner=owner, actor=actor, allowed=allowed, seal=seal)
+            for f in files]
 
 
 @contextmanager
@@ -147,6 +163,18 @@ def user_can_download_file(user, stored: StoredFile) -> bool:
     if check is not None:
         return bool(check(user if user is not None else AnonymousUser()))
     return bool(getattr(user, "is_superuser", False))
+
+
+def stored_file_open(stored: StoredFile):
+    """Return (binary handle, file name, content type) of the file's clear content; a sealed
+    file is decrypted by its owner (``open_stored_file(stored)``). Raises FileNotFoundError."""
+    if stored.mime_type == SEALED_MIME_TYPE:
+        opener = getattr(stored.owner, "open_stored_file", None)
+        opened = opener(stored) if opener is not None else None
+        if opened is None:
+            raise FileNotFoundError(stored.file.name)
+        return opened
+    return stored.file.open("rb"), stored.original_name, stored.mime_type
 
 
 def stored_file_get_for_download(*, user, pk: int) -> StoredFile:

@@ -11,7 +11,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
-from core.files import stored_file_get_for_download
+from core.files import stored_file_get_for_download, stored_file_open
 from core.filters import NotificationFilter
 from core.lists import DATETIME, FilteredListMixin
 from core.models import Notification
@@ -72,11 +72,10 @@ def file_download(request, pk: int):
     """Serve a stored file if its owning object allows this user; 404 otherwise."""
     stored = stored_file_get_for_download(user=request.user, pk=pk)
     try:
-        handle = stored.file.open("rb")
+        handle, name, mime_type = stored_file_open(stored)  # a sealed one decrypted by its owner
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=stored.original_name,
-                            content_type=stored.mime_type)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=mime_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -475,6 +475,50 @@ class TenderCriterion(models.Model):
         return f"{self.name}（{self.max_score}分）"
 
 
+class TenderKey(models.Model):
+    """The tender's data key for its sealed bids (procurement.sealing), stored only wrapped by a
+    key-encryption key that is not in the database (core.crypto; kek_id names it)."""
+
+    tender = models.OneToOneField(Tender, verbose_name=_("采购项目"), on_delete=models.CASCADE,
+                                  primary_key=True, related_name="sealing_key")
+    kek_id = models.CharField(_("密钥加密密钥编号"), max_length=50)
+    wrapped_key = models.BinaryField(_("封装的数据密钥"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("轮换时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("密封密钥")
+        verbose_name_plural = _("密封密钥")
+
+    def __str__(self) -> str:
+        return f"{self.tender_id}:{self.kek_id}"
+
+
+class BidQuerySet(models.QuerySet):
+    """Bids; ``unsealed()`` decrypts sealed ones in memory as they load (for the bidder's own
+    read-back before opening, procurement.sealing; the selectors scope who gets them)."""
+
+    _unseal = False
+
+    def unsealed(self):
+        clone = self._chain()
+        clone._unseal = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._unseal = self._unseal
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._unseal:
+            from procurement.sealing import bids_unseal_in_memory
+
+            bids_unseal_in_memory([b for b in self._result_cache if isinstance(b, Bid)])
+
+
 class Bid(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("已递交")
@@ -486,8 +530,12 @@ class Bid(models.Model):
                                related_name="bids")
     organization = models.ForeignKey(Organization, verbose_name=_("投标机构"),
                                      on_delete=models.PROTECT, related_name="bids")
-    price = models.DecimalField(_("投标报价（元）"), **MONEY)
-    proposal = models.TextField(_("服务方案"))
+    # Null and "" until the opening while the bid is sealed: sealed_price and sealed_proposal
+    # then hold them encrypted (procurement.sealing); bids_open writes them back in clear.
+    price = models.DecimalField(_("投标报价（元）"), null=True, blank=True, **MONEY)
+    proposal = models.TextField(_("服务方案"), blank=True)
+    sealed_price = models.BinaryField(_("密封的投标报价"), null=True, blank=True)
+    sealed_proposal = models.BinaryField(_("密封的服务方案"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
                               default=Status.SUBMITTED, db_index=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -516,6 +564,8 @@ class Bid(models.Model):
     team = models.ManyToManyField(SocialWorkerProfile, verbose_name=_("承诺服务团队"), blank=True,
                                   related_name="+")
 
+    objects = BidQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("投标文件")
         verbose_name_plural = _("投标文件")
@@ -523,10 +573,38 @@ class Bid(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tender", "organization"], name="bid_one_per_org"),
             models.CheckConstraint(condition=Q(price__gt=0), name="bid_price_positive"),
+            # A bid holds its price either in clear or sealed, never neither.
+            models.CheckConstraint(condition=Q(price__isnull=False) | Q(sealed_price__isnull=False),
+                                   name="bid_price_clear_or_sealed"),
         ]
 
     def __str__(self) -> str:
+        # Before opening not even the bidder's name (the audit log and admin repeat this).
+        if self.tender.opened_at is None:
+            return f"{self.tender.code} · #{self.pk}"
         return f"{self.tender.code} · {self.organization.name}"
+
+    def save(self, *args, **kwargs):
+        # A bid decrypted in memory for its bidder (procurement.sealing) must never be written
+        # back: that would store the sealed price and proposal in clear.
+        fields = kwargs.get("update_fields")
+        if getattr(self, "_unsealed_in_memory", False) and (
+                fields is None or {"price", "proposal"} & set(fields)):
+            raise RuntimeError("A bid unsealed in memory must not be saved with its price.")
+        super().save(*args, **kwargs)
+        plain = self.__dict__.pop("_sealed_plaintext", None)
+        if plain is not None:  # just sealed (procurement.sealing.bid_seal): the caller keeps it
+            self.price, self.proposal = plain
+            self._unsealed_in_memory = True
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("_unsealed_in_memory", None)  # as stored again
+
+    @property
+    def is_sealed(self) -> bool:
+        """Whether the price and proposal are stored encrypted (before opening)."""
+        return self.sealed_price is not None
 
     def user_can_view(self, user) -> bool:
         """Return whether the user may read this bid's price, proposal and files (sealing)."""
@@ -535,6 +613,13 @@ class Bid(models.Model):
     def user_can_download_file(self, user) -> bool:
         """Return whether the user may download a file attached to this bid (same as viewing)."""
         return self.user_can_view(user)
+
+    def open_stored_file(self, stored):
+        """Decrypt one of the bid's sealed files for a download already allowed
+        (core.files.stored_file_open); None for a file stored in clear."""
+        from procurement.sealing import bid_file_open
+
+        return bid_file_open(self, stored)
 
     def user_can_upload_file(self, user, at=None):
         """Return whether the user may attach a file to this bid (the bidder, before the
@@ -761,7 +846,9 @@ class FinalQuote(models.Model):
                               on_delete=models.PROTECT, related_name="quotes")
     bid = models.OneToOneField(Bid, verbose_name=_("投标文件"), on_delete=models.PROTECT,
                                related_name="final_quote")
-    price = models.DecimalField(_("最后报价（元）"), **MONEY)
+    # Null until the round closes: sealed_price holds it encrypted (procurement.sealing).
+    price = models.DecimalField(_("最后报价（元）"), null=True, blank=True, **MONEY)
+    sealed_price = models.BinaryField(_("密封的最后报价"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
     submitted_at = models.DateTimeField(_("递交时间"))
@@ -771,7 +858,10 @@ class FinalQuote(models.Model):
         verbose_name_plural = _("最后报价")
         ordering = ["round", "id"]
         constraints = [models.CheckConstraint(condition=Q(price__gt=0),
-                                              name="final_quote_price_positive")]
+                                              name="final_quote_price_positive"),
+                       models.CheckConstraint(
+                           condition=Q(price__isnull=False) | Q(sealed_price__isnull=False),
+                           name="final_quote_price_clear_or_sealed")]
 
     def __str__(self) -> str:
         return f"{self.round.tender.code} · {self.bid.organization.name}"

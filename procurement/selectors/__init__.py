@@ -116,7 +116,8 @@ def tender_get_for_user(*, user, tender_id: int) -> Tender:
 def bid_list_for_user(*, user, tender: Tender) -> QuerySet[Bid]:
     """Return the bids of the tender whose price, proposal and files the user may read."""
     return (
-        Bid.objects.filter(authz.scope_q(user, "procurement.view_bid"), tender_id=tender.pk)
+        Bid.objects.unsealed()  # only the bidder's own may be sealed here: decrypted for it
+        .filter(authz.scope_q(user, "procurement.view_bid"), tender_id=tender.pk)
         .select_related("organization", "submitted_by", "tender")
         .order_by("rank", "submitted_at", "id")
     )
@@ -126,7 +127,8 @@ def bid_get_for_user(*, user, bid_id: int) -> Bid:
     """Return one bid the user may read; Http404 when missing or still sealed for the user."""
     return get_for_user_or_404(
         user, "procurement.view_bid",
-        Bid.objects.select_related("tender", "tender__project", "organization", "submitted_by"),
+        Bid.objects.unsealed()  # the bidder's own read-back before opening (sealing)
+        .select_related("tender", "tender__project", "organization", "submitted_by"),
         bid_id)
 
 
@@ -139,6 +141,14 @@ def bid_files_for_user(*, user, bid: Bid) -> QuerySet:
     return StoredFile.objects.filter(
         content_type=ContentType.objects.get_for_model(Bid), object_id=bid.pk
     ).select_related("uploaded_by", "bid_document")
+
+
+def bid_files_shown_for_user(*, user, bid: Bid) -> list:
+    """Return the bid's files as bid_files_for_user, a sealed file's real name and type set in
+    memory (only the bidder's staff read a bid before opening; procurement.sealing)."""
+    from procurement.sealing import bid_files_names_unseal
+
+    return bid_files_names_unseal(bid, bid_files_for_user(user=user, bid=bid))
 
 
 def tender_opening_record(*, tender: Tender) -> list[dict] | None:

@@ -27,6 +27,7 @@ from procurement.models import (
     ServiceProject,
     Tender,
 )
+from procurement.sealing import bid_file_sealer, bid_seal, bids_unseal_at_opening
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.amendments import flag_outdated_bids
@@ -187,7 +188,7 @@ def check_bid_documents(tender, documents, *, existing=()) -> list[tuple[str, ob
 def bid_documents_store(*, bid, actor, documents) -> list:
     """Store the (kind, file) pairs as the bid's files, each filed under its kind."""
     stored = stored_files_create(owner=bid, actor=actor, files=[f for _k, f in documents],
-                                 allowed=BID_FILE_TYPES)
+                                 allowed=BID_FILE_TYPES, seal=bid_file_sealer(bid))
     BidDocument.objects.bulk_create(
         BidDocument(bid=bid, stored_file=s, kind=kind)
         for s, (kind, _f) in zip(stored, documents, strict=True))
@@ -311,8 +312,7 @@ def bid_submit(*, tender, actor, organization, price, proposal, files=(), docume
         bid = Bid(tender=tender, organization=organization)  # created submitted
     else:
         BidStates(bid).resubmit()
-    bid.price = price
-    bid.proposal = proposal.strip()
+    bid_seal(bid, price=price, proposal=proposal.strip())  # encrypted at rest until opening
     bid.submitted_by = actor
     bid.submitted_at = now
     bid.arrived_at = arrived_at
@@ -379,6 +379,7 @@ def bids_open(*, tender, actor=None) -> Tender:
     bids = list(Bid.objects.select_for_update().filter(tender=tender)
                 .exclude(status=Bid.Status.WITHDRAWN).select_related("organization")
                 .order_by("pk"))
+    bids_unseal_at_opening(tender, bids, actor=actor)  # price, proposal, files back in clear
     qualified, over_budget = [], []
     for bid in bids:
         if bid.price > tender.budget_amount:

@@ -31,6 +31,7 @@ from core.exceptions import ServiceError
 from core.notifications import notify
 from procurement.digests import price_digest
 from procurement.models import Bid, BidReceipt, FinalQuote, FinalQuoteRound, Tender
+from procurement.sealing import final_quote_seal, final_quotes_unseal_at_close
 from procurement.selectors.grants import project_purchaser_staff
 from procurement.services._common import staff_of
 from procurement.services.bids import (
@@ -110,8 +111,10 @@ def final_quote_submit(*, round, actor, organization, price) -> FinalQuote:  # n
     if price > tender.budget_amount:
         raise ServiceError(_("最后报价超过采购预算（%(amount)s 元），不能提交。") % {
             "amount": tender.budget_amount}, code="over_budget")
-    quote = FinalQuote.objects.create(round=round_, bid=bid, price=price, submitted_by=actor,
-                                      submitted_at=now)
+    quote = FinalQuote(round=round_, bid=bid, submitted_by=actor, submitted_at=now)
+    final_quote_seal(quote, bid=bid, price=price)  # encrypted at rest until the round closes
+    quote.save()
+    quote.price = price  # the bidder's own, in memory
     # A receipt (投标回执) to the second, with the digest of the final quote, not of the price.
     receipt = bid_receipt_issue(bid=bid, kind=BidReceipt.Kind.FINAL_QUOTE, actor=actor, at=now)
     receipt.price_sha256 = price_digest(price)
@@ -132,6 +135,7 @@ def final_quote_submit(*, round, actor, organization, price) -> FinalQuote:  # n
 def _close(round_, tender, *, actor, now) -> None:
     round_.closed_at = now
     round_.save(update_fields=["closed_at"])
+    final_quotes_unseal_at_close(round_)
     quotes = {q.bid_id: str(q.price) for q in round_.quotes.all()}
     kept = {b.pk: str(b.price) for b in _responsive(tender) if b.pk not in quotes}
     audit_record(actor=actor, action="final_quote_round.close", target=tender,

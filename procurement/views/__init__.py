@@ -313,7 +313,7 @@ class BidDetailView(OfficeMixin, TemplateView):
         context.update(
             bid=bid,
             team=bid.team.select_related("user").order_by("pk"),
-            files=selectors.bid_files_for_user(user=user, bid=bid),
+            files=selectors.bid_files_shown_for_user(user=user, bid=bid),
             receipts=list(selectors.bid_receipt_list_for_user(user=user, bid=bid)),
             can_manage_files=can_manage_files,
             withdrawable=bid.status == Bid.Status.SUBMITTED and _bid_open(bid.tender),

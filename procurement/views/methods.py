@@ -16,6 +16,7 @@ from office.shell import OfficeMixin, call_service
 from procurement import selectors
 from procurement.forms.methods import FinalQuoteForm, FinalQuoteRoundOpenForm
 from procurement.models import Bid, FinalQuote, FinalQuoteRound, Tender
+from procurement.sealing import final_quotes_unseal_in_memory
 from procurement.services.final_quotes import (
     ROUND_METHODS,
     ROUND_TENDER_STATUSES,
@@ -75,6 +76,7 @@ class FinalQuoteRoundView(OfficeMixin, TemplateView):
             quotes = list(authz.scoped(self.request.user, "procurement.view_finalquote",
                                        FinalQuote.objects.filter(round=round_))
                           .select_related("bid__organization").order_by("bid__organization__name"))
+            final_quotes_unseal_in_memory(quotes)  # before closing: only the bidder's own here
         own = {q.bid_id for q in quotes}
         pending = [b for b in self.my_bids if b.pk not in own]
         is_open = round_ is not None and round_.closed_at is None

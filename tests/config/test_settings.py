@@ -17,7 +17,7 @@ OS_ENV = re.compile(r"""os\.environ(?:\.get)?[\(\[]\s*["']([A-Z][A-Z0-9_]*)["']"
 def _manage(*args, env_overrides, tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_PRODUCTION", "DJANGO_DEBUG",
-                         "AUDIT_HMAC_KEY"}}
+                         "AUDIT_HMAC_KEY", "SEALING_KEKS", "SEALING_KEK_FILE"}}
     env.update(env_overrides)
     env.setdefault("DATA_DIR", str(tmp_path))
     return subprocess.run(
@@ -44,7 +44,8 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
 def test_production_refuses_to_start_with_debug(tmp_path):
     env = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn",
            "SECRET_KEY": secrets.token_urlsafe(50), "AUDIT_HMAC_KEY": "audit-key",
-           "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+           "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+           "SEALING_KEKS": "k1:" + "A" * 43 + "="}
     proc = _manage("check", env_overrides={**env, "DJANGO_DEBUG": "1"}, tmp_path=tmp_path)
     assert proc.returncode != 0
     assert "DJANGO_DEBUG must not be on when DJANGO_PRODUCTION=1" in proc.stderr
@@ -52,10 +53,18 @@ def test_production_refuses_to_start_with_debug(tmp_path):
     assert _manage("check", env_overrides=env, tmp_path=tmp_path).returncode == 0
 
 
-
 PRODUCTION_ENV = {"DJANGO_PRODUCTION": "1", "ALLOWED_HOSTS": "mz.example.gov.cn",
                   "AUDIT_HMAC_KEY": "audit-key-kept-outside-the-database",
-                  "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+                  "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+                  "SEALING_KEKS": "k1:" + "A" * 43 + "="}
+
+
+def test_production_refuses_to_start_without_the_sealing_key_ring(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SEALING_KEKS"}
+    proc = _manage("check", env_overrides={**env, "SECRET_KEY": secrets.token_urlsafe(50)},
+                   tmp_path=tmp_path)
+    assert proc.returncode != 0
+    assert "SEALING_KEKS or SEALING_KEK_FILE must be set" in proc.stderr
 
 
 def test_production_refuses_to_start_without_the_audit_key(tmp_path):

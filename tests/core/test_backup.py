@@ -58,6 +58,7 @@ def _round_trip(tmp_path, source_url, target_url, other_url=None):
     assert (backup_dir / "manifest.json").exists()
     keys = list((tmp_path / "keys").iterdir())
     assert len(keys) == 1 and f"AUDIT_HMAC_KEY={key}" in keys[0].read_text()
+    assert "SEALING_KEKS=" in keys[0].read_text()  # the sealed bids' key ring (core.crypto)
     assert oct(keys[0].stat().st_mode & 0o777) == "0o600"
     assert not any(key in p.read_bytes().decode(errors="ignore")
                    for p in backup_dir.iterdir() if p.is_file())  # the key is not in the data

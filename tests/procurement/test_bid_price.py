@@ -83,7 +83,8 @@ def test_bid_submit_stores_the_price_as_typed(world):
     bid = bid_submit(files=bid_files(), tender=tender, actor=world.supplier_staff[0], organization=world.suppliers[0],
                      price="280000.5", proposal="方案")
     bid.refresh_from_db()
-    assert bid.price == Decimal("280000.50")
+    assert bid.price is None and bid.is_sealed  # encrypted at rest until opening
+    assert Bid.objects.unsealed().get(pk=bid.pk).price == Decimal("280000.50")
 
 
 @pytest.mark.parametrize(("price", "word"), [
@@ -104,7 +105,7 @@ def test_bid_form_shows_why_the_price_is_refused(client, world, price, word):
     response = client.post(url, {"organization": world.suppliers[0].pk, "price": "280000.50",
                                  "proposal": "方案", "files": bid_files()})
     assert response.status_code == 302
-    assert Bid.objects.get().price == Decimal("280000.50")
+    assert Bid.objects.unsealed().get().price == Decimal("280000.50")  # sealed at rest
 
 
 @pytest.mark.parametrize(("price", "word"), [
@@ -134,7 +135,7 @@ def test_api_submits_a_price_in_the_form_shown(client, world):
     assert response.status_code == 201, response.content
     assert response.json()["price"] == "280000.50"
     assert list(Bid.objects.get().documents.values_list("kind", flat=True)) == ["投标函"]
-    assert Bid.objects.get().price == Decimal("280000.50")
+    assert Bid.objects.unsealed().get().price == Decimal("280000.50")  # sealed at rest
 
 
 def test_api_submission_by_a_rival_or_purchaser_is_not_found(client, world):

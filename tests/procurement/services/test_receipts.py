@@ -53,7 +53,8 @@ def test_submission_receipt_has_time_to_the_second_and_digests_87_33(world, cloc
     assert receipt.issued_to == world.supplier_staff[0]
     assert receipt.price_sha256 == sha(b"280000.50")
     assert receipt.proposal_sha256 == sha("服务方案全文".encode())
-    assert receipt.files == [{"kind": "其他材料", "name": "方案.pdf", "size": len(PDF), "sha256": sha(PDF)}]
+    # The file's name is sealed with it until opening (procurement.sealing): not on the receipt.
+    assert receipt.files == [{"kind": "其他材料", "name": "", "size": len(PDF), "sha256": sha(PDF)}]
     assert receipt.tender_version == 1  # the version the bidder saw (item 11)
     assert receipt.number == f"HZ-{tender.code}-{bid.pk:04d}-01"
 
@@ -96,7 +97,9 @@ def test_opening_record_lists_the_digests_of_the_last_receipt_87_40(client, worl
     for bid in bids:
         last = bid.receipts.order_by("-id").first()
         row = rows[bid.pk]
-        assert (row["price_sha256"], row["proposal_sha256"], row["files"]) == (
+        # The names were sealed when the receipt was issued; the opening record shows them.
+        assert (row["price_sha256"], row["proposal_sha256"],
+                [{**f, "name": ""} for f in row["files"]]) == (
             last.price_sha256, last.proposal_sha256, last.files)
     client.force_login(world.supplier_staff[1])
     data = client.get(reverse("procurement-api:tender-opening-record", args=[tender.pk])).json()
