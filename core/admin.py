@@ -5,9 +5,11 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import audit_record
+from core.audit import audit_record, sealed_entries_q, sealed_entry_ids
 from core.files import SEALED_MIME_TYPE
 from core.models import AuditEntry, Document, Holiday, Notification, StoredFile
+
+SEALED_MARK = _("（密封，开标后显示）")
 
 # Asked by name because core may not import accounts: accounts registers the rule (superuser or
 # an active admin membership; accounts.permissions.PLATFORM_ADMIN).
@@ -88,8 +90,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     action and type filters offer recent values only; the count stops at
     CappedCountPaginator.COUNT_CAP and the full count is never taken; newest first by the key."""
 
-    list_display = ["id", "created_at", "actor_repr", "action", "target_type", "target_repr",
-                    "client_address"]
+    list_display = ["id", "created_at", "actor_shown", "action", "target_type", "target_repr",
+                    "address_shown"]
     list_filter = [("created_at", admin.DateFieldListFilter), RecentActionFilter,
                    RecentTargetTypeFilter]
     search_fields = ["action", "actor_repr", "target_repr", "target_id", "client_address"]
@@ -97,6 +99,39 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = False
     show_full_result_count = False
     paginator = CappedCountPaginator
+    # Who acted on a bid still sealed, and from where, is hidden (core.audit.sealed_entry_ids).
+    SEALED_FIELDS = ("actor", "actor_repr", "client_address")
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        page = list(changelist.result_list)  # the page's rows, cached by its queryset
+        sealed = sealed_entry_ids(page)
+        for entry in page:
+            entry.sealed = entry.pk in sealed
+        return changelist
+
+    def get_search_results(self, request, queryset, search_term):
+        # A search by a bidder's name or address must not find, and so reveal, its entries on a
+        # sealed bid: those stay out of every search until the opening.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        condition = sealed_entries_q()
+        if search_term.strip() and condition is not None:
+            queryset = queryset.exclude(condition)
+        return queryset, may_have_duplicates
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and sealed_entry_ids([obj]):
+            fields = [f for f in fields if f not in self.SEALED_FIELDS]
+        return fields
+
+    @admin.display(description=_("操作人"), ordering="actor_repr")
+    def actor_shown(self, entry):
+        return SEALED_MARK if getattr(entry, "sealed", False) else entry.actor_repr
+
+    @admin.display(description=_("客户端地址"))
+    def address_shown(self, entry):
+        return SEALED_MARK if getattr(entry, "sealed", False) else entry.client_address
 
 
 @admin.register(Notification)

@@ -240,3 +240,30 @@ def audit_anchor() -> dict:
         except OSError:  # the file copy is written; the mail is retried with the next anchor
             logger.exception("audit anchor mail failed")
     return anchor
+
+
+
+# Who acted on a sealed bid must not show before the opening (issue 10: the audit log shows
+# nothing about an unopened bid beyond what the portal shows, not which organization bid). The
+# chain keeps the whole truth; its readers (core.admin) hide the actor and client address of the
+# entries these conditions select. An app registers a callable returning a Q over AuditEntry in
+# its AppConfig.ready (procurement does: entries about a bid or a file still sealed).
+SEALED_ENTRY_CONDITIONS: list = []
+
+
+def sealed_entries_q() -> models.Q | None:
+    """Return the condition selecting entries whose actor and address are hidden for now."""
+    condition = None
+    for make in SEALED_ENTRY_CONDITIONS:
+        q = make()
+        condition = q if condition is None else condition | q
+    return condition
+
+
+def sealed_entry_ids(entries) -> set[int]:
+    """Return the ids of the given entries whose actor and address are hidden (one query)."""
+    ids = [e.pk for e in entries]
+    condition = sealed_entries_q()
+    if not ids or condition is None:
+        return set()
+    return set(AuditEntry.objects.filter(condition, pk__in=ids).values_list("pk", flat=True))

@@ -281,3 +281,35 @@ def test_migration_seals_the_bids_of_unopened_tenders(world, clock, storage):
     assert bid_plaintext(bid) == (Decimal(PRICE), PROPOSAL)
     [shown] = bid_files_shown_for_user(user=world.supplier_staff[0], bid=bid)
     assert (shown.pk, shown.original_name) == (stored.pk, FILE_NAME)
+
+
+def test_the_audit_log_does_not_name_who_bid_until_the_opening(client, world, storage, clock):
+    """The entries about a sealed bid and its files keep their actor in the chain, but the audit
+    log's pages hide who acted and from where, and a search by the bidder's name does not find
+    them; after the opening they show as any other entry."""
+    tender = tender_published(world)
+    marked_bid(world, tender)
+    bidder = world.supplier_staff[0]
+    entries = list(AuditEntry.objects.filter(
+        action__in=["bid.submit", "file.upload"], actor=bidder).order_by("pk"))
+    assert {e.action for e in entries} == {"bid.submit", "file.upload"}  # the chain knows
+    client.force_login(world.superuser)
+
+    def page(**query):
+        return client.get("/admin/core/auditentry/", query).content.decode()
+
+    listed = page(action="bid.submit")
+    assert "<td class=\"field-action\">bid.submit</td>" in listed
+    assert str(bidder) not in listed and "（密封，开标后显示）" in listed
+    found = page(q=bidder.username) + page(q=str(bidder))
+    assert all(f"/admin/core/auditentry/{e.pk}/change/" not in found for e in entries)
+    for entry in entries:
+        detail = client.get(f"/admin/core/auditentry/{entry.pk}/change/").content.decode()
+        assert entry.action in detail and str(bidder) not in detail
+
+    bids_opened_at_deadline(clock, tender)
+    client.force_login(world.superuser)
+    listed = page(action="bid.submit")
+    assert str(bidder) in listed
+    found = page(q=bidder.username) + page(q=str(bidder))
+    assert all(f"/admin/core/auditentry/{e.pk}/change/" in found for e in entries)
