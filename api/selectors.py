@@ -12,7 +12,8 @@ def own_bid_list(*, user) -> QuerySet[Bid]:
     """Return the bids of the user's social organizations (withdrawn ones too), newest first."""
     org_ids = {m.organization_id for m in user_memberships(user)
                if m.role == Role.SOCIAL_ORG and m.organization_id}
-    return (Bid.objects.filter(organization_id__in=org_ids)
+    # Only the user's own organizations' bids: decrypted for their bidder before opening.
+    return (Bid.objects.unsealed().filter(organization_id__in=org_ids)
             .select_related("tender", "organization").order_by("-id"))
 
 

@@ -326,6 +326,8 @@ class BidWithdrawApi(V1Mixin, APIView):
         if not request.user.has_perm("procurement.withdraw_bid", bid):
             raise Http404
         bid = bid_withdraw(bid=bid, actor=request.user, arrived_at=request_arrived_at(request))
+        # Read back as its bidder reads it (decrypted while sealed), not the stored row.
+        bid = bid_get_for_user(user=request.user, bid_id=bid.pk)
         return Response(procurement_api.BidSerializer(bid).data)
 
 
