@@ -58,7 +58,9 @@ class Need(models.Model):
         verbose_name_plural = _("居民需求")
         ordering = ["-submitted_at", "-id"]
         # The list's order: a page is read from the index, not sorted out of the whole table.
-        indexes = [models.Index(fields=["submitted_at", "id"], name="need_submitted_order")]
+        indexes = [models.Index(fields=["submitted_at", "id"], name="need_submitted_order"),
+                   # the portal's declined needs (status, -decided_at, -id): read from the index
+                   models.Index(fields=["status", "decided_at", "id"], name="need_status_decided_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="merged", merged_into__isnull=False)

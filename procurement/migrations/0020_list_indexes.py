@@ -37,4 +37,8 @@ class Migration(migrations.Migration):
             model_name='tender',
             index=models.Index(fields=['published_at', 'id'], name='tender_published_order'),
         ),
+        migrations.AddIndex(
+            model_name='need',
+            index=models.Index(fields=['status', 'decided_at', 'id'], name='need_status_decided_order'),
+        ),
     ]
