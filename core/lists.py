@@ -149,29 +149,27 @@ def xlsx_response(*, rows, columns, title: str, filename: str, totals=None) -> H
 
 
 class KeysFirstPaginator(Paginator):
-    """A paginator that sorts the list's keys, not its rows: the page's primary keys come from a
-    narrow query (the ordering columns and the key, no joined columns), then the page's rows are
-    read by key with their joins, annotations and prefetches. A database that sorts every
-    visible row to keep 25 (SQLite with a scope's ``pk IN (…)``) then sorts 10,000 keys instead
-    of 10,000 wide joined rows. Anything but a queryset is paged as Django does."""
+    """A paginator that sorts the list's keys, not its rows: the page is read as
+    ``WHERE pk IN (SELECT pk … ORDER BY … LIMIT 25)`` — the subquery sorts the keys alone (no
+    joined columns) and the outer query reads those rows with their joins, annotations and
+    prefetches, in the list's order, in the same single query. A database that sorted every
+    visible row to keep 25 (SQLite with a scope's ``pk IN (…)``) then sorts 10,000 keys
+    instead of 10,000 wide joined rows. Anything but a queryset is paged as Django does."""
 
     def _get_page(self, object_list, number, paginator):
         if (not isinstance(object_list, QuerySet) or object_list._result_cache is not None
                 or object_list.query.combinator):
             return super()._get_page(object_list, number, paginator)
-        keys = list(object_list.values_list("pk", flat=True))
         rows = paginator.object_list._chain()
         query = rows.query
         query.clear_limits()
-        query.clear_ordering(force=True)
-        # The keys already passed the list's filters: read them by key alone (a scope's
+        # The keys pass the list's filters: the outer query reads them by key alone (a scope's
         # ``pk IN (…)`` left beside them may be chosen by the planner to drive the read).
         query.where = WhereNode()
         if not query.annotations:
             for alias in list(query.alias_refcount)[1:]:
                 query.alias_refcount[alias] = 0
-        by_key = {row.pk: row for row in rows.filter(pk__in=keys)}
-        return super()._get_page([by_key[k] for k in keys if k in by_key], number, paginator)
+        return super()._get_page(rows.filter(pk__in=object_list.values("pk")), number, paginator)
 
 
 class FilteredListMixin:
