@@ -242,6 +242,7 @@ class OrganizationIdentityChange(models.Model):
             models.UniqueConstraint(fields=["organization"], condition=Q(status="pending"),
                                     name="identity_change_one_pending_per_organization"),
         ]
+        indexes = [models.Index(fields=["requested_at", "id"], name="identity_change_order")]
 
     def __str__(self) -> str:
         return f"{self.organization.name} · {self.get_status_display()}"

@@ -23,65 +23,30 @@ PAGES = [
 ]
 
 
-def measure(client, url: str) -> tuple[int, float]:
-    """Return (queries of one request, median ms over REPEAT requests)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return len(queries), _common.median_ms(lambda: client.get(url), repeat=REPEAT, warmup=0)
-
-
 def main() -> None:
     args = _common.parse_args(__doc__.splitlines()[0])
     data_dir = _common.setup(keep=args.keep)
-    import time
-    from decimal import Decimal
-
-    from bench_inbox_scaling import build_projects
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-    from django.test import Client
     from django.urls import reverse
 
     from accounts.roles import Role
-    from demo.cast import cast_build
-    from finance.models import BudgetEnvelope
     from procurement.models import ServiceProject
 
     print(f"machine: {_common.machine()}")
     if args.keep:
         print(f"data dir: {data_dir}")
-    # 100 projects of a few categories add up past the open-tender threshold, and approval then
-    # stops at the split-purchase warning (条例28); the benchmark is about reading, not that rule.
-    from django.conf import settings
+    cast = _common.demo_district(raise_threshold=True)
+    _common.keep_connection()
+    clients = _common.clients_for({role: cast.one(Role(role)) if role else None
+                                   for _label, _name, role in PAGES})
+    walk = _common.demo_projects_builder(cast)
 
-    settings.PLATFORM_RULES = {**settings.PLATFORM_RULES,
-                               "OPEN_TENDER_THRESHOLD": Decimal("1000000000.00")}
-    cast = cast_build(district="tianjiaan")
-    BudgetEnvelope.objects.filter(division=cast.district).update(amount=Decimal("100000000.00"))
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    clients = {}
-    for _label, _name, role in PAGES:
-        clients[role] = Client()
-        if role:
-            clients[role].force_login(cast.one(Role(role)))
+    def grow(size: int) -> str:
+        walk(size)
+        return f"built {size} projects ({ServiceProject.objects.count()} in the database)"
 
-    results = {}
-    built = 0
-    for size in SIZES:
-        started = time.perf_counter()
-        build_projects(cast, start=built, stop=size)
-        built = size
-        print(f"built {size} projects in {time.perf_counter() - started:.1f} s "
-              f"({ServiceProject.objects.count()} in the database)")
-        for label, name, role in PAGES:
-            results[(label, size)] = measure(clients[role], reverse(name))
+    results = _common.scale_run(
+        SIZES, grow, PAGES,
+        lambda page: _common.measure_page(clients[page[2]], reverse(page[1]), repeat=REPEAT))
 
     small, large = SIZES
     misses = []

@@ -21,16 +21,6 @@ REPEAT = 7
 TARGET_RATIO = 3.0
 OPEN_TASKS = (500, 5000)
 TASK_TARGET_RATIO = 2.0
-# Stages whose next step is the purchaser's (plus two that only add rows to the lists).
-STAGE_ROTATION = [
-    "project_submitted",   # approve
-    "budget_confirmed",    # publish the tender
-    "evaluated",           # confirm the award
-    "awarded",             # sign the contract
-    "mid_term_submitted",  # accept the mid-term report
-    "in_delivery",
-    "bids_submitted",
-]
 # (label, url name, role of the user who opens it): the ledger is the finance bureau's page.
 PAGES = [
     ("inbox (purchaser)", "home", "purchaser"),
@@ -38,22 +28,6 @@ PAGES = [
     ("contract list (purchaser)", "procurement:contract-list", "purchaser"),
     ("ledger (finance)", "finance:ledger", "finance"),
 ]
-
-
-def build_projects(cast, *, start: int, stop: int) -> None:
-    """Walk projects start..stop-1 to their rotation stage, one transaction each."""
-    import dataclasses
-
-    from django.db import transaction
-
-    from demo.projects import PROJECTS
-    from demo.stages import build_project_at_stage
-
-    for index in range(start, stop):
-        base = PROJECTS[index % len(PROJECTS)]
-        spec = dataclasses.replace(base, title=f"{base.title}（批次{index + 1}）")
-        with transaction.atomic():
-            build_project_at_stage(STAGE_ROTATION[index % len(STAGE_ROTATION)], cast=cast, spec=spec)
 
 
 CODE = re.compile(r"\b(?:XM|CG|HT)\d{4}-\d{5}\b")  # project, tender, contract numbers
@@ -98,53 +72,30 @@ def fill_open_tasks(user, total: int) -> int:
 def main() -> None:
     args = _common.parse_args(__doc__.splitlines()[0])
     data_dir = _common.setup(keep=args.keep)
-    import time
-    from decimal import Decimal
-
-    from django.test import Client
     from django.urls import reverse
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
     from accounts.roles import Role
-    from demo.cast import cast_build
-    from finance.models import BudgetEnvelope
     from procurement.models import ServiceProject
 
     print(f"machine: {_common.machine()}")
     if args.keep:
         print(f"data dir: {data_dir}")
-    cast = cast_build(district="tianjiaan")
-    # A hundred projects of a few categories pass the open-tender threshold together: the
-    # demo's walk does not answer the split-purchase question (化整为零), so it is not asked here.
-    import procurement.services.projects as project_services
+    cast = _common.demo_district()
+    _common.keep_connection()
+    clients = _common.clients_for({role: cast.one(Role(role))
+                                   for role in {role for _label, _name, role in PAGES}})
+    walk = _common.demo_projects_builder(cast)
 
-    project_services.split_purchase_warning = lambda **_kw: None
-    # Room for 100 projects in the fiscal year (the demo envelopes hold about 20).
-    BudgetEnvelope.objects.filter(division=cast.district).update(amount=Decimal("100000000.00"))
-    # Keep one connection across requests, as the test runner does (SQLite sets CONN_MAX_AGE=0,
-    # which would time a reconnect on every request).
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    clients = {}
-    for role in {role for _label, _name, role in PAGES}:
-        clients[role] = Client()
-        clients[role].force_login(cast.one(Role(role)))
-
-    results = {}
-    built = 0
-    for size in SIZES:
-        started = time.perf_counter()
-        build_projects(cast, start=built, stop=size)
-        built = size
+    def grow(size: int) -> str:
+        walk(size)
         open_tasks = Task.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).count()
-        print(f"built {size} projects in {time.perf_counter() - started:.1f} s "
-              f"({ServiceProject.objects.count()} in the database, {open_tasks} open tasks)")
-        for label, name, role in PAGES:
-            results[(label, size)] = measure(clients[role], reverse(name))
+        return (f"built {size} projects ({ServiceProject.objects.count()} in the database, "
+                f"{open_tasks} open tasks)")
+
+    results = _common.scale_run(
+        SIZES, grow, PAGES, lambda page: measure(clients[page[2]], reverse(page[1])))
 
     small, large = SIZES
     misses = []

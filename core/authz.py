@@ -116,7 +116,13 @@ def scope_q(user, perm: str) -> Q:
 def scoped(user, perm: str, queryset: QuerySet) -> QuerySet:
     """Return the rows of queryset the user may perm, without duplicates from joined scopes."""
     model = queryset.model
-    return queryset.filter(pk__in=model._base_manager.filter(scope_q(user, perm)).values("pk"))
+    condition = scope_q(user, perm)
+    inner = model._base_manager.filter(condition)
+    if sum(1 for count in inner.query.alias_refcount.values() if count) <= 1:
+        # No join (every part on the row's own columns or a subquery): no duplicates to fear,
+        # and the planner may walk the list's order index instead of reading a key list.
+        return queryset.filter(condition)
+    return queryset.filter(pk__in=inner.values("pk"))
 
 
 def registered_rules(perm: str) -> list[Rule]:

@@ -20,7 +20,8 @@ from decimal import Decimal
 import django_filters
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.sql.where import WhereNode
 from django.forms import DateInput
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -147,6 +148,30 @@ def xlsx_response(*, rows, columns, title: str, filename: str, totals=None) -> H
     return response
 
 
+class KeysFirstPaginator(Paginator):
+    """A paginator that sorts the list's keys, not its rows: the page is read as
+    ``WHERE pk IN (SELECT pk … ORDER BY … LIMIT 25)`` — the subquery sorts the keys alone (no
+    joined columns) and the outer query reads those rows with their joins, annotations and
+    prefetches, in the list's order, in the same single query. A database that sorted every
+    visible row to keep 25 (SQLite with a scope's ``pk IN (…)``) then sorts 10,000 keys
+    instead of 10,000 wide joined rows. Anything but a queryset is paged as Django does."""
+
+    def _get_page(self, object_list, number, paginator):
+        if (not isinstance(object_list, QuerySet) or object_list._result_cache is not None
+                or object_list.query.combinator):
+            return super()._get_page(object_list, number, paginator)
+        rows = paginator.object_list._chain()
+        query = rows.query
+        query.clear_limits()
+        # The keys pass the list's filters: the outer query reads them by key alone (a scope's
+        # ``pk IN (…)`` left beside them may be chosen by the planner to drive the read).
+        query.where = WhereNode()
+        if not query.annotations:
+            for alias in list(query.alias_refcount)[1:]:
+                query.alias_refcount[alias] = 0
+        return super()._get_page(rows.filter(pk__in=object_list.values("pk")), number, paginator)
+
+
 class FilteredListMixin:
     """For a list page with ``get_rows()``: filter, sort and page its rows, and export them with
     ``?export=xlsx`` (office.shell.OfficeListMixin pages them for the office pages).
@@ -197,7 +222,7 @@ class FilteredListMixin:
         query.pop("page", None)
         query.pop("export", None)
         if "page" not in context and self.page_size:  # pages without office's OfficeListMixin
-            context["page"] = Paginator(self.list_rows(), self.page_size).get_page(
+            context["page"] = KeysFirstPaginator(self.list_rows(), self.page_size).get_page(
                 self.request.GET.get("page"))
         unsorted = query.copy()
         unsorted.pop("o", None)

@@ -101,7 +101,9 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [models.Index(fields=["recipient", "read_at"]),
+                   models.Index(fields=["recipient", "created_at", "id"],
+                                name="notification_recipient_order")]
 
     def __str__(self) -> str:
         return self.title

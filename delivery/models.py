@@ -87,6 +87,8 @@ class MilestoneReport(models.Model):
             models.UniqueConstraint(fields=["contract", "kind"], condition=~Q(status="returned"),
                                     name="milestone_one_live_per_kind"),
         ]
+        # The list's order (-submitted_at, -id): a page is read from the index.
+        indexes = [models.Index(fields=["submitted_at", "id"], name="milestone_submitted_order")]
 
     def __str__(self) -> str:
         return f"{self.contract.code} {self.get_kind_display()}"

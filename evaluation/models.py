@@ -171,7 +171,9 @@ class PerformanceEvaluation(models.Model):
         verbose_name = _("绩效评价")
         verbose_name_plural = _("绩效评价")
         # The list's order (-opened_at, -id): a page is read from the index.
-        indexes = [models.Index(fields=["opened_at", "id"], name="evaluation_opened_order")]
+        indexes = [models.Index(fields=["opened_at", "id"], name="evaluation_opened_order"),
+                   # the public grades (portal: -finalized_at, -id)
+                   models.Index(fields=["finalized_at", "id"], name="evaluation_finalized_order")]
         constraints = [
             models.CheckConstraint(condition=Q(total__isnull=True) | Q(total__gte=0, total__lte=100),
                                    name="evaluation_total_range"),

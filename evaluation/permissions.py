@@ -12,7 +12,7 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core.authz import rule, scope
 from core.permissions import Decision, allow, deny
-from evaluation.models import CommitteeMember, EvaluationParty
+from evaluation.models import CommitteeMember, EvaluationParty, PerformanceEvaluation
 from procurement.permissions import org_ids
 from procurement.permissions.grants import (
     acts_for_purchaser,
@@ -185,6 +185,9 @@ def committee_final_quote_scope(user) -> Q:
 
 @scope("procurement.view_serviceproject")
 def expert_project_scope(user) -> Q:
-    """Select the projects of the user's committee seats and third-party evaluations."""
-    return (Q(tenders__committee__members__expert_id=user.pk)
-            | Q(contract__performance_evaluation__third_party_expert_id=user.pk))
+    """Select the projects of the user's committee seats and third-party evaluations (subqueries
+    on the expert's rows, not joins: every user's project list carries this part)."""
+    return (Q(pk__in=CommitteeMember.objects.filter(expert_id=user.pk)
+                  .values("committee__tender__project_id"))
+            | Q(pk__in=PerformanceEvaluation.objects.filter(third_party_expert_id=user.pk)
+                .values("contract__project_id")))

@@ -1,13 +1,13 @@
 """Shared pieces of the back-office pages: login, the role menu, and service calls from forms."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_roles
 from core.exceptions import ServiceError
+from core.lists import KeysFirstPaginator
 
 PAGE_SIZE = 25
 
@@ -99,7 +99,7 @@ class OfficeListMixin(OfficeMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["page"] = Paginator(self.list_rows(), self.page_size).get_page(
+        context["page"] = KeysFirstPaginator(self.list_rows(), self.page_size).get_page(
             self.request.GET.get("page"))
         return context
 

@@ -1,10 +1,10 @@
 """Public disclosure pages (公示) for anonymous visitors, and the OCDS release of each tender."""
 
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from core.lists import KeysFirstPaginator
 from evaluation.bid_report import public_evaluation_summary
 from portal import selectors
 from portal.ocds import build as ocds
@@ -36,7 +36,7 @@ class _PublicListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["page"] = Paginator(type(self).selector(), PAGE_SIZE).get_page(
+        context["page"] = KeysFirstPaginator(type(self).selector(), PAGE_SIZE).get_page(
             self.request.GET.get("page"))
         return context
 

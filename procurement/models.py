@@ -58,7 +58,9 @@ class Need(models.Model):
         verbose_name_plural = _("居民需求")
         ordering = ["-submitted_at", "-id"]
         # The list's order: a page is read from the index, not sorted out of the whole table.
-        indexes = [models.Index(fields=["submitted_at", "id"], name="need_submitted_order")]
+        indexes = [models.Index(fields=["submitted_at", "id"], name="need_submitted_order"),
+                   # the portal's declined needs (status, -decided_at, -id): read from the index
+                   models.Index(fields=["status", "decided_at", "id"], name="need_status_decided_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="merged", merged_into__isnull=False)
@@ -183,6 +185,8 @@ class ServiceProject(models.Model):
             models.CheckConstraint(condition=Q(duration_months__gte=1, duration_months__lte=36),
                                    name="project_duration_max_3y"),
         ]
+        # The lists' orders: a page is read from the index (benchmarks/bench_list_scaling.py).
+        indexes = [models.Index(fields=["created_at", "id"], name="project_created_order")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
@@ -406,6 +410,8 @@ class Tender(models.Model):
                                     condition=~Q(status__in=["failed", "cancelled"]),
                                     name="tender_one_live_per_project"),
         ]
+        indexes = [models.Index(fields=["bid_deadline", "id"], name="tender_deadline_order"),
+                   models.Index(fields=["published_at", "id"], name="tender_published_order")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
@@ -883,6 +889,7 @@ class Award(models.Model):
         verbose_name = _("中标结果")
         verbose_name_plural = _("中标结果")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive")]
+        indexes = [models.Index(fields=["confirmed_at", "id"], name="award_confirmed_order")]
 
     def __str__(self) -> str:
         return f"{self.tender.code} → {self.bid.organization.name}"
@@ -935,6 +942,8 @@ class Contract(models.Model):
                 name="contract_signed_by_both",
             ),
         ]
+        indexes = [models.Index(fields=["created_at", "id"], name="contract_created_order"),
+                   models.Index(fields=["supplier_signed_at", "id"], name="contract_signed_order")]
 
     def __str__(self) -> str:
         return f"{self.code}"

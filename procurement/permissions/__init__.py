@@ -158,12 +158,19 @@ def can_close_project(user, project) -> Decision:
 
 @scope("procurement.view_serviceproject", reason=_("无权查看该项目。"))
 def project_scope(user) -> Q:
-    """Select the projects of the user's community, purchaser or (as supplier) contract."""
-    return (
-        Q(community_id__in=org_ids(user, Role.COMMUNITY))
-        | Q(purchaser_id__in=org_ids(user, Role.PURCHASER))
-        | Q(contract__supplier_id__in=org_ids(user, Role.SOCIAL_ORG, Role.SOCIAL_WORKER))
-    )
+    """Select the projects of the user's community, purchaser or (as supplier) contract.
+
+    The supplier's part is a subquery, not a join, so that the list of a community or a
+    purchaser reads the project table alone (core.authz.scoped filters it directly)."""
+    from procurement.models import Contract
+
+    condition = (Q(community_id__in=org_ids(user, Role.COMMUNITY))
+                 | Q(purchaser_id__in=org_ids(user, Role.PURCHASER)))
+    suppliers = org_ids(user, Role.SOCIAL_ORG, Role.SOCIAL_WORKER)
+    if suppliers:
+        condition |= Q(pk__in=Contract.objects.filter(supplier_id__in=suppliers)
+                       .values("project_id"))
+    return condition
 
 
 @scope("procurement.view_serviceproject")
