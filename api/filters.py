@@ -1,17 +1,51 @@
 """Filters (django-filter) of the partner API's lists: ``?status=…&contract=…``."""
 
+import re
+
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from delivery.models import ServiceRecord
 from evaluation.models import PerformanceEvaluation
 from finance.models import PaymentTranche
 from procurement.models import Award, Bid, Contract, Need, NeedCategory, Tender
 
+ID_MAX = 2**63 - 1  # BigAutoField: a larger number is no id and must not reach the database
+
+
+class IdField(forms.IntegerField):
+    """A row id in a query string: digits only (no "1.5", "1e3", "-0"), 1 to ID_MAX."""
+
+    default_error_messages = {"invalid": _("请输入有效的编号（正整数）。")}
+    digits = re.compile(r"\A[0-9]+\Z")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not self.digits.match(str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """Filter on a related row's id. django-filter's NumberFilter takes any decimal, and a
+    number beyond the id column's range (``supplier=-3e132``) made the database raise: 500."""
+
+    field_class = IdField
+
 
 class PublicTenderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Tender.Status.choices)
     method = django_filters.ChoiceFilter(choices=Tender.Method.choices)
-    purchaser = django_filters.NumberFilter(field_name="project__purchaser_id")
+    purchaser = IdFilter(field_name="project__purchaser_id")
     published_after = django_filters.IsoDateTimeFilter(field_name="published_at",
                                                        lookup_expr="gte")
 
@@ -21,8 +55,8 @@ class PublicTenderFilter(django_filters.FilterSet):
 
 
 class PublicAwardFilter(django_filters.FilterSet):
-    purchaser = django_filters.NumberFilter(field_name="tender__project__purchaser_id")
-    supplier = django_filters.NumberFilter(field_name="bid__organization_id")
+    purchaser = IdFilter(field_name="tender__project__purchaser_id")
+    supplier = IdFilter(field_name="bid__organization_id")
 
     class Meta:
         model = Award
@@ -31,8 +65,8 @@ class PublicAwardFilter(django_filters.FilterSet):
 
 class PublicContractFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Contract.Status.choices)
-    purchaser = django_filters.NumberFilter(field_name="purchaser_id")
-    supplier = django_filters.NumberFilter(field_name="supplier_id")
+    purchaser = IdFilter(field_name="purchaser_id")
+    supplier = IdFilter(field_name="supplier_id")
 
     class Meta:
         model = Contract
@@ -41,7 +75,7 @@ class PublicContractFilter(django_filters.FilterSet):
 
 class PublicResultFilter(django_filters.FilterSet):
     grade = django_filters.ChoiceFilter(choices=PerformanceEvaluation.Grade.choices)
-    supplier = django_filters.NumberFilter(field_name="contract__supplier_id")
+    supplier = IdFilter(field_name="contract__supplier_id")
 
     class Meta:
         model = PerformanceEvaluation
@@ -51,7 +85,7 @@ class PublicResultFilter(django_filters.FilterSet):
 class NeedFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Need.Status.choices)
     category = django_filters.ChoiceFilter(choices=NeedCategory.choices)
-    community = django_filters.NumberFilter(field_name="community_id")
+    community = IdFilter(field_name="community_id")
 
     class Meta:
         model = Need
@@ -60,7 +94,7 @@ class NeedFilter(django_filters.FilterSet):
 
 class BidFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Bid.Status.choices)
-    tender = django_filters.NumberFilter(field_name="tender_id")
+    tender = IdFilter(field_name="tender_id")
 
     class Meta:
         model = Bid
@@ -68,7 +102,7 @@ class BidFilter(django_filters.FilterSet):
 
 
 class ServiceRecordFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(field_name="contract_id")
+    contract = IdFilter(field_name="contract_id")
     served_from = django_filters.DateFilter(field_name="served_on", lookup_expr="gte")
     served_to = django_filters.DateFilter(field_name="served_on", lookup_expr="lte")
 
@@ -79,7 +113,7 @@ class ServiceRecordFilter(django_filters.FilterSet):
 
 class PaymentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PaymentTranche.Status.choices)
-    contract = django_filters.NumberFilter(field_name="contract_id")
+    contract = IdFilter(field_name="contract_id")
 
     class Meta:
         model = PaymentTranche

@@ -22,6 +22,7 @@ Bodies: ``core.exceptions.api_exception_handler`` answers ``{"detail": "<message
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 
 ERROR = "Error"
@@ -71,6 +72,13 @@ class ErrorDocumentingAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._error_response(code, component)
         return operation
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        """A cursor-paginated list (next/previous, no count) is another component than a
+        page-numbered one of the same serializer (count): /api/ and /api/v1/ both list bids."""
+        if isinstance(self._get_paginator(), CursorPagination):
+            return f"Cursor{serializer_name}List"
+        return super().get_paginated_name(serializer_name)
 
     def error_codes(self, operation) -> list[tuple[str, str]]:
         """Return (status code, body component) of each error this operation can answer."""
