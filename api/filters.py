@@ -34,6 +34,23 @@ class IdField(forms.IntegerField):
         return super().to_python(value)
 
 
+class V1FilterForm(forms.Form):
+    """The form of every v1 filter set: a filter given empty (``?status=``) or more than once
+    (``?tender=1&tender=2``) is refused with 400 rather than ignored or half-read: each is one
+    value of the declared type (django-filter would drop the empty one and read the last)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        for name in self.fields:
+            values = getlist(name) if getlist else ([self.data[name]] if name in self.data else [])
+            if len(values) > 1:
+                self.add_error(name, _("该参数只能给出一次。"))
+            elif values and not str(values[0]).strip():
+                self.add_error(name, _("该参数不能为空。"))
+        return cleaned
+
+
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.NumberFilter):
     """Filter on a related row's id. django-filter's NumberFilter takes any decimal, and a
@@ -50,6 +67,7 @@ class PublicTenderFilter(django_filters.FilterSet):
                                                        lookup_expr="gte")
 
     class Meta:
+        form = V1FilterForm
         model = Tender
         fields = ["status", "method", "purchaser", "published_after"]
 
@@ -59,6 +77,7 @@ class PublicAwardFilter(django_filters.FilterSet):
     supplier = IdFilter(field_name="bid__organization_id")
 
     class Meta:
+        form = V1FilterForm
         model = Award
         fields = ["purchaser", "supplier"]
 
@@ -69,6 +88,7 @@ class PublicContractFilter(django_filters.FilterSet):
     supplier = IdFilter(field_name="supplier_id")
 
     class Meta:
+        form = V1FilterForm
         model = Contract
         fields = ["status", "purchaser", "supplier"]
 
@@ -78,6 +98,7 @@ class PublicResultFilter(django_filters.FilterSet):
     supplier = IdFilter(field_name="contract__supplier_id")
 
     class Meta:
+        form = V1FilterForm
         model = PerformanceEvaluation
         fields = ["grade", "supplier"]
 
@@ -88,6 +109,7 @@ class NeedFilter(django_filters.FilterSet):
     community = IdFilter(field_name="community_id")
 
     class Meta:
+        form = V1FilterForm
         model = Need
         fields = ["status", "category", "community"]
 
@@ -97,6 +119,7 @@ class BidFilter(django_filters.FilterSet):
     tender = IdFilter(field_name="tender_id")
 
     class Meta:
+        form = V1FilterForm
         model = Bid
         fields = ["status", "tender"]
 
@@ -107,6 +130,7 @@ class ServiceRecordFilter(django_filters.FilterSet):
     served_to = django_filters.DateFilter(field_name="served_on", lookup_expr="lte")
 
     class Meta:
+        form = V1FilterForm
         model = ServiceRecord
         fields = ["contract", "served_from", "served_to"]
 
@@ -116,5 +140,6 @@ class PaymentFilter(django_filters.FilterSet):
     contract = IdFilter(field_name="contract_id")
 
     class Meta:
+        form = V1FilterForm
         model = PaymentTranche
         fields = ["status", "contract"]
