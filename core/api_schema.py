@@ -6,7 +6,7 @@ the /api/v1/ ones) are documented without a decorator:
 
 - 400 ``ValidationError`` — writes (POST/PUT/PATCH): a field's errors ``{"<field>": [...]}``,
   or ``{"detail": ...}`` for a malformed body or a business rule's refusal (ServiceError).
-- 401 ``Error`` — when an authentication class of the view challenges (answers a
+- 401 ``Error`` — when the first authentication class of the view challenges (answers a
   ``WWW-Authenticate`` header, e.g. a bearer token); session authentication answers 403 instead.
 - 403 ``Error`` — the view has a permission other than AllowAny (not signed in, not allowed),
   and every write (CSRF).
@@ -88,7 +88,10 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         codes = []
         if write:
             codes.append(("400", VALIDATION_ERROR))
-        if any(a.authenticate_header(view.request) for a in view.get_authenticators()):
+        # DRF answers 401 only when the *first* authenticator challenges (APIView.
+        # get_authenticate_header); a token class listed after the session one leaves it 403.
+        authenticators = view.get_authenticators()
+        if authenticators and authenticators[0].authenticate_header(view.request):
             codes.append(("401", ERROR))
         if write or any(not isinstance(p, AllowAny) for p in view.get_permissions()):
             codes.append(("403", ERROR))

@@ -88,3 +88,20 @@ def test_cursor_and_page_number_lists_are_different_components(schema):
     assert v1["content"]["application/json"]["schema"]["$ref"].endswith("/CursorBidList")
     assert "count" not in components["CursorBidList"]["properties"]
     assert "count" in components["PaginatedBidList"]["properties"]  # /api/tenders/{id}/bids/
+
+
+def test_a_token_without_organization_matches_its_schema(api, world, schema):
+    # GET /api/v1/tokens/ answered "organization_name": null, declared a string.
+    user = world.users()["expert"]
+    rows = api.get(user, reverse("api-v1:tokens")).json()["results"]
+    assert rows and rows[0]["organization_name"] is None
+    assert schema["components"]["schemas"]["ApiToken"]["properties"]["organization_name"][
+        "nullable"] is True
+
+
+def test_v1_and_api_errors_are_different_components(schema):
+    components = schema["components"]["schemas"]
+    assert components["Error"]["required"] == ["detail"]
+    assert sorted(components["V1Error"]["required"]) == ["code", "detail"]
+    not_found = schema["paths"]["/api/v1/needs/{id}/"]["get"]["responses"]["404"]
+    assert not_found["content"]["application/json"]["schema"]["$ref"].endswith("/V1Error")

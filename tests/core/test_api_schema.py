@@ -33,6 +33,8 @@ def test_every_operation_documents_the_errors_it_can_answer(schema):
     operations = list(_operations(schema))
     assert len(operations) >= 7
     for route, method, operation in operations:
+        if route.startswith("/api/v1/"):
+            continue  # public reads, 401 and 400 on lists: tests/api/test_schema.py
         codes = set(operation["responses"])
         where = f"{method} {route}: {sorted(codes)}"
         # Every API view wants a signed-in user and is throttled.
