@@ -105,3 +105,10 @@ def test_v1_and_api_errors_are_different_components(schema):
     assert sorted(components["V1Error"]["required"]) == ["code", "detail"]
     not_found = schema["paths"]["/api/v1/needs/{id}/"]["get"]["responses"]["404"]
     assert not_found["content"]["application/json"]["schema"]["$ref"].endswith("/V1Error")
+
+
+def test_a_path_no_route_matches_answers_the_v1_error(client, db):
+    # /api/v1/bids/abc/ matched no route: {"detail"} without the "code" V1Error requires.
+    response = client.get("/api/v1/bids/abc/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。", "code": "not_found"}
