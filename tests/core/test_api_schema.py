@@ -100,7 +100,7 @@ def test_an_unmatched_api_url_answers_json_404_and_a_page_url_the_404_page(clien
     response = client.get("/api/procurement/bids/abc/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "未找到。"}
+    assert response.json() == {"detail": "未找到。", "code": "not_found"}
     page = client.get("/workspace/no-such-page/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
