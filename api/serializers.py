@@ -1,6 +1,7 @@
 """Serializers of the partner API (/api/v1/): what each list shows, what each action takes."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import Organization
@@ -14,6 +15,9 @@ from procurement.models import Award, BidReceipt, Contract, Deliverable, Need, N
 REQUIRED = _("此项为必填项。")
 
 
+# Its own component: "Error" is core.api_schema's (code optional, /api/ answers without it);
+# under one name the schema held whichever of the two was registered first.
+@extend_schema_serializer(component_name="V1Error")
 class ErrorSerializer(serializers.Serializer):
     """Every refusal: ``{"detail": "<中文说明>", "code": "<machine code>"}``."""
 
@@ -214,7 +218,7 @@ class PaymentTrancheSerializer(serializers.ModelSerializer):
 class ApiTokenSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True,
-                                              default=None)
+                                              default=None, allow_null=True)
     active = serializers.SerializerMethodField()
 
     class Meta:

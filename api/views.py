@@ -154,7 +154,7 @@ class PublicMixin(V1Mixin):
 # Public reads ----------------------------------------------------------------------------------
 
 @extend_schema(tags=["public"], responses={200: s.PublicTenderSerializer(many=True),
-                                           **errors(400, 401)})
+                                           **errors(400, 401, fields=True)})
 class PublicTenderListApi(PublicMixin, generics.ListAPIView):
     """Published tenders (招标公告), as the portal lists them; no sealed data."""
 
@@ -188,7 +188,7 @@ class PublicTenderDetailApi(PublicMixin, APIView):
 
 
 @extend_schema(tags=["public"], responses={200: s.PublicAwardSerializer(many=True),
-                                           **errors(400, 401)})
+                                           **errors(400, 401, fields=True)})
 class PublicAwardListApi(PublicMixin, generics.ListAPIView):
     """Confirmed awards (中标结果公告)."""
 
@@ -200,7 +200,7 @@ class PublicAwardListApi(PublicMixin, generics.ListAPIView):
 
 
 @extend_schema(tags=["public"], responses={200: s.PublicContractSerializer(many=True),
-                                           **errors(400, 401)})
+                                           **errors(400, 401, fields=True)})
 class PublicContractListApi(PublicMixin, generics.ListAPIView):
     """Contracts signed by both parties (合同公开)."""
 
@@ -224,7 +224,7 @@ class PublicContractDetailApi(PublicMixin, generics.RetrieveAPIView):
 
 
 @extend_schema(tags=["public"], responses={200: s.PublicResultSerializer(many=True),
-                                           **errors(400, 401)})
+                                           **errors(400, 401, fields=True)})
 class PublicResultListApi(PublicMixin, generics.ListAPIView):
     """Finalized performance evaluation results (绩效评价结果) of closed projects."""
 
@@ -248,7 +248,7 @@ class NeedListApi(V1Mixin, generics.ListAPIView):
         return need_list_for_user(user=self.request.user, support_count=False)
 
     @extend_schema(tags=["needs"], responses={200: s.NeedSerializer(many=True),
-                                              **errors(400, 401)})
+                                              **errors(400, 401, fields=True)})
     def get(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = need_support_counts(self.paginate_queryset(queryset))
@@ -303,7 +303,7 @@ class NeedSupportApi(V1Mixin, APIView):
 # Bids ------------------------------------------------------------------------------------------
 
 @extend_schema(tags=["bids"], responses={200: procurement_api.BidSerializer(many=True),
-                                         **errors(400, 401)})
+                                         **errors(400, 401, fields=True)})
 class OwnBidListApi(V1Mixin, generics.ListAPIView):
     """The bids of the user's social organizations (a bidder's own, withdrawn ones too)."""
 
@@ -332,7 +332,7 @@ class BidWithdrawApi(V1Mixin, APIView):
 
 
 @extend_schema(tags=["bids"], responses={200: s.BidReceiptSerializer(many=True),
-                                         **errors(401, 404)})
+                                         **errors(400, 401, 404, fields=True)})
 class BidReceiptListApi(V1Mixin, generics.ListAPIView):
     """The receipts (投标回执) of a bid the user may read: digests of what was submitted."""
 
@@ -349,7 +349,7 @@ class BidReceiptListApi(V1Mixin, generics.ListAPIView):
 # Scores ----------------------------------------------------------------------------------------
 
 @extend_schema(tags=["scores"], responses={200: s.CommitteeSeatSerializer(many=True),
-                                           **errors(401)})
+                                           **errors(400, 401, fields=True)})
 class CommitteeSeatListApi(V1Mixin, generics.ListAPIView):
     """The expert's seats on evaluation committees."""
 
@@ -402,7 +402,7 @@ class CommitteeSeatScoresApi(V1Mixin, APIView):
 # Service records -------------------------------------------------------------------------------
 
 @extend_schema(tags=["service-records"], responses={
-    200: s.ServiceRecordSerializer(many=True), **errors(400, 401)})
+    200: s.ServiceRecordSerializer(many=True), **errors(400, 401, fields=True)})
 class ServiceRecordListApi(V1Mixin, generics.ListAPIView):
     """Service records (服务台账) of the contracts the user's organizations take part in."""
 
@@ -439,7 +439,7 @@ class ServiceRecordCreateApi(V1Mixin, APIView):
 # Payments --------------------------------------------------------------------------------------
 
 @extend_schema(tags=["payments"], responses={200: s.PaymentTrancheSerializer(many=True),
-                                             **errors(400, 401)})
+                                             **errors(400, 401, fields=True)})
 class PaymentListApi(V1Mixin, generics.ListAPIView):
     """Payment tranches (拨付节点) the user may see: finance, purchaser or supplier."""
 
@@ -462,7 +462,7 @@ class TokenListApi(V1Mixin, generics.ListAPIView):
         return token_list_for_user(user=self.request.user)
 
     @extend_schema(tags=["tokens"], responses={200: s.ApiTokenSerializer(many=True),
-                                               **errors(401)})
+                                               **errors(400, 401, fields=True)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -501,14 +501,14 @@ class TokenRevokeApi(V1Mixin, APIView):
 # The existing endpoints, under v1 with tokens (the classes stay in their apps) ------------------
 
 @extend_schema_view(get=extend_schema(responses={
-    200: procurement_api.TenderSerializer(many=True), **errors(401)}))
+    200: procurement_api.TenderSerializer(many=True), **errors(400, 401, fields=True)}))
 class V1TenderListApi(V1Mixin, procurement_api.TenderListApi):
     pass
 
 
 @extend_schema_view(
     get=extend_schema(responses={200: procurement_api.BidSerializer(many=True),
-                                 **errors(401, 404)}),
+                                 **errors(400, 401, 404, fields=True)}),
     post=extend_schema(request={"multipart/form-data": procurement_api.BidSubmitSerializer,
                                 "application/json": procurement_api.BidSubmitSerializer},
                        responses={201: procurement_api.BidSerializer,
@@ -538,7 +538,8 @@ class V1BidDetailApi(V1Mixin, procurement_api.BidDetailApi):
 
 
 @extend_schema_view(
-    get=extend_schema(responses={200: OrganizationSerializer(many=True), **errors(401, 403)}),
+    get=extend_schema(responses={200: OrganizationSerializer(many=True),
+                                 **errors(400, 401, 403, fields=True)}),
     post=extend_schema(responses={201: OrganizationSerializer,
                                   **errors(400, 401, 403, fields=True)}))
 class V1OrganizationListCreateApi(V1Mixin, OrganizationListCreateApi):

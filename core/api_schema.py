@@ -6,7 +6,7 @@ the /api/v1/ ones) are documented without a decorator:
 
 - 400 ``ValidationError`` — writes (POST/PUT/PATCH): a field's errors ``{"<field>": [...]}``,
   or ``{"detail": ...}`` for a malformed body or a business rule's refusal (ServiceError).
-- 401 ``Error`` — when an authentication class of the view challenges (answers a
+- 401 ``Error`` — when the first authentication class of the view challenges (answers a
   ``WWW-Authenticate`` header, e.g. a bearer token); session authentication answers 403 instead.
 - 403 ``Error`` — the view has a permission other than AllowAny (not signed in, not allowed),
   and every write (CSRF).
@@ -22,6 +22,7 @@ Bodies: ``core.exceptions.api_exception_handler`` answers ``{"detail": "<message
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 
 ERROR = "Error"
@@ -72,6 +73,13 @@ class ErrorDocumentingAutoSchema(AutoSchema):
                 responses[code] = self._error_response(code, component)
         return operation
 
+    def get_paginated_name(self, serializer_name: str) -> str:
+        """A cursor-paginated list (next/previous, no count) is another component than a
+        page-numbered one of the same serializer (count): /api/ and /api/v1/ both list bids."""
+        if isinstance(self._get_paginator(), CursorPagination):
+            return f"Cursor{serializer_name}List"
+        return super().get_paginated_name(serializer_name)
+
     def error_codes(self, operation) -> list[tuple[str, str]]:
         """Return (status code, body component) of each error this operation can answer."""
         view = self.view
@@ -80,7 +88,10 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         codes = []
         if write:
             codes.append(("400", VALIDATION_ERROR))
-        if any(a.authenticate_header(view.request) for a in view.get_authenticators()):
+        # DRF answers 401 only when the *first* authenticator challenges (APIView.
+        # get_authenticate_header); a token class listed after the session one leaves it 403.
+        authenticators = view.get_authenticators()
+        if authenticators and authenticators[0].authenticate_header(view.request):
             codes.append(("401", ERROR))
         if write or any(not isinstance(p, AllowAny) for p in view.get_permissions()):
             codes.append(("403", ERROR))

@@ -85,6 +85,7 @@ def page_not_found(request, exception):
     """Answer 404 (``handler404``): JSON under /api/, as every API error (docs/api.md), also for
     a URL no route matches (``/api/procurement/bids/abc/``); the 404 page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": str(_("未找到。"))}, status=404,
+        # With the code v1 refusals carry (component V1Error requires it; Error allows it).
+        return JsonResponse({"detail": str(_("未找到。")), "code": "not_found"}, status=404,
                             json_dumps_params={"ensure_ascii": False})
     return defaults.page_not_found(request, exception)

@@ -32,7 +32,7 @@ def test_state_conflicts_are_409_and_errors_carry_a_code(schema):
     for path in ("/api/v1/bids/{id}/withdraw/", "/api/v1/needs/{id}/support/",
                  "/api/v1/committee-seats/{id}/scores/", "/api/v1/tokens/{id}/revoke/"):
         assert "409" in schema["paths"][path]["post"]["responses"], path
-    error = schema["components"]["schemas"]["Error"]
+    error = schema["components"]["schemas"]["V1Error"]
     assert set(error["required"]) == {"detail", "code"}
 
 
