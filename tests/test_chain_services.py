@@ -194,7 +194,8 @@ def test_one_project_from_need_to_final_payment(traveller):
     assert tender.status == Tender.Status.OPENED and tender.opened_at is not None
     assert project.status == ServiceProject.Status.EVALUATING
     assert set(tender.bids.values_list("status", flat=True)) == {Bid.Status.QUALIFIED}
-    notes = ledger.step([("tender.open", None)],
+    # The opening decrypts the sealed bids (procurement.sealing), then opens the tender.
+    notes = ledger.step([("tender.bids_unseal", None), ("tender.open", None)],
                         notified=purchaser_staff | {"org_yangguang", "org_hemei", "org_chunhui"})
     assert _titled(notes, "已开标，请组建评标委员会") == purchaser_staff
     # A second run of the beat task changes nothing.

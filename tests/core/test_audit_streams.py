@@ -136,7 +136,7 @@ def test_an_anchor_from_before_streams_is_stream_1s(streams):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_open_transactions_append_to_two_streams_without_waiting(make_user):
     if connection.vendor != "postgresql":
         if os.environ.get("CI") and os.environ.get("DATABASE_URL", "").startswith("postgres"):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Organization
+from core import crypto
 from procurement.models import (
     Award,
     Bid,
@@ -37,6 +38,7 @@ from procurement.models import (
     TenderAmendment,
     TenderCriterion,
     TenderInvitation,
+    TenderKey,
     TenderQuestion,
 )
 from procurement.selectors.versions import project_design_snapshot
@@ -391,3 +393,17 @@ class TenderAmendmentFactory(DjangoModelFactory):
     new_deadline = factory.LazyAttribute(lambda o: o.tender.bid_deadline)
     published_at = factory.LazyFunction(timezone.now)
     published_by = factory.LazyAttribute(lambda o: o.tender.published_by)
+
+
+class TenderKeyFactory(DjangoModelFactory):
+    """A tender's data key for sealed bids, wrapped by the current key-encryption key."""
+
+    class Meta:
+        model = TenderKey
+
+    tender = factory.SubFactory(TenderFactory)
+    kek_id = factory.LazyAttribute(lambda o: o.wrapped[0])
+    wrapped_key = factory.LazyAttribute(lambda o: o.wrapped[1])
+
+    class Params:
+        wrapped = factory.LazyFunction(lambda: crypto.wrap_key(crypto.generate_key()))

@@ -18,9 +18,11 @@ from pypdf import PdfWriter
 
 from accounts.roles import Role
 from core.exceptions import ServiceError
+from core.files import SEALED_FILE_NAME
 from core.models import AuditEntry, StoredFile
 from delivery.models import ServiceRecord
 from procurement.models import Bid, Need, Tender
+from procurement.selectors import bid_files_shown_for_user
 from procurement.services.bids import bids_open
 from tests.factories import DEFAULT_PASSWORD, OrganizationFactory, user_with_role
 from tests.worlds import PAGE_WORLD, rows_at_stage, world_build
@@ -123,7 +125,9 @@ def test_bid_form_is_multipart_and_stores_the_files_with_the_bid(client, world, 
                                             upload("资格证明.docx", _docx())])
     bid = Bid.objects.get(tender=tender, organization__name="淮南市和美社工服务中心")
     assert response.status_code == 302 and response["Location"].endswith(f"/bids/{bid.pk}/")
-    stored = {f.original_name: f for f in files_of(bid)}
+    # At rest the files are sealed (random name, no file name); their bidder reads them back.
+    assert {f.original_name for f in files_of(bid)} == {SEALED_FILE_NAME}
+    stored = {f.original_name: f for f in bid_files_shown_for_user(user=bidder, bid=bid)}
     assert set(stored) == {"投标文件.pdf", "资格证明.docx"}
     assert stored["投标文件.pdf"].sha256 == hashlib.sha256(PDF).hexdigest()
     assert stored["投标文件.pdf"].size == len(PDF)
@@ -245,8 +249,8 @@ def test_bidder_adds_and_removes_files_before_the_deadline_only(
     assert 'type="file"' in c.get(page).content.decode()
     response = c.post(page, {"files": [upload("补充材料.xlsx", _xlsx())]})
     assert response.status_code == 302
-    assert set(files_of(bid).values_list("original_name", flat=True)) == {"投标文件.pdf",
-                                                                          "补充材料.xlsx"}
+    assert {f.original_name for f in bid_files_shown_for_user(user=bidder, bid=bid)} == {
+        "投标文件.pdf", "补充材料.xlsx"}
     # A bad file on the bid page: refused, nothing stored.
     before = snapshot()
     response = c.post(page, {"files": [upload("病毒.pdf", ELF)]})

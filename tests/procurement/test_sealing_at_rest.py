@@ -208,7 +208,7 @@ def test_admin_pages_show_nothing_of_a_sealed_bid(client, world, storage):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pg_dump_holds_nothing_of_a_sealed_bid(world, storage):
     if connection.vendor != "postgresql" or not shutil.which("pg_dump"):
         pytest.skip("needs PostgreSQL and pg_dump")

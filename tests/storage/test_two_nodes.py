@@ -67,7 +67,7 @@ def _login(base: str, username: str) -> requests.Session:
 
 
 @pytest.fixture
-def nodes(transactional_db, bucket, s3_endpoint, tmp_path):
+def nodes(django_db_serialized_rollback, transactional_db, bucket, s3_endpoint, tmp_path):
     if connection.vendor != "postgresql":
         pytest.fail("the suite runs on PostgreSQL but the connection is not PostgreSQL")
     db = connection.settings_dict

@@ -56,7 +56,7 @@ def _needs_postgresql():
 
 
 @pytest.fixture
-def committed_world(transactional_db, clock):
+def committed_world(django_db_serialized_rollback, transactional_db, clock):
     _needs_postgresql()
     return world_build(**PROCUREMENT_WORLD)
 
