@@ -42,10 +42,14 @@ def tender_data_key(tender_id: int, *, create: bool = False) -> bytes:
     if row is None:
         if not create:
             raise crypto.missing_key_error()
-        key = crypto.generate_key()
-        kek_id, wrapped = crypto.wrap_key(key)
-        TenderKey.objects.create(tender_id=tender_id, kek_id=kek_id, wrapped_key=wrapped)
-        return key
+        # Made at publication (tender_publish); for a tender published without one, two first
+        # bids may both get here under the shared tender lock: the first insert wins, the
+        # other's is dropped (ON CONFLICT DO NOTHING) and both use the stored key.
+        kek_id, wrapped = crypto.wrap_key(crypto.generate_key())
+        TenderKey.objects.bulk_create(
+            [TenderKey(tender_id=tender_id, kek_id=kek_id, wrapped_key=wrapped)],
+            ignore_conflicts=True)
+        row = TenderKey.objects.get(tender_id=tender_id)
     return crypto.unwrap_key(row.kek_id, row.wrapped_key)
 
 

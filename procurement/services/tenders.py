@@ -27,6 +27,7 @@ from procurement.models import (
     TenderAmendment,
     TenderCriterion,
 )
+from procurement.sealing import tender_data_key
 from procurement.services._common import link, staff_of
 from procurement.services.invitations import invitations_record
 from procurement.services.projects import check_duration
@@ -368,6 +369,9 @@ def tender_publish(*, project, actor, method, bid_deadline, price_weight, criter
     else:
         tender.code = f"CG{project.fiscal_year}-{tender.pk:05d}"
     tender.save(update_fields=["code"])
+    # The data key its sealed bids will be encrypted with, made now so that concurrent first
+    # bids only read it (bids hold the tender FOR SHARE: they must not race to create it).
+    tender_data_key(tender.pk, create=True)
     for row in rows:
         row.tender = tender
     TenderCriterion.objects.bulk_create(rows)

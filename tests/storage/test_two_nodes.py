@@ -16,6 +16,7 @@ import requests
 from django.db import connection
 from django.urls import reverse
 
+from core import crypto
 from procurement.services.bid_files import bid_files_add
 from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.storage.conftest import REGION
@@ -66,6 +67,13 @@ def _login(base: str, username: str) -> requests.Session:
     return session
 
 
+def _key_ring_text() -> str:
+    """This process's sealing key ring, the current key first, as SEALING_KEKS text."""
+    current, ring = crypto.key_ring()
+    order = [current, *(kek_id for kek_id in ring if kek_id != current)]
+    return ",".join(crypto.key_ring_entry(kek_id, ring[kek_id]) for kek_id in order)
+
+
 @pytest.fixture
 def nodes(django_db_serialized_rollback, transactional_db, bucket, s3_endpoint, tmp_path):
     if connection.vendor != "postgresql":
@@ -79,7 +87,9 @@ def nodes(django_db_serialized_rollback, transactional_db, bucket, s3_endpoint, 
     shared = {"DATABASE_URL": database_url, "CACHE_URL": _redis_url(), "CACHE_KEY_PREFIX": prefix,
               "AWS_STORAGE_BUCKET_NAME": bucket.name, "AWS_S3_ENDPOINT_URL": s3_endpoint,
               "AWS_S3_REGION_NAME": REGION, "AWS_S3_ACCESS_KEY_ID": "testing",
-              "AWS_S3_SECRET_ACCESS_KEY": "testing", "CELERY_TASK_ALWAYS_EAGER": "1"}
+              "AWS_S3_SECRET_ACCESS_KEY": "testing", "CELERY_TASK_ALWAYS_EAGER": "1",
+              # The same key ring as this process: the bid it seals is opened by the nodes.
+              "SEALING_KEKS": _key_ring_text()}
     procs, bases = [], []
     for name in ("a", "b"):
         port = _free_port()
