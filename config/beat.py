@@ -7,6 +7,11 @@ BEAT_SCHEDULE = {
         "task": "procurement.tasks.open_due_tenders",
         "schedule": 60.0,
     },
+    # Bids received by intake whose task was lost (broker down, worker killed).
+    "process-pending-bid-intakes": {
+        "task": "procurement.tasks.process_pending_bid_intakes",
+        "schedule": 30.0,
+    },
     "fire-due-workflow-timers": {
         "task": "workflows.tasks.fire_due_timers",
         "schedule": 60.0,

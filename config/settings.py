@@ -281,6 +281,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 UPLOAD_MAX_TOTAL_BYTES = int(env("UPLOAD_MAX_TOTAL_BYTES", str(5 * UPLOAD_MAX_BYTES)))
+# A bid sent with "Prefer: respond-async" is kept whole (sealed) in a BidIntake row and entered
+# after the answer (procurement.services.intake); a larger one is entered in the request.
+BID_INTAKE_MAX_BYTES = int(env("BID_INTAKE_MAX_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE)))
 # Office files (.docx/.xlsx/.pptx are zip files): what their entries may unpack to in total, how
 # far beyond the file's own size, and how many entries they may hold (core/uploads.py).
 UPLOAD_ARCHIVE_MAX_BYTES = int(env("UPLOAD_ARCHIVE_MAX_BYTES", str(50 * 1024 * 1024)))

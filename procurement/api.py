@@ -3,7 +3,9 @@ submission through the same service as the page (bid_submit)."""
 
 import csv
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -16,7 +18,7 @@ from accounts.models import Organization
 from core.api import ObjectRulePermission
 from core.files import atomic_with_files
 from core.middleware import request_arrived_at
-from procurement.models import Bid, Tender
+from procurement.models import Bid, BidIntake, BidReceipt, Tender
 from procurement.selectors import (
     bid_list_for_user,
     tender_get_for_user,
@@ -24,6 +26,7 @@ from procurement.selectors import (
     tender_opening_record,
 )
 from procurement.services.bids import bid_submit
+from procurement.services.intake import bid_intake_accept, bid_intake_get_for_user
 
 
 class TenderSerializer(serializers.ModelSerializer):
@@ -127,10 +130,72 @@ class TenderBidListApi(generics.ListAPIView):
         tender = tender_get_for_user(user=request.user, tender_id=pk)
         payload = BidSubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if intake_requested(request):
+            intake = bid_intake_accept(tender=tender, actor=request.user,
+                                       arrived_at=request_arrived_at(request),
+                                       language=getattr(request, "LANGUAGE_CODE", ""),
+                                       **payload.validated_data)
+            return intake_response(request, intake)
         with atomic_with_files():
             bid = bid_submit(tender=tender, actor=request.user,
                              arrived_at=request_arrived_at(request), **payload.validated_data)
         return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
+
+
+def intake_requested(request) -> bool:
+    """Return whether the client asked for the bid to be entered after the answer (RFC 7240
+    ``Prefer: respond-async``) and its body is small enough to keep in an intake row
+    (settings.BID_INTAKE_MAX_BYTES); otherwise the bid is entered in the request (201)."""
+    preferences = {part.split("=")[0].strip().lower()
+                   for item in request.headers.get("Prefer", "").split(",")
+                   for part in item.split(";")[:1]}
+    if "respond-async" not in preferences:
+        return False
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return size <= settings.BID_INTAKE_MAX_BYTES
+
+
+def intake_response(request, intake) -> Response:
+    """202 with the intake, where to follow it, and that the preference was applied."""
+    location = reverse("procurement-api:bid-intake", args=[intake.pk])
+    return Response(BidIntakeSerializer(intake).data, status=status.HTTP_202_ACCEPTED,
+                    headers={"Location": request.build_absolute_uri(location),
+                             "Preference-Applied": "respond-async", "Retry-After": "1"})
+
+
+class BidIntakeSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    tender_code = serializers.CharField(source="tender.code", read_only=True)
+    receipt = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BidIntake
+        fields = ["id", "tender", "tender_code", "organization", "arrived_at", "status",
+                  "status_display", "bid", "receipt", "refusal_code", "refusal_message",
+                  "processed_at"]
+
+    def get_receipt(self, intake) -> str | None:
+        """The number of the bid's receipt (投标回执) once entered."""
+        if intake.bid_id is None:
+            return None
+        receipt = (BidReceipt.objects.filter(bid_id=intake.bid_id, issued_at=intake.arrived_at)
+                   .order_by("-id").values_list("number", flat=True).first())
+        return receipt
+
+
+class BidIntakeDetailApi(APIView):
+    """Follow a bid received by intake (GET /api/procurement/bid-intakes/<id>/): pending, then
+    accepted with the bid and its receipt, or refused with the reason. Only its submitter."""
+
+    not_found_message = _("未找到该投标登记。")
+
+    @extend_schema(responses={200: BidIntakeSerializer})
+    def get(self, request, pk):
+        intake = bid_intake_get_for_user(user=request.user, intake_id=pk)
+        return Response(BidIntakeSerializer(intake).data)
 
 
 class BidDetailApi(generics.RetrieveAPIView):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("tenders/<int:pk>/opening-record/", api.TenderOpeningRecordApi.as_view(),
          name="tender-opening-record"),
     path("bids/<int:pk>/", api.BidDetailApi.as_view(), name="bid-detail"),
+    path("bid-intakes/<int:pk>/", api.BidIntakeDetailApi.as_view(), name="bid-intake"),
 ]

@@ -708,6 +708,60 @@ class BidReceipt(models.Model):
         return self.number
 
 
+class BidIntake(models.Model):
+    """A bid received in a deadline rush and answered at once (202), entered by a worker.
+
+    When a client asks for it (``Prefer: respond-async`` on the bid API,
+    procurement.services.intake), the request is checked (the tender open to this user and
+    organization, arrival before the deadline, the price's form), its whole body is sealed with
+    the tender's data key and saved in this row, and the server answers 202 with the arrival
+    time. A worker (or the opening, which waits for every pending intake of its tender) then
+    submits it through bid_submit exactly as the synchronous request would, judged by the
+    recorded arrival: the row becomes ``accepted`` with the bid, or ``refused`` with the reason
+    the service gave, and the body is erased (the bid keeps its content sealed). The submitter
+    follows it at ``/api/procurement/bid-intakes/<id>/`` and is notified either way.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("登记中")
+        ACCEPTED = "accepted", _("已登记")
+        REFUSED = "refused", _("未被接受")
+        FAILED = "failed", _("处理出错")
+
+    tender = models.ForeignKey(Tender, verbose_name=_("采购项目"), on_delete=models.PROTECT,
+                               related_name="bid_intakes")
+    organization = models.ForeignKey(Organization, verbose_name=_("投标机构"),
+                                     on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"),
+                                     on_delete=models.PROTECT, related_name="+")
+    arrived_at = models.DateTimeField(_("到达时间"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING)
+    # The request as it arrived (multipart or JSON), sealed (AES-256-GCM, the tender's data
+    # key); emptied once the bid is entered or refused.
+    content_type = models.CharField(_("内容类型"), max_length=200)
+    sealed_body = models.BinaryField(_("密封的投标请求"), blank=True, default=b"")
+    body_bytes = models.PositiveIntegerField(_("请求大小（字节）"), default=0)
+    client_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    language = models.CharField(_("语言"), max_length=10, blank=True)
+    bid = models.ForeignKey(Bid, verbose_name=_("投标文件"), on_delete=models.SET_NULL,
+                            null=True, blank=True, related_name="+")
+    refusal_code = models.CharField(_("拒绝代码"), max_length=50, blank=True)
+    refusal_message = models.TextField(_("拒绝理由"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0)
+    processed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("投标登记")
+        verbose_name_plural = _("投标登记")
+        ordering = ["arrived_at", "id"]
+        indexes = [models.Index(fields=["tender", "status"], name="bid_intake_tender_status"),
+                   models.Index(fields=["status", "arrived_at"], name="bid_intake_status_arr")]
+
+    def __str__(self) -> str:
+        return f"{self.tender_id}:{self.pk}"
+
+
 class BidFlag(models.Model):
     """A finding at opening that the committee weighs (never an automatic rejection or a
     message to a bidder): e.g. two bids whose organizations name the same legal representative

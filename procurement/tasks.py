@@ -41,6 +41,7 @@ def open_due_tenders() -> list[int]:
 
     from procurement.models import Tender
     from procurement.services.bids import bids_open
+    from procurement.services.intake import bid_intakes_process
 
     due = list(
         Tender.objects.filter(status=Tender.Status.PUBLISHED, bid_deadline__lte=timezone.now())
@@ -48,6 +49,9 @@ def open_due_tenders() -> list[int]:
     )
     opened = []
     for tender_id in due:
+        # Its bids still in intake first, each in its own transaction (bids_open enters the
+        # rest under the tender's lock, and waits for one a worker is entering).
+        bid_intakes_process(tender=Tender(pk=tender_id))
         try:
             with transaction.atomic():
                 # Lock first: another run that got here before us has opened it already.
@@ -93,3 +97,21 @@ def _resend_lost_openings(*, exclude) -> int:
             continue
         sent += 1
     return sent
+
+
+@shared_task(name="procurement.tasks.process_bid_intake")
+def process_bid_intake(intake_id: int) -> str:
+    """Enter one bid received by intake (procurement.services.intake); idempotent."""
+    from procurement.services.intake import bid_intake_process
+
+    intake = bid_intake_process(intake_id)
+    return "skipped" if intake is None else intake.status
+
+
+@shared_task(name="procurement.tasks.process_pending_bid_intakes")
+def process_pending_bid_intakes() -> int:
+    """Sweeper: enter every intake still pending (its task lost with the broker, or a worker
+    that died); a running one is skipped (row lock), so nothing is entered twice."""
+    from procurement.services.intake import bid_intakes_process
+
+    return bid_intakes_process()

@@ -26,9 +26,13 @@ from core.middleware import arrival
 MAX_ARRIVAL_AGE = dt.timedelta(seconds=120)
 
 
-def arrival_check(arrived_at=None, *, now=None) -> dt.datetime:
+def arrival_check(arrived_at=None, *, now=None, recorded=False) -> dt.datetime:
     """Return the arrival time to judge the deadline by: ``arrived_at`` if it is a plausible
-    server stamp, the current time when None; refuse a naive, future or stale one."""
+    server stamp, the current time when None; refuse a naive, future or stale one.
+
+    ``recorded``: the stamp was saved by the server with the request it belongs to (a
+    BidIntake, procurement.services.intake) and is judged however long ago it was made; still
+    refused when naive or in the future."""
     now = now or timezone.now()
     if arrived_at is None:
         return now
@@ -36,7 +40,7 @@ def arrival_check(arrived_at=None, *, now=None) -> dt.datetime:
         raise ServiceError(_("到达时间无效。"), code="arrival")
     if arrived_at > now:
         raise ServiceError(_("到达时间不能晚于服务器当前时间。"), code="arrival")
-    if now - arrived_at > MAX_ARRIVAL_AGE:
+    if not recorded and now - arrived_at > MAX_ARRIVAL_AGE:
         raise ServiceError(_("请求等待时间过长，请重新提交。"), code="arrival")
     return arrived_at
 
@@ -52,8 +56,8 @@ def judged_by_arrival(service):
     Put it above @transaction.atomic: a refused arrival opens no transaction."""
 
     @functools.wraps(service)
-    def judged(*args, arrived_at=None, **kwargs):
-        arrived_at = arrival_check(arrived_at)
+    def judged(*args, arrived_at=None, arrival_recorded=False, **kwargs):
+        arrived_at = arrival_check(arrived_at, recorded=arrival_recorded)
         token = arrival.set(arrived_at)
         try:
             return service(*args, arrived_at=arrived_at, **kwargs)

@@ -23,6 +23,7 @@ from procurement.models import (
     Bid,
     BidDocument,
     BidFlag,
+    BidIntake,
     BidReceipt,
     ServiceProject,
     Tender,
@@ -361,6 +362,21 @@ def bid_withdraw(*, bid, actor, arrived_at=None) -> Bid:
     return bid
 
 
+def _intakes_enter(tender) -> None:
+    """Enter the tender's bids still waiting in intake (procurement.services.intake) before the
+    opening reads its bids; refuse to open while one is being entered by a worker (it arrived
+    before the deadline and must be in the opening: the next run of the opening will be)."""
+    if not BidIntake.objects.filter(tender_id=tender.pk,
+                                    status=BidIntake.Status.PENDING).exists():
+        return
+    from procurement.services.intake import bid_intakes_pending, bid_intakes_process
+
+    bid_intakes_process(tender=tender)
+    if bid_intakes_pending(tender):
+        raise ServiceError(_("仍有投标正在登记，登记完成后方可开标，请稍后再试。"),
+                           code="intake_pending")
+
+
 @transaction.atomic
 def bids_open(*, tender, actor=None) -> Tender:
     """Open the bids once the deadline has passed: published → opened, or failed (废标).
@@ -376,6 +392,7 @@ def bids_open(*, tender, actor=None) -> Tender:
     now = timezone.now()
     if now < tender.bid_deadline:
         raise ServiceError(_("投标截止时间未到，不能开标。"), code="before_deadline")
+    _intakes_enter(tender)
     bids = list(Bid.objects.select_for_update().filter(tender=tender)
                 .exclude(status=Bid.Status.WITHDRAWN).select_related("organization")
                 .order_by("pk"))

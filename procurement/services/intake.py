@@ -1,0 +1,226 @@
+"""Bid intake (投标登记): a bid answered at once in a deadline rush, entered right after.
+
+A synchronous bid does all its work (the checks, sealing the price, proposal and every file,
+the receipt, the audit row, the notices: ~30 queries) while the bidder waits, so in a rush
+the last bidders wait for everyone before them (issue 11 item 2). A client that asks for it
+(the API's ``Prefer: respond-async``, procurement.api) gets instead:
+
+1. ``bid_intake_accept`` in the request: the tender locked FOR SHARE (the opening waits for
+   it), the same permission rule as a bid (procurement.submit_bid for the tender and the
+   organization), the tender published and the arrival before the deadline, the price in its
+   form; then the whole submission (fields and files) sealed with the tender's data key into
+   one BidIntake row, and 202 with the arrival time. A bid that arrived at or after the
+   deadline is refused here, at once, as a synchronous one is.
+2. ``bid_intake_process`` in a worker (the task queued after the commit; the beat sweeper
+   ``procurement.tasks.process_pending_bid_intakes`` for one the broker lost): bid_submit with
+   the intake's content and its *recorded* arrival, so the deadline is judged exactly as it
+   would have been, however long the queue was. The intake becomes ``accepted`` (with the bid
+   and its receipt) or ``refused`` (with the service's reason and code), the sealed content is
+   erased, and the submitter is notified either way.
+3. The opening processes its tender's pending intakes first and does not open while one is
+   still being entered (bids_open: ``intake_pending``), so every bid that arrived in time is
+   in the opening.
+
+Nothing of the bid is readable in the row: price, proposal and files are inside the sealed
+blob (AES-256-GCM, associated data naming the tender, organization and submitter), as in a
+sealed bid (procurement.sealing).
+"""
+
+import json
+import logging
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import InterfaceError, OperationalError, transaction
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from core import authz, crypto
+from core.exceptions import PermissionDenied, ServiceError
+from core.files import atomic_with_files
+from core.middleware import client_address, get_client_address
+from core.notifications import notify
+from core.queue import enqueue_on_commit
+from procurement.models import Bid, BidIntake, Tender
+from procurement.sealing import tender_data_key
+from procurement.services._common import staff_of
+from procurement.services.arrival import arrival_check, deadline_passed
+from procurement.services.bids import _shared_tender, bid_submit, parse_bid_price
+from procurement.services.tenders import tender_url
+
+logger = logging.getLogger(__name__)
+
+# The keyword arguments of bid_submit an intake carries besides its files (all JSON values).
+_FIELDS = ("price", "proposal", "tender_version", "contact_person", "contact_phone",
+           "project_manager")
+
+
+def _label(tender_id: int, organization_id: int, user_id: int) -> bytes:
+    return f"procurement.bid_intake:{tender_id}:{organization_id}:{user_id}".encode()
+
+
+def _pack(fields: dict, documents) -> bytes:
+    """Return the submission as bytes: a JSON header (fields, and each file's kind, name, type
+    and length) and the files' contents after it."""
+    contents, described = [], []
+    for kind, upload in documents:
+        upload.seek(0)
+        data = upload.read()
+        contents.append(data)
+        described.append({"kind": kind, "name": upload.name,
+                          "content_type": getattr(upload, "content_type", "") or "",
+                          "bytes": len(data)})
+    header = json.dumps({"fields": fields, "files": described}, ensure_ascii=False).encode()
+    return len(header).to_bytes(4, "big") + header + b"".join(contents)
+
+
+def _unpack(blob: bytes) -> tuple[dict, list]:
+    """Return (fields, documents) from _pack's bytes, the files as uploaded files again."""
+    size = int.from_bytes(blob[:4], "big")
+    header = json.loads(blob[4:4 + size])
+    offset, documents = 4 + size, []
+    for entry in header["files"]:
+        data = blob[offset:offset + entry["bytes"]]
+        offset += entry["bytes"]
+        documents.append((entry["kind"], SimpleUploadedFile(entry["name"], data,
+                                                            entry["content_type"] or None)))
+    return header["fields"], documents
+
+
+@transaction.atomic
+def bid_intake_accept(*, tender, actor, organization, price, proposal, documents=(), files=(),
+                      team=(), tender_version=None, contact_person="", contact_phone="",
+                      project_manager="", arrived_at=None, language="") -> BidIntake:
+    """Record the organization's bid to enter after the answer (the arguments of bid_submit)
+    and queue it; refuse at once what would be refused for who, when or the price's form.
+
+    The rest (eligibility, the documents the tender requires, a duplicate, the team, a fixed
+    price) is checked when it is entered, by bid_submit itself."""
+    tender = _shared_tender(tender)
+    authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
+    if tender.status != Tender.Status.PUBLISHED:
+        raise ServiceError(_("该采购项目不在投标期内。"), code="state")
+    arrived_at = arrival_check(arrived_at)
+    if deadline_passed(tender, arrived_at):
+        raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
+    price = parse_bid_price(price)
+    if not (proposal or "").strip():
+        raise ServiceError(_("请填写服务方案。"), code="proposal")
+    fields = {"price": str(price), "proposal": proposal, "tender_version": tender_version,
+              "contact_person": contact_person, "contact_phone": contact_phone,
+              "project_manager": project_manager,
+              "team": [getattr(member, "pk", member) for member in team or ()]}
+    body = _pack(fields, [*documents, *(("", f) for f in files or ())])
+    key = tender_data_key(tender.pk, create=True)
+    intake = BidIntake(tender=tender, organization=organization, submitted_by=actor,
+                       arrived_at=arrived_at, content_type="application/x-bid-intake",
+                       body_bytes=len(body), client_address=get_client_address(),
+                       language=language or translation.get_language() or "")
+    intake.sealed_body = crypto.seal(key, body, _label(tender.pk, organization.pk, actor.pk))
+    intake.save()
+    from procurement.tasks import process_bid_intake
+
+    enqueue_on_commit(process_bid_intake, intake.pk)
+    return intake
+
+
+def _enter(intake: BidIntake) -> Bid:
+    key = tender_data_key(intake.tender_id)
+    blob = crypto.unseal(key, bytes(intake.sealed_body), _label(
+        intake.tender_id, intake.organization_id, intake.submitted_by_id))
+    fields, documents = _unpack(blob)
+    kwargs = {name: fields.get(name) for name in _FIELDS}
+    kwargs = {name: value for name, value in kwargs.items() if value is not None}
+    token = client_address.set(intake.client_address)
+    try:
+        with translation.override(intake.language or None):
+            return bid_submit(tender=intake.tender, actor=intake.submitted_by,
+                              organization=intake.organization, documents=documents,
+                              team=fields.get("team") or (), arrived_at=intake.arrived_at,
+                              arrival_recorded=True, **kwargs)
+    finally:
+        client_address.reset(token)
+
+
+def _refusal(exc) -> tuple[str, str]:
+    """Return (code, message) for a refused intake, the message as the page would show it."""
+    if isinstance(exc, ServiceError):
+        return getattr(exc, "code", None) or "invalid", "；".join(str(m) for m in exc.messages)
+    return "forbidden", _("您无权以该机构投标，或该采购项目不存在。")
+
+
+def bid_intake_process(intake_id: int) -> BidIntake | None:
+    """Enter one pending intake (bid_submit, judged by its recorded arrival); return it, or
+    None when it is not pending or another process is entering it (its row lock: skipped, never
+    waited for, so the opening and a worker never deadlock and never enter it twice).
+
+    A refusal by the rules (a ServiceError or the permission rule) makes it ``refused``; an
+    unexpected error ``failed`` (logged; the sealed content is kept for an operator); a lost
+    database connection leaves it pending for the sweeper."""
+    with atomic_with_files():
+        intake = (BidIntake.objects.select_for_update(skip_locked=True, of=("self",))
+                  .select_related("tender", "organization", "submitted_by")
+                  .filter(pk=intake_id, status=BidIntake.Status.PENDING).first())
+        if intake is None:
+            return None
+        intake.attempts += 1
+        intake.processed_at = timezone.now()
+        try:
+            with atomic_with_files():  # a savepoint: a refusal undoes the bid, not the intake
+                intake.bid = _enter(intake)
+        except (OperationalError, InterfaceError):
+            raise
+        except (ServiceError, PermissionDenied, Http404) as exc:
+            intake.status = BidIntake.Status.REFUSED
+            intake.refusal_code, intake.refusal_message = _refusal(exc)
+        except Exception:
+            logger.exception("bid intake %s could not be entered", intake.pk)
+            intake.status = BidIntake.Status.FAILED
+            intake.refusal_code = "error"
+            intake.refusal_message = _("系统登记投标时出错，投标未被录入；已记录该错误，"
+                                       "请联系采购人或平台运维人员。")
+        else:
+            intake.status = BidIntake.Status.ACCEPTED
+        if intake.status != BidIntake.Status.FAILED:
+            intake.sealed_body = b""  # the bid holds it now (sealed), or it was refused
+        intake.save()
+        if intake.status != BidIntake.Status.ACCEPTED:
+            _notify_refused(intake)
+    return intake
+
+
+def _notify_refused(intake: BidIntake) -> None:
+    tender = intake.tender
+    with translation.override(intake.language or None):
+        notify(recipients=[intake.submitted_by, *staff_of(intake.organization, Role.SOCIAL_ORG)],
+               title=_("投标文件未被接受：%(code)s") % {"code": tender.code},
+               body=_("到达时间 %(at)s 的投标未被录入：%(reason)s") % {
+                   "at": timezone.localtime(intake.arrived_at).strftime("%Y-%m-%d %H:%M:%S"),
+                   "reason": intake.refusal_message},
+               url=tender_url(tender))
+
+
+def bid_intakes_process(*, tender=None, limit: int | None = None) -> int:
+    """Enter the pending intakes (of ``tender`` when given), oldest arrival first, each in its
+    own transaction when called outside one; return how many were entered or refused."""
+    pending = BidIntake.objects.filter(status=BidIntake.Status.PENDING)
+    if tender is not None:
+        pending = pending.filter(tender_id=tender.pk)
+    ids = list(pending.order_by("arrived_at", "pk").values_list("pk", flat=True)[:limit])
+    return sum(1 for pk in ids if bid_intake_process(pk) is not None)
+
+
+def bid_intakes_pending(tender) -> bool:
+    """Return whether an intake of the tender is still to be entered."""
+    return BidIntake.objects.filter(tender_id=tender.pk,
+                                    status=BidIntake.Status.PENDING).exists()
+
+
+def bid_intake_get_for_user(*, user, intake_id: int) -> BidIntake:
+    """Return the intake to the user who submitted it; Http404 for anyone else."""
+    intake = (BidIntake.objects.select_related("tender", "organization", "bid")
+              .filter(pk=intake_id, submitted_by_id=getattr(user, "pk", None)).first())
+    if intake is None:
+        raise Http404
+    return intake

@@ -1,0 +1,190 @@
+"""Bid intake (issue 11 item 2): a bid sent with ``Prefer: respond-async`` is answered 202 at
+once, sealed in a BidIntake row, and entered by a worker through bid_submit, judged by its
+recorded arrival; the opening enters what is still pending first (procurement.services.intake)."""
+
+import datetime as dt
+import logging
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from core.exceptions import ServiceError
+from core.models import Notification
+from procurement import tasks
+from procurement.models import Bid, BidIntake, BidReceipt, Tender
+from procurement.services import intake as intake_service
+from procurement.services.arrival import MAX_ARRIVAL_AGE
+from procurement.services.bids import bids_open
+from procurement.services.intake import bid_intake_process
+from tests.worlds import bid_files, tender_published
+
+pytestmark = pytest.mark.django_db
+
+SECOND = dt.timedelta(seconds=1)
+ASYNC = {"HTTP_PREFER": "respond-async, wait=0"}
+MARK_PRICE, MARK_PROPOSAL = "271828.18", "服务方案标记-INTAKE-7f3a"
+MARK_FILE = b"%PDF-1.4\n% INTAKE-FILE-MARKER-93b1\n%%EOF\n"
+
+
+def url(tender):
+    return f"/api/procurement/tenders/{tender.pk}/bids/"
+
+
+def marked_files():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return [SimpleUploadedFile("投标文件.pdf", MARK_FILE, content_type="application/pdf")]
+
+
+def post(client, world, tender, n=0, headers=ASYNC, **fields):
+    client.force_login(world.supplier_staff[n])
+    data = {"organization": world.suppliers[n].pk, "price": MARK_PRICE,
+            "proposal": MARK_PROPOSAL, "files": marked_files(), **fields}
+    return client.post(url(tender), data, **headers)
+
+
+def test_answered_202_at_once_sealed_and_followed_by_the_submitter(client, world):
+    tender = tender_published(world)
+    response = post(client, world, tender)
+    assert response.status_code == 202, response.content
+    assert response["Preference-Applied"] == "respond-async"
+    body = response.json()
+    assert body["status"] == "pending" and body["bid"] is None and body["receipt"] is None
+    intake = BidIntake.objects.get()
+    assert response["Location"].endswith(reverse("procurement-api:bid-intake", args=[intake.pk]))
+    assert not Bid.objects.exists()  # entered after the answer, not in the request
+    # Nothing of the bid is readable in the row: price, proposal and file are sealed.
+    row = repr(list(BidIntake.objects.values())).encode() + bytes(intake.sealed_body)
+    for marker in (MARK_PRICE.encode(), MARK_PROPOSAL.encode(), MARK_FILE,
+                   b"INTAKE-FILE-MARKER"):
+        assert marker not in row
+    follow = client.get(reverse("procurement-api:bid-intake", args=[intake.pk]))
+    assert follow.status_code == 200 and follow.json()["status_display"] == "登记中"
+    for other in (world.supplier_staff[1], world.purchaser):
+        client.force_login(other)
+        assert client.get(reverse("procurement-api:bid-intake", args=[intake.pk])).status_code == 404
+
+
+def test_the_worker_enters_it_by_its_arrival_with_a_receipt(client, world, clock,
+                                                            django_capture_on_commit_callbacks):
+    tender = tender_published(world)
+    clock.move_to(tender.bid_deadline - SECOND)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = post(client, world, tender)
+    assert response.status_code == 202 and len(queued) == 1
+    intake = BidIntake.objects.get()
+    # The worker comes long after the deadline, and after the age bound of a live request.
+    clock.move_to(tender.bid_deadline + 2 * MAX_ARRIVAL_AGE)
+    assert tasks.process_bid_intake(intake.pk) == "accepted"
+    intake.refresh_from_db()
+    bid = Bid.objects.unsealed().get()
+    assert intake.bid == bid and intake.status == BidIntake.Status.ACCEPTED
+    assert bytes(intake.sealed_body) == b""
+    assert bid.arrived_at == tender.bid_deadline - SECOND
+    assert str(bid.price) == MARK_PRICE and bid.proposal == MARK_PROPOSAL
+    assert bid.documents.count() == 1
+    receipt = BidReceipt.objects.get(bid=bid)
+    assert receipt.issued_at == tender.bid_deadline - SECOND
+    client.force_login(world.supplier_staff[0])
+    follow = client.get(reverse("procurement-api:bid-intake", args=[intake.pk])).json()
+    assert follow["status"] == "accepted" and follow["bid"] == bid.pk
+    assert follow["receipt"] == receipt.number
+    # Entered once: the task again (a redelivery) and the sweeper find nothing to do.
+    assert tasks.process_bid_intake(intake.pk) == "skipped"
+    assert tasks.process_pending_bid_intakes() == 0
+    assert Bid.objects.count() == 1
+
+
+def test_late_and_malformed_are_refused_at_once(client, world, clock):
+    tender = tender_published(world)
+    response = post(client, world, tender, price="280,000")
+    assert response.status_code == 400 and "千位分隔符" in response.json()["detail"]
+    response = post(client, world, tender, proposal="  ")
+    assert response.status_code == 400
+    clock.move_to(tender.bid_deadline)
+    response = post(client, world, tender)
+    assert response.status_code == 400 and "投标截止时间已过" in response.json()["detail"]
+    assert not BidIntake.objects.exists()
+
+
+def test_not_the_users_organization_is_404_and_nothing_saved(client, world):
+    tender = tender_published(world)
+    client.force_login(world.supplier_staff[0])
+    response = client.post(url(tender), {"organization": world.suppliers[1].pk,
+                                         "price": "280000.00", "proposal": "方案",
+                                         "files": bid_files()}, **ASYNC)
+    assert response.status_code == 404
+    assert not BidIntake.objects.exists()
+
+
+def test_refused_when_entered_with_the_reason_and_a_notice(client, world):
+    tender = tender_published(world)
+    assert post(client, world, tender).status_code == 202
+    assert post(client, world, tender).status_code == 202  # the same organization twice
+    first, second = BidIntake.objects.order_by("pk")
+    assert bid_intake_process(first.pk).status == BidIntake.Status.ACCEPTED
+    second = bid_intake_process(second.pk)
+    assert second.status == BidIntake.Status.REFUSED
+    assert second.refusal_code == "duplicate" and "已递交投标文件" in second.refusal_message
+    assert bytes(second.sealed_body) == b""
+    assert Bid.objects.count() == 1
+    notice = Notification.objects.get(recipient=world.supplier_staff[0],
+                                      title__startswith="投标文件未被接受")
+    assert "已递交投标文件" in notice.body
+
+
+def test_an_unexpected_error_fails_it_keeps_the_content_and_does_not_block_the_opening(
+        client, world, clock, caplog):
+    tender = tender_published(world)
+    assert post(client, world, tender).status_code == 202
+    intake = BidIntake.objects.get()
+    with mock.patch.object(intake_service, "bid_submit", side_effect=RuntimeError("bug")), \
+            caplog.at_level(logging.ERROR):
+        intake = bid_intake_process(intake.pk)
+    assert intake.status == BidIntake.Status.FAILED and intake.refusal_code == "error"
+    assert bytes(intake.sealed_body) != b""  # kept for an operator
+    assert "could not be entered" in caplog.text
+    clock.move_to(tender.bid_deadline + SECOND)
+    assert bids_open(tender=tender).status == Tender.Status.FAILED  # no bid: 废标, not stuck
+
+
+def test_the_opening_enters_pending_intakes_first(client, world, clock):
+    tender = tender_published(world)
+    for n in range(3):
+        assert post(client, world, tender, n=n, price=f"28000{n}.00").status_code == 202
+    assert BidIntake.objects.filter(status="pending").count() == 3
+    clock.move_to(tender.bid_deadline + SECOND)
+    assert tasks.open_due_tenders() == [tender.pk]
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.OPENED
+    assert Bid.objects.filter(tender=tender, status=Bid.Status.QUALIFIED).count() == 3
+    assert set(BidIntake.objects.values_list("status", flat=True)) == {"accepted"}
+
+
+def test_the_opening_waits_for_an_intake_a_worker_is_entering(client, world, clock):
+    tender = tender_published(world)
+    assert post(client, world, tender).status_code == 202
+    clock.move_to(tender.bid_deadline + SECOND)
+    # A worker holds the intake's row: bids_open skips it and does not open without it.
+    with mock.patch.object(intake_service, "bid_intake_process", return_value=None), \
+            pytest.raises(ServiceError) as refused:
+        bids_open(tender=tender)
+    assert refused.value.code == "intake_pending"
+    assert Tender.objects.get(pk=tender.pk).status == Tender.Status.PUBLISHED
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_PREFER": "return=minimal"}])
+def test_without_the_preference_the_bid_is_entered_in_the_request(client, world, headers):
+    tender = tender_published(world)
+    response = post(client, world, tender, headers=headers)
+    assert response.status_code == 201 and "Preference-Applied" not in response
+    assert Bid.objects.count() == 1 and not BidIntake.objects.exists()
+
+
+def test_a_body_over_the_intake_limit_is_entered_in_the_request(client, world, settings):
+    settings.BID_INTAKE_MAX_BYTES = 100
+    tender = tender_published(world)
+    response = post(client, world, tender)
+    assert response.status_code == 201
+    assert Bid.objects.count() == 1 and not BidIntake.objects.exists()
