@@ -25,6 +25,7 @@ urlpatterns = [
          name="tender-opening-record"),
     path("bids/", views.OwnBidListApi.as_view(), name="bids"),
     path("bids/<int:pk>/", views.V1BidDetailApi.as_view(), name="bid"),
+    path("bid-intakes/<int:pk>/", views.V1BidIntakeDetailApi.as_view(), name="bid-intake"),
     path("bids/<int:pk>/withdraw/", views.BidWithdrawApi.as_view(), name="bid-withdraw"),
     path("bids/<int:pk>/receipts/", views.BidReceiptListApi.as_view(), name="bid-receipts"),
     path("committee-seats/", views.CommitteeSeatListApi.as_view(), name="seats"),

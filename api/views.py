@@ -12,7 +12,9 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -509,12 +511,21 @@ class V1TenderListApi(V1Mixin, procurement_api.TenderListApi):
 @extend_schema_view(
     get=extend_schema(responses={200: procurement_api.BidSerializer(many=True),
                                  **errors(400, 401, 404, fields=True)}),
-    post=extend_schema(request={"multipart/form-data": procurement_api.BidSubmitSerializer,
-                                "application/json": procurement_api.BidSubmitSerializer},
-                       responses={201: procurement_api.BidSerializer,
-                                  **errors(400, 401, 404, 409, fields=True)}))
+    post=extend_schema(
+        request={"multipart/form-data": procurement_api.BidSubmitSerializer,
+                 "application/json": procurement_api.BidSubmitSerializer},
+        parameters=[OpenApiParameter(
+            "Prefer", OpenApiTypes.STR, OpenApiParameter.HEADER, enum=["respond-async"],
+            description=_("respond-async：立即答复 202 并记录到达时间，投标随后登记"
+                          "（投标登记，跟踪地址见 Location）；不带此项则在请求中登记并答复 201。"))],
+        responses={201: procurement_api.BidSerializer,
+                   202: OpenApiResponse(procurement_api.BidIntakeSerializer,
+                                        description=_("已收到，登记中（Prefer: respond-async）")),
+                   **errors(400, 401, 404, 409, fields=True)}))
 class V1TenderBidListApi(V1Mixin, procurement_api.TenderBidListApi):
     """GET the bids the user may read; POST a sealed bid with its files (multipart)."""
+
+    intake_url_name = "api-v1:bid-intake"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -529,6 +540,13 @@ class V1TenderBidListApi(V1Mixin, procurement_api.TenderBidListApi):
     **errors(401, 404)}))
 class V1TenderOpeningRecordApi(V1Mixin, procurement_api.TenderOpeningRecordApi):
     pass
+
+
+@extend_schema_view(get=extend_schema(responses={200: procurement_api.BidIntakeSerializer,
+                                                 **errors(401, 404)}))
+class V1BidIntakeDetailApi(V1Mixin, procurement_api.BidIntakeDetailApi):
+    """GET a bid received by intake (submitted with ``Prefer: respond-async``): pending,
+    accepted with the bid and its receipt, or refused with the reason; only its submitter."""
 
 
 @extend_schema_view(get=extend_schema(responses={200: procurement_api.BidSerializer,

@@ -54,6 +54,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", default="3", help="gunicorn worker counts, e.g. 1,2,3")
     parser.add_argument("--clients", type=int, default=180, help="concurrent bidders (K)")
     parser.add_argument("--rounds", type=int, default=2, help="measured rounds per worker count")
+    parser.add_argument("--mode", default="intake,sync",
+                        help="how bids are sent: intake (Prefer: respond-async, 202, entered "
+                             "after the answer), sync (entered in the request, 201), or both")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_rush")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/6",
                         help="celery broker of the server (its db is flushed at the end); "
@@ -159,12 +162,14 @@ def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def post(path: str, session: str, body: bytes, content_type: str) -> Result:
+def post(path: str, session: str, body: bytes, content_type: str, prefer: str = "") -> Result:
     result = Result()
     csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked secret, cookie = header
     headers = {"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf,
                "Content-Type": content_type, "Accept": "application/json",
                "Accept-Language": "zh-hans", "Host": "127.0.0.1"}
+    if prefer:
+        headers["Prefer"] = prefer
     result.started = time.perf_counter()
     try:
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
@@ -204,7 +209,7 @@ def rush(requests: list[tuple[str, str, bytes, str]]) -> tuple[list[Result], flo
 _file_number = iter(range(1, 10**9))
 
 
-def bid_requests(world, tender, sessions) -> list:
+def bid_requests(world, tender, sessions, mode: str) -> list:
     kinds = list(tender.required_documents or ())
     requests = []
     for org, session in zip(world.suppliers, sessions, strict=True):
@@ -216,7 +221,7 @@ def bid_requests(world, tender, sessions) -> list:
                   ("proposal", "服务方案：入户探访与个案服务。"), *(("kinds", k) for k in kinds)]
         body, content_type = multipart(fields, files)
         requests.append((f"/api/procurement/tenders/{tender.pk}/bids/", session, body,
-                         content_type))
+                         content_type, "respond-async" if mode == "intake" else ""))
     return requests
 
 
@@ -273,13 +278,48 @@ def bid_ids(results: list[Result]) -> list[int]:
 
 
 def lost_bids(results: list[Result], tender) -> int:
-    """Return 2xx answers whose bid is not in the database, plus 5xx and connection errors."""
-    from procurement.models import Bid
+    """Return 2xx answers whose bid is not in the database, plus 5xx and connection errors.
 
-    ids = bid_ids(results)
+    A 202 (intake) names its BidIntake: lost unless that intake was entered as a bid of the
+    tender (one refused when entered is counted by intake_refusals, not here)."""
+    from django.db.models import Q
+
+    from procurement.models import Bid, BidIntake
+
+    answered = [r for r in results if r.http is not None and 200 <= r.http < 300]
+    pairs = list(zip(answered, bid_ids(results), strict=True))
+    ids = [i for r, i in pairs if r.http != 202]
+    intake_ids = [i for r, i in pairs if r.http == 202]
     stored = set(Bid.objects.filter(tender=tender, pk__in=ids).values_list("pk", flat=True))
+    entered = set(BidIntake.objects.filter(tender=tender, pk__in=intake_ids).filter(
+        Q(status=BidIntake.Status.ACCEPTED, bid__tender=tender)
+        | Q(status=BidIntake.Status.REFUSED)).values_list("pk", flat=True))
     broken = sum(1 for r in results if r.http is None or r.http >= 500)
-    return sum(1 for i in ids if i not in stored) + broken
+    return (sum(1 for i in ids if i not in stored)
+            + sum(1 for i in intake_ids if i not in entered) + broken)
+
+
+def intake_refusals(tender) -> list:
+    """Return the tender's intakes refused or failed when entered (as fake results)."""
+    from procurement.models import BidIntake
+
+    refused = []
+    for intake in BidIntake.objects.filter(tender=tender).exclude(
+            status__in=[BidIntake.Status.ACCEPTED, BidIntake.Status.PENDING]):
+        result = Result()
+        result.http, result.arrived = 202, intake.arrived_at
+        result.body = f"entered later: {intake.refusal_code} {intake.refusal_message}".encode()
+        refused.append(result)
+    return refused
+
+
+def enter_intakes(tender) -> tuple[int, float]:
+    """Enter the tender's pending intakes here, as a worker would; return (count, seconds)."""
+    from procurement.services.intake import bid_intakes_process
+
+    started = time.perf_counter()
+    count = bid_intakes_process(tender=tender)
+    return count, time.perf_counter() - started
 
 
 def lost_ceiling(results: list[Result]) -> int:
@@ -364,7 +404,7 @@ def warm(sessions, world, workers: int) -> None:
         post(f"/api/procurement/tenders/{tender.pk}/bids/", sessions[0], body, content_type)
 
 
-def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
+def measure(workers: int, mode: str, world, sessions, args, data_dir: Path) -> dict:
     from django.utils import timezone
 
     from procurement.models import Bid, Tender
@@ -375,6 +415,7 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
         ceiling, bids, bid_wall, ceiling_wall = [], [], 0.0, 0.0
         lost = lost_c = 0
         other, lock_samples = [], []
+        entered, enter_seconds = 0, 0.0
         for _ in range(args.rounds):
             results, wall = rush(ceiling_requests(sessions))
             ceiling += results
@@ -382,33 +423,37 @@ def measure(workers: int, world, sessions, args, data_dir: Path) -> dict:
             lost_c += lost_ceiling(results)
             other += other_refusals(results)
             tender = tender_new(world)
-            requests = bid_requests(world, tender, sessions)
+            requests = bid_requests(world, tender, sessions, mode)
             with LockWaits(args.database_url) as waits:
                 results, wall = rush(requests)
             lock_samples += waits.samples
             bids += results
             bid_wall += wall
+            count, seconds = enter_intakes(tender)
+            entered, enter_seconds = entered + count, enter_seconds + seconds
             lost += lost_bids(results, tender)
-            other += other_refusals(results)
+            other += other_refusals(results) + intake_refusals(tender)
         bid_rate = len(bids) / bid_wall
         # The deadline round: the deadline about half way through the expected rush.
         tender = tender_new(world)
-        requests = bid_requests(world, tender, sessions)
+        requests = bid_requests(world, tender, sessions, mode)
         deadline = timezone.now() + dt.timedelta(seconds=0.1 + 0.5 * len(requests) / bid_rate)
         Tender.objects.filter(pk=tender.pk).update(bid_deadline=deadline)
         results, _wall = rush(requests)
+        enter_intakes(tender)
         lost += lost_bids(results, tender)
         late_refused = [r for r in results if is_late_refusal(r)]
-        other += [r for r in other_refusals(results)]
+        other += [r for r in other_refusals(results)] + intake_refusals(tender)
         on_time_refused = sum(1 for r in late_refused if r.arrived and r.arrived < deadline)
         saved = Bid.objects.filter(tender=tender)
         late_accepted = saved.filter(arrived_at__gte=deadline).count() + sum(
-            1 for r in results if r.http == 201 and r.arrived and r.arrived >= deadline)
+            1 for r in results if r.http in (201, 202) and r.arrived and r.arrived >= deadline)
         before = sum(1 for r in results if r.arrived and r.arrived < deadline)
     finally:
         server_stop(process)
     return {
-        "workers": workers, "bid_rate": bid_rate, "ceiling_rate": len(ceiling) / ceiling_wall,
+        "workers": workers, "mode": mode, "entered": entered,
+        "enter_rate": entered / enter_seconds if enter_seconds else 0.0, "bid_rate": bid_rate, "ceiling_rate": len(ceiling) / ceiling_wall,
         "bid_p50": percentile([r.ms for r in bids], 0.5),
         "bid_p99": percentile([r.ms for r in bids], 0.99),
         "ceiling_p50": percentile([r.ms for r in ceiling], 0.5),
@@ -439,18 +484,22 @@ def main() -> None:
     print(f"built {args.clients} bidders in {time.perf_counter() - started:.0f} s")
     connection.close()  # the server's workers open their own
     misses = []
-    for workers in (int(w) for w in args.workers.split(",")):
-        m = measure(workers, world, sessions, args, data_dir)
+    runs = [(int(w), mode) for w in args.workers.split(",") for mode in args.mode.split(",")]
+    for workers, mode in runs:
+        m = measure(workers, mode, world, sessions, args, data_dir)
         ratio = m["bid_rate"] / m["ceiling_rate"]
         ok_ratio, ok_p99 = ratio >= TARGET_RATIO, m["bid_p99"] <= TARGET_P99_MS
         ok_safe = not (m["lost"] or m["lost_ceiling"] or m["late_accepted"]
                        or m["on_time_refused"] or m["other"])
-        print(f"workers {workers}: {args.clients} clients × "
+        print(f"workers {workers}, {mode}: {args.clients} clients × "
               f"{args.rounds} rounds: bids {m['bid_rate']:.0f}/s, ceiling {m['ceiling_rate']:.0f}/s, "
               f"ratio {ratio:.2f} × (target ≥ {TARGET_RATIO}) {_common.verdict(ok_ratio)}")
         print(f"  bid p50 {m['bid_p50']:.0f} ms, p99 {m['bid_p99']:.0f} ms (target ≤ "
               f"{TARGET_P99_MS} ms) {_common.verdict(ok_p99)}; ceiling p50 {m['ceiling_p50']:.0f} ms,"
               f" p99 {m['ceiling_p99']:.0f} ms")
+        if mode == "intake":
+            print(f"  entered after the rush by one process (as a worker): {m['entered']} bids, "
+                  f"{m['enter_rate']:.0f}/s")
         print(f"  lock waits during the bid rounds: {m['lock_share']:.0%} of samples with a "
               f"transaction waiting, {m['lock_mean']:.1f} waiting on average")
         print(f"  lost {m['lost']} (ceiling {m['lost_ceiling']}), other refusals "
@@ -460,11 +509,11 @@ def main() -> None:
         for r in m["other"][:3]:
             print(f"  refused: {r.http} {r.body[:200].decode(errors='replace')}")
         if not ok_ratio:
-            misses.append(f"ratio at {workers} workers")
+            misses.append(f"ratio at {workers} workers ({mode})")
         if not ok_p99:
-            misses.append(f"p99 at {workers} workers")
+            misses.append(f"p99 at {workers} workers ({mode})")
         if not ok_safe:
-            misses.append(f"lost/late at {workers} workers")
+            misses.append(f"lost/late at {workers} workers ({mode})")
     if not args.keep:
         drop_database(args.database_url)
     broker_ready(args.broker_url)  # flushed: the e-mail tasks nobody will run

@@ -43,6 +43,7 @@ from core.middleware import client_address, get_client_address
 from core.notifications import notify
 from core.queue import enqueue_on_commit
 from procurement.models import Bid, BidIntake, Tender
+from procurement.permissions import org_ids
 from procurement.sealing import tender_data_key
 from procurement.services._common import staff_of
 from procurement.services.arrival import arrival_check, deadline_passed
@@ -94,10 +95,17 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
                       project_manager="", arrived_at=None, language="") -> BidIntake:
     """Record the organization's bid to enter after the answer (the arguments of bid_submit)
     and queue it; refuse at once what would be refused for who, when or the price's form.
+    ``tender`` may be unloaded (``Tender(pk=…)``): it is read here, locked FOR SHARE; one that
+    does not exist or that the actor may not see (a draft) is Http404.
 
     The rest (eligibility, the documents the tender requires, a duplicate, the team, a fixed
     price) is checked when it is entered, by bid_submit itself."""
-    tender = _shared_tender(tender)
+    try:
+        tender = _shared_tender(tender)
+    except Tender.DoesNotExist:
+        raise Http404 from None
+    if tender.status == Tender.Status.DRAFT:  # public once published; a draft: its purchaser's
+        authz.require(actor, "procurement.view_tender", tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
     if tender.status != Tender.Status.PUBLISHED:
         raise ServiceError(_("该采购项目不在投标期内。"), code="state")
@@ -220,7 +228,8 @@ def bid_intakes_pending(tender) -> bool:
 def bid_intake_get_for_user(*, user, intake_id: int) -> BidIntake:
     """Return the intake to the user who submitted it; Http404 for anyone else."""
     intake = (BidIntake.objects.select_related("tender", "organization", "bid")
-              .filter(pk=intake_id, submitted_by_id=getattr(user, "pk", None)).first())
+              .filter(pk=intake_id, submitted_by_id=getattr(user, "pk", None),
+                      organization_id__in=org_ids(user, Role.SOCIAL_ORG)).first())
     if intake is None:
         raise Http404
     return intake

@@ -131,6 +131,34 @@ def test_bid_submit_refusals(api, world):
     assert not Bid.objects.exists()
 
 
+def test_a_bid_by_intake_is_answered_202_and_followed_by_its_submitter_only(api, world):
+    from procurement.models import BidIntake
+    from procurement.services.intake import bid_intake_process
+
+    tender = tender_published(world)
+    url = reverse("api-v1:tender-bids", args=[tender.pk])
+    staff = world.supplier_staff[0]
+    for user in (world.supplier_staff[1], world.purchaser, world.outsiders["social_org"]):
+        refused = api.post(user, url, _bid_payload(tender, world.suppliers[0]), json=False,
+                           HTTP_PREFER="respond-async")
+        assert refused.status_code == 404
+    assert not BidIntake.objects.exists()
+    answer = api.post(staff, url, _bid_payload(tender, world.suppliers[0]), json=False,
+                      HTTP_PREFER="respond-async")
+    assert answer.status_code == 202, answer.content
+    intake_url = reverse("api-v1:bid-intake", args=[answer.json()["id"]])
+    assert answer["Location"].endswith(intake_url)
+    assert api.get(staff, intake_url).json()["status"] == "pending"
+    for other in (world.supplier_staff[1], world.purchaser, world.admin):
+        assert api.get(other, intake_url).status_code == 404
+    bid_intake_process(answer.json()["id"])
+    followed = api.get(staff, intake_url).json()
+    assert followed["status"] == "accepted" and followed["receipt"]
+    assert Bid.objects.get().pk == followed["bid"]
+    api.client.logout()
+    assert api.client.get(intake_url).status_code == 401
+
+
 # Scores -----------------------------------------------------------------------------------------
 
 def test_an_expert_scores_through_the_seat(api, world):
