@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization
+from accounts.selectors import user_memberships
 from core.api import ObjectRulePermission
 from core.files import atomic_with_files
 from core.middleware import request_arrived_at
@@ -73,8 +74,21 @@ class PriceTextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class MembershipOrganizationField(serializers.PrimaryKeyRelatedField):
+    """An organization by id, taken from the requesting user's memberships (already loaded with
+    their organizations) when it is one of them, else read; the rules decide what it may do."""
+
+    def to_internal_value(self, data):
+        request = self.context.get("request")
+        if request is not None and not isinstance(data, bool):
+            for membership in user_memberships(request.user):
+                if str(membership.organization_id) == str(data):
+                    return membership.organization
+        return super().to_internal_value(data)
+
+
 class BidSubmitSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(
+    organization = MembershipOrganizationField(
         queryset=Organization.objects.all(), label=_("投标机构"),
         error_messages={"does_not_exist": _("请选择您所在的社会组织。")})
     price = PriceTextField(label=_("投标报价（元）"))
@@ -130,7 +144,7 @@ class TenderBidListApi(generics.ListAPIView):
     def post(self, request, pk):
         if intake_requested(request):
             # The tender is read (and its visibility judged) by bid_intake_accept, once.
-            payload = BidSubmitSerializer(data=request.data)
+            payload = BidSubmitSerializer(data=request.data, context={"request": request})
             payload.is_valid(raise_exception=True)
             intake = bid_intake_accept(tender=Tender(pk=pk), actor=request.user,
                                        arrived_at=request_arrived_at(request),
@@ -138,7 +152,7 @@ class TenderBidListApi(generics.ListAPIView):
                                        **payload.validated_data)
             return intake_response(request, intake, self.intake_url_name)
         tender = tender_get_for_user(user=request.user, tender_id=pk)
-        payload = BidSubmitSerializer(data=request.data)
+        payload = BidSubmitSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         with atomic_with_files():
             bid = bid_submit(tender=tender, actor=request.user,

@@ -30,7 +30,7 @@ import json
 import logging
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,7 +47,7 @@ from procurement.permissions import org_ids
 from procurement.sealing import tender_data_key
 from procurement.services._common import staff_of
 from procurement.services.arrival import arrival_check, deadline_passed
-from procurement.services.bids import _shared_tender, bid_submit, parse_bid_price
+from procurement.services.bids import bid_submit, parse_bid_price
 from procurement.services.tenders import tender_url
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,22 @@ def _unpack(blob: bytes) -> tuple[dict, list]:
     return header["fields"], documents
 
 
+def _tender_and_key_shared(tender_id: int) -> tuple[Tender, bytes | None]:
+    """Return the tender locked FOR SHARE (as bids_service._shared_tender) and its data key
+    unwrapped (None when it has none yet), read in one query; Http404 when there is none."""
+    lock = " FOR SHARE OF t" if connection.features.has_select_for_update else ""
+    rows = list(Tender.objects.raw(
+        "SELECT t.*, k.kek_id AS sealing_kek_id, k.wrapped_key AS sealing_wrapped_key "
+        "FROM procurement_tender t LEFT JOIN procurement_tenderkey k ON k.tender_id = t.id "
+        "WHERE t.id = %s" + lock, [tender_id]))
+    if not rows:
+        raise Http404
+    tender = rows[0]
+    if tender.sealing_kek_id is None:
+        return tender, None
+    return tender, crypto.unwrap_key(tender.sealing_kek_id, tender.sealing_wrapped_key)
+
+
 @transaction.atomic
 def bid_intake_accept(*, tender, actor, organization, price, proposal, documents=(), files=(),
                       team=(), tender_version=None, contact_person="", contact_phone="",
@@ -100,10 +116,7 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
 
     The rest (eligibility, the documents the tender requires, a duplicate, the team, a fixed
     price) is checked when it is entered, by bid_submit itself."""
-    try:
-        tender = _shared_tender(tender)
-    except Tender.DoesNotExist:
-        raise Http404 from None
+    tender, key = _tender_and_key_shared(tender.pk)
     if tender.status == Tender.Status.DRAFT:  # public once published; a draft: its purchaser's
         authz.require(actor, "procurement.view_tender", tender)
     authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
@@ -120,7 +133,7 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
               "project_manager": project_manager,
               "team": [getattr(member, "pk", member) for member in team or ()]}
     body = _pack(fields, [*documents, *(("", f) for f in files or ())])
-    key = tender_data_key(tender.pk, create=True)
+    key = key or tender_data_key(tender.pk, create=True)
     intake = BidIntake(tender=tender, organization=organization, submitted_by=actor,
                        arrived_at=arrived_at, content_type="application/x-bid-intake",
                        body_bytes=len(body), client_address=get_client_address(),
