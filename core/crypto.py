@@ -23,7 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
@@ -126,6 +128,24 @@ def unwrap_key(kek_id: str, wrapped: bytes) -> bytes:
     if kek is None:
         raise missing_key_error()
     return unseal(kek, bytes(wrapped), b"data-key:" + kek_id.encode())
+
+
+@lru_cache(maxsize=64)
+def _derive(kek: bytes, purpose: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
+                info=b"sanshe:" + purpose.encode()).derive(kek)
+
+
+def purpose_key(purpose: str, kek_id: str | None = None) -> tuple[str, bytes]:
+    """Return (KEK id, a key for ``purpose`` derived from that KEK by HKDF-SHA256): the current
+    KEK when ``kek_id`` is None. For records sealed without a data key row (a bid intake,
+    procurement.services.intake): no database read, and no copy of the database opens them."""
+    current, ring = key_ring()
+    kek_id = kek_id or current
+    kek = ring.get(kek_id)
+    if kek is None:
+        raise missing_key_error()
+    return kek_id, _derive(kek, purpose)
 
 
 def seal(key: bytes, plaintext: bytes, associated: bytes) -> bytes:

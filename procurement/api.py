@@ -189,7 +189,6 @@ class BidIntakeSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     tender = serializers.IntegerField()
-    tender_code = serializers.CharField()
     organization = serializers.IntegerField()
     arrived_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=BidIntake.Status.choices)
@@ -209,8 +208,7 @@ def intake_data(intake) -> dict:
         receipt = (BidReceipt.objects.filter(bid_id=intake.bid_id, issued_at=intake.arrived_at)
                    .order_by("-id").values_list("number", flat=True).first())
     field = serializers.DateTimeField()
-    return {"id": intake.pk, "tender": intake.tender_id, "tender_code": intake.tender.code,
-            "organization": intake.organization_id,
+    return {"id": intake.pk, "tender": intake.tender_id, "organization": intake.organization_id,
             "arrived_at": field.to_representation(intake.arrived_at),
             "status": intake.status, "status_display": intake.get_status_display(),
             "bid": intake.bid_id, "receipt": receipt, "refusal_code": intake.refusal_code,

@@ -30,7 +30,7 @@ import json
 import logging
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,7 +44,6 @@ from core.notifications import notify
 from core.queue import enqueue_on_commit
 from procurement.models import Bid, BidIntake, Tender
 from procurement.permissions import org_ids
-from procurement.sealing import tender_data_key
 from procurement.services._common import staff_of
 from procurement.services.arrival import arrival_check, deadline_passed
 from procurement.services.bids import bid_submit, parse_bid_price
@@ -89,42 +88,62 @@ def _unpack(blob: bytes) -> tuple[dict, list]:
     return header["fields"], documents
 
 
-def _tender_and_key_shared(tender_id: int) -> tuple[Tender, bytes | None]:
-    """Return the tender locked FOR SHARE (as bids_service._shared_tender) and its data key
-    unwrapped (None when it has none yet), read in one query; Http404 when there is none."""
+PURPOSE = "bid-intake"
+
+
+def _insert_if_open(intake: BidIntake) -> int | None:
+    """Insert the intake in one statement that reads its tender under a share lock (PostgreSQL:
+    ``INSERT … SELECT … FOR SHARE``) and inserts only while the tender is published and the
+    intake arrived before its deadline; return its id, or None when nothing was inserted.
+
+    One round trip instead of a transaction around a locked read and an insert (issue 11 item 2):
+    the lock still makes an opening or an amendment (FOR UPDATE) wait for this insert to commit,
+    and this insert wait for them, as a bid does (bids._shared_tender)."""
+    fields = [f for f in BidIntake._meta.concrete_fields if not f.primary_key]
+    ops = connection.ops
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    values = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
+    params = [f.get_db_prep_save(f.pre_save(intake, True), connection) for f in fields]
+    deadline = Tender._meta.get_field("bid_deadline")
     lock = " FOR SHARE OF t" if connection.features.has_select_for_update else ""
-    rows = list(Tender.objects.raw(
-        "SELECT t.*, k.kek_id AS sealing_kek_id, k.wrapped_key AS sealing_wrapped_key "
-        "FROM procurement_tender t LEFT JOIN procurement_tenderkey k ON k.tender_id = t.id "
-        "WHERE t.id = %s" + lock, [tender_id]))
-    if not rows:
+    # Names and types come from the models, every value is a parameter.
+    sql = (f"INSERT INTO {ops.quote_name(BidIntake._meta.db_table)} ({columns}) "  # noqa: S608
+           f"SELECT {values} FROM {ops.quote_name(Tender._meta.db_table)} t "
+           f"WHERE t.id = %s AND t.status = %s AND t.bid_deadline > %s{lock} RETURNING id")
+    params += [intake.tender_id, Tender.Status.PUBLISHED,
+               deadline.get_db_prep_value(intake.arrived_at, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _why_not_open(actor, tender_id: int, arrived_at):
+    """Raise why an intake for the tender was not inserted: 404 (none, or a draft the actor
+    may not see), not open for bids, or past its deadline."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    if tender is None:
         raise Http404
-    tender = rows[0]
-    if tender.sealing_kek_id is None:
-        return tender, None
-    return tender, crypto.unwrap_key(tender.sealing_kek_id, tender.sealing_wrapped_key)
+    if tender.status == Tender.Status.DRAFT:  # public once published; a draft: its purchaser's
+        authz.require(actor, "procurement.view_tender", tender)
+    if tender.status == Tender.Status.PUBLISHED and deadline_passed(tender, arrived_at):
+        raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
+    raise ServiceError(_("该采购项目不在投标期内。"), code="state")
 
 
-@transaction.atomic
 def bid_intake_accept(*, tender, actor, organization, price, proposal, documents=(), files=(),
                       team=(), tender_version=None, contact_person="", contact_phone="",
                       project_manager="", arrived_at=None, language="") -> BidIntake:
     """Record the organization's bid to enter after the answer (the arguments of bid_submit)
     and queue it; refuse at once what would be refused for who, when or the price's form.
-    ``tender`` may be unloaded (``Tender(pk=…)``): it is read here, locked FOR SHARE; one that
-    does not exist or that the actor may not see (a draft) is Http404.
+    ``tender`` may be unloaded (``Tender(pk=…)``); one that does not exist or that the actor
+    may not see (a draft) is Http404.
 
     The rest (eligibility, the documents the tender requires, a duplicate, the team, a fixed
     price) is checked when it is entered, by bid_submit itself."""
-    tender, key = _tender_and_key_shared(tender.pk)
-    if tender.status == Tender.Status.DRAFT:  # public once published; a draft: its purchaser's
-        authz.require(actor, "procurement.view_tender", tender)
-    authz.require(actor, "procurement.submit_bid", Bid(tender=tender, organization=organization))
-    if tender.status != Tender.Status.PUBLISHED:
-        raise ServiceError(_("该采购项目不在投标期内。"), code="state")
+    authz.require(actor, "procurement.submit_bid", Bid(tender_id=tender.pk,
+                                                       organization=organization))
     arrived_at = arrival_check(arrived_at)
-    if deadline_passed(tender, arrived_at):
-        raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
     price = parse_bid_price(price)
     if not (proposal or "").strip():
         raise ServiceError(_("请填写服务方案。"), code="proposal")
@@ -133,13 +152,16 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
               "project_manager": project_manager,
               "team": [getattr(member, "pk", member) for member in team or ()]}
     body = _pack(fields, [*documents, *(("", f) for f in files or ())])
-    key = key or tender_data_key(tender.pk, create=True)
-    intake = BidIntake(tender=tender, organization=organization, submitted_by=actor,
+    kek_id, key = crypto.purpose_key(PURPOSE)
+    intake = BidIntake(tender_id=tender.pk, organization=organization, submitted_by=actor,
                        arrived_at=arrived_at, content_type="application/x-bid-intake",
-                       body_bytes=len(body), client_address=get_client_address(),
+                       kek_id=kek_id, body_bytes=len(body), client_address=get_client_address(),
                        language=language or translation.get_language() or "")
     intake.sealed_body = crypto.seal(key, body, _label(tender.pk, organization.pk, actor.pk))
-    intake.save()
+    intake.pk = _insert_if_open(intake)
+    if intake.pk is None:
+        _why_not_open(actor, tender.pk, arrived_at)
+    intake._state.adding = False
     from procurement.tasks import process_bid_intake
 
     enqueue_on_commit(process_bid_intake, intake.pk)
@@ -147,7 +169,7 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
 
 
 def _enter(intake: BidIntake) -> Bid:
-    key = tender_data_key(intake.tender_id)
+    _kek_id, key = crypto.purpose_key(PURPOSE, intake.kek_id)
     blob = crypto.unseal(key, bytes(intake.sealed_body), _label(
         intake.tender_id, intake.organization_id, intake.submitted_by_id))
     fields, documents = _unpack(blob)
