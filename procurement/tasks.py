@@ -99,13 +99,17 @@ def _resend_lost_openings(*, exclude) -> int:
     return sent
 
 
-@shared_task(name="procurement.tasks.process_bid_intake")
-def process_bid_intake(intake_id: int) -> str:
-    """Enter one bid received by intake (procurement.services.intake); idempotent."""
-    from procurement.services.intake import bid_intake_process
+@shared_task(name="procurement.tasks.process_tender_intakes")
+def process_tender_intakes(tender_id: int) -> int:
+    """Enter the bids received by intake for the tender (procurement.services.intake), and keep
+    entering new ones until none has come for longer than WAKE_SECONDS (the requests that came
+    meanwhile did not queue another task). Eager (tests, demo): no wait, it runs right after
+    the request's commit. Idempotent: two at once share the rows (each row locked, skipped by
+    the other)."""
+    from procurement.services.intake import WAKE_SECONDS, bid_intakes_drain
 
-    intake = bid_intake_process(intake_id)
-    return "skipped" if intake is None else intake.status
+    quiet = 0.0 if process_tender_intakes.app.conf.task_always_eager else WAKE_SECONDS + 0.2
+    return bid_intakes_drain(tender_id, quiet_seconds=quiet)
 
 
 @shared_task(name="procurement.tasks.process_pending_bid_intakes")

@@ -28,9 +28,11 @@ sealed bid (procurement.sealing).
 
 import json
 import logging
+import time
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +43,7 @@ from core.exceptions import PermissionDenied, ServiceError
 from core.files import atomic_with_files
 from core.middleware import client_address, get_client_address
 from core.notifications import notify
-from core.queue import enqueue_on_commit
+from core.queue import enqueue
 from procurement.models import Bid, BidIntake, Tender
 from procurement.permissions import org_ids
 from procurement.services._common import staff_of
@@ -162,10 +164,48 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
     if intake.pk is None:
         _why_not_open(actor, tender.pk, arrived_at)
     intake._state.adding = False
-    from procurement.tasks import process_bid_intake
-
-    enqueue_on_commit(process_bid_intake, intake.pk)
+    transaction.on_commit(lambda: bid_intakes_wake(intake.tender_id))
     return intake
+
+
+# A worker entering a tender's intakes keeps looking for more until none has come for longer
+# than this; a request wakes one (queues the task) at most once per this many seconds.
+WAKE_SECONDS = 1.0
+
+
+def _wake_key(tender_id: int) -> str:
+    return f"procurement:bid-intake-wake:{tender_id}"
+
+
+def bid_intakes_wake(tender_id: int) -> bool:
+    """Queue the task entering the tender's intakes unless one was queued in the last
+    WAKE_SECONDS (this process's cache, or Redis shared by all: CACHE_URL); return whether it
+    queued one. A rush of bids queues a few tasks, not one per bid (a celery publish costs about
+    as much as the rest of the 202), and each task works until the tender's intakes have been
+    quiet for longer than WAKE_SECONDS (procurement.tasks.process_tender_intakes), so an intake
+    whose wake-up was skipped is entered by the task that skipped it."""
+    if not cache.add(_wake_key(tender_id), 1, timeout=WAKE_SECONDS):
+        return False
+    from procurement.tasks import process_tender_intakes
+
+    enqueue(process_tender_intakes, tender_id)
+    return True
+
+
+def bid_intakes_drain(tender_id: int, *, quiet_seconds: float, poll_seconds: float = 0.2) -> int:
+    """Enter the tender's pending intakes until none has been pending for ``quiet_seconds``;
+    return how many were entered or refused (the wake-up task's loop)."""
+    tender, total = Tender(pk=tender_id), 0
+    quiet_since = time.monotonic()
+    while True:
+        done = bid_intakes_process(tender=tender)
+        total += done
+        if done:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_seconds:
+            return total
+        else:
+            time.sleep(poll_seconds)
 
 
 def _enter(intake: BidIntake) -> Bid:

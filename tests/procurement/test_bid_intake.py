@@ -7,6 +7,7 @@ import logging
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from core.exceptions import ServiceError
@@ -76,7 +77,7 @@ def test_the_worker_enters_it_by_its_arrival_with_a_receipt(client, world, clock
     intake = BidIntake.objects.get()
     # The worker comes long after the deadline, and after the age bound of a live request.
     clock.move_to(tender.bid_deadline + 2 * MAX_ARRIVAL_AGE)
-    assert tasks.process_bid_intake(intake.pk) == "accepted"
+    assert tasks.process_tender_intakes(tender.pk) == 1
     intake.refresh_from_db()
     bid = Bid.objects.unsealed().get()
     assert intake.bid == bid and intake.status == BidIntake.Status.ACCEPTED
@@ -91,9 +92,47 @@ def test_the_worker_enters_it_by_its_arrival_with_a_receipt(client, world, clock
     assert follow["status"] == "accepted" and follow["bid"] == bid.pk
     assert follow["receipt"] == receipt.number
     # Entered once: the task again (a redelivery) and the sweeper find nothing to do.
-    assert tasks.process_bid_intake(intake.pk) == "skipped"
+    assert tasks.process_tender_intakes(tender.pk) == 0
+    assert bid_intake_process(intake.pk) is None
     assert tasks.process_pending_bid_intakes() == 0
     assert Bid.objects.count() == 1
+
+
+@pytest.fixture(autouse=True)
+def _no_wake_up_left():
+    cache.clear()  # the wake-up keys of an earlier test (procurement.services.intake)
+    yield
+    cache.clear()
+
+
+def test_a_rush_queues_one_task_per_tender_not_one_per_bid(client, world,
+                                                         django_capture_on_commit_callbacks):
+    first, second = tender_published(world), tender_published(world)
+    with mock.patch.object(intake_service, "enqueue") as enqueue, \
+            django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            assert post(client, world, first, n=n).status_code == 202
+        assert post(client, world, second).status_code == 202
+    assert [c.args[1] for c in enqueue.call_args_list] == [first.pk, second.pk]
+    assert enqueue.call_args_list[0].args[0] is tasks.process_tender_intakes
+
+
+def test_the_task_keeps_entering_what_comes_while_it_runs(client, world):
+    """A request whose wake-up was skipped (a task was queued less than a second before) is
+    entered by that task: it works until the tender has been quiet for longer than that."""
+    tender = tender_published(world)
+    assert post(client, world, tender).status_code == 202
+    calls = []
+
+    def late_arrival(seconds):  # while the task waits, another bid comes in
+        calls.append(seconds)
+        if len(calls) == 1:
+            assert post(client, world, tender, n=1).status_code == 202
+
+    with mock.patch.object(intake_service.time, "sleep", side_effect=late_arrival):
+        assert intake_service.bid_intakes_drain(tender.pk, quiet_seconds=0.05,
+                                                poll_seconds=0.01) == 2
+    assert Bid.objects.filter(tender=tender).count() == 2
 
 
 def test_late_and_malformed_are_refused_at_once(client, world, clock):
