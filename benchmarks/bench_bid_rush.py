@@ -11,6 +11,11 @@ one INSERT behind the same middleware, session and CSRF) and, for each worker co
   each (``POST /api/procurement/tenders/<id>/bids/``, multipart with one PDF) to a fresh tender;
 * once: K threads bid on a tender whose deadline falls inside the rush (about half way).
 
+Each of that for every ``--mode`` (default both): ``intake`` sends ``Prefer: respond-async``
+(answered 202, procurement.services.intake) and enters the tender's intakes in this process
+after the round, as a worker would (a 202 whose intake was not entered counts as lost);
+``sync`` enters the bid in the request (201).
+
 Printed per worker count: bids/s and ceiling/s (requests / wall time of the rounds), their
 ratio, p50/p99 latency of both, lost (a 2xx whose bid is not in the database, a 5xx or a
 connection error), other refusals, and for the deadline round late accepted (arrived at or after
@@ -20,7 +25,8 @@ refused for lateness) and how many arrived on each side. Targets: ratio ≥ 0.5,
 
     .venv/bin/pip install 'gunicorn>=23,<24'   # or: pip install -e '.[bench]'
     .venv/bin/python benchmarks/bench_bid_rush.py [--workers 1,2,3] [--clients 180]
-        [--rounds 3] [--database-url postgres://postgres@127.0.0.1:5432/bench_rush] [--strict]
+        [--rounds 3] [--mode intake,sync]
+        [--database-url postgres://postgres@127.0.0.1:5432/bench_rush] [--strict]
 """
 
 import argparse
