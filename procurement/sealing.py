@@ -245,6 +245,10 @@ def sealing_keys_rotate(*, actor=None) -> int:
         row.kek_id, row.wrapped_key = crypto.wrap_key(key)
         row.rotated_at = now
         row.save(update_fields=["kek_id", "wrapped_key", "rotated_at"])
+    from procurement.services.intake import bid_intakes_reseal
+
+    resealed = bid_intakes_reseal(current)  # bids waiting in intake: sealed under the KEK itself
     audit_record(actor=actor, action="sealing.rotate", target=None,
-                 before={"kek_ids": before}, after={"kek_id": current, "rewrapped": len(rows)})
+                 before={"kek_ids": before},
+                 after={"kek_id": current, "rewrapped": len(rows), "intakes": resealed})
     return len(rows)

@@ -238,9 +238,9 @@ def bid_intake_process(intake_id: int) -> BidIntake | None:
     None when it is not pending or another process is entering it (its row lock: skipped, never
     waited for, so the opening and a worker never deadlock and never enter it twice).
 
-    A refusal by the rules (a ServiceError or the permission rule) makes it ``refused``; an
-    unexpected error ``failed`` (logged; the sealed content is kept for an operator); a lost
-    database connection leaves it pending for the sweeper."""
+    A refusal by the rules (a ServiceError or the permission rule) makes it ``refused``; a
+    missing or wrong sealing key, or an unexpected error, ``failed`` (logged; the sealed content
+    is kept for an operator); a lost database connection leaves it pending for the sweeper."""
     with atomic_with_files():
         intake = (BidIntake.objects.select_for_update(skip_locked=True, of=("self",))
                   .select_related("tender", "organization", "submitted_by")
@@ -254,6 +254,11 @@ def bid_intake_process(intake_id: int) -> BidIntake | None:
                 intake.bid = _enter(intake)
         except (OperationalError, InterfaceError):
             raise
+        except crypto.SealingError as exc:  # the platform's keys, not the bid: keep it
+            logger.error("bid intake %s: %s", intake.pk, exc)
+            intake.status = BidIntake.Status.FAILED
+            intake.refusal_code = getattr(exc, "code", None) or "sealing_key"
+            intake.refusal_message = "；".join(str(m) for m in exc.messages)
         except (ServiceError, PermissionDenied, Http404) as exc:
             intake.status = BidIntake.Status.REFUSED
             intake.refusal_code, intake.refusal_message = _refusal(exc)
@@ -308,3 +313,18 @@ def bid_intake_get_for_user(*, user, intake_id: int) -> BidIntake:
     if intake is None:
         raise Http404
     return intake
+
+
+def bid_intakes_reseal(current_kek_id: str) -> int:
+    """Seal again under the current KEK the intakes still holding their content under an older
+    one (pending, or kept after a failure); return how many (manage.py rotate_sealing_kek)."""
+    rows = list(BidIntake.objects.select_for_update().exclude(kek_id=current_kek_id)
+                .exclude(sealed_body=b"").order_by("pk"))
+    _kek_id, new_key = crypto.purpose_key(PURPOSE, current_kek_id)
+    for intake in rows:
+        label = _label(intake.tender_id, intake.organization_id, intake.submitted_by_id)
+        _old, old_key = crypto.purpose_key(PURPOSE, intake.kek_id)
+        body = crypto.unseal(old_key, bytes(intake.sealed_body), label)
+        intake.kek_id, intake.sealed_body = current_kek_id, crypto.seal(new_key, body, label)
+        intake.save(update_fields=["kek_id", "sealed_body"])
+    return len(rows)

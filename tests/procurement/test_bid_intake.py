@@ -3,6 +3,7 @@ once, sealed in a BidIntake row, and entered by a worker through bid_submit, jud
 recorded arrival; the opening enters what is still pending first (procurement.services.intake)."""
 
 import datetime as dt
+import io
 import logging
 from unittest import mock
 
@@ -240,3 +241,37 @@ def test_the_intake_request_reads_little(client, world, django_assert_max_num_qu
     with django_assert_max_num_queries(4):
         response = client.post(url(tender), data, **ASYNC)
     assert response.status_code == 202
+
+
+def test_rotation_seals_waiting_intakes_under_the_new_kek(client, world, settings):
+    from django.core.management import call_command
+
+    from tests.procurement.test_sealing_at_rest import K1, K2, ring
+
+    settings.SEALING_KEKS = ring(K1)
+    tender = tender_published(world)
+    assert post(client, world, tender).status_code == 202
+    intake = BidIntake.objects.get()
+    assert intake.kek_id == "k1"
+    settings.SEALING_KEKS = ring(K2, K1)  # k2 current, k1 kept until the rotation ran
+    call_command("rotate_sealing_kek", stdout=io.StringIO())
+    intake.refresh_from_db()
+    assert intake.kek_id == "k2" and MARK_PROPOSAL.encode() not in bytes(intake.sealed_body)
+    settings.SEALING_KEKS = ring(K2)  # the old KEK is gone: the intake is still entered
+    assert bid_intake_process(intake.pk).status == BidIntake.Status.ACCEPTED
+    assert Bid.objects.unsealed().get().proposal == MARK_PROPOSAL
+
+
+def test_without_its_kek_an_intake_fails_and_keeps_its_content(client, world, settings):
+    from tests.procurement.test_sealing_at_rest import K1, K2, ring
+
+    settings.SEALING_KEKS = ring(K1)
+    tender = tender_published(world)
+    assert post(client, world, tender).status_code == 202
+    settings.SEALING_KEKS = ring(K2)  # k1 lost
+    intake = bid_intake_process(BidIntake.objects.get().pk)
+    assert intake.status == BidIntake.Status.FAILED and intake.refusal_code == "sealing_key"
+    assert bytes(intake.sealed_body) != b""  # opens again once the KEK is restored
+    assert not Bid.objects.exists()
+    assert Notification.objects.filter(recipient=world.supplier_staff[0],
+                                       title__startswith="投标文件未被接受").exists()
