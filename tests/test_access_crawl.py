@@ -161,6 +161,7 @@ def _object_model(route: Route, kwarg: str):
     from procurement.models import (
         Bid,
         BidFlag,
+        BidIntake,
         BidReceipt,
         Challenge,
         Contract,
@@ -182,7 +183,7 @@ def _object_model(route: Route, kwarg: str):
     table = [
         ("/committee-seats/", CommitteeMember), ("api/v1/tokens/", ApiToken),
         ("/needs/", Need), ("/projects/", ServiceProject), ("/tenders/", Tender),
-        ("/bids/", Bid), ("delivery/contracts/", Contract), ("/contracts/", Contract),
+        ("/bids/", Bid), ("/bid-intakes/", BidIntake), ("delivery/contracts/", Contract), ("/contracts/", Contract),
         ("/performance/", PerformanceEvaluation), ("notifications/", Notification),
         ("files/", StoredFile), ("/questions/", TenderQuestion), ("/challenges/", Challenge),
         ("/identity-changes/", OrganizationIdentityChange), ("/organizations/", Organization),

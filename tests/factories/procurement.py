@@ -19,6 +19,7 @@ from procurement.models import (
     Bid,
     BidDocument,
     BidFlag,
+    BidIntake,
     BidReceipt,
     BudgetLine,
     Challenge,
@@ -407,3 +408,30 @@ class TenderKeyFactory(DjangoModelFactory):
 
     class Params:
         wrapped = factory.LazyFunction(lambda: crypto.wrap_key(crypto.generate_key()))
+
+
+class BidIntakeFactory(DjangoModelFactory):
+    """A bid waiting in intake: its submission (no files) sealed under the current KEK."""
+
+    class Meta:
+        model = BidIntake
+
+    tender = factory.SubFactory(TenderFactory, status=Tender.Status.PUBLISHED)
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SOCIAL_ORG)
+    submitted_by = factory.SubFactory(UserFactory)
+    arrived_at = factory.LazyFunction(timezone.now)
+    content_type = "application/x-bid-intake"
+    kek_id = factory.LazyAttribute(lambda o: o.sealed[0])
+    sealed_body = factory.LazyAttribute(lambda o: o.sealed[1])
+
+    class Params:
+        sealed = factory.LazyAttribute(lambda o: _intake_sealed(o))
+
+
+def _intake_sealed(o) -> tuple[str, bytes]:
+    from procurement.services.intake import PURPOSE, _label, _pack
+
+    kek_id, key = crypto.purpose_key(PURPOSE)
+    body = _pack({"price": "280000.00", "proposal": "服务方案"}, [])
+    return kek_id, crypto.seal(key, body, _label(o.tender.pk, o.organization.pk,
+                                                   o.submitted_by.pk))
