@@ -5,10 +5,12 @@ recorded arrival; the opening enters what is still pending first (procurement.se
 import datetime as dt
 import io
 import logging
+import threading
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 
 from core.exceptions import ServiceError
@@ -19,6 +21,7 @@ from procurement.services import intake as intake_service
 from procurement.services.arrival import MAX_ARRIVAL_AGE
 from procurement.services.bids import bids_open
 from procurement.services.intake import bid_intake_process
+from tests.procurement.services.test_bid_concurrency import _within
 from tests.worlds import bid_files, tender_published
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +119,25 @@ def test_a_rush_queues_one_task_per_tender_not_one_per_bid(client, world,
         assert post(client, world, second).status_code == 202
     assert [c.args[1] for c in enqueue.call_args_list] == [first.pk, second.pk]
     assert enqueue.call_args_list[0].args[0] is tasks.process_tender_intakes
+
+
+def test_with_the_broker_down_the_bid_is_answered_and_the_sweeper_enters_it(
+        client, world, django_capture_on_commit_callbacks):
+    tender = tender_published(world)
+    conf = tasks.process_tender_intakes.app.conf
+    eager, conf.task_always_eager = conf.task_always_eager, False  # as in production
+    try:
+        with mock.patch.object(tasks.process_tender_intakes, "apply_async",
+                               side_effect=ConnectionError("redis down")) as publish, \
+                django_capture_on_commit_callbacks(execute=True):
+            response = post(client, world, tender)
+    finally:
+        conf.task_always_eager = eager
+    assert publish.called  # core.queue.enqueue met the outage, logged it, answered anyway
+    assert response.status_code == 202
+    assert BidIntake.objects.get().status == BidIntake.Status.PENDING
+    assert tasks.process_pending_bid_intakes() == 1  # beat, every 30 s
+    assert BidIntake.objects.get().status == BidIntake.Status.ACCEPTED
 
 
 def test_the_task_keeps_entering_what_comes_while_it_runs(client, world):
@@ -275,3 +297,57 @@ def test_without_its_kek_an_intake_fails_and_keeps_its_content(client, world, se
     assert not Bid.objects.exists()
     assert Notification.objects.filter(recipient=world.supplier_staff[0],
                                        title__startswith="投标文件未被接受").exists()
+
+
+# PostgreSQL: the single INSERT … SELECT holds the tender FOR SHARE until it commits ---------
+
+def _accept(world, tender, i):
+    return intake_service.bid_intake_accept(
+        tender=Tender(pk=tender.pk), actor=world.supplier_staff[i],
+        organization=world.suppliers[i], price="280000.00", proposal=f"方案{i}",
+        documents=[("", bid_files()[0])])
+
+
+class HeldIntake(threading.Thread):
+    """Accept an intake in a thread of its own and keep its transaction open until released."""
+
+    def __init__(self, world, tender):
+        super().__init__()
+        self.world, self.tender = world, tender
+        self.held, self.release = threading.Event(), threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            with transaction.atomic():
+                _accept(self.world, self.tender, 0)
+                self.held.set()
+                self.release.wait(30)
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            self.error = exc
+            self.held.set()
+        finally:
+            connection.close()
+
+
+@pytest.mark.postgres
+def test_an_intake_being_written_blocks_the_opening_not_other_intakes(committed_world):
+    world = committed_world
+    tender = tender_published(world)
+    held = HeldIntake(world, tender)
+    held.start()
+    try:
+        assert held.held.wait(30) and held.error is None, held.error
+        with transaction.atomic():  # another bidder's intake on the same tender goes through
+            _within(2)
+            _accept(world, tender, 1)
+        # The opening (FOR UPDATE of the tender) waits for the intake's commit.
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            _within(0.5)
+            Tender.objects.select_for_update().get(pk=tender.pk)
+    finally:
+        held.release.set()
+        held.join()
+    assert held.error is None, held.error
+    assert BidIntake.objects.filter(tender=tender).count() == 2  # (eager: entered at commit)
+    assert not BidIntake.objects.exclude(status__in=["pending", "accepted"]).exists()

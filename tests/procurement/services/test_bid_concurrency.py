@@ -3,7 +3,6 @@ appends side by side (core.audit streams), so bids on one tender or on different
 not wait for each other, while whatever changes the tender still waits for open bids; a burst
 loses nothing; a bid POST runs a pinned number of queries."""
 
-import os
 import threading
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from core.exceptions import ServiceError
 from core.models import AuditEntry
 from procurement.models import Bid, Tender
 from procurement.services.bids import bid_submit
-from tests.worlds import PROCUREMENT_WORLD, bid_files, tender_published, world_build
+from tests.worlds import bid_files, tender_published
 
 # bid_submit of a first bid with one file, the services' own queries (the request adds its
 # session, user and membership reads): see test_bid_submit_runs_a_pinned_number_of_queries.
@@ -48,17 +47,7 @@ def test_bid_submit_runs_a_pinned_number_of_queries(world):
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL: real row locks, several connections
 
-def _needs_postgresql():
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI") and os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            pytest.fail("the suite runs on PostgreSQL but the connection is not PostgreSQL")
-        pytest.skip("needs PostgreSQL (DATABASE_URL); runs in CI's PostgreSQL pass")
-
-
-@pytest.fixture
-def committed_world(django_db_serialized_rollback, transactional_db, clock):
-    _needs_postgresql()
-    return world_build(**PROCUREMENT_WORLD)
+# committed_world: tests/procurement/conftest.py
 
 
 class HeldBid(threading.Thread):
