@@ -7,6 +7,7 @@ docs/states.md is generated from them (tests/core/test_states.py keeps it in ste
 from core.states import StatusFlow, status_state
 from procurement.models import (
     Bid,
+    BidIntake,
     Challenge,
     Contract,
     ContractTeamChange,
@@ -174,6 +175,28 @@ class BidStates(StatusFlow):
     @status.transition(source=B.QUALIFIED, target=B.DISQUALIFIED)
     def set_aside(self):
         """An upheld challenge sets the winner's bid aside (remedies.remedy_next_ranked)."""
+
+
+BI = BidIntake.Status
+
+
+class BidIntakeStates(StatusFlow):
+    """A bid received by intake (answered 202), entered by a worker once."""
+
+    model = BidIntake
+    status = status_state(BI)
+
+    @status.transition(source=BI.PENDING, target=BI.ACCEPTED)
+    def accept(self):
+        """bid_submit entered it, judged by its recorded arrival: the bid and its receipt exist."""
+
+    @status.transition(source=BI.PENDING, target=BI.REFUSED)
+    def refuse(self):
+        """bid_submit refused it (a duplicate, a missing document, not eligible …)."""
+
+    @status.transition(source=BI.PENDING, target=BI.FAILED)
+    def fail(self):
+        """It could not be entered (no sealing key, an unexpected error): kept for an operator."""
 
 
 class ContractStates(StatusFlow):

@@ -50,6 +50,7 @@ from procurement.services._common import staff_of
 from procurement.services.arrival import arrival_check, deadline_passed
 from procurement.services.bids import bid_submit, parse_bid_price
 from procurement.services.tenders import tender_url
+from procurement.states import BidIntakeStates
 
 logger = logging.getLogger(__name__)
 
@@ -256,20 +257,20 @@ def bid_intake_process(intake_id: int) -> BidIntake | None:
             raise
         except crypto.SealingError as exc:  # the platform's keys, not the bid: keep it
             logger.error("bid intake %s: %s", intake.pk, exc)
-            intake.status = BidIntake.Status.FAILED
+            BidIntakeStates(intake).fail()
             intake.refusal_code = getattr(exc, "code", None) or "sealing_key"
             intake.refusal_message = "；".join(str(m) for m in exc.messages)
         except (ServiceError, PermissionDenied, Http404) as exc:
-            intake.status = BidIntake.Status.REFUSED
+            BidIntakeStates(intake).refuse()
             intake.refusal_code, intake.refusal_message = _refusal(exc)
         except Exception:
             logger.exception("bid intake %s could not be entered", intake.pk)
-            intake.status = BidIntake.Status.FAILED
+            BidIntakeStates(intake).fail()
             intake.refusal_code = "error"
             intake.refusal_message = _("系统登记投标时出错，投标未被录入；已记录该错误，"
                                        "请联系采购人或平台运维人员。")
         else:
-            intake.status = BidIntake.Status.ACCEPTED
+            BidIntakeStates(intake).accept()
         if intake.status != BidIntake.Status.FAILED:
             intake.sealed_body = b""  # the bid holds it now (sealed), or it was refused
         intake.save()
@@ -315,6 +316,7 @@ def bid_intake_get_for_user(*, user, intake_id: int) -> BidIntake:
     return intake
 
 
+@transaction.atomic
 def bid_intakes_reseal(current_kek_id: str) -> int:
     """Seal again under the current KEK the intakes still holding their content under an older
     one (pending, or kept after a failure); return how many (manage.py rotate_sealing_kek)."""

@@ -17,6 +17,7 @@ from delivery.states import MilestoneReportStates
 from evaluation.states import PerformanceEvaluationStates, ScoreSheetStates
 from finance.states import BudgetCommitmentStates, PaymentTrancheStates
 from procurement.states import (
+    BidIntakeStates,
     BidStates,
     ChallengeStates,
     ContractStates,
@@ -32,7 +33,7 @@ SKIPPED_DIRS = {".venv", "tests", "node_modules", "static", "templates", "var", 
 
 FLOWS = [  # in the order of the chain
     NeedStates, ServiceProjectStates, BudgetCommitmentStates, TenderStates, BidStates,
-    ScoreSheetStates, ContractStates, ChallengeStates, PaymentTrancheStates,
+    BidIntakeStates, ScoreSheetStates, ContractStates, ChallengeStates, PaymentTrancheStates,
     MilestoneReportStates, PerformanceEvaluationStates, IdentityChangeStates,
     ContractTeamChangeStates,
 ]
@@ -123,7 +124,7 @@ def test_the_states_modules_were_scanned():
 
 
 def test_every_status_model_has_a_declaration():
-    assert len({flow.model for flow in FLOWS}) == len(FLOWS) == 13
+    assert len({flow.model for flow in FLOWS}) == len(FLOWS) == 14
 
 
 def render_states_doc() -> str:
