@@ -102,10 +102,12 @@ def _insert_if_open(intake: BidIntake) -> int | None:
     One round trip instead of a transaction around a locked read and an insert (issue 11 item 2):
     the lock still makes an opening or an amendment (FOR UPDATE) wait for this insert to commit,
     and this insert wait for them, as a bid does (bids._shared_tender)."""
-    fields = [f for f in BidIntake._meta.concrete_fields if not f.primary_key]
+    tender_field = BidIntake._meta.get_field("tender")
+    fields = [f for f in BidIntake._meta.concrete_fields
+              if not f.primary_key and f is not tender_field]
     ops = connection.ops
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    values = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
+    columns = ", ".join(ops.quote_name(f.column) for f in [tender_field, *fields])
+    values = ", ".join(["t.id", *(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)])
     params = [f.get_db_prep_save(f.pre_save(intake, True), connection) for f in fields]
     deadline = Tender._meta.get_field("bid_deadline")
     lock = " FOR SHARE OF t" if connection.features.has_select_for_update else ""
@@ -144,6 +146,8 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
 
     The rest (eligibility, the documents the tender requires, a duplicate, the team, a fixed
     price) is checked when it is entered, by bid_submit itself."""
+    if not 0 < tender.pk < 2**63:  # no id of a tender (and no value for raw SQL's parameters)
+        raise Http404
     authz.require(actor, "procurement.submit_bid", Bid(tender_id=tender.pk,
                                                        organization=organization))
     arrived_at = arrival_check(arrived_at)

@@ -170,6 +170,16 @@ def test_late_and_malformed_are_refused_at_once(client, world, clock):
     assert not BidIntake.objects.exists()
 
 
+@pytest.mark.parametrize("tender_id", [0, 2**31, 2**63 - 1, 2**70])
+def test_no_such_tender_is_404(client, world, tender_id):
+    client.force_login(world.supplier_staff[0])
+    response = client.post(f"/api/procurement/tenders/{tender_id}/bids/",
+                           {"organization": world.suppliers[0].pk, "price": "280000.00",
+                            "proposal": "方案", "files": bid_files()}, **ASYNC)
+    assert response.status_code == 404
+    assert not BidIntake.objects.exists()
+
+
 def test_not_the_users_organization_is_404_and_nothing_saved(client, world):
     tender = tender_published(world)
     client.force_login(world.supplier_staff[0])
