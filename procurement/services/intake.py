@@ -5,25 +5,28 @@ the receipt, the audit row, the notices: ~30 queries) while the bidder waits, so
 the last bidders wait for everyone before them (issue 11 item 2). A client that asks for it
 (the API's ``Prefer: respond-async``, procurement.api) gets instead:
 
-1. ``bid_intake_accept`` in the request: the tender locked FOR SHARE (the opening waits for
-   it), the same permission rule as a bid (procurement.submit_bid for the tender and the
-   organization), the tender published and the arrival before the deadline, the price in its
-   form; then the whole submission (fields and files) sealed with the tender's data key into
-   one BidIntake row, and 202 with the arrival time. A bid that arrived at or after the
-   deadline is refused here, at once, as a synchronous one is.
-2. ``bid_intake_process`` in a worker (the task queued after the commit; the beat sweeper
-   ``procurement.tasks.process_pending_bid_intakes`` for one the broker lost): bid_submit with
-   the intake's content and its *recorded* arrival, so the deadline is judged exactly as it
-   would have been, however long the queue was. The intake becomes ``accepted`` (with the bid
-   and its receipt) or ``refused`` (with the service's reason and code), the sealed content is
-   erased, and the submitter is notified either way.
+1. ``bid_intake_accept`` in the request: the same permission rule as a bid
+   (procurement.submit_bid for the organization), the price in its form and a proposal; the
+   whole submission (fields and files) sealed under a key derived from the current KEK; then
+   one ``INSERT … SELECT`` that reads the tender FOR SHARE (the opening waits for it) and
+   inserts only while the tender is published and the arrival is before its deadline, and 202
+   with the arrival time. A late bid, or a tender not open, is refused at once, as a
+   synchronous bid is (the reason is read only then).
+2. After the commit ``bid_intakes_wake`` queues ``procurement.tasks.process_tender_intakes``
+   at most once a second per tender; that task enters the tender's intakes
+   (``bid_intake_process``: bid_submit with the intake's content and its *recorded* arrival,
+   so the deadline is judged exactly as it would have been, however long the queue) until none
+   has come for longer than that. The beat sweeper ``process_pending_bid_intakes`` enters any
+   the broker lost. The intake becomes ``accepted`` (with the bid and its receipt) or
+   ``refused`` (with the service's reason and code), the sealed content is erased, and the
+   submitter is notified either way; ``failed`` (no key, an unexpected error) keeps it.
 3. The opening processes its tender's pending intakes first and does not open while one is
    still being entered (bids_open: ``intake_pending``), so every bid that arrived in time is
    in the opening.
 
 Nothing of the bid is readable in the row: price, proposal and files are inside the sealed
-blob (AES-256-GCM, associated data naming the tender, organization and submitter), as in a
-sealed bid (procurement.sealing).
+blob (AES-256-GCM, associated data naming the tender, organization and submitter);
+``manage.py rotate_sealing_kek`` seals waiting ones again under the new KEK.
 """
 
 import json
@@ -189,12 +192,15 @@ def bid_intakes_wake(tender_id: int) -> bool:
     as much as the rest of the 202), and each task works until the tender's intakes have been
     quiet for longer than WAKE_SECONDS (procurement.tasks.process_tender_intakes), so an intake
     whose wake-up was skipped is entered by the task that skipped it."""
-    if not cache.add(_wake_key(tender_id), 1, timeout=WAKE_SECONDS):
+    try:
+        if not cache.add(_wake_key(tender_id), 1, timeout=WAKE_SECONDS):
+            return False
+    except Exception:  # the cache (Redis) down: the intake is saved, the sweeper enters it
+        logger.warning("bid intake wake-up for tender %s skipped", tender_id, exc_info=True)
         return False
     from procurement.tasks import process_tender_intakes
 
-    enqueue(process_tender_intakes, tender_id)
-    return True
+    return enqueue(process_tender_intakes, tender_id)
 
 
 def bid_intakes_drain(tender_id: int, *, quiet_seconds: float, poll_seconds: float = 0.2) -> int:

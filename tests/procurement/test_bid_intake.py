@@ -140,6 +140,17 @@ def test_with_the_broker_down_the_bid_is_answered_and_the_sweeper_enters_it(
     assert BidIntake.objects.get().status == BidIntake.Status.ACCEPTED
 
 
+def test_with_the_cache_down_the_bid_is_answered_and_left_to_the_sweeper(
+        client, world, caplog, django_capture_on_commit_callbacks):
+    tender = tender_published(world)
+    with mock.patch.object(intake_service.cache, "add", side_effect=ConnectionError("down")), \
+            caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        assert post(client, world, tender).status_code == 202
+    assert "wake-up for tender" in caplog.text
+    assert BidIntake.objects.get().status == BidIntake.Status.PENDING
+    assert tasks.process_pending_bid_intakes() == 1
+
+
 def test_the_task_keeps_entering_what_comes_while_it_runs(client, world):
     """A request whose wake-up was skipped (a task was queued less than a second before) is
     entered by that task: it works until the tender has been quiet for longer than that."""
