@@ -205,8 +205,12 @@ def intake_data(intake) -> dict:
     without a serializer's per-request field set-up."""
     receipt = None
     if intake.bid_id is not None:
-        receipt = (BidReceipt.objects.filter(bid_id=intake.bid_id, issued_at=intake.arrived_at)
-                   .order_by("-id").values_list("number", flat=True).first())
+        # The receipt bid_submit issued when it entered this intake: at its arrival, to the
+        # second (procurement.services.receipts).
+        receipt = (BidReceipt.objects.filter(
+            bid_id=intake.bid_id, kind=BidReceipt.Kind.SUBMITTED,
+            issued_at=intake.arrived_at.replace(microsecond=0),
+        ).order_by("-id").values_list("number", flat=True).first())
     field = serializers.DateTimeField()
     return {"id": intake.pk, "tender": intake.tender_id, "organization": intake.organization_id,
             "arrived_at": field.to_representation(intake.arrived_at),
