@@ -712,14 +712,15 @@ class BidIntake(models.Model):
     """A bid received in a deadline rush and answered at once (202), entered by a worker.
 
     When a client asks for it (``Prefer: respond-async`` on the bid API,
-    procurement.services.intake), the request is checked (the tender open to this user and
-    organization, arrival before the deadline, the price's form), its whole body is sealed with
-    a key derived from the key-encryption key and saved in this row (one statement that also
-    checks the tender under a share lock), and the server answers 202 with the arrival time. A worker (or the opening, which waits for every pending intake of its tender) then
-    submits it through bid_submit exactly as the synchronous request would, judged by the
-    recorded arrival: the row becomes ``accepted`` with the bid, or ``refused`` with the reason
-    the service gave, and the body is erased (the bid keeps its content sealed). The submitter
-    follows it at ``/api/procurement/bid-intakes/<id>/`` and is notified either way.
+    procurement.services.intake), the request checks who bids and the price's form, seals the
+    whole submission with a key derived from the key-encryption key and saves it in this row
+    with one statement that also checks the tender (published, arrival before the deadline)
+    under a share lock; the server answers 202 with the arrival time. A worker (or the opening,
+    which waits for every pending intake of its tender) then submits it through bid_submit
+    exactly as the synchronous request would, judged by the recorded arrival: the row becomes
+    ``accepted`` with the bid, or ``refused`` with the reason the service gave, and the content
+    is erased (the bid keeps it, sealed). The submitter follows it at
+    ``/api/v1/bid-intakes/<id>/`` and is notified unless it is accepted.
     """
 
     class Status(models.TextChoices):
@@ -737,10 +738,9 @@ class BidIntake(models.Model):
     arrived_at = models.DateTimeField(_("到达时间"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
                               default=Status.PENDING)
-    # The submission (its fields and files), sealed (AES-256-GCM); emptied once the bid is
-    # entered or refused.
     content_type = models.CharField(_("内容类型"), max_length=200)
-    # Sealed with a key derived from the key-encryption key kek_id (core.crypto.purpose_key).
+    # The submission (its fields and files), sealed (AES-256-GCM) under a key derived from the
+    # key-encryption key kek_id (core.crypto.purpose_key); emptied once entered or refused.
     kek_id = models.CharField(_("密钥加密密钥编号"), max_length=50, blank=True)
     sealed_body = models.BinaryField(_("密封的投标请求"), blank=True, default=b"")
     body_bytes = models.PositiveIntegerField(_("请求大小（字节）"), default=0)

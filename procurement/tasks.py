@@ -49,17 +49,17 @@ def open_due_tenders() -> list[int]:
     )
     opened = []
     for tender_id in due:
-        # Its bids still in intake first, each in its own transaction (bids_open enters the
-        # rest under the tender's lock, and waits for one a worker is entering).
-        bid_intakes_process(tender=Tender(pk=tender_id))
         try:
+            # Its bids still in intake first, each in its own transaction (bids_open enters
+            # the rest under the tender's lock, and waits for one a worker is entering).
+            bid_intakes_process(tender=Tender(pk=tender_id))
             with transaction.atomic():
                 # Lock first: another run that got here before us has opened it already.
                 if not Tender.objects.select_for_update().filter(
                         pk=tender_id, status=Tender.Status.PUBLISHED).exists():
                     continue
                 tender = bids_open(tender=Tender(pk=tender_id), actor=None)
-        except ServiceError:  # the deadline moved between the query and the lock
+        except ServiceError:  # the deadline moved, or a bid is still being entered (intake)
             continue
         except Exception:  # one broken tender must not stop the others
             logger.exception("opening tender %s failed", tender_id)
