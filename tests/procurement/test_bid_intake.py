@@ -5,12 +5,11 @@ recorded arrival; the opening enters what is still pending first (procurement.se
 import datetime as dt
 import io
 import logging
-import threading
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.urls import reverse
 
 from core.exceptions import ServiceError
@@ -21,7 +20,7 @@ from procurement.services import intake as intake_service
 from procurement.services.arrival import MAX_ARRIVAL_AGE
 from procurement.services.bids import bids_open
 from procurement.services.intake import bid_intake_process
-from tests.procurement.services.test_bid_concurrency import _within
+from tests.procurement.services.test_bid_concurrency import HeldTransaction, _within
 from tests.worlds import bid_files, tender_published
 
 pytestmark = pytest.mark.django_db
@@ -330,33 +329,11 @@ def _accept(world, tender, i):
         documents=[("", bid_files()[0])])
 
 
-class HeldIntake(threading.Thread):
-    """Accept an intake in a thread of its own and keep its transaction open until released."""
-
-    def __init__(self, world, tender):
-        super().__init__()
-        self.world, self.tender = world, tender
-        self.held, self.release = threading.Event(), threading.Event()
-        self.error = None
-
-    def run(self):
-        try:
-            with transaction.atomic():
-                _accept(self.world, self.tender, 0)
-                self.held.set()
-                self.release.wait(30)
-        except Exception as exc:  # noqa: BLE001 - reported by the test
-            self.error = exc
-            self.held.set()
-        finally:
-            connection.close()
-
-
 @pytest.mark.postgres
 def test_an_intake_being_written_blocks_the_opening_not_other_intakes(committed_world):
     world = committed_world
     tender = tender_published(world)
-    held = HeldIntake(world, tender)
+    held = HeldTransaction(lambda: _accept(world, tender, 0))
     held.start()
     try:
         assert held.held.wait(30) and held.error is None, held.error

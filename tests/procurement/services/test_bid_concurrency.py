@@ -50,20 +50,21 @@ def test_bid_submit_runs_a_pinned_number_of_queries(world):
 # committed_world: tests/procurement/conftest.py
 
 
-class HeldBid(threading.Thread):
-    """Submit a bid in a thread of its own (own connection) and keep its transaction open until
-    released: the bid's locks (tender share, its audit stream's head) stay held meanwhile."""
+class HeldTransaction(threading.Thread):
+    """Run ``action`` in a thread of its own (own connection) and keep its transaction open
+    until released: the locks it took (a bid's tender share and audit stream head, an intake's
+    tender share) stay held meanwhile."""
 
-    def __init__(self, world, tender, i):
+    def __init__(self, action):
         super().__init__()
-        self.args_ = (world, tender, i)
+        self.action = action
         self.held, self.release = threading.Event(), threading.Event()
         self.error = None
 
     def run(self):
         try:
             with transaction.atomic():
-                _submit(*self.args_)
+                self.action()
                 self.held.set()
                 self.release.wait(30)
         except Exception as exc:  # noqa: BLE001 - reported by the test
@@ -83,7 +84,7 @@ def _within(seconds: float):
 def test_an_open_bid_blocks_no_other_bid_but_blocks_changing_its_tender(committed_world):
     world = committed_world
     tender_a, tender_b = tender_published(world), tender_published(world)
-    held = HeldBid(world, tender_a, 0)
+    held = HeldTransaction(lambda: _submit(world, tender_a, 0))
     held.start()
     try:
         assert held.held.wait(30) and held.error is None, held.error
