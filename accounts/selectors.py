@@ -31,6 +31,18 @@ def user_memberships(user) -> list[Membership]:
     return cached
 
 
+def user_memberships_set(user, memberships) -> None:
+    """Cache memberships for the user: an API token narrows them to its organization, and every
+    rule of the request reads only those (bid intake relies on it: procurement.services.intake)."""
+    setattr(user, _CACHE_ATTR, list(memberships))
+
+
+def user_memberships_cached(user) -> list[Membership] | None:
+    """Return the memberships already cached on the user (read, or narrowed by an API token),
+    or None when this request has not read them yet."""
+    return getattr(user, _CACHE_ATTR, None)
+
+
 def user_memberships_reset(user) -> None:
     """Forget the memberships cached on the user object."""
     if user is not None and hasattr(user, _CACHE_ATTR):

@@ -6,12 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from accounts.selectors import user_memberships
+from accounts.selectors import user_memberships, user_memberships_set
 from api.models import ApiToken, token_digest
 
 # last_used_at is written at most this often per token (not one UPDATE per request).
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
-_MEMBERSHIP_CACHE_ATTR = "_sanshe_memberships"  # accounts.selectors' cache of user_memberships
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -54,7 +53,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
                        or (m.organization_id is None and token.organization_id is None)]
         if not memberships:
             raise exceptions.AuthenticationFailed(_("令牌所代表的用户已不在该机构任职。"))
-        setattr(user, _MEMBERSHIP_CACHE_ATTR, memberships)
+        user_memberships_set(user, memberships)
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token

@@ -118,6 +118,17 @@ class BidSubmitSerializer(serializers.Serializer):
         return attrs
 
 
+class BidIntakeSubmitSerializer(BidSubmitSerializer):
+    """A bid for intake (``Prefer: respond-async``): the same fields, the organization by id
+    only. Who may bid for it is asked by the intake's own insert (bid_intake_accept), so the
+    answer reads no membership; an id that is not the user's organization is refused there."""
+
+    organization = serializers.IntegerField(
+        label=_("投标机构"), min_value=1, max_value=2**63 - 1,
+        error_messages={key: _("请选择您所在的社会组织。")
+                        for key in ("invalid", "min_value", "max_value", "max_string_length")})
+
+
 class TenderListApi(generics.ListAPIView):
     """List the tenders visible to the user (GET /api/procurement/tenders/)."""
 
@@ -143,13 +154,16 @@ class TenderBidListApi(generics.ListAPIView):
     @extend_schema(request=BidSubmitSerializer, responses={201: BidSerializer})
     def post(self, request, pk):
         if intake_requested(request):
-            # The tender is read (and its visibility judged) by bid_intake_accept, once.
-            payload = BidSubmitSerializer(data=request.data, context={"request": request})
+            # The tender and the organization are read (and the rules asked) by
+            # bid_intake_accept's insert, once.
+            payload = BidIntakeSubmitSerializer(data=request.data,
+                                                context={"request": request})
             payload.is_valid(raise_exception=True)
+            fields = dict(payload.validated_data)
             intake = bid_intake_accept(tender=Tender(pk=pk), actor=request.user,
+                                       organization=Organization(pk=fields.pop("organization")),
                                        arrived_at=request_arrived_at(request),
-                                       language=getattr(request, "LANGUAGE_CODE", ""),
-                                       **payload.validated_data)
+                                       language=getattr(request, "LANGUAGE_CODE", ""), **fields)
             return intake_response(request, intake, self.intake_url_name)
         tender = tender_get_for_user(user=request.user, tender_id=pk)
         payload = BidSubmitSerializer(data=request.data, context={"request": request})

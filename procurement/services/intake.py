@@ -40,7 +40,9 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership, Organization
 from accounts.roles import Role
+from accounts.selectors import user_memberships_cached
 from core import authz, crypto
 from core.exceptions import PermissionDenied, ServiceError
 from core.files import atomic_with_files
@@ -97,38 +99,78 @@ def _unpack(blob: bytes) -> tuple[dict, list]:
 PURPOSE = "bid-intake"
 
 
-def _insert_if_open(intake: BidIntake) -> int | None:
+_INSERT_SQL: dict[tuple[str, bool], tuple[str, list]] = {}  # (vendor, staff check) → SQL, fields
+
+
+def _insert_sql(staff_check: bool) -> tuple[str, list]:
+    """Return the INSERT … SELECT of _insert_if_open and the intake fields of its parameters,
+    built from the models once per process (a rush answers thousands with the same text)."""
+    key = (connection.vendor, staff_check)
+    if key not in _INSERT_SQL:
+        q = connection.ops.quote_name
+        tender_field = BidIntake._meta.get_field("tender")
+        fields = [f for f in BidIntake._meta.concrete_fields
+                  if not f.primary_key and f is not tender_field]
+        columns = ", ".join(q(f.column) for f in [tender_field, *fields])
+        values = ", ".join(["t.id", *(f"CAST(%s AS {f.cast_db_type(connection)})"
+                                      for f in fields)])
+        deadline_and_state = "t.id = %s AND t.status = %s AND t.bid_deadline > %s"
+        staff = ""
+        if staff_check:
+            # can_submit_bid (procurement.permissions) in SQL, for a request whose memberships
+            # were not read: an active membership as the organization's social-org staff, the
+            # organization a social organization. tests/procurement/test_bid_intake.py pins
+            # that it allows exactly whom the rule allows.
+            member, org = Membership._meta, Organization._meta
+            column = {name: q(member.get_field(name).column)
+                      for name in ("user", "organization", "role", "is_active")}
+            staff = (f" AND EXISTS (SELECT 1 FROM {q(member.db_table)} m JOIN {q(org.db_table)}"  # noqa: S608
+                     f" o ON o.{q(org.pk.column)} = m.{column['organization']}"
+                     f" WHERE m.{column['user']} = %s AND m.{column['organization']} = %s"
+                     f" AND m.{column['role']} = %s AND m.{column['is_active']}"
+                     f" AND o.{q(org.get_field('kind').column)} = %s)")
+        lock = " FOR SHARE OF t" if connection.features.has_select_for_update else ""
+        # Names and types come from the models, every value is a parameter.
+        sql = (f"INSERT INTO {q(BidIntake._meta.db_table)} ({columns}) "  # noqa: S608
+               f"SELECT {values} FROM {q(Tender._meta.db_table)} t "
+               f"WHERE {deadline_and_state}{staff}{lock} RETURNING id")
+        _INSERT_SQL[key] = sql, fields
+    return _INSERT_SQL[key]
+
+
+def _insert_if_open(intake: BidIntake, *, staff_check: bool) -> int | None:
     """Insert the intake in one statement that reads its tender under a share lock (PostgreSQL:
     ``INSERT … SELECT … FOR SHARE``) and inserts only while the tender is published and the
-    intake arrived before its deadline; return its id, or None when nothing was inserted.
+    intake arrived before its deadline (and, with ``staff_check``, while its submitter is staff
+    of its social organization); return its id, or None when nothing was inserted.
 
     One round trip instead of a transaction around a locked read and an insert (issue 11 item 2):
     the lock still makes an opening or an amendment (FOR UPDATE) wait for this insert to commit,
     and this insert wait for them, as a bid does (bids._shared_tender)."""
-    tender_field = BidIntake._meta.get_field("tender")
-    fields = [f for f in BidIntake._meta.concrete_fields
-              if not f.primary_key and f is not tender_field]
-    ops = connection.ops
-    columns = ", ".join(ops.quote_name(f.column) for f in [tender_field, *fields])
-    values = ", ".join(["t.id", *(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)])
-    params = [f.get_db_prep_save(f.pre_save(intake, True), connection) for f in fields]
+    sql, fields = _insert_sql(staff_check)
     deadline = Tender._meta.get_field("bid_deadline")
-    lock = " FOR SHARE OF t" if connection.features.has_select_for_update else ""
-    # Names and types come from the models, every value is a parameter.
-    sql = (f"INSERT INTO {ops.quote_name(BidIntake._meta.db_table)} ({columns}) "  # noqa: S608
-           f"SELECT {values} FROM {ops.quote_name(Tender._meta.db_table)} t "
-           f"WHERE t.id = %s AND t.status = %s AND t.bid_deadline > %s{lock} RETURNING id")
+    params = [f.get_db_prep_save(f.pre_save(intake, True), connection) for f in fields]
     params += [intake.tender_id, Tender.Status.PUBLISHED,
                deadline.get_db_prep_value(intake.arrived_at, connection)]
+    if staff_check:
+        params += [intake.submitted_by_id, intake.organization_id, Role.SOCIAL_ORG,
+                   Organization.Kind.SOCIAL_ORG]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 
 
-def _why_not_open(actor, tender_id: int, arrived_at):
-    """Raise why an intake for the tender was not inserted: 404 (none, or a draft the actor
-    may not see), not open for bids, or past its deadline."""
+def _why_not_open(actor, tender_id: int, organization_id: int, arrived_at) -> None:
+    """Raise why an intake was not inserted: no such organization, the rule refusing the actor
+    for it (PermissionDenied), no such tender or a draft the actor may not see (404), not open
+    for bids, or past its deadline; return when none of these holds (a membership granted, or
+    a tender reopened, since the insert was tried)."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        raise ServiceError(_("请选择您所在的社会组织。"), code="organization")
+    authz.require(actor, "procurement.submit_bid", Bid(tender_id=tender_id,
+                                                       organization=organization))
     tender = Tender.objects.filter(pk=tender_id).first()
     if tender is None:
         raise Http404
@@ -136,7 +178,25 @@ def _why_not_open(actor, tender_id: int, arrived_at):
         authz.require(actor, "procurement.view_tender", tender)
     if tender.status == Tender.Status.PUBLISHED and deadline_passed(tender, arrived_at):
         raise ServiceError(_("投标截止时间已过，不再接受投标。"), code="deadline")
-    raise ServiceError(_("该采购项目不在投标期内。"), code="state")
+    if tender.status != Tender.Status.PUBLISHED:
+        raise ServiceError(_("该采购项目不在投标期内。"), code="state")
+
+
+def _staff_checked(actor, tender_id: int, organization):
+    """Check the bid rule in Python when the actor's memberships are already read (an API
+    token narrows them to its organization, and the rule must see only those) and return the
+    organization, loaded; return None to leave the check to the insert's SQL (no query here)."""
+    memberships = user_memberships_cached(actor)
+    if memberships is None and actor.is_active:
+        return None
+    organization = next((m.organization for m in memberships or ()
+                         if m.organization_id == organization.pk), None) or \
+        Organization.objects.filter(pk=organization.pk).first()
+    if organization is None:
+        raise ServiceError(_("请选择您所在的社会组织。"), code="organization")
+    authz.require(actor, "procurement.submit_bid", Bid(tender_id=tender_id,
+                                                       organization=organization))
+    return organization
 
 
 def bid_intake_accept(*, tender, actor, organization, price, proposal, documents=(), files=(),
@@ -144,15 +204,19 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
                       project_manager="", arrived_at=None, language="") -> BidIntake:
     """Record the organization's bid to enter after the answer (the arguments of bid_submit)
     and queue it; refuse at once what would be refused for who, when or the price's form.
-    ``tender`` may be unloaded (``Tender(pk=…)``); one that does not exist or that the actor
-    may not see (a draft) is Http404.
+    ``tender`` and ``organization`` may be unloaded (``Tender(pk=…)``): a tender that does not
+    exist or that the actor may not see (a draft) is Http404, an organization the actor is not
+    social-org staff of is PermissionDenied, one that does not exist a ServiceError.
 
-    The rest (eligibility, the documents the tender requires, a duplicate, the team, a fixed
-    price) is checked when it is entered, by bid_submit itself."""
+    Whom the rule allows is asked in the insert itself when the request has not read the
+    actor's memberships (the API's bid: one statement in all). The rest (eligibility, the
+    documents the tender requires, a duplicate, the team, a fixed price) is checked when it is
+    entered, by bid_submit itself, which asks the rule again."""
     if not 0 < tender.pk < 2**63:  # no id of a tender (and no value for raw SQL's parameters)
         raise Http404
-    authz.require(actor, "procurement.submit_bid", Bid(tender_id=tender.pk,
-                                                       organization=organization))
+    if not 0 < organization.pk < 2**63:
+        raise ServiceError(_("请选择您所在的社会组织。"), code="organization")
+    staff_check = _staff_checked(actor, tender.pk, organization) is None
     arrived_at = arrival_check(arrived_at)
     price = parse_bid_price(price)
     if not (proposal or "").strip():
@@ -163,14 +227,19 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
               "team": [getattr(member, "pk", member) for member in team or ()]}
     body = _pack(fields, [*documents, *(("", f) for f in files or ())])
     kek_id, key = crypto.purpose_key(PURPOSE)
-    intake = BidIntake(tender_id=tender.pk, organization=organization, submitted_by=actor,
+    intake = BidIntake(tender_id=tender.pk, organization_id=organization.pk, submitted_by=actor,
                        arrived_at=arrived_at, content_type="application/x-bid-intake",
                        kek_id=kek_id, body_bytes=len(body), client_address=get_client_address(),
                        language=language or translation.get_language() or "")
     intake.sealed_body = crypto.seal(key, body, _label(tender.pk, organization.pk, actor.pk))
-    intake.pk = _insert_if_open(intake)
+    intake.pk = _insert_if_open(intake, staff_check=staff_check)
     if intake.pk is None:
-        _why_not_open(actor, tender.pk, arrived_at)
+        _why_not_open(actor, tender.pk, organization.pk, arrived_at)
+        # Allowed and open now (it changed since): once more, the rule just asked in Python.
+        intake.pk = _insert_if_open(intake, staff_check=False)
+        if intake.pk is None:
+            _why_not_open(actor, tender.pk, organization.pk, arrived_at)
+            raise ServiceError(_("投标登记未成功，请重新提交。"), code="retry")
     intake._state.adding = False
     transaction.on_commit(lambda: bid_intakes_wake(intake.tender_id))
     return intake
