@@ -310,8 +310,11 @@ def copied_graph_builder(root_rows: list, apps_labels, extra: dict | None = None
 
     def grow(size: int) -> str:
         wanted = max(1, size // len(root_rows))
+        from finance.services.ledger import envelope_totals_refresh
+
         with transaction.atomic():
             written = copy_rows(order, sources, wanted - made[0], made[0])
+            envelope_totals_refresh()  # bulk_create passes no receiver: the ledger's totals
         made[0] = wanted
         return f"{root.objects.count()} {root._meta.verbose_name_plural} ({written} rows written)"
 

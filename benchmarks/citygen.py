@@ -201,6 +201,9 @@ def generate(scale: float = 1.0, *, seed: int = 9, today: datetime.date | None =
                                _Writer(city.counts, verbose), city)
         generator.volunteer_scale = scale if volunteer_scale is None else volunteer_scale
         generator.run()
+        from finance.services.ledger import envelope_totals_refresh
+
+        envelope_totals_refresh()  # bulk_create passes no receiver: the ledger's totals
     city.seconds = time.perf_counter() - started
     return city
 

@@ -22,6 +22,15 @@ class BudgetEnvelope(models.Model):
     )
     name = models.CharField(_("名称"), max_length=200)
     amount = models.DecimalField(_("年度预算额度（元）"), **MONEY)
+    # The ledger's sums over the envelope's commitments, contracts and payments, kept here so
+    # the ledger reads one row per envelope however many projects it funds (issue 11 item 3).
+    # Written only by finance.services.ledger.envelope_totals_refresh, from those rows, in the
+    # transaction that changed them (finance.receivers); ``manage.py ledger_totals --check``.
+    committed_total = models.DecimalField(_("已占用（元）"), default=0, editable=False, **MONEY)
+    contracted_total = models.DecimalField(_("已签合同（元）"), default=0, editable=False, **MONEY)
+    paid_total = models.DecimalField(_("已拨付（元）"), default=0, editable=False, **MONEY)
+
+    TOTALS = ("committed_total", "contracted_total", "paid_total")
 
     class Meta:
         verbose_name = _("年度预算额度")
@@ -35,6 +44,14 @@ class BudgetEnvelope(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """Save without the totals unless named: an envelope read before a commitment or a
+        payment changed them must not write its stale copy back (an admin edit, a rename)."""
+        if update_fields is None and not self._state.adding:
+            update_fields = [f.name for f in self._meta.concrete_fields
+                             if not f.primary_key and f.name not in self.TOTALS]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class BudgetCommitment(models.Model):

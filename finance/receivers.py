@@ -5,13 +5,16 @@ service's transaction, so what finance does here commits or rolls back with the 
 """
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.translation import gettext as _
 
 from core.exceptions import ServiceError
-from finance.models import PaymentTranche
+from finance.models import BudgetCommitment, Payment, PaymentTranche
 from finance.permissions import project_budget_reviewer
 from finance.services.budget import commitment_settle
+from finance.services.ledger import envelope_totals_refresh
 from finance.services.tranches import SETTLED, tranches_make_due, tranches_plan
+from procurement.models import Contract
 from procurement.signals import (
     budget_reviewer_wanted,
     contract_drafted,
@@ -58,8 +61,45 @@ def budget_reviewer_for_project(sender, *, project, **kwargs):
     return project_budget_reviewer(project)
 
 
+# The ledger's totals (finance.services.ledger), refreshed in the transaction of each change.
+
+def remember_commitment_envelope(sender, *, instance, **kwargs) -> None:
+    """Note the envelope a saved commitment had: a recommitted one may move to another."""
+    instance._ledger_envelope_before = (
+        BudgetCommitment.objects.filter(pk=instance.pk).values_list("envelope_id", flat=True)
+        .first() if instance.pk else None)
+
+
+def totals_on_commitment(sender, *, instance, **kwargs) -> None:
+    envelope_totals_refresh({instance.envelope_id,
+                             getattr(instance, "_ledger_envelope_before", None)})
+
+
+def totals_on_contract(sender, *, instance, update_fields=None, **kwargs) -> None:
+    """A contract counts by its amount and status: other saves (a signature's date, the team)
+    leave the totals alone."""
+    if update_fields is not None and not {"amount", "status"} & set(update_fields):
+        return
+    envelope_totals_refresh(BudgetCommitment.objects.filter(project_id=instance.project_id)
+                            .values_list("envelope_id", flat=True))
+
+
+def totals_on_payment(sender, *, instance, **kwargs) -> None:
+    envelope_totals_refresh(
+        PaymentTranche.objects.filter(pk=instance.tranche_id)
+        .values_list("contract__project__budget_commitment__envelope_id", flat=True))
+
+
 def connect() -> None:
-    """Connect finance's receivers to procurement's signals."""
+    """Connect finance's receivers to procurement's signals, and the ledger's totals to the
+    saves and deletes of the rows they sum."""
+    pre_save.connect(remember_commitment_envelope, sender=BudgetCommitment,
+                     dispatch_uid="finance.ledger.commitment_before")
+    for model, receiver in ((BudgetCommitment, totals_on_commitment),
+                            (Contract, totals_on_contract), (Payment, totals_on_payment)):
+        for signal, when in ((post_save, "saved"), (post_delete, "deleted")):
+            signal.connect(receiver, sender=model,
+                           dispatch_uid=f"finance.ledger.{model._meta.model_name}.{when}")
     contract_drafted.connect(plan_tranches_on_contract_drafted,
                              dispatch_uid="finance.plan_tranches")
     contract_voided.connect(delete_tranches_on_contract_voided,

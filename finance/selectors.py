@@ -4,13 +4,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from accounts.roles import Role
 from accounts.selectors import organization_members, user_memberships
 from core.authz import scope_q
-from finance.models import BudgetCommitment, BudgetEnvelope, Payment, PaymentTranche
-from procurement.models import Contract
+from finance.models import BudgetCommitment, BudgetEnvelope, PaymentTranche
 
 ZERO = Decimal("0.00")
 
@@ -41,36 +40,15 @@ class LedgerRow:
 
 
 def ledger_for_user(*, user) -> list[LedgerRow]:
-    """Return the ledger of the user's envelopes in four queries, whatever their number."""
+    """Return the ledger of the user's envelopes in one query, whatever their number."""
     return ledger_rows(envelopes=envelope_list_for_user(user=user))
 
 
 def ledger_rows(*, envelopes) -> list[LedgerRow]:
-    """Return the ledger rows of the given envelopes (already scoped) in four queries."""
-    envelopes = list(envelopes)
-    ids = [e.pk for e in envelopes]
-    live = {"project__budget_commitment__status": BudgetCommitment.Status.COMMITTED}
-    committed = dict(
-        BudgetCommitment.objects.filter(envelope_id__in=ids, status=BudgetCommitment.Status.COMMITTED)
-        .values_list("envelope_id").annotate(total=Sum("amount")).values_list("envelope_id", "total")
-    )
-    contracted = dict(
-        Contract.objects.filter(project__budget_commitment__envelope_id__in=ids, **live)
-        .exclude(status=Contract.Status.TERMINATED)
-        .values_list("project__budget_commitment__envelope_id")
-        .annotate(total=Sum("amount")).values_list("project__budget_commitment__envelope_id", "total")
-    )
-    paid = dict(
-        Payment.objects.filter(tranche__contract__project__budget_commitment__envelope_id__in=ids)
-        .values_list("tranche__contract__project__budget_commitment__envelope_id")
-        .annotate(total=Sum("amount"))
-        .values_list("tranche__contract__project__budget_commitment__envelope_id", "total")
-    )
-    return [
-        LedgerRow(envelope=e, amount=e.amount, committed=committed.get(e.pk) or ZERO,
-                  contracted=contracted.get(e.pk) or ZERO, paid=paid.get(e.pk) or ZERO)
-        for e in envelopes
-    ]
+    """Return the ledger rows of the given envelopes (already scoped): their amounts and the
+    totals kept on each (finance.services.ledger), no query beyond the envelopes' own."""
+    return [LedgerRow(envelope=e, amount=e.amount, committed=e.committed_total,
+                      contracted=e.contracted_total, paid=e.paid_total) for e in envelopes]
 
 
 def tranche_list_for_user(*, user, status: str | None = None) -> QuerySet[PaymentTranche]:

@@ -100,10 +100,13 @@ def public_grade_list() -> QuerySet[PerformanceEvaluation]:
 
 
 def public_declined_need_list() -> QuerySet[Need]:
-    """Return declined needs with their published reason (never the submitter)."""
+    """Return declined needs with their published reason (never the submitter).
+
+    Every declined need has a reason (the constraint need_declined_has_reason), so the status
+    alone selects them: the page's count is read from the index (status, decided_at, id)
+    without the rows (issue 11 item 3: the reason tested row by row doubled it on SQLite)."""
     return (
         Need.objects.filter(status=Need.Status.DECLINED)
-        .exclude(decision_reason="")
         .select_related("community")
         .only("id", "title", "category", "status", "decision_reason", "decided_at",
               "submitted_at", "community__id", "community__name")

@@ -52,6 +52,20 @@ def _allow_audit_truncate(sender, connection, **kwargs):
 connection_created.connect(_allow_audit_truncate, dispatch_uid="tests-allow-audit-truncate")
 
 
+@pytest.fixture
+def postgresql_required():
+    """Skip the test unless the database is PostgreSQL (row locks between connections, its
+    triggers); fail it in CI's PostgreSQL pass if the connection is not PostgreSQL after all."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI") and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            pytest.fail("the suite runs on PostgreSQL but the connection is not PostgreSQL")
+        pytest.skip("needs PostgreSQL (DATABASE_URL); runs in CI's PostgreSQL pass")
+
+
 def pytest_collection_modifyitems(config, items):
     """Leave the ``fuzz`` tests (schemathesis, minutes) out unless ``-m`` names them
     (scripts/ci-fuzz runs ``-m fuzz``)."""

@@ -1,7 +1,6 @@
 """Fixtures of the procurement tests: a frozen clock and the test world (tests/worlds.py)."""
 
 import datetime as dt
-import os
 
 import pytest
 import time_machine
@@ -31,18 +30,9 @@ def world(db, clock) -> World:
     return world_build(**PROCUREMENT_WORLD)
 
 
-def _needs_postgresql():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI") and os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            pytest.fail("the suite runs on PostgreSQL but the connection is not PostgreSQL")
-        pytest.skip("needs PostgreSQL (DATABASE_URL); runs in CI's PostgreSQL pass")
-
-
 @pytest.fixture
-def committed_world(django_db_serialized_rollback, transactional_db, clock) -> World:
+def committed_world(django_db_serialized_rollback, transactional_db, postgresql_required,
+                    clock) -> World:
     """The test world committed (several connections see it), on PostgreSQL only: for tests
     of real row locks between threads (bids and intakes under a rush)."""
-    _needs_postgresql()
     return world_build(**PROCUREMENT_WORLD)

@@ -88,7 +88,7 @@ def test_ledger_and_tranche_list_constant_queries(world, django_assert_num_queri
     contract_signed(world)
     for n in (1, 2):
         finance = _fresh(world.finance)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(2):  # the memberships, the envelopes with their totals
             rows = ledger_for_user(user=finance)
         with django_assert_num_queries(1):
             assert len(list(tranche_list_for_user(user=finance))) == 3 * n
