@@ -247,23 +247,27 @@ def audit_anchor() -> dict:
 # nothing about an unopened bid beyond what the portal shows, not which organization bid). The
 # chain keeps the whole truth; its readers (core.admin) hide the actor and client address of the
 # entries these conditions select. An app registers a callable returning a Q over AuditEntry in
-# its AppConfig.ready (procurement does: entries about a bid or a file still sealed).
+# its AppConfig.ready (procurement does: entries about a bid or a file still sealed); it is
+# given the entries when only those are asked about (a page of the admin list), so it can read
+# only what they name instead of everything sealed (issue 11 item 3).
 SEALED_ENTRY_CONDITIONS: list = []
 
 
-def sealed_entries_q() -> models.Q | None:
-    """Return the condition selecting entries whose actor and address are hidden for now."""
+def sealed_entries_q(entries=None) -> models.Q | None:
+    """Return the condition selecting entries whose actor and address are hidden for now
+    (among ``entries`` only, when given)."""
     condition = None
     for make in SEALED_ENTRY_CONDITIONS:
-        q = make()
+        q = make(entries)
         condition = q if condition is None else condition | q
     return condition
 
 
 def sealed_entry_ids(entries) -> set[int]:
-    """Return the ids of the given entries whose actor and address are hidden (one query)."""
+    """Return the ids of the given entries whose actor and address are hidden."""
+    entries = list(entries)
     ids = [e.pk for e in entries]
-    condition = sealed_entries_q()
-    if not ids or condition is None:
+    condition = sealed_entries_q(entries) if ids else None
+    if condition is None:
         return set()
     return set(AuditEntry.objects.filter(condition, pk__in=ids).values_list("pk", flat=True))

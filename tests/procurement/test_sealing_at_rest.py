@@ -301,6 +301,8 @@ def test_the_audit_log_does_not_name_who_bid_until_the_opening(client, world, st
     listed = page(action="bid.submit")
     assert "<td class=\"field-action\">bid.submit</td>" in listed
     assert str(bidder) not in listed and "（密封，开标后显示）" in listed
+    files = page(action="file.upload")  # a page asks only about the bids its entries name
+    assert "file.upload" in files and str(bidder) not in files
     found = page(q=bidder.username) + page(q=str(bidder))
     assert all(f"/admin/core/auditentry/{e.pk}/change/" not in found for e in entries)
     for entry in entries:
