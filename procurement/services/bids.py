@@ -23,7 +23,6 @@ from procurement.models import (
     Bid,
     BidDocument,
     BidFlag,
-    BidIntake,
     BidReceipt,
     ServiceProject,
     Tender,
@@ -366,11 +365,13 @@ def _intakes_enter(tender) -> None:
     """Enter the tender's bids still waiting in intake (procurement.services.intake) before the
     opening reads its bids; refuse to open while one is being entered by a worker (it arrived
     before the deadline and must be in the opening: the next run of the opening will be)."""
-    if not BidIntake.objects.filter(tender_id=tender.pk,
-                                    status=BidIntake.Status.PENDING).exists():
-        return
-    from procurement.services.intake import bid_intakes_pending, bid_intakes_process
+    from procurement.services.intake import (  # it imports us
+        bid_intakes_pending,
+        bid_intakes_process,
+    )
 
+    if not bid_intakes_pending(tender):
+        return
     bid_intakes_process(tender=tender)
     if bid_intakes_pending(tender):
         raise ServiceError(_("仍有投标正在登记，登记完成后方可开标，请稍后再试。"),
