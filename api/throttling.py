@@ -1,11 +1,12 @@
 """Throttles of the partner API: per token (scope ``token``) besides per user and per address."""
 
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiToken
+from core.throttling import AnonRateThrottle, FailOpenThrottleMixin, UserRateThrottle
 
 
-class TokenRateThrottle(SimpleRateThrottle):
+class TokenRateThrottle(FailOpenThrottleMixin, SimpleRateThrottle):
     """Count the requests of one API token (``DEFAULT_THROTTLE_RATES["token"]``); a session
     request is not counted here (the per-user throttle counts it)."""
 

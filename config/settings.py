@@ -372,7 +372,7 @@ if CACHE_URL:
         },
     }
     # Read from Redis, written through to the database: a Redis restart logs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "core.sessions"  # Django's cached_db, surviving a Redis outage
 elif PRODUCTION and MULTI_NODE:
     raise ImproperlyConfigured("CACHE_URL (Redis) must be set when MULTI_NODE=1: lockouts, "
                                "throttles and sessions must be shared by every node.")
@@ -399,8 +399,9 @@ REST_FRAMEWORK = {
     # answers 429 with a Chinese message and Retry-After. Counted in the default cache: per
     # process until CACHES points at a shared cache (Redis) for several workers.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, letting requests through while Redis (CACHE_URL) is unreachable.
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "30/minute"),

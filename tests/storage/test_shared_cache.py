@@ -59,7 +59,7 @@ def shared_cache(settings):
     prefix = f"sanshe-test-{secrets.token_hex(4)}"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": url, "KEY_PREFIX": prefix}}
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "core.sessions"  # production's with CACHE_URL
     yield url, prefix
     import redis
 
