@@ -73,8 +73,7 @@ def stored_file_create(*, file, owner, actor, allowed=("pdf", "image", "office")
         )
         stored.file.save(name, content, save=False)
         path = stored.file.name
-        if (written := _written.get()) is not None:
-            written.append((stored.file.storage, path))
+        stored_file_written(stored.file.storage, path)
         try:
             stored.save()
             audit_record(
@@ -109,6 +108,13 @@ def stored_files_create(*, files, owner, actor, allowed=("pdf", "image", "office
         )
     return [stored_file_create(file=f, owner=owner, actor=actor, allowed=allowed, seal=seal)
             for f in files]
+
+
+def stored_file_written(storage, name: str) -> None:
+    """Have the enclosing ``atomic_with_files`` delete this file if its transaction rolls back
+    (nothing outside one)."""
+    if (written := _written.get()) is not None:
+        written.append((storage, name))
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from core import crypto
 from core.audit import audit_record
-from core.files import SEALED_FILE_NAME, SEALED_MIME_TYPE
+from core.files import SEALED_FILE_NAME, SEALED_MIME_TYPE, stored_file_written
 from procurement.models import Bid, TenderKey
 
 __all__ = ["SEALED_FILE_NAME", "SEALED_MIME_TYPE"]  # re-exported for callers
@@ -157,7 +157,8 @@ def bid_files_names_unseal(bid: Bid, files) -> list:
 def bids_unseal_at_opening(tender, bids, *, actor=None) -> None:
     """Write the sealed bids' price, proposal and files back in clear (inside bids_open's
     transaction, before the bids are read). The ciphertext files leave the storage once the
-    opening commits; the clear files written here are removed if it fails in here."""
+    opening commits; the clear files written here are removed if it fails, in here or later
+    (bids_open runs in core.files.atomic_with_files)."""
     from django.contrib.contenttypes.models import ContentType
 
     from core.models import StoredFile
@@ -181,6 +182,8 @@ def bids_unseal_at_opening(tender, bids, *, actor=None) -> None:
             storage, previous = stored.file.storage, stored.file.name
             stored.file.save(name, ContentFile(content), save=False)
             written.append((storage, stored.file.name))
+            # A clear copy must not outlive an opening that fails after this (bids_open).
+            stored_file_written(storage, stored.file.name)
             old.append((storage, previous))
             stored.original_name, stored.mime_type, stored.size = name, mime, len(content)
             stored.save(update_fields=["file", "original_name", "mime_type", "size"])

@@ -37,8 +37,7 @@ def open_due_tenders() -> list[int]:
     redelivered task) open each tender once: the tender's row lock orders them and the later
     one finds it opened. Returns the tenders this run opened.
     """
-    from django.db import transaction
-
+    from core.files import atomic_with_files
     from procurement.models import Tender
     from procurement.services.bids import bids_open
     from procurement.services.intake import bid_intakes_process
@@ -53,7 +52,7 @@ def open_due_tenders() -> list[int]:
             # Its bids still in intake first, each in its own transaction (bids_open enters
             # the rest under the tender's lock, and waits for one a worker is entering).
             bid_intakes_process(tender=Tender(pk=tender_id))
-            with transaction.atomic():
+            with atomic_with_files():  # the bids' clear copies go if its commit fails
                 # Lock first: another run that got here before us has opened it already.
                 if not Tender.objects.select_for_update().filter(
                         pk=tender_id, status=Tender.Status.PUBLISHED).exists():

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from core import authz
 from core.audit import audit_record
 from core.exceptions import ServiceError
-from core.files import stored_files_create
+from core.files import atomic_with_files, stored_files_create
 from core.middleware import get_client_address
 from core.notifications import notify
 from core.templatetags.money import money
@@ -378,6 +378,7 @@ def _intakes_enter(tender) -> None:
                            code="intake_pending")
 
 
+@atomic_with_files()  # the bids' files written back in clear go if the opening fails
 @transaction.atomic
 def bids_open(*, tender, actor=None) -> Tender:
     """Open the bids once the deadline has passed: published → opened, or failed (废标).

@@ -5,6 +5,7 @@ directory holds none of a bid's price, proposal, file content or file name; the 
 own bid back; the opening writes everything back in clear for the committee.
 """
 
+import datetime as dt
 import io
 import os
 import shutil
@@ -315,3 +316,35 @@ def test_the_audit_log_does_not_name_who_bid_until_the_opening(client, world, st
     assert str(bidder) in listed
     found = page(q=bidder.username) + page(q=str(bidder))
     assert all(f"/admin/core/auditentry/{e.pk}/change/" in found for e in entries)
+
+
+@pytest.mark.parametrize("where", ["in bids_open", "at the task's commit"])
+def test_an_opening_that_fails_after_unsealing_leaves_no_clear_copy(world, clock, storage,
+                                                                     monkeypatch, where):
+    """The files are written back in clear early in bids_open; an error later in the opening
+    (or its commit) rolls the bids back to sealed and removes the clear copies from storage."""
+    from procurement import tasks
+    from procurement.services import bids as bid_service
+
+    tender = tender_published(world)
+    bid = marked_bid(world, tender)
+    clock.move_to(tender.bid_deadline + dt.timedelta(minutes=1))
+    if where == "in bids_open":
+        def fail(*args, **kwargs):
+            raise RuntimeError("a later step of the opening failed")
+        monkeypatch.setattr(bid_service, "flag_collusion_signals", fail)
+        with pytest.raises(RuntimeError):
+            bid_service.bids_open(tender=tender)
+    else:
+        opened = bid_service.bids_open
+
+        def open_then_fail_commit(**kwargs):
+            opened(**kwargs)
+            raise RuntimeError("the commit failed")
+        monkeypatch.setattr(bid_service, "bids_open", open_then_fail_commit)
+        assert tasks.open_due_tenders() == []  # logged, the tender left for the next run
+    assert found_in_files(storage) == []
+    bid.refresh_from_db()
+    assert bid.is_sealed and bid.tender.opened_at is None
+    stored = StoredFile.objects.get(object_id=bid.pk)
+    assert stored.mime_type == SEALED_MIME_TYPE and stored.file.storage.exists(stored.file.name)
