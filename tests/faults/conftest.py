@@ -166,8 +166,10 @@ class Worker:
                  what="the worker to start")
         assert self.proc.poll() is None, self.log()
 
+    LOG = "worker.log"
+
     def log(self) -> str:
-        path = self.folder / "worker.log"
+        path = self.folder / self.LOG
         return path.read_text(errors="replace") if path.exists() else ""
 
     def kill(self):
@@ -204,20 +206,32 @@ def shared_storage(settings, tmp_path):
 
 
 @pytest.fixture
-def make_worker(postgres_db, redis_server, faults_dir, tmp_path):
-    """Return a function starting a worker; every worker started is stopped at the end."""
+def celery_env(postgres_db, redis_server, faults_dir, tmp_path, settings) -> dict:
+    """The environment of the celery processes: the test database, our redis-server, and this
+    process's sealing keys (a worker without them cannot open a tender's bids)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CELERY_", "DATABASE_URL", "DB_CONN_MAX_AGE", "EMAIL_"))}
+           if not k.startswith(("CELERY_", "DATABASE_URL", "DB_CONN_MAX_AGE", "EMAIL_",
+                                "SEALING_"))}
     env.update(
         DATABASE_URL=database_url(postgres_db), CELERY_BROKER_URL=redis_server.url,
         CELERY_RESULT_BACKEND=redis_server.url, DATA_DIR=str(tmp_path / "data"),
         FAULTS_DIR=str(faults_dir), EMAIL_BACKEND="tests.faults.mailbox.EmailBackend",
         PYTHONPATH=str(ROOT),
     )
+    if settings.SEALING_KEKS:
+        env["SEALING_KEKS"] = settings.SEALING_KEKS
+    else:
+        env["SEALING_KEK_FILE"] = str(settings.SEALING_KEK_FILE)
+    return env
+
+
+@pytest.fixture
+def make_worker(celery_env, tmp_path):
+    """Return a function starting a worker; every worker started is stopped at the end."""
     workers = []
 
     def make(name: str = "w1") -> Worker:
-        worker = Worker(tmp_path / name, env)
+        worker = Worker(tmp_path / name, celery_env)
         worker.start()
         workers.append(worker)
         return worker
@@ -225,6 +239,46 @@ def make_worker(postgres_db, redis_server, faults_dir, tmp_path):
     yield make
     for worker in workers:
         worker.stop()
+
+
+class Beat(Worker):
+    """A celery beat process (tests.faults.beat_app: the opening entry every second), with a
+    schedule file of its own."""
+
+    LOG = "beat.log"
+
+    def start(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.folder / self.LOG, "ab")  # noqa: SIM115 - lives as long as the beat
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tests.faults.beat_app", "beat",
+             "-s", str(self.folder / "schedule"), "--loglevel=INFO"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(lambda: "beat: Starting" in self.log() or self.proc.poll() is not None, 90,
+                 what="beat to start")
+        assert self.proc.poll() is None, self.log()
+
+    def sent(self, entry: str) -> int:
+        """Return how many times this beat sent the entry."""
+        return self.log().count(f"Sending due task {entry} ")
+
+
+@pytest.fixture
+def make_beat(celery_env, tmp_path):
+    """Return a function starting a beat; every beat started is stopped at the end."""
+    beats = []
+
+    def make(name: str = "beat1") -> Beat:
+        beat = Beat(tmp_path / name, celery_env)
+        beat.start()
+        beats.append(beat)
+        return beat
+
+    yield make
+    for beat in beats:
+        beat.stop()
 
 
 def mails(faults_dir: Path) -> list[dict]:

@@ -101,3 +101,37 @@ def test_two_beats_open_a_tender_once(monkeypatch):
     with time_machine.travel(tender.bid_deadline + dt.timedelta(minutes=2), tick=False):
         assert open_due_tenders() == []
     assert Notification.objects.count() - notes_before == one_opening
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_real_beats_back_after_a_deadline_open_it_once(postgres_db, shared_storage,
+                                                           make_worker, make_beat):
+    """Real processes: the deadline passes while no beat runs; then two beats (each sending the
+    opening every second) and two workers run at once for several seconds. The tender is
+    opened once, by one of them, and the later runs find it opened."""
+    import time
+
+    from django.utils import timezone
+
+    from tests.faults.conftest import wait_for
+
+    world = world_build(**PROCUREMENT_WORLD)
+    tender = tender_published(world)
+    bids_submitted(world, tender)
+    Tender.objects.filter(pk=tender.pk).update(
+        bid_deadline=timezone.now() - dt.timedelta(minutes=5))  # passed with beat down
+    make_worker("w1"), make_worker("w2")
+    beats = [make_beat("beat1"), make_beat("beat2")]
+    wait_for(lambda: Tender.objects.get(pk=tender.pk).status != Tender.Status.PUBLISHED, 90,
+             what="a beat's opening to run")
+    wait_for(lambda: all(beat.sent("open-due-bids") >= 4 for beat in beats), 60,
+             what="both beats to send the opening again")
+    time.sleep(2)  # the last runs sent, done by the workers
+    for beat in beats:
+        beat.stop()
+    assert audit_count("tender.open") == 1
+    assert Tender.objects.get(pk=tender.pk).status == Tender.Status.OPENED
+    assert Bid.objects.filter(tender=tender, status=Bid.Status.QUALIFIED).count() == len(PRICES)

@@ -348,3 +348,20 @@ def test_an_opening_that_fails_after_unsealing_leaves_no_clear_copy(world, clock
     assert bid.is_sealed and bid.tender.opened_at is None
     stored = StoredFile.objects.get(object_id=bid.pk)
     assert stored.mime_type == SEALED_MIME_TYPE and stored.file.storage.exists(stored.file.name)
+
+
+def test_an_opening_run_without_the_kek_logs_the_tender_it_cannot_open(world, clock, storage,
+                                                                        settings, caplog):
+    """A worker whose KEK ring lacks the tender's key cannot unseal its bids: the run leaves the
+    tender published (nothing half-opened) and says so at ERROR, not as a quiet "not due"."""
+    from procurement import tasks
+
+    tender = tender_published(world)
+    marked_bid(world, tender)
+    clock.move_to(tender.bid_deadline + dt.timedelta(minutes=1))
+    settings.SEALING_KEKS = ring(K2)  # another machine's key only
+    assert tasks.open_due_tenders() == []
+    tender.refresh_from_db()
+    assert tender.opened_at is None and tender.status == "published"
+    assert f"opening tender {tender.pk} failed: its bids cannot be unsealed here" in caplog.text
+    assert found_in_files(storage) == []
