@@ -103,8 +103,9 @@ class FinanceDashboard:
 
 
 def finance_dashboard(*, organization, today: datetime.date | None = None) -> FinanceDashboard:
-    """Return the bureau's budget execution grouped three ways, from the ledger's rows (four
-    queries, finance.selectors.ledger_rows), and the payments due in the next 30 days."""
+    """Return the bureau's budget execution grouped three ways, from the ledger's rows (the
+    totals kept on each envelope, finance.selectors.ledger_rows), and the payments due in the
+    next 30 days."""
     today = today or timezone.localdate()
     envelopes = (BudgetEnvelope.objects.filter(finance_bureau=organization)
                  .select_related("division").order_by("fiscal_year", "funding_source", "pk"))
