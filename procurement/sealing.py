@@ -156,9 +156,9 @@ def bid_files_names_unseal(bid: Bid, files) -> list:
 
 def bids_unseal_at_opening(tender, bids, *, actor=None) -> None:
     """Write the sealed bids' price, proposal and files back in clear (inside bids_open's
-    transaction, before the bids are read). The ciphertext files leave the storage once the
-    opening commits; the clear files written here are removed if it fails, in here or later
-    (bids_open runs in core.files.atomic_with_files)."""
+    transaction, a core.files.atomic_with_files, before the bids are read). The ciphertext
+    files leave the storage once the opening commits; the clear files written here are removed
+    by that block if the opening fails, in here or later."""
     from django.contrib.contenttypes.models import ContentType
 
     from core.models import StoredFile
@@ -175,22 +175,16 @@ def bids_unseal_at_opening(tender, bids, *, actor=None) -> None:
     files = list(StoredFile.objects.filter(
         content_type=ContentType.objects.get_for_model(Bid), object_id__in=list(by_id),
         mime_type=SEALED_MIME_TYPE).order_by("pk"))
-    written, old = [], []
-    try:
-        for stored in files:
-            content, name, mime = stored_file_unseal(by_id[stored.object_id], stored, key)
-            storage, previous = stored.file.storage, stored.file.name
-            stored.file.save(name, ContentFile(content), save=False)
-            written.append((storage, stored.file.name))
-            # A clear copy must not outlive an opening that fails after this (bids_open).
-            stored_file_written(storage, stored.file.name)
-            old.append((storage, previous))
-            stored.original_name, stored.mime_type, stored.size = name, mime, len(content)
-            stored.save(update_fields=["file", "original_name", "mime_type", "size"])
-    except BaseException:
-        for storage, name in written:
-            storage.delete(name)
-        raise
+    old = []
+    for stored in files:
+        content, name, mime = stored_file_unseal(by_id[stored.object_id], stored, key)
+        storage, previous = stored.file.storage, stored.file.name
+        stored.file.save(name, ContentFile(content), save=False)
+        # Removed by the enclosing atomic_with_files if the opening fails, here or later.
+        stored_file_written(storage, stored.file.name)
+        old.append((storage, previous))
+        stored.original_name, stored.mime_type, stored.size = name, mime, len(content)
+        stored.save(update_fields=["file", "original_name", "mime_type", "size"])
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in old])
     audit_record(actor=actor, action="tender.bids_unseal", target=tender,
                  after={"bids": len(sealed), "files": len(files)})

@@ -378,8 +378,7 @@ def _intakes_enter(tender) -> None:
                            code="intake_pending")
 
 
-@atomic_with_files()  # the bids' files written back in clear go if the opening fails
-@transaction.atomic
+@atomic_with_files()  # a transaction; the bids' files written back in clear go if it fails
 def bids_open(*, tender, actor=None) -> Tender:
     """Open the bids once the deadline has passed: published → opened, or failed (废标).
 

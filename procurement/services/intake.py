@@ -180,16 +180,28 @@ def _preparing_cursor():
     return connection.make_cursor(psycopg.Cursor(raw))
 
 
+def _no_such_organization() -> ServiceError:
+    return ServiceError(_("请选择您所在的社会组织。"), code="organization")
+
+
+def _organization(organization_id: int, memberships=()):
+    """Return the organization, from the actor's memberships when one names it, else read;
+    a ServiceError when there is none."""
+    organization = next((m.organization for m in memberships
+                         if m.organization_id == organization_id), None) or \
+        Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        raise _no_such_organization()
+    return organization
+
+
 def _why_not_open(actor, tender_id: int, organization_id: int, arrived_at) -> None:
     """Raise why an intake was not inserted: no such organization, the rule refusing the actor
     for it (PermissionDenied), no such tender or a draft the actor may not see (404), not open
     for bids, or past its deadline; return when none of these holds (a membership granted, or
     a tender reopened, since the insert was tried)."""
-    organization = Organization.objects.filter(pk=organization_id).first()
-    if organization is None:
-        raise ServiceError(_("请选择您所在的社会组织。"), code="organization")
-    authz.require(actor, "procurement.submit_bid", Bid(tender_id=tender_id,
-                                                       organization=organization))
+    authz.require(actor, "procurement.submit_bid", Bid(
+        tender_id=tender_id, organization=_organization(organization_id)))
     tender = Tender.objects.filter(pk=tender_id).first()
     if tender is None:
         raise Http404
@@ -208,11 +220,7 @@ def _staff_checked(actor, tender_id: int, organization):
     memberships = user_memberships_cached(actor)
     if memberships is None and actor.is_active:
         return None
-    organization = next((m.organization for m in memberships or ()
-                         if m.organization_id == organization.pk), None) or \
-        Organization.objects.filter(pk=organization.pk).first()
-    if organization is None:
-        raise ServiceError(_("请选择您所在的社会组织。"), code="organization")
+    organization = _organization(organization.pk, memberships or ())
     authz.require(actor, "procurement.submit_bid", Bid(tender_id=tender_id,
                                                        organization=organization))
     return organization
@@ -234,7 +242,7 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
     if not 0 < tender.pk < 2**63:  # no id of a tender (and no value for raw SQL's parameters)
         raise Http404
     if not 0 < organization.pk < 2**63:
-        raise ServiceError(_("请选择您所在的社会组织。"), code="organization")
+        raise _no_such_organization()
     staff_check = _staff_checked(actor, tender.pk, organization) is None
     arrived_at = arrival_check(arrived_at)
     price = parse_bid_price(price)

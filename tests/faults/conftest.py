@@ -147,26 +147,30 @@ def _reset_pools(app):
 class Worker:
     """A celery worker process (prefork, one child) on the test database and our redis."""
 
+    LOG = "worker.log"
+    COMMAND = ["-A", "tests.faults.worker_app", "worker", "--pool=prefork", "-c", "1",
+               "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"]
+    READY = "ready."  # in the log once it takes tasks
+
     def __init__(self, folder: Path, env: dict):
         self.folder = folder
         self.env = env
         self.proc = None
 
+    def command(self) -> list[str]:
+        return self.COMMAND
+
     def start(self):
         self.folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.folder / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker
+        log = open(self.folder / self.LOG, "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.faults.worker_app", "worker",
-             "--pool=prefork", "-c", "1", "--without-heartbeat", "--without-gossip",
-             "--without-mingle", "--loglevel=INFO"],
+            [sys.executable, "-m", "celery", *self.command()],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(lambda: "ready." in self.log() or self.proc.poll() is not None, 90,
-                 what="the worker to start")
+        wait_for(lambda: self.READY in self.log() or self.proc.poll() is not None, 90,
+                 what=f"{type(self).__name__} to start")
         assert self.proc.poll() is None, self.log()
-
-    LOG = "worker.log"
 
     def log(self) -> str:
         path = self.folder / self.LOG
@@ -225,20 +229,26 @@ def celery_env(postgres_db, redis_server, faults_dir, tmp_path, settings) -> dic
     return env
 
 
+def _starter(kind: type, celery_env: dict, tmp_path: Path, default: str):
+    """Yield a function starting processes of ``kind`` (a folder each under tmp_path); every
+    one started is stopped at the end."""
+    started = []
+
+    def make(name: str = default):
+        process = kind(tmp_path / name, celery_env)
+        process.start()
+        started.append(process)
+        return process
+
+    yield make
+    for process in started:
+        process.stop()
+
+
 @pytest.fixture
 def make_worker(celery_env, tmp_path):
     """Return a function starting a worker; every worker started is stopped at the end."""
-    workers = []
-
-    def make(name: str = "w1") -> Worker:
-        worker = Worker(tmp_path / name, celery_env)
-        worker.start()
-        workers.append(worker)
-        return worker
-
-    yield make
-    for worker in workers:
-        worker.stop()
+    yield from _starter(Worker, celery_env, tmp_path, "w1")
 
 
 class Beat(Worker):
@@ -246,19 +256,11 @@ class Beat(Worker):
     schedule file of its own."""
 
     LOG = "beat.log"
+    READY = "beat: Starting"
 
-    def start(self):
-        self.folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.folder / self.LOG, "ab")  # noqa: SIM115 - lives as long as the beat
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.faults.beat_app", "beat",
-             "-s", str(self.folder / "schedule"), "--loglevel=INFO"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_for(lambda: "beat: Starting" in self.log() or self.proc.poll() is not None, 90,
-                 what="beat to start")
-        assert self.proc.poll() is None, self.log()
+    def command(self) -> list[str]:
+        return ["-A", "tests.faults.beat_app", "beat", "-s", str(self.folder / "schedule"),
+                "--loglevel=INFO"]
 
     def sent(self, entry: str) -> int:
         """Return how many times this beat sent the entry."""
@@ -268,17 +270,7 @@ class Beat(Worker):
 @pytest.fixture
 def make_beat(celery_env, tmp_path):
     """Return a function starting a beat; every beat started is stopped at the end."""
-    beats = []
-
-    def make(name: str = "beat1") -> Beat:
-        beat = Beat(tmp_path / name, celery_env)
-        beat.start()
-        beats.append(beat)
-        return beat
-
-    yield make
-    for beat in beats:
-        beat.stop()
+    yield from _starter(Beat, celery_env, tmp_path, "beat1")
 
 
 def mails(faults_dir: Path) -> list[dict]:
