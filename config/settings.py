@@ -153,7 +153,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, checking a kept connection without a round trip when nothing arrived on it
+    # while it sat idle (core/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
+if DATABASES["default"]["ENGINE"] == "core.postgresql" and env_bool(
         "DB_PREPARED_STATEMENTS", True):
     # Django's queries bind their values in the client and are never prepared; a statement run
     # through a server-side binding cursor is prepared after this many runs on a connection.

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization
 from accounts.selectors import user_memberships
-from core.api import ObjectRulePermission
+from core.api import ObjectRulePermission, SharedFieldsMixin
 from core.files import atomic_with_files
 from core.middleware import request_arrived_at
 from procurement.models import Bid, BidIntake, BidReceipt, Tender
@@ -118,10 +118,11 @@ class BidSubmitSerializer(serializers.Serializer):
         return attrs
 
 
-class BidIntakeSubmitSerializer(BidSubmitSerializer):
+class BidIntakeSubmitSerializer(SharedFieldsMixin, BidSubmitSerializer):
     """A bid for intake (``Prefer: respond-async``): the same fields, the organization by id
     only. Who may bid for it is asked by the intake's own insert (bid_intake_accept), so the
-    answer reads no membership; an id that is not the user's organization is refused there."""
+    answer reads no membership; an id that is not the user's organization is refused there.
+    Its fields read no context: they are set up once per process (SharedFieldsMixin)."""
 
     organization = serializers.IntegerField(
         label=_("投标机构"), min_value=1, max_value=2**63 - 1,
@@ -214,6 +215,10 @@ class BidIntakeSerializer(serializers.Serializer):
     processed_at = serializers.DateTimeField(allow_null=True)
 
 
+# Its timezone is the request's, read at each call (DRF: only a timezone given to it is kept).
+_INTAKE_TIME = serializers.DateTimeField()
+
+
 def intake_data(intake) -> dict:
     """Return the intake as the API shows it, built directly: the 202 of a rush is answered
     without a serializer's per-request field set-up."""
@@ -225,7 +230,7 @@ def intake_data(intake) -> dict:
             bid_id=intake.bid_id, kind=BidReceipt.Kind.SUBMITTED,
             issued_at=intake.arrived_at.replace(microsecond=0),
         ).order_by("-id").values_list("number", flat=True).first())
-    field = serializers.DateTimeField()
+    field = _INTAKE_TIME
     return {"id": intake.pk, "tender": intake.tender_id, "organization": intake.organization_id,
             "arrived_at": field.to_representation(intake.arrived_at),
             "status": intake.status, "status_display": intake.get_status_display(),

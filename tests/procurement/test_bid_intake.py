@@ -454,3 +454,28 @@ def test_the_intake_insert_is_prepared_on_postgresql(world):
                        ['INSERT INTO "procurement_bidintake"%'])
         assert cursor.fetchone()[0] == 1
     assert BidIntake.objects.count() == 3
+
+
+def test_the_shared_fields_keep_nothing_of_one_request_for_the_next(client, world):
+    """The intake's serializer sets its fields up once per process (core.api.SharedFieldsMixin):
+    each request still gets only its own values and errors, in its own language."""
+    from django.utils import translation
+
+    from procurement.api import BidIntakeSubmitSerializer
+
+    assert BidIntakeSubmitSerializer().fields is BidIntakeSubmitSerializer().fields
+    tender = tender_published(world)
+    bad = post(client, world, tender, tender_version="第二版", contact_person="长" * 51)
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"tender_version", "contact_person"}, bad.json()
+    good = post(client, world, tender, n=1, contact_person="王")
+    assert good.status_code == 202, good.content
+    other = post(client, world, tender, n=2, kinds=["投标函", "资格证明", "多余"])
+    assert other.status_code == 400 and set(other.json()) == {"kinds"}, other.json()
+    with translation.override("en"):
+        english = BidIntakeSubmitSerializer(data={"organization": "x", "price": "1",
+                                                  "proposal": "p"})
+        assert not english.is_valid()
+        message = str(english.errors["organization"][0])
+    assert message == "Choose your social organization."
+    assert BidIntake.objects.count() == 1
