@@ -7,6 +7,7 @@ real services (tests.worlds), then starts ``gunicorn config.wsgi`` with ``--work
 benchmarks/rush_settings.py (the project's settings and URLs plus a bare "ceiling" view that does
 one INSERT behind the same middleware, session and CSRF) and, for each worker count:
 
+* first, a warm-up: every worker serves the ceiling and real bids in the round's mode;
 * ``--rounds`` times: K threads POST at once to the ceiling view, then K threads POST one bid
   each (``POST /api/procurement/tenders/<id>/bids/``, multipart with one PDF) to a fresh tender;
 * once: K threads bid on a tender whose deadline falls inside the rush (about half way).
