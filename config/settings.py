@@ -296,6 +296,10 @@ UPLOAD_MAX_TOTAL_BYTES = int(env("UPLOAD_MAX_TOTAL_BYTES", str(5 * UPLOAD_MAX_BY
 # A bid sent with "Prefer: respond-async" is kept whole (sealed) in a BidIntake row and entered
 # after the answer (procurement.services.intake); a larger one is entered in the request.
 BID_INTAKE_MAX_BYTES = int(env("BID_INTAKE_MAX_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE)))
+# The bid page records a bid that arrives this many minutes or less before its tender's
+# deadline as an intake (answered at once, entered right after: procurement.services.intake);
+# earlier it is entered in the request. 0: always in the request.
+BID_PAGE_INTAKE_MINUTES = int(env("BID_PAGE_INTAKE_MINUTES", "30"))
 # Office files (.docx/.xlsx/.pptx are zip files): what their entries may unpack to in total, how
 # far beyond the file's own size, and how many entries they may hold (core/uploads.py).
 UPLOAD_ARCHIVE_MAX_BYTES = int(env("UPLOAD_ARCHIVE_MAX_BYTES", str(50 * 1024 * 1024)))

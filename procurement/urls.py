@@ -13,6 +13,7 @@ urlpatterns = [
     path("tenders/<int:pk>/", views.TenderDetailView.as_view(), name="tender-detail"),
     path("tenders/<int:pk>/bid/", views.BidSubmitView.as_view(), name="bid-submit"),
     path("bids/<int:pk>/", views.BidDetailView.as_view(), name="bid-detail"),
+    path("bid-intakes/<int:pk>/", views.BidIntakeView.as_view(), name="bid-intake"),
     path("flags/<int:pk>/decide/", views.BidFlagDecideView.as_view(), name="bid-flag-decide"),
     path("bids/<int:pk>/withdraw/", views.bid_withdraw_view, name="bid-withdraw"),
     path("receipts/<int:pk>/pdf/", views.bid_receipt_pdf_view, name="bid-receipt-pdf"),

@@ -29,10 +29,12 @@ blob (AES-256-GCM, associated data naming the tender, organization and submitter
 ``manage.py rotate_sealing_kek`` seals waiting ones again under the new KEK.
 """
 
+import datetime as dt
 import json
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -404,6 +406,22 @@ def bid_intakes_process(*, tender=None, limit: int | None = None) -> int:
         pending = pending.filter(tender_id=tender.pk)
     ids = list(pending.order_by("arrived_at", "pk").values_list("pk", flat=True)[:limit])
     return sum(1 for pk in ids if bid_intake_process(pk) is not None)
+
+
+def bid_intake_on_page(tender, arrived_at, content_length) -> bool:
+    """Return whether the bid page records a bid as an intake instead of entering it in the
+    request: when it arrived within settings.BID_PAGE_INTAKE_MINUTES before the tender's
+    deadline (when the bidders of a rush come) and its request is small enough to keep in an
+    intake row (settings.BID_INTAKE_MAX_BYTES). Earlier, the page enters it at once."""
+    minutes = settings.BID_PAGE_INTAKE_MINUTES
+    if minutes <= 0 or arrived_at is None or tender.bid_deadline is None:
+        return False
+    try:
+        size = int(content_length or 0)
+    except ValueError:
+        return False
+    return (size <= settings.BID_INTAKE_MAX_BYTES
+            and tender.bid_deadline - arrived_at <= dt.timedelta(minutes=minutes))
 
 
 def bid_intakes_pending(tender) -> bool:

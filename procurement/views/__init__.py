@@ -31,10 +31,15 @@ from procurement import selectors
 from procurement.documents import bid_receipt_pdf_response
 from procurement.filters import ContractFilter, NeedFilter, ProjectFilter, TenderFilter
 from procurement.forms import BidFilesForm, BidFlagDecisionForm, BidForm
-from procurement.models import Bid, Contract, Need, Tender
+from procurement.models import Bid, BidIntake, Contract, Need, Tender
 from procurement.services.bid_files import bid_file_remove, bid_files_add, bid_submit_with_files
 from procurement.services.bids import bid_withdraw
 from procurement.services.collusion import DECIDABLE_STATUSES, bid_flag_decide
+from procurement.services.intake import (
+    bid_intake_accept,
+    bid_intake_get_for_user,
+    bid_intake_on_page,
+)
 from procurement.services.needs import need_support
 from procurement.views.grants import contract_grants_context, project_grants_context
 from procurement.views.methods import tender_method_context
@@ -283,13 +288,51 @@ class BidSubmitView(OfficeMixin, FormView):
                 "server_now": timezone.localtime()}
 
     def form_valid(self, form):
+        arrived_at = request_arrived_at(self.request)
+        if bid_intake_on_page(self.tender, arrived_at, self.request.META.get("CONTENT_LENGTH")):
+            # Close to the deadline: the arrival is recorded now, the bid entered right after.
+            intake = call_service(form, bid_intake_accept, tender=self.tender,
+                                  actor=self.request.user, arrived_at=arrived_at,
+                                  language=getattr(self.request, "LANGUAGE_CODE", ""),
+                                  **form.cleaned_data)
+            if intake is None:
+                return self.form_invalid(form)
+            return redirect("procurement:bid-intake", intake.pk)
         bid = call_service(form, bid_submit_with_files, tender=self.tender,
-                           actor=self.request.user,
-                           arrived_at=request_arrived_at(self.request), **form.cleaned_data)
+                           actor=self.request.user, arrived_at=arrived_at, **form.cleaned_data)
         if bid is None:
             return self.form_invalid(form)
         messages.success(self.request, _("投标文件已递交，开标前仅本机构可查看。"))
         return redirect("procurement:bid-detail", bid.pk)
+
+
+class BidIntakeView(OfficeMixin, TemplateView):
+    """Follow a bid the page recorded close to its deadline (bid_intake_on_page) until it is
+    entered: its arrival at once, then the bid with its receipt, or why it was refused. The
+    page reloads itself while the bid is being entered. Only its submitter (404 otherwise)."""
+
+    template_name = "procurement/bid_intake.html"
+    REFRESH_SECONDS = 2
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.intake = bid_intake_get_for_user(user=request.user, intake_id=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        intake = self.intake
+        if intake.status == BidIntake.Status.ACCEPTED and intake.bid_id:
+            messages.success(request, _("投标文件已递交，开标前仅本机构可查看。到达时间：%(at)s。")
+                             % {"at": timezone.localtime(intake.arrived_at)
+                                .strftime("%Y-%m-%d %H:%M:%S")})
+            return redirect("procurement:bid-detail", intake.bid_id)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        pending = self.intake.status == BidIntake.Status.PENDING
+        return {**super().get_context_data(**kwargs), "intake": self.intake,
+                "refresh_seconds": self.REFRESH_SECONDS if pending else None}
 
 
 class BidDetailView(OfficeMixin, TemplateView):
