@@ -178,3 +178,60 @@ def test_design_page_adds_and_removes_rows_and_the_total_follows(browser, live_s
     assert _console_errors(browser) == []
     browser.set_window_size(390, 844)
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_bid_near_the_deadline_is_followed_on_its_page_on_a_phone(browser, live_server,
+                                                                    tmp_path):
+    """The bid page 10 minutes before the deadline (BID_PAGE_INTAKE_MINUTES): at 390 px the
+    bidder submits, lands on the intake page with the arrival time, and its own reload (every
+    2 s) takes the bidder to the bid once a worker has entered it; no script error, nothing
+    wider than the phone (issue 11 item 2)."""
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+    from selenium.webdriver.common.by import By
+
+    from procurement.models import Bid, BidIntake, Tender
+    from procurement.services import intake as intake_service
+    from tests.factories.accounts import DEFAULT_PASSWORD
+    from tests.worlds import tender_published, world_build
+
+    world = world_build()
+    tender = tender_published(world)
+    Tender.objects.filter(pk=tender.pk).update(
+        bid_deadline=timezone.now() + dt.timedelta(minutes=10))
+    pdf = tmp_path / "投标文件.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n% browser bid\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    browser.set_window_size(390, 844)
+    browser.get(f"{live_server.url}/accounts/login/?next=/workspace/procurement/tenders/"
+                f"{tender.pk}/bid/")
+    _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "input[name=username]"))[0].send_keys(
+        world.supplier_staff[0].username)
+    browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(DEFAULT_PASSWORD)
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "input[name=price]")), (
+        browser.current_url, browser.page_source[:1000])
+    browser.get_log("browser")  # the login page is not this page
+    browser.find_element(By.CSS_SELECTOR, "input[name=price]").send_keys("280000.00")
+    browser.find_element(By.CSS_SELECTOR, "textarea[name=proposal]").send_keys("入户探访与个案服务")
+    for upload in browser.find_elements(By.CSS_SELECTOR, "input[type=file]"):
+        upload.send_keys(str(pdf))
+    # No worker here: the intake waits until the test enters it.
+    with mock.patch.object(intake_service, "bid_intakes_wake", return_value=False):
+        click(browser, browser.find_element(By.CSS_SELECTOR, "form.office-form [type=submit]"))
+        assert _wait_for(lambda: "/bid-intakes/" in browser.current_url), (
+            browser.current_url, browser.page_source[:2000])
+    intake = BidIntake.objects.get()
+    assert intake.status == BidIntake.Status.PENDING
+    assert "登记中" in browser.page_source
+    arrived = timezone.localtime(intake.arrived_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert arrived in browser.find_element(By.CSS_SELECTOR, "dl.facts").text
+    assert _console_errors(browser) == []
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert intake_service.bid_intakes_process(tender=tender) == 1
+    bid = Bid.objects.get()
+    assert _wait_for(lambda: f"/bids/{bid.pk}/" in browser.current_url, timeout=15), (
+        browser.current_url)
+    assert "投标文件已递交" in browser.page_source and arrived in browser.page_source
+    assert _console_errors(browser) == []
