@@ -34,6 +34,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -60,9 +61,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", default="3", help="gunicorn worker counts, e.g. 1,2,3")
     parser.add_argument("--clients", type=int, default=180, help="concurrent bidders (K)")
     parser.add_argument("--rounds", type=int, default=2, help="measured rounds per worker count")
-    parser.add_argument("--mode", default="intake,sync",
-                        help="how bids are sent: intake (Prefer: respond-async, 202, entered "
-                             "after the answer), sync (entered in the request, 201), or both")
+    parser.add_argument("--mode", default="intake,page,sync",
+                        help="how bids are sent: intake (the API with Prefer: respond-async, "
+                             "202, entered after the answer), page (the bid page's form within "
+                             "30 minutes of the deadline: recorded, entered after), sync (the "
+                             "API entered in the request, 201), comma-separated")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_rush")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/6",
                         help="celery broker of the server (its db is flushed at the end); "
@@ -135,17 +138,38 @@ def tender_new(world):
     return worlds.tender_published(world, project)
 
 
+def tender_for(world, mode: str):
+    """Return a new published tender for a round in ``mode``; for the bid page, one whose
+    deadline is 20 minutes away (the page records a bid as an intake within
+    BID_PAGE_INTAKE_MINUTES, 30, of the deadline: when a rush comes)."""
+    tender = tender_new(world)
+    if mode == "page":
+        from django.utils import timezone
+
+        from procurement.models import Tender
+
+        Tender.objects.filter(pk=tender.pk).update(
+            bid_deadline=timezone.now() + dt.timedelta(minutes=20))
+        tender.refresh_from_db()
+    return tender
+
+
+def sender(mode: str):
+    return post_page if mode == "page" else post
+
+
 # ---------------------------------------------------------------------------------------------
 # The rush
 
 
 class Result:
-    __slots__ = ("http", "body", "arrived", "started", "ended", "error")
+    __slots__ = ("http", "body", "arrived", "location", "started", "ended", "error")
 
     def __init__(self):
         self.http = None
         self.body = b""
         self.arrived = None
+        self.location = ""
         self.started = self.ended = 0.0
         self.error = ""
 
@@ -191,6 +215,7 @@ def post(path: str, session: str, body: bytes, content_type: str, prefer: str = 
         result.http, headers, result.body = parse_response(b"".join(chunks))
         arrived = headers.get("x-arrived-at")
         result.arrived = dt.datetime.fromisoformat(arrived) if arrived else None
+        result.location = headers.get("location", "")
     except (OSError, ValueError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     result.ended = time.perf_counter()
@@ -222,14 +247,15 @@ def parse_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     return status, headers, body
 
 
-def rush(requests: list[tuple[str, str, bytes, str]]) -> tuple[list[Result], float]:
+def rush(requests: list[tuple[str, str, bytes, str]], send=None) -> tuple[list[Result], float]:
     """POST every request from its own thread, all released at once; return results, wall s."""
+    send = send or post
     results: list[Result | None] = [None] * len(requests)
     gate = threading.Barrier(len(requests) + 1)
 
     def run(index: int, request) -> None:
         gate.wait()
-        results[index] = post(*request)
+        results[index] = send(*request)
 
     threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
     for thread in threads:
@@ -255,10 +281,34 @@ def bid_requests(world, tender, sessions, mode: str) -> list:
             ("files", "投标文件.pdf", pdf)]
         fields = [("organization", str(org.pk)), ("price", "280000.00"),
                   ("proposal", "服务方案：入户探访与个案服务。"), *(("kinds", k) for k in kinds)]
+        path = f"/api/procurement/tenders/{tender.pk}/bids/"
+        if mode == "page":  # the bid page's form: one upload field per required document
+            path = f"/workspace/procurement/tenders/{tender.pk}/bid/"
+            fields = [*fields[:3], ("tender_version", str(tender.version))]
+            files = [(f"doc_{i}", f"{kind}.pdf", pdf + kind.encode())
+                     for i, kind in enumerate(kinds)] or [("files", "投标文件.pdf", pdf)]
         body, content_type = multipart(fields, files)
-        requests.append((f"/api/procurement/tenders/{tender.pk}/bids/", session, body,
-                         content_type, "respond-async" if mode == "intake" else ""))
+        requests.append((path, session, body, content_type,
+                         "respond-async" if mode == "intake" else ""))
     return requests
+
+
+_PAGE_TARGET = re.compile(r"/(bid-intakes|bids)/(\d+)/$")
+
+
+def post_page(path: str, session: str, body: bytes, content_type: str, prefer: str = "") -> Result:
+    """POST the bid page's form and read its answer as the API's: a redirect to the bid's
+    intake page as 202, to the bid as 201 (both with the id), the form shown again (a refusal)
+    as 400 with the page."""
+    result = post(path, session, body, content_type, prefer)
+    if result.http == 302:
+        target = _PAGE_TARGET.search(urlsplit(result.location).path)
+        if target:
+            result.http = 202 if target.group(1) == "bid-intakes" else 201
+            result.body = json.dumps({"id": int(target.group(2))}).encode()
+    elif result.http == 200:
+        result.http = 400
+    return result
 
 
 def ceiling_requests(sessions) -> list:
@@ -436,11 +486,11 @@ def warm(sessions, world, workers: int, mode: str) -> None:
     deadline has answered requests for hours): the ceiling, and real bids in the round's mode
     on a tender of their own (for the intake its insert, prepared after two runs on a
     connection), sent ``workers`` at a time so that each worker takes some."""
-    tender = tender_new(world)
+    tender = tender_for(world, mode)
     requests = bid_requests(world, tender, sessions, mode)[:6 * workers]
     for start in range(0, len(requests), workers):
         rush([(CEILING_PATH, s, b"{}", "application/json") for s in sessions[:workers]])
-        rush(requests[start:start + workers])
+        rush(requests[start:start + workers], sender(mode))
 
 
 def measure(workers: int, mode: str, world, sessions, args, data_dir: Path) -> dict:
@@ -461,10 +511,10 @@ def measure(workers: int, mode: str, world, sessions, args, data_dir: Path) -> d
             ceiling_wall += wall
             lost_c += lost_ceiling(results)
             other += other_refusals(results)
-            tender = tender_new(world)
+            tender = tender_for(world, mode)
             requests = bid_requests(world, tender, sessions, mode)
             with LockWaits(args.database_url) as waits:
-                results, wall = rush(requests)
+                results, wall = rush(requests, sender(mode))
             lock_samples += waits.samples
             bids += results
             bid_wall += wall
@@ -474,11 +524,11 @@ def measure(workers: int, mode: str, world, sessions, args, data_dir: Path) -> d
             other += other_refusals(results) + intake_refusals(tender)
         bid_rate = len(bids) / bid_wall
         # The deadline round: the deadline about half way through the expected rush.
-        tender = tender_new(world)
+        tender = tender_for(world, mode)
         requests = bid_requests(world, tender, sessions, mode)
         deadline = timezone.now() + dt.timedelta(seconds=0.1 + 0.5 * len(requests) / bid_rate)
         Tender.objects.filter(pk=tender.pk).update(bid_deadline=deadline)
-        results, _wall = rush(requests)
+        results, _wall = rush(requests, sender(mode))
         enter_intakes(tender)
         lost += lost_bids(results, tender)
         late_refused = [r for r in results if is_late_refusal(r)]
@@ -536,7 +586,7 @@ def main() -> None:
         print(f"  bid p50 {m['bid_p50']:.0f} ms, p99 {m['bid_p99']:.0f} ms (target ≤ "
               f"{TARGET_P99_MS} ms) {_common.verdict(ok_p99)}; ceiling p50 {m['ceiling_p50']:.0f} ms,"
               f" p99 {m['ceiling_p99']:.0f} ms")
-        if mode == "intake":
+        if mode in ("intake", "page"):
             print(f"  entered after the rush by one process (as a worker): {m['entered']} bids, "
                   f"{m['enter_rate']:.0f}/s")
         print(f"  lock waits during the bid rounds: {m['lock_share']:.0%} of samples with a "

@@ -54,16 +54,21 @@ _SCOPES: dict[str, list[ScopeBuilder]] = defaultdict(list)
 _GRANT_CACHE_ATTR = "_sanshe_object_grants"
 
 
-def rule(*perms: str, model_level: bool = False) -> Callable[[Rule], Rule]:
+def rule(*perms: str, model_level: bool = False, first: bool = False) -> Callable[[Rule], Rule]:
     """Register the decorated predicate as a relationship rule for each permission name.
 
     With ``model_level`` the rule is also asked without an object (``obj`` is None then).
-    """
+    With ``first`` it is asked before the rules already registered: the rules are ORed, so the
+    order changes only the cost (a rule answered from the object's own fields before a scope's
+    query)."""
 
     def register(predicate: Rule) -> Rule:
         for perm in perms:
             if predicate not in _RULES[perm]:
-                _RULES[perm].append(predicate)
+                if first:
+                    _RULES[perm].insert(0, predicate)
+                else:
+                    _RULES[perm].append(predicate)
         if model_level:
             _MODEL_LEVEL.add(predicate)
         return predicate

@@ -78,6 +78,8 @@ class OrganizationScopedForm(forms.Form):
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        if self.is_bound:  # a submitted form shows its own choice: no initial to read
+            return
         ids = [o.pk for o in organizations]
         if len(ids) == 1:
             self.fields["organization"].initial = ids[0]

@@ -111,6 +111,13 @@ def tender_get_for_user(*, user, tender_id: int) -> Tender:
         .prefetch_related("criteria"), tender_id)
 
 
+def tender_get_for_bid(*, user, tender_id: int) -> Tender:
+    """Return one tender visible to the user as the bid page needs it: the row alone (its
+    code, title, deadline, version and required documents), no project or criteria; Http404
+    otherwise. The page is asked on every bid of a deadline rush."""
+    return get_for_user_or_404(user, "procurement.view_tender", Tender.objects.all(), tender_id)
+
+
 # Bids ------------------------------------------------------------------------------------------
 
 def bid_list_for_user(*, user, tender: Tender) -> QuerySet[Bid]:

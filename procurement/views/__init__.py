@@ -270,7 +270,7 @@ class BidSubmitView(OfficeMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.tender = selectors.tender_get_for_user(user=request.user, tender_id=kwargs["pk"])
+        self.tender = selectors.tender_get_for_bid(user=request.user, tender_id=kwargs["pk"])
         if not request.user.has_perm("procurement.submit_bid", Bid(tender=self.tender)):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
