@@ -129,3 +129,35 @@ def test_only_its_submitter_follows_it(client, world, clock):
         assert client.get(intake_url(intake)).status_code == 404
     client.logout()
     assert client.get(intake_url(intake)).status_code == 302  # to the sign-in page
+
+
+def test_the_page_reads_little_in_a_rush(client, world, clock, django_assert_max_num_queries):
+    """The page's POST close to the deadline: the session, the user, the tender's row, the
+    memberships, the organization chosen and the insert; a published tender's visibility is
+    answered from its row (procurement.permissions.published_tender_is_public)."""
+    tender = tender_published(world)
+    clock.move_to(tender.bid_deadline - MINUTE)
+    client.force_login(world.supplier_staff[0])
+    data = {"organization": world.suppliers[0].pk, "price": "280000.00", "proposal": "方案",
+            "files": bid_files(), "tender_version": tender.version}
+    with django_assert_max_num_queries(6):
+        response = client.post(reverse("procurement:bid-submit", args=[tender.pk]), data)
+    assert response.status_code == 302 and BidIntake.objects.count() == 1
+
+
+def test_who_sees_a_tender_is_the_same_from_its_row_as_from_the_list(world):
+    """The rule answered from a tender's row agrees with the list's scope for every user, on a
+    draft and on a published tender."""
+    from procurement.models import Tender
+    from procurement.selectors import tender_list_for_user
+
+    published = tender_published(world)
+    draft = tender_published(world)
+    Tender.objects.filter(pk=draft.pk).update(status=Tender.Status.DRAFT)
+    draft.refresh_from_db()
+    for name, user in world.users().items():
+        if user is None:
+            continue
+        for tender in (published, draft):
+            listed = tender_list_for_user(user=user).filter(pk=tender.pk).exists()
+            assert user.has_perm("procurement.view_tender", tender) == listed, (name, tender.status)
