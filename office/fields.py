@@ -20,6 +20,26 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
             ) from None
 
 
+class KnownRowChoiceField(forms.ModelChoiceField):
+    """A choice of one row that answers from rows the request already holds, by id, before
+    asking the database (``known``: the user's organizations, read with the memberships).
+
+    Only rows of the field's queryset may be known: the form that sets them builds both from
+    the same memberships. Any other id is looked up in the queryset as Django does."""
+
+    known: dict | None = None
+
+    def to_python(self, value):
+        if value not in self.empty_values and self.known:
+            try:
+                row = self.known.get(int(value))
+            except (TypeError, ValueError, OverflowError):
+                row = None
+            if row is not None:
+                return row
+        return super().to_python(value)
+
+
 def preselect_single_choices(form, *, optional=()) -> None:
     """Preselect a single-row choice the user cannot choose otherwise, without a "---------".
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, SocialWorkerProfile
 from core.exceptions import ServiceError
 from core.uploads import validate_upload
-from office.fields import SafeModelMultipleChoiceField
+from office.fields import KnownRowChoiceField, SafeModelMultipleChoiceField
 from procurement.models import OTHER_BID_DOCUMENT, BidFlag
 from procurement.services.bids import bid_document_kinds, parse_bid_price
 
@@ -86,7 +86,8 @@ class OrganizationScopedForm(forms.Form):
 
 
 class BidForm(OrganizationScopedForm):
-    organization = forms.ModelChoiceField(
+    # The user's organizations come with the memberships the page has read (known_organizations).
+    organization = KnownRowChoiceField(
         label=_("投标机构"), queryset=Organization.objects.none(), error_messages=ORGANIZATION_ERRORS,
     )
     # A text field, not a DecimalField: Django's would read full-width digits and "1e3" as
@@ -121,8 +122,9 @@ class BidForm(OrganizationScopedForm):
         help_text=_("中标后写入合同；履约期间变更须经采购人同意，服务台账只接受团队成员填写。"),
     )
 
-    def __init__(self, *args, organizations, tender=None, **kwargs):
+    def __init__(self, *args, organizations, tender=None, known_organizations=(), **kwargs):
         super().__init__(*args, organizations=organizations, **kwargs)
+        self.fields["organization"].known = {o.pk: o for o in known_organizations}
         self.fields["team"].queryset = (SocialWorkerProfile.objects
                                         .filter(organization__in=organizations)
                                         .select_related("user", "organization").order_by("pk"))

@@ -60,8 +60,11 @@ def get_for_user_or_404(user, perm: str, queryset: QuerySet, pk: int):
     The answer comes from ``user.has_perm`` (the rule beside the list's scope, plus any explicit
     grant), so a missing row and a forbidden one look the same.
     """
-    obj = queryset.filter(pk=pk).first()
-    if obj is None or not user.has_perm(perm, obj):
+    try:  # not .first(): one row at most, no ordering to add (a detail page on every request)
+        obj = queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+    if not user.has_perm(perm, obj):
         raise Http404
     return obj
 

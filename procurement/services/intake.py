@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models.query import EmptyQuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -253,7 +254,9 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
     fields = {"price": str(price), "proposal": proposal, "tender_version": tender_version,
               "contact_person": contact_person, "contact_phone": contact_phone,
               "project_manager": project_manager,
-              "team": [getattr(member, "pk", member) for member in team or ()]}
+              # A form's empty choice is qs.none(): asking its truth compiles a query.
+              "team": [getattr(member, "pk", member) for member in
+                       (() if team is None or isinstance(team, EmptyQuerySet) else team)]}
     body = _pack(fields, [*documents, *(("", f) for f in files or ())])
     kek_id, key = crypto.purpose_key(PURPOSE)
     intake = BidIntake(tender_id=tender.pk, organization_id=organization.pk, submitted_by=actor,

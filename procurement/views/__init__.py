@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role
-from accounts.selectors import user_organizations
+from accounts.selectors import user_memberships, user_organizations
 from core import authz
 from core.confirm import confirmation_page
 from core.exceptions import ServiceError
@@ -276,8 +276,12 @@ class BidSubmitView(OfficeMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        orgs = user_organizations(self.request.user, Role.SOCIAL_ORG).order_by("name")
-        return {**super().get_form_kwargs(), "organizations": orgs, "tender": self.tender}
+        user = self.request.user
+        orgs = user_organizations(user, Role.SOCIAL_ORG).order_by("name")
+        known = [m.organization for m in user_memberships(user)
+                 if m.role == Role.SOCIAL_ORG and m.organization_id is not None]
+        return {**super().get_form_kwargs(), "organizations": orgs, "tender": self.tender,
+                "known_organizations": known}
 
     def get_initial(self):
         return {**super().get_initial(), "tender_version": self.tender.version}

@@ -133,14 +133,15 @@ def test_only_its_submitter_follows_it(client, world, clock):
 
 def test_the_page_reads_little_in_a_rush(client, world, clock, django_assert_max_num_queries):
     """The page's POST close to the deadline: the session, the user, the tender's row, the
-    memberships, the organization chosen and the insert; a published tender's visibility is
-    answered from its row (procurement.permissions.published_tender_is_public)."""
+    memberships (with the organizations: the one chosen is not read again) and the insert; a
+    published tender's visibility is answered from its row
+    (procurement.permissions.published_tender_is_public)."""
     tender = tender_published(world)
     clock.move_to(tender.bid_deadline - MINUTE)
     client.force_login(world.supplier_staff[0])
     data = {"organization": world.suppliers[0].pk, "price": "280000.00", "proposal": "方案",
             "files": bid_files(), "tender_version": tender.version}
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         response = client.post(reverse("procurement:bid-submit", args=[tender.pk]), data)
     assert response.status_code == 302 and BidIntake.objects.count() == 1
 
@@ -161,3 +162,15 @@ def test_who_sees_a_tender_is_the_same_from_its_row_as_from_the_list(world):
         for tender in (published, draft):
             listed = tender_list_for_user(user=user).filter(pk=tender.pk).exists()
             assert user.has_perm("procurement.view_tender", tender) == listed, (name, tender.status)
+
+
+def test_an_organization_not_the_users_is_refused_on_the_page(client, world, clock):
+    """The organization chosen is taken from the user's memberships; any other id is refused
+    with the field's message, as before (not one of the choices)."""
+    tender = tender_published(world)
+    clock.move_to(tender.bid_deadline - MINUTE)
+    for organization in (world.suppliers[1].pk, 2**70, "x"):
+        response = submit(client, world, tender, organization=organization)
+        assert response.status_code == 200
+        assert "请选择您所在的社会组织" in response.content.decode(), organization
+    assert not BidIntake.objects.exists()
