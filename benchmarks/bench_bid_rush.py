@@ -12,10 +12,11 @@ one INSERT behind the same middleware, session and CSRF) and, for each worker co
   each (``POST /api/procurement/tenders/<id>/bids/``, multipart with one PDF) to a fresh tender;
 * once: K threads bid on a tender whose deadline falls inside the rush (about half way).
 
-Each of that for every ``--mode`` (default both): ``intake`` sends ``Prefer: respond-async``
+Each of that for every ``--mode`` (default all three): ``intake`` sends ``Prefer: respond-async``
 (answered 202, procurement.services.intake) and enters the tender's intakes in this process
 after the round, as a worker would (a 202 whose intake was not entered counts as lost);
-``sync`` enters the bid in the request (201).
+``page`` posts the bid page's form 20 minutes before the deadline (recorded as an intake, its
+redirect read as a 202, entered the same way); ``sync`` enters the bid in the request (201).
 
 Printed per worker count: bids/s and ceiling/s (requests / wall time of the rounds), their
 ratio, p50/p99 latency of both, lost (a 2xx whose bid is not in the database, a 5xx or a
