@@ -490,7 +490,7 @@ def warm(sessions, world, workers: int, mode: str) -> None:
     tender = tender_for(world, mode)
     requests = bid_requests(world, tender, sessions, mode)[:6 * workers]
     for start in range(0, len(requests), workers):
-        rush([(CEILING_PATH, s, b"{}", "application/json") for s in sessions[:workers]])
+        rush(ceiling_requests(sessions[:workers]))
         rush(requests[start:start + workers], sender(mode))
 
 

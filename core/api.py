@@ -1,6 +1,7 @@
 """The REST API's permission class: the object question asked through core.authz; and a
 serializer mixin for a hot path whose fields are set up once per process."""
 
+from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 
@@ -42,8 +43,6 @@ class SharedFieldsMixin:
             cls._shared_fields = shared
         return shared
 
-    @property
+    @cached_property
     def _own_fields(self):
-        if "_own_fields_cache" not in self.__dict__:
-            self.__dict__["_own_fields_cache"] = serializers.Serializer.fields.func(self)
-        return self.__dict__["_own_fields_cache"]
+        return serializers.Serializer.fields.func(self)

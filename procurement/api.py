@@ -3,7 +3,6 @@ submission through the same service as the page (bid_submit)."""
 
 import csv
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +26,11 @@ from procurement.selectors import (
     tender_opening_record,
 )
 from procurement.services.bids import bid_submit
-from procurement.services.intake import bid_intake_accept, bid_intake_get_for_user
+from procurement.services.intake import (
+    bid_intake_accept,
+    bid_intake_fits,
+    bid_intake_get_for_user,
+)
 
 
 class TenderSerializer(serializers.ModelSerializer):
@@ -182,13 +185,8 @@ def intake_requested(request) -> bool:
     preferences = {part.split("=")[0].strip().lower()
                    for item in request.headers.get("Prefer", "").split(",")
                    for part in item.split(";")[:1]}
-    if "respond-async" not in preferences:
-        return False
-    try:
-        size = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return size <= settings.BID_INTAKE_MAX_BYTES
+    return ("respond-async" in preferences
+            and bid_intake_fits(request.META.get("CONTENT_LENGTH")))
 
 
 def intake_response(request, intake, url_name: str) -> Response:

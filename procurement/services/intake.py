@@ -411,19 +411,25 @@ def bid_intakes_process(*, tender=None, limit: int | None = None) -> int:
     return sum(1 for pk in ids if bid_intake_process(pk) is not None)
 
 
-def bid_intake_on_page(tender, arrived_at, content_length) -> bool:
-    """Return whether the bid page records a bid as an intake instead of entering it in the
-    request: when it arrived within settings.BID_PAGE_INTAKE_MINUTES before the tender's
-    deadline (when the bidders of a rush come) and its request is small enough to keep in an
-    intake row (settings.BID_INTAKE_MAX_BYTES). Earlier, the page enters it at once."""
-    minutes = settings.BID_PAGE_INTAKE_MINUTES
-    if minutes <= 0 or arrived_at is None or tender.bid_deadline is None:
-        return False
+def bid_intake_fits(content_length) -> bool:
+    """Return whether a request of this Content-Length is small enough to keep whole in an
+    intake row (settings.BID_INTAKE_MAX_BYTES); an unreadable length is not."""
     try:
         size = int(content_length or 0)
     except ValueError:
         return False
-    return (size <= settings.BID_INTAKE_MAX_BYTES
+    return size <= settings.BID_INTAKE_MAX_BYTES
+
+
+def bid_intake_on_page(tender, arrived_at, content_length) -> bool:
+    """Return whether the bid page records a bid as an intake instead of entering it in the
+    request: when it arrived within settings.BID_PAGE_INTAKE_MINUTES before the tender's
+    deadline (when the bidders of a rush come) and its request fits an intake row
+    (bid_intake_fits). Earlier, the page enters it at once."""
+    minutes = settings.BID_PAGE_INTAKE_MINUTES
+    if minutes <= 0 or arrived_at is None or tender.bid_deadline is None:
+        return False
+    return (bid_intake_fits(content_length)
             and tender.bid_deadline - arrived_at <= dt.timedelta(minutes=minutes))
 
 
