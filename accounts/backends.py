@@ -25,6 +25,14 @@ class MembershipModelBackend(ModelBackend):
             return False
         return super().has_perm(user_obj, perm, obj)
 
+    def get_user(self, user_id):
+        """Return the session's user with its active memberships read in the same statement
+        (accounts.selectors.user_with_memberships): nearly every request asks its roles."""
+        from accounts.selectors import user_with_memberships
+
+        user = user_with_memberships(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def _get_group_permissions(self, user_obj):
         from accounts.roles import Role
         from accounts.selectors import user_roles

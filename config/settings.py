@@ -161,9 +161,10 @@ if DATABASES["default"]["ENGINE"] == "core.postgresql" and env_bool(
         "DB_PREPARED_STATEMENTS", True):
     # Django's queries bind their values in the client and are never prepared; a statement run
     # through a server-side binding cursor is prepared after this many runs on a connection.
-    # Only the bid intake's insert does (procurement.services.intake: its planning was half
-    # its cost in a deadline rush). DB_PREPARED_STATEMENTS=0 behind a pooler in transaction
-    # mode that cannot keep prepared statements (PgBouncer before 1.21).
+    # Only core.db's few statements do: the signed-in user with the memberships (every page),
+    # a row by its key (the bid page) and the bid intake's insert (its planning was half its
+    # cost in a deadline rush). DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode
+    # that cannot keep prepared statements (PgBouncer before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from core import authz
+from core import authz, db
 from core.counts import related_count
 from procurement.digests import bid_files_digests, price_digest, text_digest
 from procurement.models import (
@@ -54,15 +54,17 @@ def need_support_counts(needs) -> list:
     return needs
 
 
-def get_for_user_or_404(user, perm: str, queryset: QuerySet, pk: int):
+def get_for_user_or_404(user, perm: str, queryset: QuerySet | type, pk: int):
     """Return the row pk of queryset if the user may perm on it; Http404 when missing or forbidden.
 
     The answer comes from ``user.has_perm`` (the rule beside the list's scope, plus any explicit
-    grant), so a missing row and a forbidden one look the same.
+    grant), so a missing row and a forbidden one look the same. A model instead of a queryset:
+    its row alone, read with a prepared statement (core.db.row_get).
     """
+    model = queryset if isinstance(queryset, type) else queryset.model
     try:  # not .first(): one row at most, no ordering to add (a detail page on every request)
-        obj = queryset.get(pk=pk)
-    except queryset.model.DoesNotExist:
+        obj = db.row_get(model, pk) if model is queryset else queryset.get(pk=pk)
+    except model.DoesNotExist:
         raise Http404 from None
     if not user.has_perm(perm, obj):
         raise Http404
@@ -117,8 +119,8 @@ def tender_get_for_user(*, user, tender_id: int) -> Tender:
 def tender_get_for_bid(*, user, tender_id: int) -> Tender:
     """Return one tender visible to the user as the bid page needs it: the row alone (its
     code, title, deadline, version and required documents), no project or criteria; Http404
-    otherwise. The page is asked on every bid of a deadline rush."""
-    return get_for_user_or_404(user, "procurement.view_tender", Tender.objects.all(), tender_id)
+    otherwise. The page is asked on every bid of a deadline rush: its statement is prepared."""
+    return get_for_user_or_404(user, "procurement.view_tender", Tender, tender_id)
 
 
 # Bids ------------------------------------------------------------------------------------------

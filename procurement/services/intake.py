@@ -47,6 +47,7 @@ from accounts.models import Membership, Organization
 from accounts.roles import Role
 from accounts.selectors import user_memberships_cached
 from core import authz, crypto
+from core.db import preparing_cursor
 from core.exceptions import PermissionDenied, ServiceError
 from core.files import atomic_with_files
 from core.middleware import client_address, get_client_address
@@ -158,29 +159,10 @@ def _insert_if_open(intake: BidIntake, *, staff_check: bool) -> int | None:
     if staff_check:
         params += [intake.submitted_by_id, intake.organization_id, Role.SOCIAL_ORG,
                    Organization.Kind.SOCIAL_ORG]
-    with _preparing_cursor() as cursor:
+    with preparing_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
-
-
-def _preparing_cursor():
-    """Return a cursor whose statements PostgreSQL prepares once per connection (psycopg's
-    server-side binding; settings DB_PREPARED_STATEMENTS), wrapped as Django's own cursors are
-    (execute wrappers, errors); Django's cursor elsewhere, and while queries are logged (DEBUG,
-    a test counting them: a prepared statement leaves no text to log).
-
-    The insert is the same text for every intake: planned each time it cost as much as running
-    it (about 0.2 ms of a 0.45 ms statement), prepared it runs like a plain INSERT."""
-    connection.ensure_connection()
-    raw = connection.connection
-    if (connection.vendor != "postgresql" or connection.queries_logged
-            or getattr(raw, "prepare_threshold", None) is None):
-        return connection.cursor()
-    import psycopg
-
-    connection.validate_thread_sharing()
-    return connection.make_cursor(psycopg.Cursor(raw))
 
 
 def _no_such_organization() -> ServiceError:
@@ -217,8 +199,9 @@ def _why_not_open(actor, tender_id: int, organization_id: int, arrived_at) -> No
 
 
 def _staff_checked(actor, tender_id: int, organization):
-    """Check the bid rule in Python when the actor's memberships are already read (an API
-    token narrows them to its organization, and the rule must see only those) and return the
+    """Check the bid rule in Python when the actor's memberships are already read (with a
+    request's user; an API token narrows them to its organization, and the rule must see only
+    those) and return the
     organization, loaded; return None to leave the check to the insert's SQL (no query here)."""
     memberships = user_memberships_cached(actor)
     if memberships is None and actor.is_active:
@@ -238,8 +221,9 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
     exist or that the actor may not see (a draft) is Http404, an organization the actor is not
     social-org staff of is PermissionDenied, one that does not exist a ServiceError.
 
-    Whom the rule allows is asked in the insert itself when the request has not read the
-    actor's memberships (the API's bid: one statement in all). The rest (eligibility, the
+    Whom the rule allows is asked in Python from the memberships a request already holds (read
+    with its user, accounts.selectors.user_with_memberships, or narrowed by an API token), and
+    in the insert itself for an actor read without them: one statement in all. The rest (eligibility, the
     documents the tender requires, a duplicate, the team, a fixed price) is checked when it is
     entered, by bid_submit itself, which asks the rule again."""
     if not 0 < tender.pk < 2**63:  # no id of a tender (and no value for raw SQL's parameters)

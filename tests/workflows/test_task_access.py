@@ -131,11 +131,11 @@ def test_tender_opened_receiver_is_idempotent_and_ignores_unknown_tenders(world)
     assert Task.objects.filter(process__serviceprojectprocess__project=project).count() == 2
 
 
-# session, user, memberships, tasks (each section's first rows chosen and counted by the
-# database), and the permission lookups of the flow task filter. The role menu
-# (office/_menu.html) reuses the cached memberships. A user with open tasks adds one: the chosen
+# session, user with the memberships (one statement: accounts.selectors.user_with_memberships),
+# tasks (each section's first rows chosen and counted by the database), and the permission
+# lookups of the flow task filter. The role menu (office/_menu.html) reuses the memberships. A user with open tasks adds one: the chosen
 # tasks read with their processes and subjects joined (workflows.selectors.task_inbox_for_user).
-INBOX_QUERIES = 5
+INBOX_QUERIES = 4
 TASK_ROWS_QUERY = 1
 # Roles with work items add their selectors' queries (each one query, whatever the row count):
 # resident: surveys, needs to support, own needs; social worker: contracts in delivery with
@@ -144,8 +144,7 @@ TASK_ROWS_QUERY = 1
 # open challenges (答疑与质疑), listed in the inbox and counted again by the menu entry.
 WORK_ITEM_QUERIES = {"resident": 3, "social_worker": 1, "community": 1, "bidder": 1, "admin": 2,
                      "operator": 2, "purchaser": 4}
-# A superuser skips the permission lookups but, having no membership rows cached by the task
-# filter, pays for them in the role menu: it nets out.
+# A superuser with the admin role reads what an operator reads (its memberships come with it).
 SUPERUSER_SAVES = {"admin": 0}
 
 
