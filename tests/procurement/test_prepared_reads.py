@@ -68,3 +68,32 @@ def test_the_reads_are_prepared_on_postgresql(world):
         statements = [row[0] for row in cursor.fetchall()]
     assert sum(s.startswith("SELECT") and '"procurement_tender"' in s for s in statements) == 1
     assert sum('"accounts_membership"' in s for s in statements) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="prepared statements are PostgreSQL's (CI's PostgreSQL pass)")
+def test_nothing_is_prepared_when_the_setting_turns_it_off(world):
+    """DB_PREPARED_STATEMENTS=0 (a pooler that cannot keep them) leaves psycopg's threshold
+    unset, as Django does: the same reads then run unprepared. (A division: no page reads one
+    by core.db, so no earlier test on this connection prepared its statement.)"""
+    from accounts.models import Division
+
+    division = world.purchaser_org.division
+    connection.ensure_connection()
+    raw = connection.connection
+    saved, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        for _ in range(4):
+            assert db.row_get(Division, division.pk) == division
+    finally:
+        raw.prepare_threshold = saved
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ['%"accounts_division"%'])
+        assert cursor.fetchone()[0] == 0
+    for _ in range(4):  # and with the threshold set (the default), it is
+        db.row_get(Division, division.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ['%"accounts_division"%'])
+        assert cursor.fetchone()[0] == 1
