@@ -18,7 +18,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     The request acts as the token's user with only the roles the user holds in the token's
     organization (and the roles held without one, for an expert): the memberships cached for
-    the rules (``accounts.selectors.user_memberships``) are narrowed to them.
+    the rules (``accounts.selectors.user_memberships``) are narrowed to them, and a superuser's
+    or staff member's own flags are set aside for the request (``User.act_through_token``).
     """
 
     keyword = "Bearer"
@@ -54,6 +55,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not memberships:
             raise exceptions.AuthenticationFailed(_("令牌所代表的用户已不在该机构任职。"))
         user_memberships_set(user, memberships)
+        user.act_through_token()  # nor does a superuser's "every permission" come with it
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token

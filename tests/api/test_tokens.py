@@ -185,3 +185,30 @@ def test_messages_follow_the_token_users_language(client, world):
     _, key = issue_test_token(world.supplier_staff[1])  # Chinese, whatever the header says
     response = client.get(reverse("api-v1:bid-receipts", args=[999999]), headers=_bearer(key))
     assert response.json()["detail"] == "未找到该投标文件。"
+
+
+def test_a_superusers_token_carries_only_its_organizations_roles(client, world):
+    """A superuser who also works for a purchaser: the purchaser's token is a purchaser's,
+    not the platform's (no organization admin, no model permission of Django's superuser)."""
+    from accounts.models import User
+    from api.authentication import ApiTokenAuthentication
+
+    purchaser = world.purchaser
+    User.objects.filter(pk=purchaser.pk).update(is_superuser=True, is_staff=True)
+    purchaser.refresh_from_db()
+    _, key = issue_test_token(purchaser, world.purchaser_org)
+    organizations = reverse("api-v1:organizations")
+    assert client.get(organizations, headers=_bearer(key)).status_code == 403
+    assert client.get(reverse("api-v1:bids"), headers=_bearer(key)).status_code == 200
+    client.force_login(purchaser)  # the same person signed in: the superuser
+    assert client.get(organizations).status_code == 200
+
+    user, _token = ApiTokenAuthentication().authenticate_key(key)
+    assert not user.is_superuser and not user.is_staff
+    assert not user.has_perm("accounts.add_organization")
+    assert not user.has_perm("accounts.administer_user")
+    user.real_name = "改名"
+    user.save()  # a save during such a request keeps the real flags
+    stored = User.objects.get(pk=purchaser.pk)
+    assert stored.is_superuser and stored.is_staff and stored.real_name == "改名"
+    assert not user.is_superuser and not user.is_staff
