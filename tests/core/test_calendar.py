@@ -98,3 +98,68 @@ def test_cache_follows_holiday_changes():
     assert is_working_day(day)
     Holiday.objects.filter(date=D(2026, 2, 14)).delete()
     assert not is_working_day(D(2026, 2, 14))
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def monotonic(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(calendar.time, "monotonic", clock)
+    return clock
+
+
+def test_a_change_in_another_process_is_seen_within_a_second(monotonic):
+    """Another process's change: this one's cache is not cleared by the signal, but the shared
+    calendar version moves after that commit and is compared at most once a second."""
+    from django.core.cache import cache
+
+    day = D(2026, 3, 2)  # an ordinary Monday
+    calendar.clear_cache()
+    assert is_working_day(day)
+    Holiday.objects.bulk_create([Holiday(date=day, name="临时假日", kind=Holiday.Kind.HOLIDAY)])
+    assert is_working_day(day)  # no signal here, as in another process: the cached year
+    cache.set(calendar.VERSION_KEY, "another process's change")
+    monotonic.now += 0.5
+    assert is_working_day(day)  # compared at most once a second
+    monotonic.now += 0.6
+    assert not is_working_day(day)
+
+
+def test_a_change_here_moves_the_shared_version_after_its_commit(
+        django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    before = cache.get(calendar.VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        Holiday.objects.create(date=D(2026, 3, 3), name="临时假日", kind=Holiday.Kind.HOLIDAY)
+    assert cache.get(calendar.VERSION_KEY) == before  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert cache.get(calendar.VERSION_KEY) not in (None, before)
+
+
+def test_with_the_shared_cache_down_the_calendar_still_answers(monkeypatch, monotonic):
+    """Redis unreachable: the version cannot be asked nor written; the calendar still answers
+    from the table, and cached years expire after CACHE_SECONDS."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    day = D(2026, 3, 4)
+    calendar.clear_cache()
+    assert is_working_day(day)
+    Holiday.objects.bulk_create([Holiday(date=day, name="临时假日", kind=Holiday.Kind.HOLIDAY)])
+    monotonic.now += calendar.CACHE_SECONDS + 1
+    assert not is_working_day(day)
+    Holiday.objects.create(date=D(2026, 3, 5), name="临时假日", kind=Holiday.Kind.HOLIDAY)
+    assert not is_working_day(D(2026, 3, 5))  # this process's own change: at once
