@@ -12,6 +12,11 @@ BEAT_SCHEDULE = {
         "task": "procurement.tasks.process_pending_bid_intakes",
         "schedule": 30.0,
     },
+    # Cached copies of sessions signed out or changed while Redis was down (core.sessions).
+    "purge-session-cache": {
+        "task": "core.tasks.session_cache_purge",
+        "schedule": 30.0,
+    },
     "fire-due-workflow-timers": {
         "task": "workflows.tasks.fire_due_timers",
         "schedule": 60.0,

@@ -109,6 +109,22 @@ class Notification(models.Model):
         return self.title
 
 
+class SessionCachePurge(models.Model):
+    """A session's cached copy still to be removed from the shared cache (core.sessions): the
+    session ended, or changed, while Redis was unreachable, so Redis may still hold the old copy
+    and would serve it once it is back. ``core.tasks.session_cache_purge`` removes it."""
+
+    cache_key = models.CharField(_("缓存键"), max_length=255, unique=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待清除的会话缓存")
+        verbose_name_plural = _("待清除的会话缓存")
+
+    def __str__(self) -> str:
+        return "…" + self.cache_key[-4:]
+
+
 class Holiday(models.Model):
     """A day that differs from the Monday-to-Friday rule: a day off or a swapped working day."""
 

@@ -97,3 +97,24 @@ def audit_anchor_export() -> dict:
     from core.audit import audit_anchor
 
     return audit_anchor()
+
+
+@shared_task
+def session_cache_purge(limit: int = 1000) -> int:
+    """Remove from the session cache the copies of sessions removed or changed while it was
+    unreachable (core.sessions; beat, every 30 s); return how many. While the cache is still
+    down nothing is removed and the records wait for the next run."""
+    from django.core.cache import caches
+
+    from core.models import SessionCachePurge
+    from core.throttling import cache_errors
+
+    rows = list(SessionCachePurge.objects.order_by("pk").values_list("pk", "cache_key")[:limit])
+    if not rows:
+        return 0
+    try:
+        caches[settings.SESSION_CACHE_ALIAS].delete_many([key for _pk, key in rows])
+    except cache_errors():
+        return 0
+    SessionCachePurge.objects.filter(pk__in=[pk for pk, _key in rows]).delete()
+    return len(rows)

@@ -54,8 +54,54 @@ def test_sign_in_bid_and_sign_out_with_the_cache_down(client, cache_down, caplog
     signed_out = client.post(reverse("logout"))
     assert signed_out.status_code == 302
     assert not Session.objects.filter(session_key=key).exists()
-    assert "deleted from the database but not from the unreachable cache" in caplog.text
+    assert "its cached copy will be removed once the cache answers" in caplog.text
     assert client.get(reverse("procurement:tender-detail", args=[tender.pk])).status_code == 302
+    # Its cached copy is to be removed once Redis answers; while it is down, the purge waits.
+    from core.models import SessionCachePurge
+    from core.tasks import session_cache_purge
+
+    assert SessionCachePurge.objects.filter(cache_key__endswith=key).exists()
+    assert session_cache_purge() == 0
+    assert SessionCachePurge.objects.filter(cache_key__endswith=key).exists()
+
+
+def test_a_session_signed_out_while_redis_was_down_is_not_served_when_it_returns(
+        client, settings, monkeypatch):
+    """Redis unreachable only for the sign-out: it keeps the session's copy, and once it answers
+    again would serve it (the cookie signed in again) until the purge removes it."""
+    from django.core.cache import caches
+
+    from core.models import SessionCachePurge
+    from core.tasks import session_cache_purge
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "sessions-purge-test"}}
+    settings.SESSION_ENGINE = "core.sessions"
+    world = world_build(**PROCUREMENT_WORLD)
+    staff = world.supplier_staff[0]
+    assert client.post(reverse("login"), {"username": staff.username,
+                                          "password": DEFAULT_PASSWORD}).status_code == 302
+    key = client.cookies["sessionid"].value
+    page = reverse("procurement:tender-list")
+    assert client.get(page).status_code == 200
+    cache = caches["default"]
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    with monkeypatch.context() as down:
+        down.setattr(cache, "delete", unreachable)
+        down.setattr(cache, "set", unreachable)
+        assert client.post(reverse("logout")).status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
+    client.cookies["sessionid"] = key  # the old cookie, kept by someone
+    assert client.get(page).status_code == 200  # Redis back: its stale copy signs it in
+
+    assert session_cache_purge() == 1
+    assert not SessionCachePurge.objects.exists()
+    response = client.get(page)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert session_cache_purge() == 0
 
 
 def test_an_intake_is_answered_with_the_cache_down(client, cache_down):
