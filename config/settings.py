@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user read here: the database unreachable → 503 with Retry-After, not a 500.
+    "core.middleware.SignedInUserMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

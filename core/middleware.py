@@ -112,13 +112,37 @@ class ServiceErrorMiddleware:
         return None
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_response(request, exception):
+    """Return the 503 answer (with Retry-After) to a request that found the database
+    unreachable, or None when the exception is something else."""
+    import logging
+
+    from django.db import InterfaceError, OperationalError
+    from django.http import HttpResponse, JsonResponse
+    from django.utils.translation import gettext as _
+
+    if not isinstance(exception, OperationalError | InterfaceError):
+        return None
+    logging.getLogger(__name__).error("database unavailable: %s", exception, exc_info=True)
+    message = _("系统暂时无法连接数据库，本次操作未生效，请稍后重试。")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 class DatabaseUnavailableMiddleware:
     """Answer 503 with Retry-After when the database is unreachable (PostgreSQL restarting or
     failing over), instead of a 500: the request changed nothing (its transaction, if any, was
     rolled back with the connection) and may simply be sent again. The next request reconnects
     (CONN_HEALTH_CHECKS). docs/deployment.md "Faults and recovery"."""
 
-    RETRY_AFTER_SECONDS = 5
+    RETRY_AFTER_SECONDS = RETRY_AFTER_SECONDS
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -127,19 +151,25 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        import logging
+        return database_unavailable_response(request, exception)
 
+
+class SignedInUserMiddleware:
+    """Read the signed-in user (its session, then the user with its memberships) before any
+    other middleware asks for it, right after AuthenticationMiddleware: a database unreachable
+    there answers 503 with Retry-After as in a view (database_unavailable_response), not a 500
+    from whichever middleware happened to ask first. No read for a request without a session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         from django.db import InterfaceError, OperationalError
-        from django.http import HttpResponse, JsonResponse
-        from django.utils.translation import gettext as _
 
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        logging.getLogger(__name__).error("database unavailable: %s", exception, exc_info=True)
-        message = _("系统暂时无法连接数据库，本次操作未生效，请稍后重试。")
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=503)
-        else:
-            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        user = getattr(request, "user", None)
+        if user is not None:
+            try:
+                user.is_authenticated  # noqa: B018 - the lazy user, read here
+            except (OperationalError, InterfaceError) as exc:
+                return database_unavailable_response(request, exc)
+        return self.get_response(request)
