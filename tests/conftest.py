@@ -11,6 +11,14 @@ def _eager_celery(settings):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = False
+    # An eager task sets celery's process-wide "inside a task" flag while it runs and restores
+    # the value it found: eager tasks in concurrent threads (the bid rush tests) can restore
+    # another thread's True, and every later result.get() in this process then raised "Never
+    # call result.get() within a task!" (tests/test_celery.py). The platform never waits on a
+    # result; a test process is never a worker.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
