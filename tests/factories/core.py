@@ -9,7 +9,15 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from core.audit import audit_record
-from core.models import AuditChainHead, AuditEntry, Document, Holiday, Notification, StoredFile
+from core.models import (
+    AuditChainHead,
+    AuditEntry,
+    Document,
+    Holiday,
+    Notification,
+    SessionCachePurge,
+    StoredFile,
+)
 from tests.factories.accounts import OrganizationFactory, UserFactory
 
 PDF_BYTES = b"%PDF-1.7\n% test document\n"
@@ -52,6 +60,15 @@ class NotificationFactory(DjangoModelFactory):
 
     class Params:
         read = factory.Trait(read_at=factory.LazyFunction(timezone.now))
+
+
+class SessionCachePurgeFactory(DjangoModelFactory):
+    """The cache key of a session removed while the cache was unreachable (core.sessions)."""
+
+    class Meta:
+        model = SessionCachePurge
+
+    cache_key = factory.Sequence(lambda n: f"django.contrib.sessions.cached_db{n:032d}")
 
 
 class HolidayFactory(DjangoModelFactory):
