@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, SocialWorkerProfile
@@ -62,8 +63,46 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
+class _ChoicesOnUse(ModelChoiceIterator):
+    """A model choice field's choices, reading the field's queryset only when iterated."""
+
+    def __init__(self, field):
+        self.field = field
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
+
 class TeamField(SafeModelMultipleChoiceField):
-    """Social workers shown with their level and certificate number (持证社工)."""
+    """Social workers shown with their level and certificate number (持证社工).
+
+    The form gives the rows to choose from as a function (``queryset_on_use``), called when the
+    choices are shown or a chosen id is checked: a bid submitted without a team (most bids, and
+    every one of a deadline rush) never builds that queryset."""
+
+    iterator = _ChoicesOnUse
+    _build = None
+
+    def queryset_on_use(self, build) -> None:
+        self._build = build
+
+    def _get_rows(self):
+        if self._build is not None:
+            build, self._build = self._build, None
+            self._set_queryset(build())
+        return self._queryset
+
+    def _set_rows(self, queryset):
+        self._build = None
+        self._set_queryset(queryset)
+
+    queryset = property(_get_rows, _set_rows)
+
+    def clean(self, value):
+        if not self.required and not value:
+            return []  # no team chosen: nothing to look up (Django's answers queryset.none())
+        return super().clean(value)
 
     def label_from_instance(self, obj):
         return _("%(name)s，%(level)s，证书编号%(cert)s") % {
@@ -125,9 +164,9 @@ class BidForm(OrganizationScopedForm):
     def __init__(self, *args, organizations, tender=None, known_organizations=(), **kwargs):
         super().__init__(*args, organizations=organizations, **kwargs)
         self.fields["organization"].known = {o.pk: o for o in known_organizations}
-        self.fields["team"].queryset = (SocialWorkerProfile.objects
-                                        .filter(organization__in=organizations)
-                                        .select_related("user", "organization").order_by("pk"))
+        self.fields["team"].queryset_on_use(lambda: (
+            SocialWorkerProfile.objects.filter(organization__in=organizations)
+            .select_related("user", "organization").order_by("pk")))
         self.document_kinds = list(tender.required_documents or ()) if tender else []
         documents = {
             f"doc_{n}": AttachmentsField(

@@ -267,6 +267,45 @@ def test_bidder_names_its_team_on_the_bid_form(client, world, workers):
     assert _profile(workers[1]).certificate_number in client.get(response.url).content.decode()
 
 
+def test_the_bid_form_refuses_another_organizations_social_worker(client, world, workers):
+    tender = tender_published(world)
+    stranger = SocialWorkerProfileFactory(organization=world.suppliers[1])
+    client.login(username=world.supplier_staff[0].username, password=DEFAULT_PASSWORD)
+    response = client.post(reverse("procurement:bid-submit", args=[tender.pk]),
+                           {"organization": world.suppliers[0].pk, "price": "270000.00",
+                            "proposal": "服务方案", "files": bid_files(),
+                            "team": [_profile(workers[0]).pk, stranger.pk]})
+    assert response.status_code == 200
+    assert response.context["form"].errors["team"]
+    assert not tender.bids.exists()
+
+
+def test_the_team_choices_are_built_only_when_used(world, workers):
+    """TeamField.queryset_on_use: a bid without a team (every bid of a rush, mostly) never
+    builds the choices; a chosen id, or the choices shown, does, once."""
+    from procurement.forms import TeamField
+
+    built = []
+
+    def build():
+        built.append(1)
+        return SocialWorkerProfile.objects.filter(organization=world.suppliers[0])
+
+    field = TeamField(queryset=SocialWorkerProfile.objects.none(), required=False)
+    field.queryset_on_use(build)
+    assert field.clean([]) == [] and field.clean(None) == [] and built == []
+    chosen = _profile(workers[0])
+    assert list(field.clean([str(chosen.pk)])) == [chosen] and built == [1]
+    list(field.widget.choices)
+    assert built == [1]  # built once, then kept
+
+    shown = TeamField(queryset=SocialWorkerProfile.objects.none(), required=False)
+    shown.queryset_on_use(build)
+    assert {value.value for value, _label in shown.widget.choices} == {
+        p.pk for p in SocialWorkerProfile.objects.filter(organization=world.suppliers[0])}
+    assert built == [1, 1]
+
+
 def test_team_endpoints_answer_ids_beyond_the_database_without_a_500(client, world, workers,
                                                                     contract):
     """A worker id beyond the database's range is an invalid choice, a change id beyond it no
