@@ -51,6 +51,18 @@ class User(AbstractUser):
         finally:
             self.is_superuser, self.is_staff = narrowed
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        real = getattr(self, "_real_flags", None)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if real is not None:  # read again during a token's request: still narrowed
+            superuser, staff = real
+            if fields is None or "is_superuser" in fields:
+                superuser = self.is_superuser
+            if fields is None or "is_staff" in fields:
+                staff = self.is_staff
+            self._real_flags = (superuser, staff)
+            self.is_superuser = self.is_staff = False
+
     def has_perm(self, perm, obj=None) -> bool:
         """Return whether the user may perm (on obj), asking the rules even for a superuser.
 

@@ -212,3 +212,10 @@ def test_a_superusers_token_carries_only_its_organizations_roles(client, world):
     stored = User.objects.get(pk=purchaser.pk)
     assert stored.is_superuser and stored.is_staff and stored.real_name == "改名"
     assert not user.is_superuser and not user.is_staff
+    user.refresh_from_db()  # read again during the request: still narrowed
+    assert not user.is_superuser and not user.is_staff and user.real_name == "改名"
+    user.refresh_from_db(fields=["real_name"])  # a field alone: the flags kept as they are
+    user.save()
+    stored = User.objects.get(pk=purchaser.pk)
+    assert stored.is_superuser and stored.is_staff
+    assert not user.is_superuser and not user.is_staff
