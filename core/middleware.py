@@ -142,8 +142,6 @@ class DatabaseUnavailableMiddleware:
     rolled back with the connection) and may simply be sent again. The next request reconnects
     (CONN_HEALTH_CHECKS). docs/deployment.md "Faults and recovery"."""
 
-    RETRY_AFTER_SECONDS = RETRY_AFTER_SECONDS
-
     def __init__(self, get_response):
         self.get_response = get_response
 

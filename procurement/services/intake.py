@@ -201,8 +201,8 @@ def _why_not_open(actor, tender_id: int, organization_id: int, arrived_at) -> No
 def _staff_checked(actor, tender_id: int, organization):
     """Check the bid rule in Python when the actor's memberships are already read (with a
     request's user; an API token narrows them to its organization, and the rule must see only
-    those) and return the
-    organization, loaded; return None to leave the check to the insert's SQL (no query here)."""
+    those) and return the organization, loaded; return None to leave the check to the insert's
+    SQL (no query here)."""
     memberships = user_memberships_cached(actor)
     if memberships is None and actor.is_active:
         return None
@@ -223,9 +223,9 @@ def bid_intake_accept(*, tender, actor, organization, price, proposal, documents
 
     Whom the rule allows is asked in Python from the memberships a request already holds (read
     with its user, accounts.selectors.user_with_memberships, or narrowed by an API token), and
-    in the insert itself for an actor read without them: one statement in all. The rest (eligibility, the
-    documents the tender requires, a duplicate, the team, a fixed price) is checked when it is
-    entered, by bid_submit itself, which asks the rule again."""
+    in the insert itself for an actor read without them: one statement in all. The rest
+    (eligibility, the documents the tender requires, a duplicate, the team, a fixed price) is
+    checked when it is entered, by bid_submit itself, which asks the rule again."""
     if not 0 < tender.pk < 2**63:  # no id of a tender (and no value for raw SQL's parameters)
         raise Http404
     if not 0 < organization.pk < 2**63:
